@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The developer's entry point.  On a fresh Debian 12 machine each command
+# does all of its own set-up (installs what is missing, configures, builds).
+#
+#   tools/dev.sh run      build and start eidd with demo data on ./var
+#   tools/dev.sh test     build (plain and sanitized) and run every test;
+#                         ends with "N passed, N failed"
+#   tools/dev.sh fuzz [TARGET] [SECONDS]   run libFuzzer targets (clang)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+# What the build needs (libraries and tools), and what the tests add.
+build_packages=(
+	build-essential meson ninja-build pkg-config
+	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev
+	libcurl4-openssl-dev libqrencode-dev libcbor-dev libpcsclite-dev
+	libeac-dev libargon2-dev libinih-dev libcmocka-dev
+)
+test_packages=(
+	clang curl ca-certificates pcscd vsmartcard-vpcd libccid
+	lmdb-utils openssl wrk nodejs npm
+)
+
+log() { printf 'dev.sh: %s\n' "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	# node and npm may come from outside Debian (a newer Node); keep those.
+	if command -v node >/dev/null && command -v npm >/dev/null; then
+		local kept=()
+		for p in "${missing[@]}"; do
+			case "$p" in nodejs|npm) ;; *) kept+=("$p") ;; esac
+		done
+		missing=("${kept[@]}")
+	fi
+	[ "${#missing[@]}" -eq 0 ] && return 0
+	log "installing: ${missing[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [meson options...]: configure once, then build incrementally.
+build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir" >&2
+}
+
+cmd_run() {
+	install_packages "${build_packages[@]}"
+	build build
+	mkdir -p var
+	exec build/tools/eidd --data var --demo "$@"
+}
+
+# Runs meson's tests in one build dir; adds to the global counts.
+passed=0
+failed=0
+run_suite() {
+	local dir=$1 label=$2 out ok fail
+	shift 2
+	log "testing: $label"
+	set +e
+	out=$(meson test -C "$dir" --print-errorlogs "$@" 2>&1)
+	set -e
+	printf '%s\n' "$out" >&2
+	ok=$(printf '%s\n' "$out" | awk '/^Ok:/ {print $2}' | tail -n 1)
+	fail=$(printf '%s\n' "$out" |
+		awk '/^(Fail|Unexpected Pass|Timeout):/ {n += $NF} END {print n + 0}')
+	if [ -z "$ok" ]; then
+		log "$label: meson test printed no summary"
+		fail=$((fail + 1))
+		ok=0
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + fail))
+}
+
+cmd_test() {
+	install_packages "${build_packages[@]}" "${test_packages[@]}"
+	local build_failed=0
+	build build || build_failed=1
+	# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+	build build-san -Db_sanitize=address,undefined -Db_lundef=false || build_failed=1
+	if [ "$build_failed" -ne 0 ]; then
+		log "build failed"
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+	run_suite build "plain build"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		run_suite build-san "sanitized build" --no-suite integration
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+cmd_fuzz() {
+	install_packages "${build_packages[@]}" clang
+	local target=${1:-} seconds=${2:-60} t
+	CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+	for t in build-fuzz/test/fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		local name=${t##*/fuzz_}
+		[ -n "$target" ] && [ "$target" != "$name" ] && continue
+		mkdir -p "build-fuzz/corpus/$name"
+		log "fuzzing $name for ${seconds}s"
+		"$t" -max_total_time="$seconds" "build-fuzz/corpus/$name" \
+			"test/fuzz/corpus/$name"
+	done
+}
+
+case "${1:-}" in
+run) shift; cmd_run "$@" ;;
+test) shift; cmd_test "$@" ;;
+fuzz) shift; cmd_fuzz "$@" ;;
+*) echo "usage: tools/dev.sh run|test|fuzz [TARGET] [SECONDS]" >&2; exit 2 ;;
+esac
