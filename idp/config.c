@@ -378,26 +378,25 @@ static int set_value(struct eid_config *c, const struct key_def *k,
 		     const char *v, eid_buf *why)
 {
 	void *field = (char *)c + k->off;
+	int r;
 
 	if (is_str_kind(k->kind))
 		return set_str(c, k, v, why);
-	if (k->kind == K_LISTEN) {
-		if (eid_config_parse_listen(v, field) == EID_OK)
-			return EID_OK;
-		put_quoted(why, v);
-		(void)eid_buf_put_str(why, " is not ADDR:PORT (IPv4 or "
-					   "[IPv6]:port, port 1-65535)");
-		return EID_ECONFIG;
-	}
-	if (k->kind == K_BOOL) {
-		if (parse_bool(v, field) == EID_OK)
-			return EID_OK;
-		put_quoted(why, v);
-		(void)eid_buf_put_str(why, " is not a boolean "
+	if (k->kind == K_LISTEN)
+		r = eid_config_parse_listen(v, field);
+	else if (k->kind == K_BOOL)
+		r = parse_bool(v, field);
+	else
+		return set_num(c, k, v, why);
+	if (r == EID_OK)
+		return EID_OK;
+	put_quoted(why, v);
+	(void)eid_buf_put_str(why, k->kind == K_LISTEN ?
+					   " is not ADDR:PORT (IPv4 or "
+					   "[IPv6]:port, port 1-65535)" :
+					   " is not a boolean "
 					   "(true/false, yes/no, 1/0)");
-		return EID_ECONFIG;
-	}
-	return set_num(c, k, v, why);
+	return EID_ECONFIG;
 }
 
 /* --- whole structs --- */
@@ -491,6 +490,10 @@ static void fail(struct load *L, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	/* Names come from the file: keep the message one printable line. */
+	for (char *p = reason; *p; p++)
+		if (!isprint((unsigned char)*p))
+			*p = '?';
 	eid_buf_reset(&L->why);
 	(void)eid_buf_put_str(&L->why, reason);
 }
@@ -517,9 +520,6 @@ static void check_header(struct load *L, const char *p, size_t n)
 	len = len > ECHO_MAX ? ECHO_MAX : len;
 	memcpy(name, p + 1, len);
 	name[len] = '\0';
-	for (size_t i = 0; i < len; i++)
-		if (!isprint((unsigned char)name[i]))
-			name[i] = '?';
 	fail(L, "unknown section [%s]", name);
 }
 

@@ -772,78 +772,63 @@ int eid_eph_set(eid_store *s, enum eid_eph ns, const void *key, size_t klen,
 	return eph_write(s, ns, key, klen, val, vlen, expires_at, true);
 }
 
-int eid_eph_get(eid_store *s, enum eid_eph ns, const void *key, size_t klen,
-		eid_buf *out, uint64_t *ret_expires_at)
-{
-	struct eph_rec rec;
-	MDB_txn *txn = NULL;
-	MDB_dbi dbi;
-	int r;
-
-	if (out == NULL)
-		return EID_EINVAL;
-	r = eph_begin(s, ns, false, key, klen, &txn, &dbi);
-	if (r != EID_OK)
-		return r;
-	r = eph_lookup(s, txn, dbi, key, klen, &rec);
-	if (r == EID_OK && !rec.live)
-		r = EID_ENOTFOUND;
-	if (r == EID_OK)
-		r = eid_buf_put(out, rec.val, rec.vlen);
-	mdb_txn_abort(txn);
-	if (r == EID_OK && ret_expires_at != NULL)
-		*ret_expires_at = rec.expires_at;
-	return r;
-}
-
-int eid_eph_take(eid_store *s, enum eid_eph ns, const void *key, size_t klen,
-		 eid_buf *out)
+/* Read a live entry: copy it to out (unless NULL), report its expiry,
+ * and with remove delete it in the same write transaction, so that a
+ * single-use value is handed out once only.  Nothing is appended to out
+ * unless the whole step succeeded. */
+static int eph_fetch(eid_store *s, enum eid_eph ns, const void *key,
+		     size_t klen, eid_buf *out, uint64_t *ret_expires_at,
+		     bool remove)
 {
 	MDB_val k = { klen, (void *)key };
 	struct eph_rec rec;
 	MDB_txn *txn = NULL;
 	MDB_dbi dbi;
-	size_t old;
+	size_t old = out != NULL ? out->len : 0;
 	int r;
 
-	if (out == NULL)
-		return EID_EINVAL;
-	old = out->len;
-	r = eph_begin(s, ns, true, key, klen, &txn, &dbi);
-	if (r != EID_OK)
-		return r;
-	r = eph_lookup(s, txn, dbi, key, klen, &rec);
-	if (r == EID_OK && !rec.live)
-		r = EID_ENOTFOUND;
-	if (r == EID_OK)
-		r = eid_buf_put(out, rec.val, rec.vlen);
-	if (r == EID_OK)
-		r = mdb_to_eid(mdb_del(txn, dbi, &k, NULL));
-	r = txn_finish(txn, r);
-	/* Not taken unless the delete committed: hand nothing back. */
-	if (r != EID_OK)
-		eid_buf_truncate(out, old);
-	return r;
-}
-
-int eid_eph_del(eid_store *s, enum eid_eph ns, const void *key, size_t klen)
-{
-	MDB_val k = { klen, (void *)key };
-	struct eph_rec rec;
-	MDB_txn *txn = NULL;
-	MDB_dbi dbi;
-	int r;
-
-	r = eph_begin(s, ns, true, key, klen, &txn, &dbi);
+	r = eph_begin(s, ns, remove, key, klen, &txn, &dbi);
 	if (r != EID_OK)
 		return r;
 	r = eph_lookup(s, txn, dbi, key, klen, &rec);
 	/* A dead entry is already absent to the caller; sweep removes it. */
 	if (r == EID_OK && !rec.live)
 		r = EID_ENOTFOUND;
-	if (r == EID_OK)
+	if (r == EID_OK && out != NULL)
+		r = eid_buf_put(out, rec.val, rec.vlen);
+	if (r == EID_OK && remove)
 		r = mdb_to_eid(mdb_del(txn, dbi, &k, NULL));
-	return txn_finish(txn, r);
+	if (remove) {
+		r = txn_finish(txn, r);
+	} else {
+		mdb_txn_abort(txn);
+	}
+	if (r != EID_OK && out != NULL)
+		eid_buf_truncate(out, old);
+	if (r == EID_OK && ret_expires_at != NULL)
+		*ret_expires_at = rec.expires_at;
+	return r;
+}
+
+int eid_eph_get(eid_store *s, enum eid_eph ns, const void *key, size_t klen,
+		eid_buf *out, uint64_t *ret_expires_at)
+{
+	if (out == NULL)
+		return EID_EINVAL;
+	return eph_fetch(s, ns, key, klen, out, ret_expires_at, false);
+}
+
+int eid_eph_take(eid_store *s, enum eid_eph ns, const void *key, size_t klen,
+		 eid_buf *out)
+{
+	if (out == NULL)
+		return EID_EINVAL;
+	return eph_fetch(s, ns, key, klen, out, NULL, true);
+}
+
+int eid_eph_del(eid_store *s, enum eid_eph ns, const void *key, size_t klen)
+{
+	return eph_fetch(s, ns, key, klen, NULL, NULL, true);
 }
 
 int eid_eph_incr(eid_store *s, enum eid_eph ns, const void *key, size_t klen,

@@ -169,6 +169,9 @@ static void test_unknown_key_and_section(void **state)
 					       "[extra]");
 	expect_error(f, "threads = 4\n",
 		     "eidd.conf:1: key 'threads' outside any [section]");
+	/* Control bytes from the file never reach the message. */
+	expect_error(f, "[server]\nab\x01\x1b[2J = 1\n",
+		     "eidd.conf:2: unknown key 'ab??[2J' in [server]");
 	/* A key of another section. */
 	expect_error(f, "[store]\nthreads = 4\n",
 		     "eidd.conf:2: unknown key 'threads' in [store]");
