@@ -1,0 +1,52 @@
+/* The audit trail: an append-only, hash-chained log of security events in
+ * the store.  Each entry's hash covers the previous entry's hash and the
+ * entry's own bytes, and the chain's head (last sequence number and hash)
+ * is kept beside it in the same transaction, so altering, removing or
+ * reordering any entry, or cutting off the tail, is detected by
+ * eid_audit_verify.  Publishing the head elsewhere from time to time
+ * (`eidctl audit head`) anchors the chain against someone who can rewrite
+ * the whole store. */
+#ifndef EID_AUDIT_H
+#define EID_AUDIT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "idp/store.h"
+
+#define EID_AUDIT_HASH_LEN 32
+
+struct eid_audit_event {
+	const char *type;    /* "login.success", "account.lock", ... */
+	const char *actor;   /* "citizen:0010...", "officer:...", "operator", "system" */
+	const char *subject; /* whom or what it concerns (may be NULL) */
+	const char *remote;  /* source address (may be NULL) */
+	json_t *details;     /* an object with event-specific fields (may be NULL; borrowed) */
+};
+
+/* Append an event inside the caller's write transaction, so the event and
+ * the change it records commit together (or neither does).  The time is
+ * the store's clock.  ret_seq (may be NULL) receives the entry number. */
+int eid_audit_append(eid_txn *t, const struct eid_audit_event *ev,
+		     uint64_t now_ms, uint64_t *ret_seq);
+
+/* The head of the chain: number of entries and the last hash (all zero when
+ * empty). */
+int eid_audit_head(eid_txn *t, uint64_t *ret_seq,
+		   uint8_t ret_hash[EID_AUDIT_HASH_LEN]);
+
+/* Walk the whole chain.  EID_OK when intact; otherwise EID_EVERIFY with
+ * ret_bad_seq set to the first entry that does not verify (0 when the head
+ * record itself disagrees), and a one-line reason in ret_reason. */
+int eid_audit_verify(eid_txn *t, uint64_t *ret_count, uint64_t *ret_bad_seq,
+		     eid_buf *ret_reason);
+
+/* Visit entries with sequence number >= from_seq and time >= since_ms, in
+ * order, as parsed JSON objects (with "seq", "ts", "hash" and "prev" added).
+ * The visitor owns nothing; return EID_OK to go on, 1 to stop. */
+typedef int (*eid_audit_visit_fn)(json_t *entry, void *arg);
+int eid_audit_scan(eid_txn *t, uint64_t from_seq, uint64_t since_ms,
+		   eid_audit_visit_fn fn, void *arg);
+
+#endif
