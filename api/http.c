@@ -413,11 +413,14 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static double elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
+	long long us;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &t1) != 0)
 		return 0;
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	us = (long long)(t1.tv_sec - t0->tv_sec) * 1000000 +
+	     (t1.tv_nsec - t0->tv_nsec) / 1000;
+	/* Whole hundredths of a millisecond: "ms":0.42, not 0.41999999. */
+	return (double)((us + 5) / 10) / 100.0;
 }
 
 /* MHD_OPTION_NOTIFY_COMPLETED: log, then free. */
@@ -657,10 +660,11 @@ static int server_listen(eid_http_server *srv,
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_access, srv,
+		/* First, so MHD never falls back to printing on stderr. */
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(opt->threads ? opt->threads : EID_HTTP_DEFAULT_THREADS),
 		MHD_OPTION_CONNECTION_LIMIT,
