@@ -6,6 +6,10 @@
 
 #include "crypto/error.h"
 
+/* The decoder is ours rather than libmicrohttpd's MHD_http_unescape or
+ * curl_easy_unescape: both pass "%zz" through and decode "%00", where an
+ * OAuth endpoint must refuse the request instead. */
+
 /* Decoded text lives in one buffer, "name\0value\0" per pair; pairs hold
  * offsets so the buffer may move while it grows. */
 struct eid_form_entry {

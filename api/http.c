@@ -4,6 +4,7 @@
 #include "api/http.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -584,6 +585,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
 		return request_upload(req, upload_data, upload_data_size);
 	return request_finish(req);
 }
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {

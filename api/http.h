@@ -84,7 +84,8 @@ void eid_http_server_stop(eid_http_server *srv);
 /* The bound TCP port (useful with port 0). */
 unsigned eid_http_server_port(const eid_http_server *srv);
 
-/* The request, read-only; all strings are borrowed for the handler's call. */
+/* The request, read-only; all strings are borrowed for the handler's call.
+ * A GET route answering HEAD sees "HEAD" here; the server drops the body. */
 const char *eid_http_method(const struct eid_http_request *req);
 const char *eid_http_path(const struct eid_http_request *req);
 /* The raw query string after '?' ("" when none). */
@@ -95,7 +96,9 @@ const void *eid_http_body(const struct eid_http_request *req, size_t *ret_len);
 const char *eid_http_remote(const struct eid_http_request *req);
 /* The random per-request id, also sent as X-Request-Id and logged. */
 const char *eid_http_request_id(const struct eid_http_request *req);
-/* True when the client connected over the loopback interface. */
+/* True when the TCP peer is a loopback address (127.0.0.0/8, ::1, or
+ * v4-mapped 127/8).  Behind a reverse proxy every peer is; no
+ * X-Forwarded-For is believed here. */
 bool eid_http_is_loopback(const struct eid_http_request *req);
 /* Case-insensitive header lookup; NULL when absent. */
 const char *eid_http_header(const struct eid_http_request *req,

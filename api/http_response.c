@@ -33,38 +33,65 @@ const char *eid_http_response_header(const struct eid_http_response *res,
 	return NULL;
 }
 
+/* True when s is min..max bytes, each accepted by ok. */
+static bool valid_chars(const char *s, size_t min, size_t max,
+			bool (*ok)(unsigned char))
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n < min || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!ok((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 /* RFC 9110 section 5.6.2 tchar. */
 static bool is_tchar(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	       (c >= 'A' && c <= 'Z') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Visible ASCII, space, tab and UTF-8 bytes; no CR, LF or other controls. */
+static bool is_field_char(unsigned char c)
+{
+	return (c >= 0x20 || c == '\t') && c != 0x7f;
+}
+
+/* RFC 6749 appendix A.7/A.8 NQSCHAR: %x20-21 / %x23-5B / %x5D-7E. */
+static bool is_nqschar(unsigned char c)
+{
+	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+}
+
+/* RFC 6265 section 4.1.1 cookie-octet. */
+static bool is_cookie_octet(unsigned char c)
+{
+	return c >= 0x21 && c <= 0x7e && c != '"' && c != ',' && c != ';' &&
+	       c != '\\';
 }
 
 static bool valid_token(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max + 1);
-
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_tchar((unsigned char)s[i]))
-			return false;
-	return true;
+	return valid_chars(s, 1, max, is_tchar);
 }
 
-/* Visible ASCII, space, tab and UTF-8 bytes; no CR, LF or other controls. */
 static bool valid_field_value(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max + 1);
+	return valid_chars(s, 0, max, is_field_char);
+}
 
-	if (n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return false;
-	}
-	return true;
+static bool valid_nqschar(const char *s)
+{
+	return valid_chars(s, 0, EID_HTTP_MAX_HEADER_VALUE, is_nqschar);
+}
+
+static bool valid_cookie_value(const char *s)
+{
+	return valid_chars(s, 0, EID_HTTP_MAX_HEADER_VALUE, is_cookie_octet);
 }
 
 static bool is_framing_header(const char *name)
@@ -157,22 +184,24 @@ int eid_http_reply_json(struct eid_http_response *res, unsigned status,
 	return r;
 }
 
+static int reply_str(struct eid_http_response *res, unsigned status,
+		     const char *content_type, bool html, const char *s)
+{
+	if (s == NULL)
+		return EID_EINVAL;
+	return reply(res, status, content_type, html, s, strlen(s));
+}
+
 int eid_http_reply_text(struct eid_http_response *res, unsigned status,
 			const char *text)
 {
-	if (text == NULL)
-		return EID_EINVAL;
-	return reply(res, status, "text/plain; charset=utf-8", false, text,
-		     strlen(text));
+	return reply_str(res, status, "text/plain; charset=utf-8", false, text);
 }
 
 int eid_http_reply_html(struct eid_http_response *res, unsigned status,
 			const char *html)
 {
-	if (html == NULL)
-		return EID_EINVAL;
-	return reply(res, status, "text/html; charset=utf-8", true, html,
-		     strlen(html));
+	return reply_str(res, status, "text/html; charset=utf-8", true, html);
 }
 
 int eid_http_reply_redirect(struct eid_http_response *res, unsigned status,
@@ -185,25 +214,13 @@ int eid_http_reply_redirect(struct eid_http_response *res, unsigned status,
 	    !valid_field_value(location, EID_HTTP_MAX_HEADER_VALUE) ||
 	    strchr(location, '\t') != NULL)
 		return EID_EINVAL;
-	r = header_put(res, "Location", location, false, EID_HTTP_MAX_HEADERS);
+	r = reply(res, status, "text/plain; charset=utf-8", false, "", 0);
 	if (r == EID_OK)
-		r = reply(res, status, "text/plain; charset=utf-8", false, "", 0);
+		r = header_put(res, "Location", location, false,
+			       EID_HTTP_MAX_HEADERS);
+	if (r != EID_OK)
+		res->replied = false;
 	return r;
-}
-
-/* RFC 6749 appendix A.7/A.8: %x20-21 / %x23-5B / %x5D-7E. */
-static bool valid_nqschar(const char *s)
-{
-	size_t n = strnlen(s, EID_HTTP_MAX_HEADER_VALUE + 1);
-
-	if (n > EID_HTTP_MAX_HEADER_VALUE)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			return false;
-	}
-	return true;
 }
 
 static bool valid_oauth_error(const char *error, const char *description)
@@ -256,22 +273,6 @@ int eid_http_reply_oauth_challenge(struct eid_http_response *res,
 		r = eid_http_set_header(res, "WWW-Authenticate", v);
 	eid_buf_free(&b);
 	return r;
-}
-
-/* RFC 6265 section 4.1.1 cookie-octet. */
-static bool valid_cookie_value(const char *s)
-{
-	size_t n = strnlen(s, EID_HTTP_MAX_HEADER_VALUE + 1);
-
-	if (n > EID_HTTP_MAX_HEADER_VALUE)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x21 || c > 0x7e || c == '"' || c == ',' || c == ';' ||
-		    c == '\\')
-			return false;
-	}
-	return true;
 }
 
 static const char *samesite_name(enum eid_http_samesite s)
