@@ -1,0 +1,779 @@
+/* The HTTP server on libmicrohttpd.  One eid_http_request lives from the
+ * request line (MHD's URI callback, where the raw URI with its query is
+ * still intact) to MHD's completion callback, which logs and frees it. */
+#include "api/http.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "api/form.h"
+#include "api/http_priv.h"
+#include "crypto/error.h"
+#include "crypto/secret.h"
+
+#define EID_HTTP_MAX_URI 8192
+#define EID_HTTP_ID_BYTES 16
+/* How much of an oversize chunked body we swallow to answer 413 before
+ * giving up on the connection. */
+#define EID_HTTP_MAX_DISCARD (1024u * 1024)
+
+struct eid_http_server {
+	struct MHD_Daemon *daemon;
+	const struct eid_http_route *routes;
+	size_t nroutes;
+	void *app;
+	size_t max_body;
+	unsigned timeout_s;
+	bool access_log;
+	FILE *log;
+	unsigned port;
+	pthread_mutex_t lock; /* guards inflight */
+	pthread_cond_t idle;
+	size_t inflight;
+};
+
+struct eid_http_request {
+	eid_http_server *srv;
+	struct MHD_Connection *conn;
+	char *path;
+	char *query;
+	char method[16];
+	bool started;
+	bool queued;
+	bool uri_too_long;
+	bool body_too_big;
+	size_t discarded;
+	const struct eid_http_route *route;
+	eid_buf body;
+	eid_form *query_form;
+	eid_form *body_form;
+	char remote[INET6_ADDRSTRLEN];
+	bool loopback;
+	char id[2 * EID_HTTP_ID_BYTES + 1];
+	struct timespec t0;
+	unsigned status;
+	size_t bytes;
+	struct eid_http_response res;
+};
+
+/* ---- request accessors ---- */
+
+const char *eid_http_method(const struct eid_http_request *req)
+{
+	return req->method;
+}
+
+const char *eid_http_path(const struct eid_http_request *req)
+{
+	return req->path;
+}
+
+const char *eid_http_query(const struct eid_http_request *req)
+{
+	return req->query;
+}
+
+const void *eid_http_body(const struct eid_http_request *req, size_t *ret_len)
+{
+	*ret_len = req->body.len;
+	return req->body.data;
+}
+
+const char *eid_http_remote(const struct eid_http_request *req)
+{
+	return req->remote;
+}
+
+const char *eid_http_request_id(const struct eid_http_request *req)
+{
+	return req->id;
+}
+
+bool eid_http_is_loopback(const struct eid_http_request *req)
+{
+	return req->loopback;
+}
+
+const char *eid_http_header(const struct eid_http_request *req,
+			    const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct cookie_search {
+	const char *name;
+	const char *value;
+	unsigned count;
+};
+
+static enum MHD_Result cookie_visit(void *cls, enum MHD_ValueKind kind,
+				    const char *key, const char *value)
+{
+	struct cookie_search *s = cls;
+
+	if (key != NULL && strcmp(key, s->name) == 0) {
+		s->value = value;
+		s->count++;
+	}
+	return MHD_YES;
+}
+
+const char *eid_http_cookie(const struct eid_http_request *req,
+			    const char *name)
+{
+	struct cookie_search s = { name, NULL, 0 };
+
+	(void)MHD_get_connection_values(req->conn, MHD_COOKIE_KIND,
+					cookie_visit, &s);
+	return s.count == 1 ? s.value : NULL;
+}
+
+int eid_http_query_param(const struct eid_http_request *req, const char *name,
+			 const char **ret_value)
+{
+	return eid_form_get(req->query_form, name, ret_value);
+}
+
+int eid_http_form_param(const struct eid_http_request *req, const char *name,
+			const char **ret_value)
+{
+	return eid_form_get(req->body_form, name, ret_value);
+}
+
+int eid_http_param(const struct eid_http_request *req, const char *name,
+		   const char **ret_value)
+{
+	size_t inq = eid_form_occurrences(req->query_form, name);
+	size_t inf = eid_form_occurrences(req->body_form, name);
+
+	if (inq + inf == 0)
+		return EID_ENOTFOUND;
+	if (inq + inf > 1)
+		return EID_EINVAL;
+	return eid_form_get(inq ? req->query_form : req->body_form, name,
+			    ret_value);
+}
+
+/* ---- routing ---- */
+
+static bool route_has_path(const struct eid_http_route *rt, const char *path)
+{
+	if (rt->prefix)
+		return strncmp(path, rt->path, strlen(rt->path)) == 0;
+	return strcmp(path, rt->path) == 0;
+}
+
+static bool route_has_method(const struct eid_http_route *rt,
+			     const char *method)
+{
+	return strcmp(rt->method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0);
+}
+
+/* Exact routes outrank every prefix, longer prefixes shorter ones. */
+static size_t route_rank(const struct eid_http_route *rt)
+{
+	return rt->prefix ? strlen(rt->path) : SIZE_MAX;
+}
+
+static const struct eid_http_route *route_find(const eid_http_server *srv,
+					       const char *path,
+					       const char *method,
+					       bool *ret_path_known)
+{
+	const struct eid_http_route *best = NULL;
+	bool known = false;
+
+	for (size_t i = 0; i < srv->nroutes; i++) {
+		const struct eid_http_route *rt = &srv->routes[i];
+		if (!route_has_path(rt, path))
+			continue;
+		known = true;
+		if (route_has_method(rt, method) &&
+		    (best == NULL || route_rank(rt) > route_rank(best)))
+			best = rt;
+	}
+	*ret_path_known = known;
+	return best;
+}
+
+/* "GET, HEAD, POST" for every route serving path. */
+static int route_allow(const eid_http_server *srv, const char *path,
+		       eid_buf *allow)
+{
+	int r = EID_OK;
+
+	for (size_t i = 0; i < srv->nroutes && r == EID_OK; i++) {
+		const struct eid_http_route *rt = &srv->routes[i];
+		if (!route_has_path(rt, path))
+			continue;
+		r = eid_buf_printf(allow, "%s%s%s", allow->len ? ", " : "",
+				   rt->method,
+				   strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+	}
+	return r;
+}
+
+/* ---- sending ---- */
+
+static enum MHD_Result send_response(struct eid_http_request *req)
+{
+	struct eid_http_response *res = &req->res;
+	struct MHD_Response *mr = NULL;
+	enum MHD_Result ok = MHD_NO;
+	size_t len = res->body.len;
+
+	if (eid_http_response_finish(res, req->id) != EID_OK)
+		goto out;
+	mr = MHD_create_response_from_buffer(len, res->body.data,
+					     MHD_RESPMEM_MUST_FREE);
+	if (mr == NULL)
+		goto out;
+	/* MHD owns the bytes now. */
+	res->body.data = NULL;
+	res->body.len = res->body.alloc = 0;
+	for (size_t i = 0; i < res->nheaders; i++)
+		if (MHD_add_response_header(mr, res->headers[i].name,
+					    res->headers[i].value) != MHD_YES)
+			goto out;
+	ok = MHD_queue_response(req->conn, res->status, mr);
+	if (ok == MHD_YES) {
+		req->status = res->status;
+		req->bytes = len;
+		req->queued = true;
+	}
+out:
+	if (mr != NULL)
+		MHD_destroy_response(mr);
+	return ok;
+}
+
+/* A reply the server makes itself: {"error":...} at status. */
+static enum MHD_Result send_error(struct eid_http_request *req,
+				  unsigned status, const char *error,
+				  const char *description)
+{
+	eid_http_response_reset(&req->res);
+	if (eid_http_reply_oauth_error(&req->res, status, error,
+				       description) != EID_OK)
+		return MHD_NO;
+	return send_response(req);
+}
+
+static enum MHD_Result send_not_allowed(struct eid_http_request *req)
+{
+	eid_buf allow;
+	const char *v;
+	enum MHD_Result ok = MHD_NO;
+
+	eid_buf_init(&allow, 512);
+	eid_http_response_reset(&req->res);
+	if (route_allow(req->srv, req->path, &allow) == EID_OK &&
+	    (v = eid_buf_cstr(&allow)) != NULL &&
+	    eid_http_reply_oauth_error(&req->res, 405, "method_not_allowed",
+				       NULL) == EID_OK &&
+	    eid_http_set_header(&req->res, "Allow", v) == EID_OK)
+		ok = send_response(req);
+	eid_buf_free(&allow);
+	return ok;
+}
+
+/* ---- request lifetime ---- */
+
+static bool addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+static int request_peer(struct eid_http_request *req,
+			struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	socklen_t len;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return EID_EINTERNAL;
+	sa = ci->client_addr;
+	len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					  sizeof(struct sockaddr_in);
+	if (getnameinfo(sa, len, req->remote, sizeof(req->remote), NULL, 0,
+			NI_NUMERICHOST) != 0)
+		return EID_EINTERNAL;
+	req->loopback = addr_is_loopback(sa);
+	return EID_OK;
+}
+
+static int request_id(struct eid_http_request *req)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[EID_HTTP_ID_BYTES];
+	int r = eid_random_bytes(raw, sizeof(raw));
+
+	if (r != EID_OK)
+		return r;
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		req->id[2 * i] = hex[raw[i] >> 4];
+		req->id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	req->id[2 * sizeof(raw)] = '\0';
+	return EID_OK;
+}
+
+/* Split the raw URI into path and query, copying both. */
+static int request_uri(struct eid_http_request *req, const char *uri)
+{
+	size_t n = strnlen(uri, EID_HTTP_MAX_URI + 1);
+	const char *q;
+
+	if (n > EID_HTTP_MAX_URI) {
+		req->uri_too_long = true;
+		n = 1; /* keep only "/" (or whatever starts it) for the log */
+	}
+	q = memchr(uri, '?', n);
+	req->path = strndup(uri, q == NULL ? n : (size_t)(q - uri));
+	req->query = q == NULL ? strdup("") : strndup(q + 1, n - (size_t)(q - uri) - 1);
+	if (req->path == NULL || req->query == NULL)
+		return EID_ENOMEM;
+	return EID_OK;
+}
+
+static void request_free(struct eid_http_request *req)
+{
+	if (req == NULL)
+		return;
+	free(req->path);
+	free(req->query);
+	eid_buf_free(&req->body);
+	eid_form_free(req->query_form);
+	eid_form_free(req->body_form);
+	eid_http_response_reset(&req->res);
+	eid_buf_free(&req->res.body);
+	free(req);
+}
+
+static void server_enter(eid_http_server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->inflight++;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void server_leave(eid_http_server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	if (--srv->inflight == 0)
+		pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: a new request; NULL makes MHD drop it. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	eid_http_server *srv = cls;
+	struct eid_http_request *req = calloc(1, sizeof(*req));
+
+	if (req == NULL)
+		return NULL;
+	req->srv = srv;
+	req->conn = conn;
+	(void)clock_gettime(CLOCK_MONOTONIC, &req->t0);
+	eid_buf_init(&req->body, srv->max_body);
+	eid_http_response_init(&req->res);
+	if (request_uri(req, uri) != EID_OK || request_id(req) != EID_OK ||
+	    request_peer(req, conn) != EID_OK) {
+		request_free(req);
+		return NULL;
+	}
+	server_enter(srv);
+	return req;
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	long long us;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &t1) != 0)
+		return 0;
+	us = (long long)(t1.tv_sec - t0->tv_sec) * 1000000 +
+	     (t1.tv_nsec - t0->tv_nsec) / 1000;
+	/* Whole hundredths of a millisecond: "ms":0.42, not 0.41999999. */
+	return (double)((us + 5) / 10) / 100.0;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: log, then free. */
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	eid_http_server *srv = cls;
+	struct eid_http_request *req = *req_cls;
+	struct eid_http_access a;
+
+	if (req == NULL)
+		return;
+	*req_cls = NULL;
+	if (srv->access_log) {
+		a = (struct eid_http_access){
+			.id = req->id, .remote = req->remote,
+			.method = req->method[0] ? req->method : "-",
+			.path = req->path, .status = req->status,
+			.bytes = req->bytes, .ms = elapsed_ms(&req->t0),
+		};
+		/* A full disk must not take requests down with it. */
+		(void)eid_http_log_access(srv->log, &a);
+	}
+	request_free(req);
+	server_leave(srv);
+}
+
+/* ---- the access handler ---- */
+
+static bool content_length_too_big(struct eid_http_request *req)
+{
+	const char *cl = MHD_lookup_connection_value(
+		req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL)
+		return false;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	/* MHD validated the syntax; anything odd is treated as too big. */
+	return errno != 0 || end == cl || n > req->srv->max_body;
+}
+
+/* First call: headers are in, the body is not.  Refuse what we can before
+ * reading a byte of it. */
+static enum MHD_Result request_begin(struct eid_http_request *req,
+				     const char *method)
+{
+	bool known;
+
+	req->started = true;
+	if (strlen(method) < sizeof(req->method))
+		memcpy(req->method, method, strlen(method) + 1);
+	if (req->uri_too_long)
+		return send_error(req, 414, "invalid_request", "URI too long");
+	req->route = route_find(req->srv, req->path, req->method, &known);
+	if (req->route == NULL && !known)
+		return send_error(req, 404, "not_found", NULL);
+	if (req->route == NULL)
+		return send_not_allowed(req);
+	if (content_length_too_big(req))
+		return send_error(req, 413, "invalid_request",
+				  "request body too large");
+	return MHD_YES;
+}
+
+static enum MHD_Result request_upload(struct eid_http_request *req,
+				      const char *data, size_t *size)
+{
+	size_t n = *size;
+	int r;
+
+	*size = 0;
+	if (req->queued)
+		return MHD_YES;
+	if (!req->body_too_big) {
+		r = eid_buf_put(&req->body, data, n);
+		if (r == EID_ETOOBIG) {
+			req->body_too_big = true;
+			eid_buf_free(&req->body);
+		} else if (r != EID_OK) {
+			return MHD_NO;
+		}
+	}
+	if (req->body_too_big) {
+		req->discarded += n;
+		if (req->discarded > EID_HTTP_MAX_DISCARD)
+			return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static bool is_form_body(const struct eid_http_request *req)
+{
+	const char *ct = eid_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	static const char form[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof(form) - 1;
+
+	return ct != NULL && strncasecmp(ct, form, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Parse the query and, for a form body, the body. */
+static int request_parse(struct eid_http_request *req)
+{
+	int r = eid_form_parse(req->query, strlen(req->query), &req->query_form);
+
+	if (r == EID_OK && is_form_body(req))
+		r = eid_form_parse((const char *)req->body.data, req->body.len,
+				   &req->body_form);
+	return r;
+}
+
+static enum MHD_Result run_handler(struct eid_http_request *req)
+{
+	eid_http_server *srv = req->srv;
+	int r = req->route->fn(req, &req->res, srv->app);
+
+	if (r >= 0 && req->res.replied)
+		return send_response(req);
+	if (r >= 0)
+		r = EID_EINTERNAL;
+	(void)eid_http_log_event(srv->log, "error", req->id, "handler failed", r);
+	if (req->res.replied)
+		return send_response(req);
+	return send_error(req, 500, "server_error", NULL);
+}
+
+static enum MHD_Result request_finish(struct eid_http_request *req)
+{
+	int r;
+
+	if (req->queued)
+		return MHD_YES;
+	if (req->body_too_big)
+		return send_error(req, 413, "invalid_request",
+				  "request body too large");
+	r = request_parse(req);
+	if (r == EID_ETOOBIG)
+		return send_error(req, 413, "invalid_request",
+				  "too many parameters");
+	if (r != EID_OK)
+		return send_error(req, 400, "invalid_request",
+				  "malformed parameters");
+	return run_handler(req);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
+				 const char *url, const char *method,
+				 const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **req_cls)
+{
+	struct eid_http_request *req = *req_cls;
+
+	if (req == NULL)
+		return MHD_NO;
+	if (!req->started)
+		return request_begin(req, method);
+	if (*upload_data_size > 0)
+		return request_upload(req, upload_data, upload_data_size);
+	return request_finish(req);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	eid_http_server *srv = cls;
+	char msg[512];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+
+	if (n < 0)
+		return;
+	msg[strcspn(msg, "\r\n")] = '\0';
+	(void)eid_http_log_event(srv->log, "warn", NULL, msg, EID_OK);
+}
+
+/* ---- start and stop ---- */
+
+static int resolve_listen(const struct eid_http_options *opt,
+			  struct sockaddr_storage *ret_addr)
+{
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	int r = EID_ECONFIG;
+
+	if (opt->addr_len > 0) {
+		if ((opt->addr.ss_family != AF_INET &&
+		     opt->addr.ss_family != AF_INET6) ||
+		    opt->addr_len > sizeof(*ret_addr))
+			return EID_ECONFIG;
+		memcpy(ret_addr, &opt->addr, sizeof(*ret_addr));
+		return EID_OK;
+	}
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(opt->host != NULL ? opt->host : "127.0.0.1",
+			opt->port != NULL ? opt->port : "0", &hints, &ai) != 0)
+		return EID_ECONFIG;
+	if (ai->ai_addrlen <= sizeof(*ret_addr)) {
+		memset(ret_addr, 0, sizeof(*ret_addr));
+		memcpy(ret_addr, ai->ai_addr, ai->ai_addrlen);
+		r = EID_OK;
+	}
+	freeaddrinfo(ai);
+	return r;
+}
+
+static bool routes_valid(const struct eid_http_route *routes, size_t n)
+{
+	if (n > 0 && routes == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (routes[i].method == NULL || routes[i].path == NULL ||
+		    routes[i].path[0] != '/' || routes[i].fn == NULL)
+			return false;
+	return true;
+}
+
+static void server_configure(eid_http_server *srv,
+			     const struct eid_http_options *opt)
+{
+	srv->max_body = opt->max_body ? opt->max_body : EID_HTTP_DEFAULT_MAX_BODY;
+	srv->timeout_s = opt->timeout_s ? opt->timeout_s :
+					  EID_HTTP_DEFAULT_TIMEOUT_S;
+	srv->access_log = opt->access_log;
+	srv->log = opt->log != NULL ? opt->log : stderr;
+}
+
+static int server_listen(eid_http_server *srv,
+			 const struct eid_http_options *opt,
+			 const struct sockaddr_storage *addr)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+
+	if (addr->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_access, srv,
+		/* First, so MHD never falls back to printing on stderr. */
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+		MHD_OPTION_SOCK_ADDR, addr,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)(opt->threads ? opt->threads : EID_HTTP_DEFAULT_THREADS),
+		MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)(opt->max_connections ? opt->max_connections :
+						  EID_HTTP_DEFAULT_MAX_CONNECTIONS),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->timeout_s,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_END);
+	if (srv->daemon == NULL)
+		return EID_EIO;
+	di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	if (di == NULL || di->port == 0)
+		return EID_EIO;
+	srv->port = di->port;
+	return EID_OK;
+}
+
+static int server_sync_init(eid_http_server *srv)
+{
+	pthread_condattr_t ca;
+	int r = EID_EINTERNAL;
+
+	if (pthread_condattr_init(&ca) != 0)
+		return EID_EINTERNAL;
+	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(&srv->idle, &ca) == 0) {
+		if (pthread_mutex_init(&srv->lock, NULL) == 0)
+			r = EID_OK;
+		else
+			pthread_cond_destroy(&srv->idle);
+	}
+	pthread_condattr_destroy(&ca);
+	return r;
+}
+
+int eid_http_server_start(const struct eid_http_options *opt,
+			  const struct eid_http_route *routes, size_t nroutes,
+			  void *app, eid_http_server **ret_server)
+{
+	eid_http_server *srv = NULL;
+	struct sockaddr_storage addr;
+	int r = EID_EINVAL;
+
+	if (opt == NULL || ret_server == NULL || !routes_valid(routes, nroutes))
+		goto out;
+	if ((r = resolve_listen(opt, &addr)) != EID_OK)
+		goto out;
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		r = EID_ENOMEM;
+		goto out;
+	}
+	if ((r = server_sync_init(srv)) != EID_OK) {
+		free(srv);
+		srv = NULL;
+		goto out;
+	}
+	srv->routes = routes;
+	srv->nroutes = nroutes;
+	srv->app = app;
+	server_configure(srv, opt);
+	if ((r = server_listen(srv, opt, &addr)) != EID_OK)
+		goto out;
+	*ret_server = srv;
+	srv = NULL;
+	r = EID_OK;
+out:
+	eid_http_server_stop(srv);
+	return r;
+}
+
+/* Wait until no request is in flight, or the connection timeout passes. */
+static void server_drain(eid_http_server *srv)
+{
+	struct timespec deadline;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
+		return;
+	deadline.tv_sec += srv->timeout_s;
+	pthread_mutex_lock(&srv->lock);
+	while (srv->inflight > 0)
+		if (pthread_cond_timedwait(&srv->idle, &srv->lock, &deadline) ==
+		    ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void eid_http_server_stop(eid_http_server *srv)
+{
+	MHD_socket fd;
+
+	if (srv == NULL)
+		return;
+	if (srv->daemon != NULL) {
+		fd = MHD_quiesce_daemon(srv->daemon);
+		server_drain(srv);
+		MHD_stop_daemon(srv->daemon);
+		if (fd != MHD_INVALID_SOCKET)
+			(void)close(fd);
+	}
+	pthread_cond_destroy(&srv->idle);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}
+
+unsigned eid_http_server_port(const eid_http_server *srv)
+{
+	return srv->port;
+}
