@@ -1,0 +1,459 @@
+#include "crypto/jose.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjose/header.h>
+#include <cjose/jws.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include "crypto/error.h"
+#include "crypto/secret.h"
+
+#define JWS_HEADER_MAX 4096 /* decoded protected header */
+#define JWS_SIG_MAX 1024    /* decoded signature: RSA-8192 */
+#define DER_SIG_MAX 128     /* ECDSA-P384 signature in DER */
+
+/* ---- base64url ---- */
+
+/* base64 alphabet with '=' padding via OpenSSL, remapped to base64url:
+ * chunks of 48 bytes (a multiple of 3, so only the last one pads). */
+int eid_b64url_encode(const void *p, size_t n, eid_buf *out)
+{
+	const uint8_t *in = p;
+	unsigned char tmp[65];
+	size_t start, chunk;
+	int len, r = EID_OK;
+
+	if ((p == NULL && n > 0) || out == NULL)
+		return EID_EINVAL;
+	start = out->len;
+	for (size_t off = 0; off < n && r == EID_OK; off += chunk) {
+		chunk = n - off < 48 ? n - off : 48;
+		len = EVP_EncodeBlock(tmp, in + off, (int)chunk);
+		while (len > 0 && tmp[len - 1] == '=')
+			len--;
+		for (int i = 0; i < len; i++)
+			tmp[i] = tmp[i] == '+' ? '-' : tmp[i] == '/' ? '_' : tmp[i];
+		r = eid_buf_put(out, tmp, (size_t)len);
+	}
+	eid_wipe(tmp, sizeof(tmp)); /* out may be a secret */
+	if (r != EID_OK)
+		eid_buf_truncate(out, start);
+	return r;
+}
+
+static int b64url_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decode the 2..4 characters at s into 1..3 bytes at dst.  A short final
+ * group must leave its unused low bits zero. */
+static int b64url_group(const char *s, size_t k, uint8_t *dst)
+{
+	uint32_t acc = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		int v = i < k ? b64url_val((unsigned char)s[i]) : 0;
+		if (v < 0)
+			return EID_EMALFORMED;
+		acc = (acc << 6) | (uint32_t)v;
+	}
+	if ((k == 2 && (acc & 0xffff) != 0) || (k == 3 && (acc & 0xff) != 0))
+		return EID_EMALFORMED;
+	for (size_t i = 0; i + 1 < k; i++)
+		dst[i] = (uint8_t)(acc >> (16 - 8 * i));
+	return EID_OK;
+}
+
+int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
+{
+	size_t start, outlen, k;
+	uint8_t *dst;
+	int r;
+
+	if ((s == NULL && n > 0) || out == NULL)
+		return EID_EINVAL;
+	if (n % 4 == 1)
+		return EID_EMALFORMED;
+	outlen = n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
+	start = out->len;
+	r = eid_buf_reserve(out, outlen, &dst);
+	if (r != EID_OK)
+		return r;
+	for (size_t i = 0; i < n; i += 4) {
+		k = n - i < 4 ? n - i : 4;
+		r = b64url_group(s + i, k, dst);
+		if (r != EID_OK) {
+			eid_buf_truncate(out, start);
+			return r;
+		}
+		dst += k - 1;
+	}
+	return EID_OK;
+}
+
+/* ---- hashes and thumbprints ---- */
+
+int eid_sha256(const void *p, size_t n, uint8_t ret_digest[32])
+{
+	if ((p == NULL && n > 0) || ret_digest == NULL)
+		return EID_EINVAL;
+	if (EVP_Digest(p, n, ret_digest, NULL, EVP_sha256(), NULL) != 1) {
+		ERR_clear_error();
+		return EID_ECRYPTO;
+	}
+	return EID_OK;
+}
+
+/* Base64url of a digest of at most 64 bytes into a NUL-terminated string. */
+static int b64url_str(const uint8_t *d, size_t n, char *ret, size_t retsize)
+{
+	eid_buf b;
+	int r;
+
+	eid_buf_init(&b, retsize - 1);
+	r = eid_b64url_encode(d, n, &b);
+	if (r == EID_OK) {
+		memcpy(ret, b.data, b.len);
+		ret[b.len] = '\0';
+	}
+	eid_buf_free(&b);
+	return r;
+}
+
+int eid_jwk_thumbprint(const json_t *jwk, char ret[EID_THUMBPRINT_LEN + 1])
+{
+	static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
+	static const char *const rsa[] = { "e", "kty", "n", NULL };
+	const char *const *names;
+	const char *kty;
+	json_t *canon = NULL;
+	char *s = NULL;
+	uint8_t d[32];
+	int r = EID_EMALFORMED;
+
+	if (ret == NULL)
+		return EID_EINVAL;
+	kty = json_string_value(json_object_get(jwk, "kty"));
+	if (kty == NULL)
+		return EID_EMALFORMED;
+	if (strcmp(kty, "EC") == 0)
+		names = ec;
+	else if (strcmp(kty, "RSA") == 0)
+		names = rsa;
+	else
+		return EID_EUNSUPPORTED;
+	if ((canon = json_object()) == NULL)
+		return EID_ENOMEM;
+	for (; *names != NULL; names++) {
+		json_t *v = json_object_get(jwk, *names);
+		if (!json_is_string(v))
+			goto out;
+		if (json_object_set(canon, *names, v) != 0) {
+			r = EID_ENOMEM;
+			goto out;
+		}
+	}
+	/* RFC 7638: required members only, sorted, no whitespace. */
+	r = EID_ENOMEM;
+	s = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s == NULL)
+		goto out;
+	if ((r = eid_sha256(s, strlen(s), d)) != EID_OK)
+		goto out;
+	r = b64url_str(d, sizeof(d), ret, EID_THUMBPRINT_LEN + 1);
+out:
+	free(s);
+	json_decref(canon);
+	return r;
+}
+
+int eid_oidc_hash_half(eid_alg alg, const char *token, eid_buf *out)
+{
+	const eid_alg_info *info = eid_alg_info_get(alg);
+	uint8_t d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	const EVP_MD *md;
+
+	if (info == NULL || token == NULL || out == NULL)
+		return EID_EINVAL;
+	md = EVP_get_digestbyname(info->md);
+	if (md == NULL ||
+	    EVP_Digest(token, strlen(token), d, &dlen, md, NULL) != 1) {
+		ERR_clear_error();
+		return EID_ECRYPTO;
+	}
+	return eid_b64url_encode(d, dlen / 2, out);
+}
+
+/* ---- signing ---- */
+
+int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
+		 char **ret_compact)
+{
+	cjose_header_t *hdr = NULL;
+	cjose_jws_t *jws = NULL;
+	char *payload = NULL, *compact = NULL;
+	const char *ser = NULL, *alg;
+	cjose_err err;
+	int r = EID_EINVAL;
+
+	if (key == NULL || !json_is_object(claims) || ret_compact == NULL ||
+	    !eid_key_has_private(key) ||
+	    (alg = eid_alg_name(eid_key_alg(key))) == NULL)
+		return EID_EINVAL;
+	r = EID_ENOMEM;
+	hdr = cjose_header_new(&err);
+	if (hdr == NULL || !cjose_header_set(hdr, CJOSE_HDR_ALG, alg, &err) ||
+	    !cjose_header_set(hdr, CJOSE_HDR_KID, eid_key_kid(key), &err) ||
+	    (typ != NULL && !cjose_header_set(hdr, "typ", typ, &err)))
+		goto out;
+	payload = json_dumps(claims, JSON_COMPACT);
+	if (payload == NULL)
+		goto out;
+	r = EID_ECRYPTO;
+	jws = cjose_jws_sign(eid_key_cjose(key), hdr, (uint8_t *)payload,
+			     strlen(payload), &err);
+	if (jws == NULL || !cjose_jws_export(jws, &ser, &err))
+		goto out;
+	r = EID_ENOMEM;
+	if ((compact = strdup(ser)) == NULL)
+		goto out;
+	*ret_compact = compact;
+	r = EID_OK;
+out:
+	ERR_clear_error();
+	cjose_jws_release(jws);
+	cjose_header_release(hdr);
+	free(payload);
+	return r;
+}
+
+/* ---- verification ---- */
+
+/* The three parts of a compact JWS, borrowed from the input. */
+struct jws_parts {
+	const char *hdr, *payload, *sig;
+	size_t hdrlen, payloadlen, siglen;
+};
+
+static int jws_split(const char *s, size_t len, struct jws_parts *p)
+{
+	const char *d1, *d2;
+
+	if (len == 0 || (d1 = memchr(s, '.', len)) == NULL)
+		return EID_EMALFORMED;
+	d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s));
+	if (d2 == NULL ||
+	    memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - s)) != NULL)
+		return EID_EMALFORMED;
+	p->hdr = s;
+	p->hdrlen = (size_t)(d1 - s);
+	p->payload = d1 + 1;
+	p->payloadlen = (size_t)(d2 - p->payload);
+	p->sig = d2 + 1;
+	p->siglen = len - (size_t)(p->sig - s);
+	return EID_OK;
+}
+
+/* base64url of a JSON object, decoded to at most cap bytes. */
+static int json_from_b64(const char *s, size_t n, size_t cap,
+			 json_t **ret_obj)
+{
+	json_t *o = NULL;
+	eid_buf b;
+	int r;
+
+	eid_buf_init(&b, cap);
+	r = eid_b64url_decode(s, n, &b);
+	if (r == EID_ETOOBIG)
+		r = EID_EMALFORMED;
+	if (r != EID_OK)
+		goto out;
+	r = EID_EMALFORMED;
+	if (b.len == 0)
+		goto out;
+	o = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES,
+		       NULL);
+	if (!json_is_object(o))
+		goto out;
+	*ret_obj = o;
+	o = NULL;
+	r = EID_OK;
+out:
+	json_decref(o);
+	eid_buf_free(&b);
+	return r;
+}
+
+/* The header's alg, refused unless the caller allows it and we know it. */
+static int jws_alg(const json_t *hdr, const char *const *allowed,
+		   eid_alg *ret_alg)
+{
+	const char *name = json_string_value(json_object_get(hdr, "alg"));
+	bool ok = false;
+
+	if (name == NULL)
+		return EID_EMALFORMED;
+	/* We understand no JWS extension, so any "crit" must be refused. */
+	if (json_object_get(hdr, "crit") != NULL)
+		return EID_EUNSUPPORTED;
+	for (; *allowed != NULL && !ok; allowed++)
+		ok = strcmp(*allowed, name) == 0;
+	if (!ok)
+		return EID_EUNSUPPORTED;
+	return eid_alg_from_name(name, ret_alg);
+}
+
+/* JOSE carries ECDSA as R || S of fixed size; OpenSSL wants DER. */
+static int ec_sig_to_der(const uint8_t *sig, size_t siglen, size_t n,
+			 uint8_t der[DER_SIG_MAX], size_t *ret_len)
+{
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *br, *bs;
+	unsigned char *p = der;
+	int len, r = EID_EVERIFY;
+
+	if (es == NULL)
+		return EID_ENOMEM;
+	if (siglen != 2 * n)
+		goto out;
+	br = BN_bin2bn(sig, (int)n, NULL);
+	bs = BN_bin2bn(sig + n, (int)n, NULL);
+	if (br == NULL || bs == NULL || ECDSA_SIG_set0(es, br, bs) != 1) {
+		BN_free(br);
+		BN_free(bs);
+		r = EID_ENOMEM;
+		goto out;
+	}
+	len = i2d_ECDSA_SIG(es, NULL);
+	if (len <= 0 || len > DER_SIG_MAX || i2d_ECDSA_SIG(es, &p) != len)
+		goto out;
+	*ret_len = (size_t)len;
+	r = EID_OK;
+out:
+	ECDSA_SIG_free(es);
+	return r;
+}
+
+static int sig_check(const eid_key *key, const eid_alg_info *info,
+		     const struct jws_parts *p, const uint8_t *sig,
+		     size_t siglen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	uint8_t der[DER_SIG_MAX];
+	size_t input = p->hdrlen + 1 + p->payloadlen;
+	int r = EID_ENOMEM;
+
+	if (ctx == NULL)
+		return EID_ENOMEM;
+	if (info->ec) {
+		r = ec_sig_to_der(sig, siglen, info->ec_len, der, &siglen);
+		if (r != EID_OK)
+			goto out;
+		sig = der;
+	}
+	r = EID_ECRYPTO;
+	if (EVP_DigestVerifyInit(ctx, &pctx, EVP_get_digestbyname(info->md),
+				 NULL, eid_key_pkey(key)) != 1)
+		goto out;
+	if (info->pss &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))
+		goto out;
+	r = EVP_DigestVerify(ctx, sig, siglen, (const uint8_t *)p->hdr,
+			     input) == 1 ? EID_OK : EID_EVERIFY;
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/* Try the keys the header's kid names (all keys without a kid). */
+static int jws_check(const json_t *hdr, eid_alg alg, const struct jws_parts *p,
+		     const eid_key *const *keys, size_t nkeys)
+{
+	const json_t *kidv = json_object_get(hdr, "kid");
+	const char *kid = json_string_value(kidv);
+	const eid_alg_info *info = eid_alg_info_get(alg);
+	bool found = false, fits = false;
+	eid_buf sig;
+	int r;
+
+	if (kidv != NULL && kid == NULL)
+		return EID_EMALFORMED;
+	eid_buf_init(&sig, JWS_SIG_MAX);
+	r = eid_b64url_decode(p->sig, p->siglen, &sig);
+	if (r != EID_OK) {
+		eid_buf_free(&sig);
+		return r == EID_ETOOBIG ? EID_EVERIFY : r;
+	}
+	r = EID_EVERIFY;
+	for (size_t i = 0; i < nkeys && r == EID_EVERIFY; i++) {
+		if (keys[i] == NULL ||
+		    (kid != NULL && strcmp(kid, eid_key_kid(keys[i])) != 0))
+			continue;
+		found = true;
+		if (!eid_key_accepts(keys[i], alg))
+			continue;
+		fits = true;
+		r = sig_check(keys[i], info, p, sig.data, sig.len);
+	}
+	eid_buf_free(&sig);
+	if (r == EID_EVERIFY && !found)
+		return EID_ENOTFOUND;
+	if (r == EID_EVERIFY && !fits)
+		return EID_EMISMATCH;
+	return r;
+}
+
+int eid_jws_verify(const char *compact, size_t len,
+		   const eid_key *const *keys, size_t nkeys,
+		   const char *const *allowed_algs, json_t **ret_header,
+		   json_t **ret_claims)
+{
+	struct jws_parts p;
+	json_t *hdr = NULL, *claims = NULL;
+	eid_alg alg;
+	int r;
+
+	if ((compact == NULL && len > 0) || (keys == NULL && nkeys > 0) ||
+	    allowed_algs == NULL || ret_claims == NULL)
+		return EID_EINVAL;
+	if (len > EID_JWS_MAX)
+		return EID_ETOOBIG;
+	if ((r = jws_split(compact, len, &p)) != EID_OK ||
+	    (r = json_from_b64(p.hdr, p.hdrlen, JWS_HEADER_MAX, &hdr)) != EID_OK ||
+	    (r = jws_alg(hdr, allowed_algs, &alg)) != EID_OK ||
+	    (r = jws_check(hdr, alg, &p, keys, nkeys)) != EID_OK ||
+	    (r = json_from_b64(p.payload, p.payloadlen, EID_JWS_MAX,
+			       &claims)) != EID_OK)
+		goto out;
+	if (ret_header != NULL) {
+		*ret_header = hdr;
+		hdr = NULL;
+	}
+	*ret_claims = claims;
+	claims = NULL;
+out:
+	json_decref(hdr);
+	json_decref(claims);
+	return r;
+}

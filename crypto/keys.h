@@ -1,0 +1,117 @@
+/* Token-signing keys: generation, sealed storage under a key-encryption key
+ * (KEK), public JWK export, and public keys loaded from outside JWKs.
+ * Pure crypto: the store persists sealed blobs, this module never touches
+ * disk except for the KEK file. */
+#ifndef EID_KEYS_H
+#define EID_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjose/jwk.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "crypto/buf.h"
+
+/* JWS algorithms we sign with (ES256, RS256, PS256) or accept from relying
+ * parties (those and ES384).  Values are stored in sealed blobs: append
+ * only, never renumber. */
+typedef enum eid_alg {
+	EID_ALG_UNSET = 0, /* a public RSA JWK without "alg": RS256 or PS256 */
+	EID_ALG_ES256 = 1,
+	EID_ALG_RS256 = 2,
+	EID_ALG_PS256 = 3,
+	EID_ALG_ES384 = 4,
+} eid_alg;
+
+/* What an algorithm means to OpenSSL. */
+typedef struct eid_alg_info {
+	eid_alg alg;
+	const char *name;  /* "ES256" */
+	bool ec;           /* EC (else RSA) */
+	const char *crv;   /* JWK "crv" ("P-256"), NULL for RSA */
+	size_t ec_len;     /* coordinate and scalar size, 0 for RSA */
+	const char *md;    /* digest name for EVP_MD_fetch ("SHA256") */
+	size_t md_len;
+	bool pss;          /* RSASSA-PSS (salt = digest length) */
+	bool can_sign;     /* one of ours: generate, seal, unseal */
+} eid_alg_info;
+
+/* The table entry for alg, NULL for EID_ALG_UNSET or an unknown value. */
+const eid_alg_info *eid_alg_info_get(eid_alg alg);
+/* EID_OK and the alg for a JOSE name; EID_EUNSUPPORTED otherwise ("none",
+ * "HS256" and anything unknown). */
+int eid_alg_from_name(const char *name, eid_alg *ret_alg);
+/* "ES256", ...; NULL for EID_ALG_UNSET or unknown. */
+const char *eid_alg_name(eid_alg alg);
+
+typedef struct eid_key eid_key;
+
+/* A new signing key.  ES256 uses P-256.  RS256 and PS256 use RSA-3072: NIST
+ * SP 800-57 gives 3072-bit RSA the 128-bit security of P-256 and AES-128,
+ * the floor for keys meant to sign beyond 2030; 2048 bits is only 112-bit.
+ * EID_EUNSUPPORTED for any other alg. */
+int eid_key_generate(eid_alg alg, eid_key **ret_key);
+/* Safe on NULL; private material is wiped by OpenSSL and cjose. */
+void eid_key_free(eid_key *key);
+
+/* The kid: the RFC 7638 JWK thumbprint (SHA-256, base64url, 43 chars) for
+ * our keys; for a relying party's JWK its own "kid" when it has one. */
+const char *eid_key_kid(const eid_key *key);
+eid_alg eid_key_alg(const eid_key *key);
+bool eid_key_has_private(const eid_key *key);
+/* Borrowed handles for crypto/jose.c; valid as long as the key. */
+EVP_PKEY *eid_key_pkey(const eid_key *key);
+const cjose_jwk_t *eid_key_cjose(const eid_key *key);
+/* True when a JWS header alg may be checked with this key: equal to the
+ * key's alg, or for an RSA key with EID_ALG_UNSET any RSA alg. */
+bool eid_key_accepts(const eid_key *key, eid_alg alg);
+
+/* Sealed storage.  Blob layout (version 1):
+ *   u8 version (0xE1) | u8 alg | u8 kid_len | kid | 12-byte nonce |
+ *   AES-256-GCM(PKCS#8 DER of the private key) | 16-byte tag
+ * Every byte before the nonce is the GCM AAD, so the kid and alg are bound
+ * to the key.  eid_key_seal appends to out (which the caller initialised);
+ * EID_EINVAL for a public-only key. */
+#define EID_KEY_SEAL_MAX 8192
+int eid_key_seal(const eid_key *key, const uint8_t kek[32], eid_buf *out);
+/* EID_EVERIFY for a wrong KEK or any altered byte (including a kid that
+ * does not match the decrypted key); EID_EMALFORMED for a short or garbled
+ * blob; EID_EUNSUPPORTED for an unknown version. */
+int eid_key_unseal(const uint8_t *blob, size_t len, const uint8_t kek[32],
+		   eid_key **ret_key);
+
+/* Load the 32-byte KEK.  The file, when given and present, wins over the
+ * environment variable.  Accepted forms: 64 hex characters, or 43-character
+ * base64url (44 with one '=' pad), each with an optional trailing newline.
+ *   EID_EPERM      the file is readable or writable by group or others
+ *                  (callers should say so: "chmod 600 <file>")
+ *   EID_EMALFORMED any other content
+ *   EID_ENOTFOUND  neither a file nor the variable is there
+ *   EID_EIO        the file cannot be read
+ * The environment string cannot be wiped here: callers should unsetenv()
+ * it once loaded. */
+int eid_kek_load(const char *file, const char *env_name, uint8_t ret_kek[32]);
+/* Create a new KEK file (64 hex characters and a newline), mode 0600,
+ * O_CREAT|O_EXCL and fsync'd with its directory.  EID_EEXIST when the path
+ * exists: a KEK is never overwritten. */
+int eid_kek_generate_file(const char *path);
+
+/* The public JWK: kty, crv/x/y or n/e, kid, alg, use "sig".  Never any
+ * private member. */
+int eid_key_public_jwk(const eid_key *key, json_t **ret_jwk);
+/* {"keys":[...]} from n keys. */
+int eid_jwks_build(const eid_key *const *keys, size_t n, json_t **ret_jwks);
+
+/* A public key from an outside JWK (a relying party's private_key_jwt).
+ * EC P-256/P-384 (point checked on the curve), RSA 2048..8192 bits.
+ *   EID_EMALFORMED   not an object, members missing, of the wrong type or
+ *                    badly encoded, wrong coordinate lengths, bad point
+ *   EID_EINVAL       a private member (d, p, q, dp, dq, qi, oth, k)
+ *   EID_EUNSUPPORTED unknown kty, crv or alg; "use" other than "sig"
+ *   EID_EMISMATCH    "alg" does not fit the key type or curve */
+int eid_key_from_public_jwk(const json_t *jwk, eid_key **ret_key);
+
+#endif
