@@ -1,0 +1,17 @@
+/* Every endpoint the server answers, in one table. */
+#include "api/app.h"
+#include "api/wellknown.h"
+#include "idp/discovery.h"
+
+static const struct eid_http_route routes[] = {
+	{ "GET", "/healthz", false, eid_api_healthz },
+	{ "GET", "/readyz", false, eid_api_readyz },
+	{ "GET", EID_PATH_DISCOVERY, false, eid_api_discovery },
+	{ "GET", EID_PATH_JWKS, false, eid_api_jwks },
+};
+
+const struct eid_http_route *eid_api_routes(size_t *ret_n)
+{
+	*ret_n = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}

@@ -1,0 +1,120 @@
+/* Liveness, readiness, discovery and the public keys. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/wellknown.h"
+#include "crypto/error.h"
+#include "idp/discovery.h"
+
+int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
+		 eid_store *store, eid_signer *signer)
+{
+	json_t *meta = NULL;
+	int r;
+
+	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
+	app->store = store;
+	app->signer = signer;
+	if ((r = eid_discovery_build(cfg->server.issuer, &meta)) != EID_OK)
+		return r;
+	app->discovery_json = json_dumps(meta, JSON_COMPACT);
+	json_decref(meta);
+	return app->discovery_json != NULL ? EID_OK : EID_ENOMEM;
+}
+
+void eid_app_cleanup(struct eid_app *app)
+{
+	free(app->discovery_json);
+	app->discovery_json = NULL;
+}
+
+/* Replies with JSON text that is already serialised. */
+static int reply_json_text(struct eid_http_response *res, const char *text,
+			   const char *cache_control)
+{
+	json_t *v = json_loads(text, 0, NULL);
+	int r;
+
+	if (v == NULL)
+		return EID_EINTERNAL;
+	r = eid_http_reply_json(res, 200, v);
+	json_decref(v);
+	if (r == EID_OK && cache_control != NULL)
+		r = eid_http_set_header(res, "Cache-Control", cache_control);
+	return r;
+}
+
+int eid_api_healthz(struct eid_http_request *req,
+		    struct eid_http_response *res, void *arg)
+{
+	json_t *body = json_pack("{s:s}", "status", "ok");
+	int r;
+
+	(void)req;
+	(void)arg;
+	if (body == NULL)
+		return EID_ENOMEM;
+	r = eid_http_reply_json(res, 200, body);
+	json_decref(body);
+	return r;
+}
+
+/* Ready when the store answers a read and a key signs now. */
+int eid_api_readyz(struct eid_http_request *req,
+		   struct eid_http_response *res, void *arg)
+{
+	struct eid_app *app = arg;
+	eid_txn *t = NULL;
+	uint64_t n = 0;
+	bool store_ok, keys_ok;
+	json_t *body;
+	int r;
+
+	(void)req;
+	store_ok = eid_store_begin(app->store, false, &t) == EID_OK &&
+		   eid_txn_count(t, EID_TABLE_KEYS, &n) == EID_OK;
+	eid_txn_abort(t);
+	keys_ok = eid_signer_ready(app->signer);
+	body = json_pack("{s:s, s:b, s:b}", "status",
+			 store_ok && keys_ok ? "ready" : "not_ready", "store",
+			 store_ok, "keys", keys_ok);
+	if (body == NULL)
+		return EID_ENOMEM;
+	r = eid_http_reply_json(res, store_ok && keys_ok ? 200 : 503, body);
+	json_decref(body);
+	return r;
+}
+
+int eid_api_discovery(struct eid_http_request *req,
+		      struct eid_http_response *res, void *arg)
+{
+	struct eid_app *app = arg;
+
+	(void)req;
+	return reply_json_text(res, app->discovery_json,
+			       "public, max-age=3600");
+}
+
+int eid_api_jwks(struct eid_http_request *req, struct eid_http_response *res,
+		 void *arg)
+{
+	struct eid_app *app = arg;
+	char *jwks = NULL, cache[64];
+	uint64_t max_age = 0;
+	int r;
+
+	(void)req;
+	if ((r = eid_signer_jwks(app->signer, &jwks, &max_age)) != EID_OK)
+		return r;
+	snprintf(cache, sizeof(cache), "public, max-age=%llu",
+		 (unsigned long long)max_age);
+	r = reply_json_text(res, jwks, cache);
+	if (r == EID_OK)
+		r = eid_http_set_header(res, "Content-Type",
+					"application/jwk-set+json");
+	free(jwks);
+	return r;
+}

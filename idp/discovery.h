@@ -1,0 +1,17 @@
+/* The OpenID Provider metadata (/.well-known/openid-configuration).  It
+ * lists only what this server really does: each endpoint and value is
+ * added here in the same change that implements it. */
+#ifndef EID_DISCOVERY_H
+#define EID_DISCOVERY_H
+
+#include <jansson.h>
+
+/* Paths of the endpoints, relative to the issuer. */
+#define EID_PATH_DISCOVERY "/.well-known/openid-configuration"
+#define EID_PATH_JWKS "/jwks"
+
+/* Build the metadata for issuer (no trailing slash).  The caller owns the
+ * returned object. */
+int eid_discovery_build(const char *issuer, json_t **ret_metadata);
+
+#endif

@@ -1,0 +1,718 @@
+#include "idp/signing.h"
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/error.h"
+#include "crypto/jose.h"
+#include "crypto/secret.h"
+
+#define KEY_RECORD_MAX (EID_KEY_SEAL_MAX * 2)
+#define KEYS_MAX 64 /* more keys than any sane rotation keeps published */
+#define GENERATION_CHECK_S 1
+
+static const char generation_key[] = "keys_generation";
+
+struct key_rec {
+	struct eid_key_info info;
+	eid_buf sealed;
+};
+
+const char *eid_key_state_name(enum eid_key_state s)
+{
+	switch (s) {
+	case EID_KEY_PENDING:
+		return "pending";
+	case EID_KEY_ACTIVE:
+		return "active";
+	case EID_KEY_RETIRED:
+		return "retired";
+	case EID_KEY_EXPIRED:
+		return "expired";
+	}
+	return "unknown";
+}
+
+/* ---- records: one JSON object per key, the private key sealed ---- */
+
+static int record_encode(const struct key_rec *k, eid_buf *out)
+{
+	eid_buf b64;
+	json_t *o = NULL;
+	char *s = NULL;
+	int r;
+
+	eid_buf_init(&b64, KEY_RECORD_MAX);
+	if ((r = eid_b64url_encode(k->sealed.data, k->sealed.len, &b64)) != EID_OK)
+		goto out;
+	o = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:s%}", "v", 1,
+		      "kid", k->info.kid, "alg", eid_alg_name(k->info.alg),
+		      "created_at", (json_int_t)k->info.created_at,
+		      "activates_at", (json_int_t)k->info.activates_at,
+		      "retired_at", (json_int_t)k->info.retired_at,
+		      "sealed", (const char *)b64.data, b64.len);
+	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+		r = EID_ENOMEM;
+		goto out;
+	}
+	r = eid_buf_put_str(out, s);
+out:
+	free(s);
+	json_decref(o);
+	eid_buf_free(&b64);
+	return r;
+}
+
+static int record_decode(const void *p, size_t n, struct key_rec *ret)
+{
+	json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+	json_int_t v = 0, created = 0, activates = 0, retired = 0;
+	const char *kid = NULL, *alg = NULL, *sealed = NULL;
+	size_t sealed_len = 0;
+	struct key_rec k;
+	int r = EID_EMALFORMED;
+
+	memset(&k, 0, sizeof(k));
+	eid_buf_init(&k.sealed, EID_KEY_SEAL_MAX);
+	if (o == NULL ||
+	    json_unpack(o, "{s:I, s:s, s:s, s:I, s:I, s:I, s:s%}", "v", &v,
+			"kid", &kid, "alg", &alg, "created_at", &created,
+			"activates_at", &activates, "retired_at", &retired,
+			"sealed", &sealed, &sealed_len) != 0 ||
+	    v != 1 || created < 0 || activates < 0 || retired < 0 ||
+	    strlen(kid) > EID_KID_MAX)
+		goto out;
+	if ((r = eid_alg_from_name(alg, &k.info.alg)) != EID_OK)
+		goto out;
+	if ((r = eid_b64url_decode(sealed, sealed_len, &k.sealed)) != EID_OK)
+		goto out;
+	memcpy(k.info.kid, kid, strlen(kid) + 1);
+	k.info.created_at = (uint64_t)created;
+	k.info.activates_at = (uint64_t)activates;
+	k.info.retired_at = (uint64_t)retired;
+	*ret = k;
+	k.sealed.data = NULL; /* moved */
+	r = EID_OK;
+out:
+	eid_buf_free(&k.sealed);
+	json_decref(o);
+	return r;
+}
+
+static int record_put(eid_txn *t, const struct key_rec *k)
+{
+	eid_buf v;
+	int r;
+
+	eid_buf_init(&v, KEY_RECORD_MAX);
+	r = record_encode(k, &v);
+	if (r == EID_OK)
+		r = eid_txn_put(t, EID_TABLE_KEYS, k->info.kid,
+				strlen(k->info.kid), v.data, v.len);
+	eid_buf_free(&v);
+	return r;
+}
+
+struct key_set {
+	struct key_rec *k;
+	size_t n;
+};
+
+static void key_set_free(struct key_set *ks)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		eid_buf_free(&ks->k[i].sealed);
+	free(ks->k);
+	ks->k = NULL;
+	ks->n = 0;
+}
+
+static int collect_key(const void *key, size_t klen, const void *val,
+		       size_t vlen, void *arg)
+{
+	struct key_set *ks = arg;
+	struct key_rec *grown;
+	int r;
+
+	(void)key;
+	(void)klen;
+	if (ks->n >= KEYS_MAX)
+		return EID_ETOOBIG;
+	grown = realloc(ks->k, (ks->n + 1) * sizeof(*ks->k));
+	if (grown == NULL)
+		return EID_ENOMEM;
+	ks->k = grown;
+	r = record_decode(val, vlen, &ks->k[ks->n]);
+	if (r != EID_OK)
+		return r;
+	ks->n++;
+	return EID_OK;
+}
+
+static int by_activation(const void *a, const void *b)
+{
+	const struct eid_key_info *x = &((const struct key_rec *)a)->info;
+	const struct eid_key_info *y = &((const struct key_rec *)b)->info;
+
+	if (x->activates_at != y->activates_at)
+		return x->activates_at < y->activates_at ? -1 : 1;
+	if (x->created_at != y->created_at)
+		return x->created_at < y->created_at ? -1 : 1;
+	return strcmp(x->kid, y->kid);
+}
+
+/* ---- the timeline ---- */
+
+/* A key retired at or before its activation never signs. */
+static bool ever_signs(const struct eid_key_info *k)
+{
+	return k->retired_at == 0 || k->retired_at > k->activates_at;
+}
+
+/* Fill signs_until, published_until and state for keys sorted by
+ * activation.  A key signs from its activation until the next key that
+ * ever signs activates, or until it is retired, whichever is first. */
+static void compute_timeline(struct key_rec *k, size_t n, uint64_t now,
+			     uint64_t retire_after)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct eid_key_info *ki = &k[i].info;
+		uint64_t end = 0;
+
+		for (size_t j = i + 1; j < n; j++) {
+			if (ever_signs(&k[j].info)) {
+				end = k[j].info.activates_at;
+				break;
+			}
+		}
+		if (ki->retired_at != 0 && (end == 0 || ki->retired_at < end))
+			end = ki->retired_at;
+		if (!ever_signs(ki)) {
+			end = ki->activates_at;
+			ki->published_until = ki->retired_at;
+		} else {
+			ki->published_until = end == 0 ? 0 : end + retire_after;
+		}
+		ki->signs_until = end;
+		if (!ever_signs(ki))
+			ki->state = now < ki->published_until ? EID_KEY_PENDING
+							      : EID_KEY_EXPIRED;
+		else if (now < ki->activates_at)
+			ki->state = EID_KEY_PENDING;
+		else if (end == 0 || now < end)
+			ki->state = EID_KEY_ACTIVE;
+		else if (ki->published_until == 0 || now < ki->published_until)
+			ki->state = EID_KEY_RETIRED;
+		else
+			ki->state = EID_KEY_EXPIRED;
+	}
+}
+
+static int load_keys(eid_txn *t, uint64_t now, uint64_t retire_after,
+		     struct key_set *ret)
+{
+	struct key_set ks = { 0 };
+	int r = eid_txn_scan(t, EID_TABLE_KEYS, NULL, 0, collect_key, &ks);
+
+	if (r != EID_OK) {
+		key_set_free(&ks);
+		return r;
+	}
+	if (ks.n > 1)
+		qsort(ks.k, ks.n, sizeof(*ks.k), by_activation);
+	compute_timeline(ks.k, ks.n, now, retire_after);
+	*ret = ks;
+	return EID_OK;
+}
+
+static int bump_generation(eid_txn *t)
+{
+	eid_buf v;
+	eid_rd rd;
+	uint64_t gen = 0;
+	int r;
+
+	eid_buf_init(&v, 8);
+	r = eid_txn_get(t, EID_TABLE_META, generation_key,
+			sizeof(generation_key) - 1, &v);
+	if (r == EID_OK) {
+		rd = eid_rd_make(v.data, v.len);
+		if (v.len != 8 || eid_rd_u64be(&rd, &gen) != EID_OK)
+			r = EID_EMALFORMED;
+	} else if (r == EID_ENOTFOUND) {
+		r = EID_OK;
+	}
+	eid_buf_reset(&v);
+	if (r == EID_OK)
+		r = eid_buf_put_u64be(&v, gen + 1);
+	if (r == EID_OK)
+		r = eid_txn_put(t, EID_TABLE_META, generation_key,
+				sizeof(generation_key) - 1, v.data, v.len);
+	eid_buf_free(&v);
+	return r;
+}
+
+static int read_generation(eid_store *s, uint64_t *ret_gen)
+{
+	eid_txn *t = NULL;
+	eid_buf v;
+	eid_rd rd;
+	uint64_t gen = 0;
+	int r;
+
+	eid_buf_init(&v, 8);
+	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
+		goto out;
+	r = eid_txn_get(t, EID_TABLE_META, generation_key,
+			sizeof(generation_key) - 1, &v);
+	if (r == EID_OK) {
+		rd = eid_rd_make(v.data, v.len);
+		if (v.len != 8 || eid_rd_u64be(&rd, &gen) != EID_OK)
+			r = EID_EMALFORMED;
+	} else if (r == EID_ENOTFOUND) {
+		r = EID_OK;
+	}
+	if (r == EID_OK)
+		*ret_gen = gen;
+out:
+	eid_txn_abort(t);
+	eid_buf_free(&v);
+	return r;
+}
+
+/* Generate, seal and store a key signing from activates_at. */
+static int add_key(eid_txn *t, const uint8_t kek[32], eid_alg alg,
+		   uint64_t now, uint64_t activates_at,
+		   char ret_kid[EID_KID_MAX + 1])
+{
+	struct key_rec k;
+	eid_key *key = NULL;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	eid_buf_init(&k.sealed, EID_KEY_SEAL_MAX);
+	if ((r = eid_key_generate(alg, &key)) != EID_OK)
+		goto out;
+	if ((r = eid_key_seal(key, kek, &k.sealed)) != EID_OK)
+		goto out;
+	if (strlen(eid_key_kid(key)) > EID_KID_MAX) {
+		r = EID_EINTERNAL;
+		goto out;
+	}
+	strcpy(k.info.kid, eid_key_kid(key)); /* length checked above */
+	k.info.alg = alg;
+	k.info.created_at = now;
+	k.info.activates_at = activates_at;
+	if ((r = record_put(t, &k)) != EID_OK || (r = bump_generation(t)) != EID_OK)
+		goto out;
+	if (ret_kid != NULL)
+		memcpy(ret_kid, k.info.kid, strlen(k.info.kid) + 1);
+out:
+	eid_key_free(key);
+	eid_buf_free(&k.sealed);
+	return r;
+}
+
+int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
+		       uint64_t now, bool *ret_created)
+{
+	struct key_set ks = { 0 };
+	eid_txn *t = NULL;
+	bool usable = false;
+	int r;
+
+	if ((r = eid_store_begin(s, true, &t)) != EID_OK)
+		return r;
+	/* retire_after does not matter for "signs now or later". */
+	if ((r = load_keys(t, now, 0, &ks)) != EID_OK)
+		goto out;
+	for (size_t i = 0; i < ks.n; i++)
+		usable |= ks.k[i].info.state == EID_KEY_ACTIVE ||
+			  ks.k[i].info.state == EID_KEY_PENDING;
+	if (!usable) {
+		if ((r = add_key(t, kek, alg, now, now, NULL)) != EID_OK)
+			goto out;
+	}
+	r = eid_txn_commit(t);
+	t = NULL;
+	if (r == EID_OK && ret_created != NULL)
+		*ret_created = !usable;
+out:
+	eid_txn_abort(t);
+	key_set_free(&ks);
+	return r;
+}
+
+int eid_signing_rotate(eid_store *s, const uint8_t kek[32], eid_alg alg,
+		       uint64_t now, uint64_t publish_delay,
+		       uint64_t retire_after, char ret_kid[EID_KID_MAX + 1])
+{
+	struct key_set ks = { 0 };
+	char kid[EID_KID_MAX + 1];
+	eid_txn *t = NULL;
+	int r;
+
+	if (publish_delay > UINT64_MAX - now)
+		return EID_EINVAL;
+	if ((r = eid_store_begin(s, true, &t)) != EID_OK)
+		return r;
+	if ((r = load_keys(t, now, retire_after, &ks)) != EID_OK)
+		goto out;
+	for (size_t i = 0; i < ks.n; i++) {
+		if (ks.k[i].info.state != EID_KEY_EXPIRED)
+			continue;
+		r = eid_txn_del(t, EID_TABLE_KEYS, ks.k[i].info.kid,
+				strlen(ks.k[i].info.kid));
+		if (r != EID_OK)
+			goto out;
+	}
+	if ((r = add_key(t, kek, alg, now, now + publish_delay, kid)) != EID_OK)
+		goto out;
+	r = eid_txn_commit(t);
+	t = NULL;
+	if (r == EID_OK)
+		memcpy(ret_kid, kid, strlen(kid) + 1);
+out:
+	eid_txn_abort(t);
+	key_set_free(&ks);
+	return r;
+}
+
+static bool another_signs_now(const struct key_set *ks, size_t except,
+			      uint64_t now, uint64_t retire_after)
+{
+	/* Would some other key sign now once this one is retired?  Only a
+	 * pending key that activates right now qualifies: superseded keys
+	 * never come back. */
+	for (size_t i = except + 1; i < ks->n; i++) {
+		const struct eid_key_info *k = &ks->k[i].info;
+		if (ever_signs(k) && k->activates_at <= now)
+			return true;
+	}
+	(void)retire_after;
+	return false;
+}
+
+int eid_signing_retire(eid_store *s, const char *kid, uint64_t now,
+		       uint64_t retire_after)
+{
+	struct key_set ks = { 0 };
+	eid_txn *t = NULL;
+	size_t i;
+	int r;
+
+	if ((r = eid_store_begin(s, true, &t)) != EID_OK)
+		return r;
+	if ((r = load_keys(t, now, retire_after, &ks)) != EID_OK)
+		goto out;
+	for (i = 0; i < ks.n; i++)
+		if (strcmp(ks.k[i].info.kid, kid) == 0)
+			break;
+	if (i == ks.n) {
+		r = EID_ENOTFOUND;
+		goto out;
+	}
+	if (ks.k[i].info.retired_at != 0 ||
+	    ks.k[i].info.state == EID_KEY_RETIRED ||
+	    ks.k[i].info.state == EID_KEY_EXPIRED ||
+	    (ks.k[i].info.state == EID_KEY_ACTIVE &&
+	     !another_signs_now(&ks, i, now, retire_after))) {
+		r = EID_ESTATE;
+		goto out;
+	}
+	ks.k[i].info.retired_at = now;
+	if ((r = record_put(t, &ks.k[i])) != EID_OK ||
+	    (r = bump_generation(t)) != EID_OK)
+		goto out;
+	r = eid_txn_commit(t);
+	t = NULL;
+out:
+	eid_txn_abort(t);
+	key_set_free(&ks);
+	return r;
+}
+
+int eid_signing_list(eid_store *s, uint64_t now, uint64_t retire_after,
+		     struct eid_key_info **ret_keys, size_t *ret_n)
+{
+	struct key_set ks = { 0 };
+	struct eid_key_info *out = NULL;
+	eid_txn *t = NULL;
+	int r;
+
+	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
+		return r;
+	if ((r = load_keys(t, now, retire_after, &ks)) != EID_OK)
+		goto out;
+	out = calloc(ks.n ? ks.n : 1, sizeof(*out));
+	if (out == NULL) {
+		r = EID_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ks.n; i++)
+		out[i] = ks.k[i].info;
+	*ret_keys = out;
+	*ret_n = ks.n;
+	out = NULL;
+out:
+	free(out);
+	eid_txn_abort(t);
+	key_set_free(&ks);
+	return r;
+}
+
+/* ---- the running server's keyring ---- */
+
+#define JWKS_MAX_AGE 300
+
+/* An immutable snapshot; requests hold a reference while they sign. */
+struct ring {
+	unsigned refs;
+	eid_key **keys; /* published keys, unsealed */
+	size_t n;
+	ssize_t active; /* index into keys, -1: none signs now */
+	char *jwks;
+	uint64_t valid_until; /* first instant the snapshot is stale; 0: never */
+	uint64_t generation;
+};
+
+struct eid_signer {
+	eid_store *store;
+	uint8_t kek[32];
+	uint64_t retire_after;
+	pthread_mutex_t lock;
+	struct ring *cur;
+	uint64_t checked_at;
+};
+
+static void ring_free(struct ring *rg)
+{
+	if (rg == NULL)
+		return;
+	for (size_t i = 0; i < rg->n; i++)
+		eid_key_free(rg->keys[i]);
+	free(rg->keys);
+	free(rg->jwks);
+	free(rg);
+}
+
+static void note_instant(uint64_t *until, uint64_t t, uint64_t now)
+{
+	if (t > now && (*until == 0 || t < *until))
+		*until = t;
+}
+
+static int ring_add(struct ring *rg, const struct key_rec *k,
+		    const uint8_t kek[32])
+{
+	int r = eid_key_unseal(k->sealed.data, k->sealed.len, kek,
+			       &rg->keys[rg->n]);
+
+	if (r != EID_OK)
+		return r;
+	if (k->info.state == EID_KEY_ACTIVE)
+		rg->active = (ssize_t)rg->n;
+	rg->n++;
+	return EID_OK;
+}
+
+static int ring_build(eid_signer *sg, uint64_t now, uint64_t gen,
+		      struct ring **ret)
+{
+	struct key_set ks = { 0 };
+	struct ring *rg = calloc(1, sizeof(*rg));
+	eid_txn *t = NULL;
+	json_t *jwks = NULL;
+	int r;
+
+	if (rg == NULL)
+		return EID_ENOMEM;
+	rg->active = -1;
+	rg->generation = gen;
+	if ((r = eid_store_begin(sg->store, false, &t)) != EID_OK ||
+	    (r = load_keys(t, now, sg->retire_after, &ks)) != EID_OK)
+		goto out;
+	rg->keys = calloc(ks.n ? ks.n : 1, sizeof(*rg->keys));
+	if (rg->keys == NULL) {
+		r = EID_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ks.n; i++) {
+		const struct eid_key_info *ki = &ks.k[i].info;
+		note_instant(&rg->valid_until, ki->activates_at, now);
+		note_instant(&rg->valid_until, ki->signs_until, now);
+		note_instant(&rg->valid_until, ki->published_until, now);
+		if (ki->state == EID_KEY_EXPIRED)
+			continue;
+		if ((r = ring_add(rg, &ks.k[i], sg->kek)) != EID_OK)
+			goto out;
+	}
+	if ((r = eid_jwks_build((const eid_key *const *)rg->keys, rg->n,
+				&jwks)) != EID_OK)
+		goto out;
+	rg->jwks = json_dumps(jwks, JSON_COMPACT);
+	if (rg->jwks == NULL) {
+		r = EID_ENOMEM;
+		goto out;
+	}
+	rg->refs = 1; /* the signer's own reference */
+	*ret = rg;
+	rg = NULL;
+out:
+	json_decref(jwks);
+	eid_txn_abort(t);
+	key_set_free(&ks);
+	ring_free(rg);
+	return r;
+}
+
+static void ring_release_locked(struct ring *rg)
+{
+	if (rg != NULL && --rg->refs == 0)
+		ring_free(rg);
+}
+
+/* Take a reference to a current snapshot, rebuilding it when the keys
+ * changed in the store or time moved past one of its instants. */
+static int ring_get(eid_signer *sg, struct ring **ret)
+{
+	uint64_t now = eid_store_now(sg->store), gen = 0;
+	struct ring *fresh = NULL;
+	bool stale;
+	int r = EID_OK;
+
+	if (pthread_mutex_lock(&sg->lock) != 0)
+		return EID_EINTERNAL;
+	stale = sg->cur == NULL ||
+		(sg->cur->valid_until != 0 && now >= sg->cur->valid_until);
+	if (!stale && now >= sg->checked_at + GENERATION_CHECK_S) {
+		if ((r = read_generation(sg->store, &gen)) != EID_OK)
+			goto out;
+		sg->checked_at = now;
+		stale = gen != sg->cur->generation;
+	}
+	if (stale) {
+		if (gen == 0 && (r = read_generation(sg->store, &gen)) != EID_OK)
+			goto out;
+		if ((r = ring_build(sg, now, gen, &fresh)) != EID_OK)
+			goto out;
+		ring_release_locked(sg->cur);
+		sg->cur = fresh;
+		sg->checked_at = now;
+	}
+	sg->cur->refs++;
+	*ret = sg->cur;
+out:
+	pthread_mutex_unlock(&sg->lock);
+	return r;
+}
+
+static void ring_put(eid_signer *sg, struct ring *rg)
+{
+	if (pthread_mutex_lock(&sg->lock) != 0)
+		return; /* leak rather than free under a race */
+	ring_release_locked(rg);
+	pthread_mutex_unlock(&sg->lock);
+}
+
+int eid_signer_open(eid_store *s, const uint8_t kek[32],
+		    uint64_t retire_after, eid_signer **ret_signer)
+{
+	eid_signer *sg = calloc(1, sizeof(*sg));
+	struct ring *rg = NULL;
+	int r;
+
+	if (sg == NULL)
+		return EID_ENOMEM;
+	if (pthread_mutex_init(&sg->lock, NULL) != 0) {
+		free(sg);
+		return EID_EINTERNAL;
+	}
+	sg->store = s;
+	sg->retire_after = retire_after;
+	memcpy(sg->kek, kek, sizeof(sg->kek));
+	/* Unseal everything once now, so a wrong KEK fails at start. */
+	if ((r = ring_get(sg, &rg)) != EID_OK) {
+		eid_signer_close(sg);
+		return r;
+	}
+	ring_put(sg, rg);
+	*ret_signer = sg;
+	return EID_OK;
+}
+
+void eid_signer_close(eid_signer *sg)
+{
+	if (sg == NULL)
+		return;
+	ring_free(sg->cur);
+	pthread_mutex_destroy(&sg->lock);
+	eid_wipe(sg->kek, sizeof(sg->kek));
+	free(sg);
+}
+
+int eid_signer_sign(eid_signer *sg, const char *typ, const json_t *claims,
+		    char **ret_compact)
+{
+	struct ring *rg = NULL;
+	int r;
+
+	if ((r = ring_get(sg, &rg)) != EID_OK)
+		return r;
+	if (rg->active < 0)
+		r = EID_ESTATE;
+	else
+		r = eid_jws_sign(rg->keys[rg->active], typ, claims, ret_compact);
+	ring_put(sg, rg);
+	return r;
+}
+
+int eid_signer_jwks(eid_signer *sg, char **ret_json, uint64_t *ret_max_age)
+{
+	struct ring *rg = NULL;
+	uint64_t now = eid_store_now(sg->store), age = JWKS_MAX_AGE;
+	char *copy;
+	int r;
+
+	if ((r = ring_get(sg, &rg)) != EID_OK)
+		return r;
+	copy = strdup(rg->jwks);
+	if (rg->valid_until != 0 && rg->valid_until - now < age)
+		age = rg->valid_until > now ? rg->valid_until - now : 0;
+	ring_put(sg, rg);
+	if (copy == NULL)
+		return EID_ENOMEM;
+	*ret_json = copy;
+	if (ret_max_age != NULL)
+		*ret_max_age = age;
+	return EID_OK;
+}
+
+int eid_signer_verify(eid_signer *sg, const char *compact, size_t len,
+		      json_t **ret_header, json_t **ret_claims)
+{
+	static const char *const algs[] = { "ES256", "RS256", "PS256", NULL };
+	struct ring *rg = NULL;
+	int r;
+
+	if ((r = ring_get(sg, &rg)) != EID_OK)
+		return r;
+	r = eid_jws_verify(compact, len, (const eid_key *const *)rg->keys,
+			   rg->n, algs, ret_header, ret_claims);
+	ring_put(sg, rg);
+	return r;
+}
+
+bool eid_signer_ready(eid_signer *sg)
+{
+	struct ring *rg = NULL;
+	bool ok;
+
+	if (ring_get(sg, &rg) != EID_OK)
+		return false;
+	ok = rg->active >= 0;
+	ring_put(sg, rg);
+	return ok;
+}
