@@ -545,6 +545,14 @@ int eid_citizen_set(struct eid_citizen *c, const char *field,
 	return set_by_name(c, field, strlen(field), value, n, why);
 }
 
+int eid_citizen_set_field(struct eid_citizen *c, size_t index,
+			  const char *value, size_t n, eid_buf *why)
+{
+	if (index >= FIELD_COUNT || (value == NULL && n > 0))
+		return EID_EINVAL;
+	return set_field(c, &fields[index], value, n, why);
+}
+
 /* ---- reading fields back as text ---- */
 
 /* The text of a field into out; 0 when absent. */

@@ -67,6 +67,9 @@ void eid_citizen_init(struct eid_citizen *c);
  * field or an invalid value; c is unchanged then. */
 int eid_citizen_set(struct eid_citizen *c, const char *field,
 		    const char *value, size_t n, eid_buf *why);
+/* The same by index in EID_CITIZEN_FIELDS (EID_EINVAL past the end). */
+int eid_citizen_set_field(struct eid_citizen *c, size_t index,
+			  const char *value, size_t n, eid_buf *why);
 /* The index of a field name in EID_CITIZEN_FIELDS, or -1. */
 int eid_citizen_field_index(const char *name, size_t n);
 size_t eid_citizen_field_count(void);
