@@ -60,7 +60,8 @@ struct eid_registry_http_options {
 
 /* An adapter calling a remote registry.  TLS peer and host verification
  * are always on.  A 200 body must be a citizen JSON object for the ID
- * asked (EID_EMISMATCH otherwise); 404: EID_ENOTFOUND; 5xx after the
+ * asked (EID_EMISMATCH otherwise); 404: EID_ENOTFOUND; 401 and 403:
+ * EID_EPERM; 5xx after the
  * retries: EID_ENETWORK; timeouts: EID_ETIMEOUT; a body over the cap:
  * EID_ETOOBIG; another status or a bad body: EID_EMALFORMED.
  * EID_ECONFIG for bad options. */

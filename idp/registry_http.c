@@ -175,6 +175,8 @@ static int decode_reply(long status, const eid_buf *body, const char *id,
 
 	if (status == 404)
 		return EID_ENOTFOUND;
+	if (status == 401 || status == 403)
+		return EID_EPERM;
 	if (status >= 500)
 		return EID_ENETWORK;
 	if (status != 200)
