@@ -105,15 +105,31 @@ static void strip_cr(eid_buf *b)
 		eid_buf_truncate(b, b->len - 1);
 }
 
-/* Whether the quotes in rec leave a quoted field open (RFC 4180: "" is an
- * escaped quote, so only parity matters). */
+/* Whether rec ends inside a quoted value (RFC 4180: a value is quoted only
+ * when it starts with a quote, and "" inside it is an escaped quote; a
+ * stray quote elsewhere is left for the value parser to refuse). */
 static bool quote_open(const eid_buf *b)
 {
-	size_t q = 0;
+	bool at_start = true, quoted = false;
 
-	for (size_t i = 0; i < b->len; i++)
-		q += b->data[i] == '"';
-	return q % 2 == 1;
+	for (size_t i = 0; i < b->len; i++) {
+		uint8_t ch = b->data[i];
+		if (quoted) {
+			if (ch != '"')
+				continue;
+			if (i + 1 < b->len && b->data[i + 1] == '"')
+				i++;
+			else
+				quoted = false;
+		} else if (ch == ',') {
+			at_start = true;
+			continue;
+		} else if (ch == '"' && at_start) {
+			quoted = true;
+		}
+		at_start = false;
+	}
+	return quoted;
 }
 
 /* The next non-blank row into rec; *ret_line is its first line.  CSV rows
@@ -226,6 +242,23 @@ static const char *val_ptr(const eid_import_reader *r, size_t col)
 				   : "";
 }
 
+/* The header's values, with "header: " before a reason. */
+static int csv_header_split(eid_import_reader *r, eid_buf *why)
+{
+	eid_buf reason_text;
+	int rc;
+
+	eid_buf_init(&reason_text, 256);
+	rc = csv_split(r, &r->ncols, &reason_text);
+	if (rc != EID_OK && why != NULL)
+		(void)eid_buf_printf(why, "header: %s",
+				     eid_buf_cstr(&reason_text) != NULL
+					     ? eid_buf_cstr(&reason_text)
+					     : "invalid");
+	eid_buf_free(&reason_text);
+	return rc;
+}
+
 static int csv_header(eid_import_reader *r, eid_buf *why)
 {
 	static const char *const required[] = { "personal_id", "full_name",
@@ -233,7 +266,7 @@ static int csv_header(eid_import_reader *r, eid_buf *why)
 	uint32_t seen = 0;
 	int rc;
 
-	rc = csv_split(r, &r->ncols, why);
+	rc = csv_header_split(r, why);
 	if (rc != EID_OK)
 		return rc;
 	for (size_t c = 0; c < r->ncols; c++) {

@@ -209,7 +209,9 @@ static void test_bad_headers(void **state)
 			  "missing column \"birthdate\"");
 	expect_bad_header("", EID_IMPORT_CSV, "no header row");
 	expect_bad_header("{\"personal_id\":1}\n", EID_IMPORT_CSV,
-			  "unknown column \"{\"personal_id\":1}\"");
+			  "header: quote inside an unquoted value");
+	expect_bad_header("\"personal_id\"x,full_name\n", EID_IMPORT_AUTO,
+			  "header: text after a closing quote");
 }
 
 static void test_caps(void **state)

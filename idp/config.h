@@ -1,0 +1,84 @@
+/* Server configuration: an INI file (inih) over built-in defaults, so no
+ * file is needed.  Precedence: defaults < file < command-line flags (the
+ * programs apply flags to the struct after loading).  Every key, its
+ * default and meaning: docs/configuration.md. */
+#ifndef EID_CONFIG_H
+#define EID_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/buf.h"
+
+/* Longest message a failed load appends to its error buffer. */
+#define EID_CONFIG_ERR_MAX 512u
+/* Largest configuration file read. */
+#define EID_CONFIG_MAX_FILE (1024u * 1024)
+
+/* A numeric listen address: IPv4 "A.B.C.D:PORT" or "[IPv6]:PORT". */
+struct eid_listen {
+	int family;    /* AF_INET or AF_INET6 */
+	char addr[46]; /* numeric, without brackets (INET6_ADDRSTRLEN) */
+	uint16_t port;
+};
+
+/* Durations are in seconds, sizes in bytes; strings are owned by the
+ * struct (eid_config_free releases them), never NULL once loaded. */
+struct eid_config {
+	struct {
+		struct eid_listen listen;
+		char *issuer;
+		uint64_t threads;
+		uint64_t max_body;
+		uint64_t max_connections;
+		uint64_t connection_timeout;
+	} server;
+	struct {
+		char *data_dir;
+		uint64_t map_size_mb;
+		uint64_t ephemeral_map_size_mb;
+	} store;
+	struct {
+		char *kek_file; /* "" : none, the key comes from kek_env */
+		char *kek_env;
+		char *algorithm; /* JOSE name: ES256, RS256 or PS256 */
+		uint64_t publish_delay;
+		uint64_t retire_after;
+	} keys;
+	struct {
+		uint64_t id_token_ttl;
+		uint64_t access_token_ttl;
+		uint64_t refresh_token_ttl;
+		uint64_t code_ttl;
+	} tokens;
+	struct {
+		bool access_log;
+	} log;
+	struct {
+		bool enabled;
+	} demo;
+};
+
+/* Fill c with the defaults (c's old contents are not freed).
+ * EID_OK or EID_ENOMEM (then c holds nothing to free). */
+int eid_config_defaults(struct eid_config *c);
+
+/* Apply the INI text to c, which holds defaults or an earlier load.  On
+ * failure c is unchanged, and one line "NAME:LINE: reason" (or "NAME:
+ * reason" when no line applies) is appended to ret_err, which may be NULL:
+ * EID_ECONFIG for a bad file, EID_ENOMEM.  name labels the messages. */
+int eid_config_load_string(struct eid_config *c, const char *name,
+			   const char *text, eid_buf *ret_err);
+/* The same for the file at path (at most EID_CONFIG_MAX_FILE bytes); a file
+ * that cannot be read is EID_ECONFIG with "PATH: cannot read: reason". */
+int eid_config_load_file(struct eid_config *c, const char *path,
+			 eid_buf *ret_err);
+
+/* Release the strings; c may be loaded again after eid_config_defaults. */
+void eid_config_free(struct eid_config *c);
+
+/* Parse "A.B.C.D:PORT" or "[IPv6]:PORT" (numeric hosts, port 1-65535), as
+ * the listen key and the --listen flag take it.  EID_OK or EID_EMALFORMED. */
+int eid_config_parse_listen(const char *text, struct eid_listen *ret_listen);
+
+#endif
