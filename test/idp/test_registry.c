@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <ftw.h>
 #include <microhttpd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 
 #include "crypto/error.h"
 #include "idp/registry.h"
+#include "tmpstore.h"
 
 #define NOW INT64_C(1748736000)
 
@@ -31,7 +31,7 @@ static void citizen(const char *json, struct eid_citizen *c)
 /* ---- the local store ---- */
 
 struct fixture {
-	char dir[64];
+	struct tmpstore ts;
 	eid_store *store;
 };
 
@@ -40,25 +40,17 @@ static int store_setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/eid-registry-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	assert_int_equal(eid_store_open(fx->dir, NULL, &fx->store), EID_OK);
+	tmpstore_open(&fx->ts, NULL);
+	fx->store = fx->ts.store;
 	*state = fx;
 	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	return remove(path);
 }
 
 static int store_teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	eid_store_close(fx->store);
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpstore_close(&fx->ts);
 	free(fx);
 	return 0;
 }

@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +12,7 @@
 
 #include "crypto/error.h"
 #include "idp/registry.h"
+#include "tmpstore.h"
 #include "idp/registry_import.h"
 
 /* 2025-06-01T00:00:00Z */
@@ -254,41 +254,32 @@ static void test_caps(void **state)
 
 /* ---- the import into a store ---- */
 
-struct fixture {
-	char dir[64];
-	eid_store *store;
-};
-
 static uint64_t fixed_clock(void *arg)
 {
 	return (uint64_t)NOW;
 }
 
+struct fixture {
+	struct tmpstore ts;
+	eid_store *store;
+};
+
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct eid_store_options so = { .now = fixed_clock };
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/eid-import-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	assert_int_equal(eid_store_open(fx->dir, &so, &fx->store), EID_OK);
+	tmpstore_open(&fx->ts, fixed_clock);
+	fx->store = fx->ts.store;
 	*state = fx;
 	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	return remove(path);
 }
 
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	eid_store_close(fx->store);
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpstore_close(&fx->ts);
 	free(fx);
 	return 0;
 }

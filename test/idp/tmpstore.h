@@ -1,0 +1,18 @@
+/* A store in a fresh directory under /tmp, for tests; removed on close. */
+#ifndef EID_TEST_TMPSTORE_H
+#define EID_TEST_TMPSTORE_H
+
+#include <stdint.h>
+
+#include "idp/store.h"
+
+struct tmpstore {
+	char dir[64];
+	eid_store *store;
+};
+
+/* now may be NULL (the real clock).  Fails the test on error. */
+void tmpstore_open(struct tmpstore *ts, uint64_t (*now)(void *arg));
+void tmpstore_close(struct tmpstore *ts);
+
+#endif
