@@ -30,34 +30,9 @@ static void citizen(const char *json, struct eid_citizen *c)
 
 /* ---- the local store ---- */
 
-struct fixture {
-	struct tmpstore ts;
-	eid_store *store;
-};
-
-static int store_setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	tmpstore_open(&fx->ts, NULL);
-	fx->store = fx->ts.store;
-	*state = fx;
-	return 0;
-}
-
-static int store_teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tmpstore_close(&fx->ts);
-	free(fx);
-	return 0;
-}
-
 static void test_local_put_get(void **state)
 {
-	struct fixture *fx = *state;
+	struct tmpstore *fx = *state;
 	struct eid_citizen a, b;
 	eid_registry reg;
 	eid_txn *t = NULL;
@@ -91,7 +66,7 @@ static void test_local_put_get(void **state)
 
 static void test_local_put_refuses_invalid(void **state)
 {
-	struct fixture *fx = *state;
+	struct tmpstore *fx = *state;
 	struct eid_citizen a;
 	eid_txn *t = NULL;
 
@@ -361,9 +336,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_local_put_get,
-						store_setup, store_teardown),
+						tmpstore_setup,
+						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_local_put_refuses_invalid,
-						store_setup, store_teardown),
+						tmpstore_setup,
+						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_http_found_and_not_found,
 						http_setup, http_teardown),
 		cmocka_unit_test_setup_teardown(test_http_retries, http_setup,

@@ -254,37 +254,7 @@ static void test_caps(void **state)
 
 /* ---- the import into a store ---- */
 
-static uint64_t fixed_clock(void *arg)
-{
-	return (uint64_t)NOW;
-}
-
-struct fixture {
-	struct tmpstore ts;
-	eid_store *store;
-};
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	tmpstore_open(&fx->ts, fixed_clock);
-	fx->store = fx->ts.store;
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tmpstore_close(&fx->ts);
-	free(fx);
-	return 0;
-}
-
-static int run_import(struct fixture *fx, const char *in, bool dry_run,
+static int run_import(struct tmpstore *fx, const char *in, bool dry_run,
 		      struct rejections *rs, struct eid_import_report *rep)
 {
 	struct eid_import_options opt = { .dry_run = dry_run,
@@ -298,7 +268,7 @@ static int run_import(struct fixture *fx, const char *in, bool dry_run,
 	return r;
 }
 
-static uint64_t registry_count(struct fixture *fx)
+static uint64_t registry_count(struct tmpstore *fx)
 {
 	eid_txn *t = NULL;
 	uint64_t n = 0;
@@ -322,7 +292,7 @@ static void expect_report(const struct eid_import_report *rep, uint64_t read,
 
 static void test_import_one_bad_row(void **state)
 {
-	struct fixture *fx = *state;
+	struct tmpstore *fx = *state;
 	struct rejections rs = { 0 };
 	struct eid_import_report rep;
 	struct eid_citizen c;
@@ -349,7 +319,7 @@ static void test_import_one_bad_row(void **state)
 
 static void test_import_idempotent_and_updates(void **state)
 {
-	struct fixture *fx = *state;
+	struct tmpstore *fx = *state;
 	struct rejections rs = { 0 };
 	struct eid_import_report rep;
 	struct eid_citizen c;
@@ -383,7 +353,7 @@ static void test_import_idempotent_and_updates(void **state)
 
 static void test_import_duplicate_in_file(void **state)
 {
-	struct fixture *fx = *state;
+	struct tmpstore *fx = *state;
 	struct rejections rs = { 0 };
 	struct eid_import_report rep;
 
@@ -397,7 +367,7 @@ static void test_import_duplicate_in_file(void **state)
 
 static void test_import_dry_run(void **state)
 {
-	struct fixture *fx = *state;
+	struct tmpstore *fx = *state;
 	struct rejections rs = { 0 };
 	struct eid_import_report rep;
 
@@ -414,7 +384,7 @@ static void test_import_dry_run(void **state)
 
 static void test_import_all_or_nothing(void **state)
 {
-	struct fixture *fx = *state;
+	struct tmpstore *fx = *state;
 	struct rejections rs = { .answer = EID_EPERM };
 	struct eid_import_report rep;
 	eid_buf why;
@@ -452,15 +422,20 @@ int main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test_setup_teardown(test_import_one_bad_row,
-						setup, teardown),
+						tmpstore_setup,
+						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_import_idempotent_and_updates, setup, teardown),
+			test_import_idempotent_and_updates, tmpstore_setup,
+			tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_import_duplicate_in_file,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_dry_run, setup,
-						teardown),
+						tmpstore_setup,
+						tmpstore_teardown),
+		cmocka_unit_test_setup_teardown(test_import_dry_run,
+						tmpstore_setup,
+						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_import_all_or_nothing,
-						setup, teardown),
+						tmpstore_setup,
+						tmpstore_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

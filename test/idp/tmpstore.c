@@ -33,3 +33,25 @@ void tmpstore_close(struct tmpstore *ts)
 	ts->store = NULL;
 	nftw(ts->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+static uint64_t fixed_clock(void *arg)
+{
+	return (uint64_t)TMPSTORE_NOW;
+}
+
+int tmpstore_setup(void **state)
+{
+	struct tmpstore *ts = calloc(1, sizeof(*ts));
+
+	assert_non_null(ts);
+	tmpstore_open(ts, fixed_clock);
+	*state = ts;
+	return 0;
+}
+
+int tmpstore_teardown(void **state)
+{
+	tmpstore_close(*state);
+	free(*state);
+	return 0;
+}
