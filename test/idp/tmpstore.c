@@ -1,0 +1,57 @@
+#define _GNU_SOURCE
+#include "tmpstore.h"
+
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "crypto/error.h"
+
+void tmpstore_open(struct tmpstore *ts, uint64_t (*now)(void *arg))
+{
+	struct eid_store_options so = { .now = now };
+
+	snprintf(ts->dir, sizeof(ts->dir), "/tmp/eid-test-XXXXXX");
+	assert_non_null(mkdtemp(ts->dir));
+	assert_int_equal(eid_store_open(ts->dir, &so, &ts->store), EID_OK);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void tmpstore_close(struct tmpstore *ts)
+{
+	eid_store_close(ts->store);
+	ts->store = NULL;
+	nftw(ts->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static uint64_t fixed_clock(void *arg)
+{
+	return (uint64_t)TMPSTORE_NOW;
+}
+
+int tmpstore_setup(void **state)
+{
+	struct tmpstore *ts = calloc(1, sizeof(*ts));
+
+	assert_non_null(ts);
+	tmpstore_open(ts, fixed_clock);
+	*state = ts;
+	return 0;
+}
+
+int tmpstore_teardown(void **state)
+{
+	tmpstore_close(*state);
+	free(*state);
+	return 0;
+}
