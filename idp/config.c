@@ -742,3 +742,23 @@ int eid_config_load_file(struct eid_config *c, const char *path,
 	eid_buf_free(&text);
 	return r;
 }
+
+int eid_config_set(struct eid_config *c, const char *section,
+		   const char *name, const char *value, eid_buf *ret_err)
+{
+	const struct key_def *k;
+	eid_buf why;
+	size_t i = 0;
+	int r;
+
+	k = find_key(section, name, &i);
+	if (k == NULL)
+		return EID_EINVAL;
+	eid_buf_init(&why, EID_CONFIG_ERR_MAX);
+	r = set_value(c, k, value, &why);
+	if (r != EID_OK && ret_err != NULL)
+		(void)eid_buf_printf(ret_err, "bad value for '%s': %s", name,
+				     why.len ? eid_buf_cstr(&why) : "?");
+	eid_buf_free(&why);
+	return r;
+}

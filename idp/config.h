@@ -74,6 +74,12 @@ int eid_config_load_string(struct eid_config *c, const char *name,
 int eid_config_load_file(struct eid_config *c, const char *path,
 			 eid_buf *ret_err);
 
+/* Set one key from a command-line flag, with the same checks as a file:
+ * EID_ECONFIG (with "bad value for 'KEY': reason" appended to ret_err),
+ * EID_EINVAL for a key that does not exist, EID_ENOMEM. */
+int eid_config_set(struct eid_config *c, const char *section,
+		   const char *name, const char *value, eid_buf *ret_err);
+
 /* Release the strings; c may be loaded again after eid_config_defaults. */
 void eid_config_free(struct eid_config *c);
 

@@ -1,0 +1,87 @@
+/* eidctl: the operators' and officers' command-line tool.
+ *
+ * Conventions every command keeps: `--data DIR` (same default as the
+ * server), `--config FILE`, `--json` for machine-readable output, `--help`;
+ * exit 0 on success, otherwise 1 with one line on stderr
+ * ("eidctl: keys rotate: store is locked by ..."), 2 for a usage error. */
+#ifndef EID_EIDCTL_H
+#define EID_EIDCTL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct eidctl {
+	const char *argv0;
+	const char *command; /* "keys rotate", for messages */
+	const char *data_dir;
+	const char *config_path;
+	bool json;
+};
+
+struct eidctl_command {
+	const char *group;   /* "keys" */
+	const char *name;    /* "rotate" */
+	const char *args;    /* usage after the command words: "[--alg ALG]" */
+	const char *summary; /* one line for --help */
+	/* argv[0] is the command's last word; options are parsed by the
+	 * command with eidctl_getopt. Returns the exit code. */
+	int (*run)(struct eidctl *ctl, int argc, char **argv);
+};
+
+/* Command tables, one per group (tools/eidctl_<group>.c). */
+extern const struct eidctl_command eidctl_keys_commands[];
+extern const struct eidctl_command eidctl_token_commands[];
+
+#define EIDCTL_EXIT_OK 0
+#define EIDCTL_EXIT_FAIL 1
+#define EIDCTL_EXIT_USAGE 2
+/* Returned by the option parsers when the command should go on. */
+#define EIDCTL_CONTINUE (-1)
+
+/* Parse the command's options: the common ones (--data, --config, --json,
+ * --help) are handled here; every other option is passed to on_opt (which
+ * returns 0, or non-zero to reject it).  Returns EIDCTL_CONTINUE and sets
+ * *ret_optind, or the exit code the command should return at once
+ * (EIDCTL_EXIT_OK after printing --help, EIDCTL_EXIT_USAGE on bad usage). */
+struct eidctl_opt {
+	const char *name;
+	int has_arg;     /* no_argument / required_argument */
+	const char *arg; /* "ALG", for help */
+	const char *help;
+};
+int eidctl_getopt(struct eidctl *ctl, const struct eidctl_command *cmd,
+		  int argc, char **argv, const struct eidctl_opt *opts,
+		  int (*on_opt)(struct eidctl *ctl, const char *name,
+				const char *value, void *arg),
+		  void *arg, int *ret_optind);
+
+/* Print a failure as one line on stderr and return EIDCTL_EXIT_FAIL.
+ * r is an EID_E... code (its message is appended) or 0 for none. */
+int eidctl_fail(const struct eidctl *ctl, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Usage error: one line on stderr, returns EIDCTL_EXIT_USAGE. */
+int eidctl_usage(const struct eidctl *ctl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+struct eid_config;
+typedef struct eid_store eid_store;
+
+/* The configuration as eidd would see it: defaults, then --config, then
+ * --data.  Prints the error and returns EIDCTL_EXIT_FAIL on failure. */
+int eidctl_load_config(const struct eidctl *ctl, struct eid_config *ret_cfg);
+/* Open the store in the configured data directory (read-only unless
+ * write), which must exist already unless write. */
+int eidctl_open_store(const struct eidctl *ctl, const struct eid_config *cfg,
+		      bool write, eid_store **ret_store);
+/* The key-encryption key as eidd finds it: [keys] kek_file, the
+ * environment variable, or the demo key in DATA/kek. */
+int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
+		    uint8_t ret_kek[32]);
+
+/* Print a JSON value (pretty) on stdout; steals the reference. */
+int eidctl_print_json(const struct eidctl *ctl, json_t *v);
+
+#endif

@@ -1,0 +1,348 @@
+/* eidd: the identity provider's server.
+ *
+ * Start-up reads the configuration (defaults < --config FILE < flags),
+ * finds the key-encryption key, opens the store, makes sure a signing key
+ * exists, and serves until SIGTERM or SIGINT.  Any start-up failure is one
+ * line on stderr and a non-zero exit, and nothing is written before the
+ * configuration and the key-encryption key have been found good. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "api/app.h"
+#include "api/http.h"
+#include "crypto/error.h"
+#include "crypto/keys.h"
+#include "crypto/secret.h"
+#include "idp/config.h"
+#include "idp/signing.h"
+#include "idp/store.h"
+#include "tools/demo.h"
+
+#ifndef EID_VERSION
+#define EID_VERSION "unknown"
+#endif
+
+#define DEFAULT_ISSUER "http://127.0.0.1:8080"
+#define SWEEP_INTERVAL_S 60
+
+struct eidd {
+	struct eid_config cfg;
+	uint8_t kek[32];
+	eid_store *store;
+	eid_signer *signer;
+	struct eid_app app;
+	eid_http_server *http;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: eidd [--config FILE] [--listen ADDR:PORT] [--data DIR]\n"
+		"            [--issuer URL] [--demo] [--help] [--version]\n"
+		"\n"
+		"  --config FILE      INI configuration (every key has a default)\n"
+		"  --listen ADDR:PORT address to serve on (default 127.0.0.1:8080)\n"
+		"  --data DIR         data directory (default var)\n"
+		"  --issuer URL       OpenID issuer (default http://ADDR:PORT of --listen)\n"
+		"  --demo             demo mode: demo citizens, and a key-encryption\n"
+		"                     key generated in DIR/kek when none is configured\n");
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("eidd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int set_flag(struct eid_config *cfg, const char *flag,
+		    const char *section, const char *key, const char *value)
+{
+	eid_buf err;
+	int r;
+
+	eid_buf_init(&err, EID_CONFIG_ERR_MAX);
+	r = eid_config_set(cfg, section, key, value, &err);
+	if (r != EID_OK)
+		fail("%s: %s", flag, err.len ? eid_buf_cstr(&err) : eid_strerror(r));
+	eid_buf_free(&err);
+	return r;
+}
+
+/* With the default issuer and another listen address, the issuer follows
+ * the address, so `eidd --listen 127.0.0.1:9000` is coherent. */
+static int derive_issuer(struct eid_config *cfg)
+{
+	const struct eid_listen *l = &cfg->server.listen;
+	char url[80];
+
+	if (strcmp(cfg->server.issuer, DEFAULT_ISSUER) != 0)
+		return EID_OK;
+	snprintf(url, sizeof(url), l->family == AF_INET6 ? "http://[%s]:%u"
+							 : "http://%s:%u",
+		 l->addr, (unsigned)l->port);
+	return set_flag(cfg, "--listen", "server", "issuer", url);
+}
+
+static int parse_args(struct eidd *d, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "demo", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *listen = NULL, *data = NULL, *issuer = NULL;
+	bool demo = false;
+	eid_buf err;
+	int c, r;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'd': data = optarg; break;
+		case 'i': issuer = optarg; break;
+		case 'D': demo = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("eidd %s\n", EID_VERSION); exit(0);
+		default:
+			usage(stderr);
+			return fail("unknown or incomplete option '%s'",
+				    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail("unexpected argument '%s'", argv[optind]);
+	if (eid_config_defaults(&d->cfg) != EID_OK)
+		return fail("out of memory");
+	if (config != NULL) {
+		eid_buf_init(&err, EID_CONFIG_ERR_MAX);
+		r = eid_config_load_file(&d->cfg, config, &err);
+		if (r != EID_OK)
+			fail("%s", err.len ? eid_buf_cstr(&err) : eid_strerror(r));
+		eid_buf_free(&err);
+		if (r != EID_OK)
+			return 1;
+	}
+	if ((listen && set_flag(&d->cfg, "--listen", "server", "listen", listen)) ||
+	    (data && set_flag(&d->cfg, "--data", "store", "data_dir", data)) ||
+	    (issuer && set_flag(&d->cfg, "--issuer", "server", "issuer", issuer)) ||
+	    (demo && set_flag(&d->cfg, "--demo", "demo", "enabled", "true")))
+		return 1;
+	if (issuer == NULL && derive_issuer(&d->cfg) != EID_OK)
+		return 1;
+	return 0;
+}
+
+/* The data directory is created (0700) when missing; an existing one must
+ * be a writable directory. */
+static int prepare_data_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return fail("data directory %s: cannot create: %s", dir,
+			    strerror(errno));
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return fail("data directory %s: not a directory", dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		return fail("data directory %s: not writable: %s", dir,
+			    strerror(errno));
+	return 0;
+}
+
+static int load_kek(struct eidd *d)
+{
+	const struct eid_config *c = &d->cfg;
+	const char *file = c->keys.kek_file[0] ? c->keys.kek_file : NULL;
+	char demo_path[4096];
+	int r;
+
+	r = eid_kek_load(file, c->keys.kek_env, d->kek);
+	if (r == EID_OK)
+		return 0;
+	if (r != EID_ENOTFOUND || !c->demo.enabled) {
+		if (r == EID_ENOTFOUND)
+			return fail("no key-encryption key: set [keys] kek_file, "
+				    "or the %s environment variable (64 hex "
+				    "digits), or run with --demo",
+				    c->keys.kek_env);
+		return fail("key-encryption key %s: %s",
+			    file ? file : c->keys.kek_env, eid_strerror(r));
+	}
+	/* Demo only: a key kept beside the data it protects. */
+	if ((size_t)snprintf(demo_path, sizeof(demo_path), "%s/kek",
+			     c->store.data_dir) >= sizeof(demo_path))
+		return fail("data directory path too long");
+	if (prepare_data_dir(c->store.data_dir) != 0)
+		return 1;
+	r = eid_kek_generate_file(demo_path);
+	if (r != EID_OK && r != EID_EEXIST)
+		return fail("demo key-encryption key %s: %s", demo_path,
+			    eid_strerror(r));
+	r = eid_kek_load(demo_path, NULL, d->kek);
+	if (r != EID_OK)
+		return fail("demo key-encryption key %s: %s", demo_path,
+			    eid_strerror(r));
+	return 0;
+}
+
+static int open_store(struct eidd *d)
+{
+	struct eid_store_options opt = {
+		.map_size = d->cfg.store.map_size_mb << 20,
+		.eph_map_size = d->cfg.store.ephemeral_map_size_mb << 20,
+	};
+	eid_alg alg;
+	bool created = false;
+	int r;
+
+	if (prepare_data_dir(d->cfg.store.data_dir) != 0)
+		return 1;
+	r = eid_store_open(d->cfg.store.data_dir, &opt, &d->store);
+	if (r != EID_OK)
+		return fail("store in %s: %s", d->cfg.store.data_dir,
+			    eid_strerror(r));
+	if ((r = eid_alg_from_name(d->cfg.keys.algorithm, &alg)) != EID_OK)
+		return fail("keys.algorithm %s: %s", d->cfg.keys.algorithm,
+			    eid_strerror(r));
+	r = eid_signing_ensure(d->store, d->kek, alg, eid_store_now(d->store),
+			       &created);
+	if (r != EID_OK)
+		return fail("signing key: %s", eid_strerror(r));
+	r = eid_signer_open(d->store, d->kek, d->cfg.keys.retire_after,
+			    &d->signer);
+	if (r == EID_EVERIFY)
+		return fail("signing keys in %s do not open with this "
+			    "key-encryption key", d->cfg.store.data_dir);
+	if (r != EID_OK)
+		return fail("signing keys: %s", eid_strerror(r));
+	if (created)
+		fprintf(stderr, "eidd: generated a new %s signing key\n",
+			d->cfg.keys.algorithm);
+	return 0;
+}
+
+static int seed_demo(struct eidd *d)
+{
+	unsigned added = 0;
+	int r;
+
+	if (!d->cfg.demo.enabled)
+		return 0;
+	r = eid_demo_seed(d->store, (int64_t)eid_store_now(d->store), &added);
+	if (r != EID_OK)
+		return fail("demo data: %s", eid_strerror(r));
+	if (added > 0)
+		fprintf(stderr, "eidd: demo data: %u records added\n", added);
+	return 0;
+}
+
+static int start_http(struct eidd *d)
+{
+	const struct eid_config *c = &d->cfg;
+	struct eid_http_options opt = {
+		.threads = (unsigned)c->server.threads,
+		.max_body = c->server.max_body,
+		.max_connections = (unsigned)c->server.max_connections,
+		.timeout_s = (unsigned)c->server.connection_timeout,
+		.access_log = c->log.access_log,
+	};
+	const struct eid_http_route *routes;
+	char port[8];
+	size_t n;
+	int r;
+
+	snprintf(port, sizeof(port), "%u", (unsigned)c->server.listen.port);
+	opt.host = c->server.listen.addr;
+	opt.port = port;
+	if ((r = eid_app_init(&d->app, c, d->store, d->signer)) != EID_OK)
+		return fail("server: %s", eid_strerror(r));
+	routes = eid_api_routes(&n);
+	r = eid_http_server_start(&opt, routes, n, &d->app, &d->http);
+	if (r != EID_OK)
+		return fail("cannot listen on %s:%s: %s", opt.host, port,
+			    eid_strerror(r));
+	printf("eidd %s listening on http%s://%s%s%s:%u/ (issuer %s)\n",
+	       EID_VERSION, "", c->server.listen.family == AF_INET6 ? "[" : "",
+	       c->server.listen.addr,
+	       c->server.listen.family == AF_INET6 ? "]" : "",
+	       (unsigned)eid_http_server_port(d->http), c->server.issuer);
+	fflush(stdout);
+	return 0;
+}
+
+/* Wait for SIGTERM or SIGINT, sweeping expired short-lived entries from
+ * time to time. */
+static void serve(struct eidd *d, const sigset_t *set)
+{
+	struct timespec tick = { SWEEP_INTERVAL_S, 0 };
+	uint64_t removed = 0;
+	int sig;
+
+	for (;;) {
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig < 0 && errno == EAGAIN)
+			(void)eid_eph_sweep(d->store, &removed);
+	}
+	fprintf(stderr, "eidd: shutting down (%s)\n",
+		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void cleanup(struct eidd *d)
+{
+	eid_http_server_stop(d->http);
+	eid_app_cleanup(&d->app);
+	eid_signer_close(d->signer);
+	eid_store_close(d->store);
+	eid_config_free(&d->cfg);
+	eid_wipe(d->kek, sizeof(d->kek));
+}
+
+int main(int argc, char **argv)
+{
+	struct eidd d;
+	sigset_t set;
+	int rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	/* Block the signals before any thread starts, so only serve() sees
+	 * them; a peer closing a socket must not kill us. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return fail("cannot set up signals");
+	if (parse_args(&d, argc, argv) != 0 || load_kek(&d) != 0 ||
+	    open_store(&d) != 0 || seed_demo(&d) != 0 || start_http(&d) != 0)
+		goto out;
+	serve(&d, &set);
+	rc = 0;
+out:
+	cleanup(&d);
+	return rc;
+}
