@@ -14,6 +14,7 @@
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "crypto/keys.h"
+#include "key_fixture.h"
 
 /* ---- base64url ---- */
 
@@ -182,36 +183,9 @@ static void test_hash_half(void **state)
 
 /* ---- JWS ---- */
 
-struct fixture {
-	eid_key *keys[3]; /* ES256, RS256, PS256 */
-};
-
-static const eid_alg algs[3] = { EID_ALG_ES256, EID_ALG_RS256, EID_ALG_PS256 };
+static const eid_alg *const algs = fixture_algs;
 static const char *const all_algs[] = { "ES256", "RS256", "PS256", "ES384",
 					NULL };
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	for (int i = 0; i < 3; i++)
-		if (eid_key_generate(algs[i], &f->keys[i]) != EID_OK)
-			return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	for (int i = 0; i < 3; i++)
-		eid_key_free(f->keys[i]);
-	free(f);
-	return 0;
-}
 
 static const eid_key *const *kl(struct fixture *f)
 {
@@ -575,5 +549,5 @@ int main(void)
 	};
 	int r = cmocka_run_group_tests(helpers, NULL, NULL);
 
-	return r | cmocka_run_group_tests(jws, setup, teardown);
+	return r | cmocka_run_group_tests(jws, fixture_setup, fixture_teardown);
 }

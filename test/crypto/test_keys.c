@@ -15,40 +15,13 @@
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "crypto/keys.h"
+#include "key_fixture.h"
 #include "crypto/secret.h"
 
-/* Key generation (RSA-3072 above all) is slow: one key per alg, shared. */
-struct fixture {
-	eid_key *keys[3]; /* ES256, RS256, PS256 */
-};
-
-static const eid_alg algs[3] = { EID_ALG_ES256, EID_ALG_RS256, EID_ALG_PS256 };
+static const eid_alg *const algs = fixture_algs;
 static const uint8_t kek[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
 				 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
 				 25, 26, 27, 28, 29, 30, 31, 32 };
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	for (int i = 0; i < 3; i++)
-		if (eid_key_generate(algs[i], &f->keys[i]) != EID_OK)
-			return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	for (int i = 0; i < 3; i++)
-		eid_key_free(f->keys[i]);
-	free(f);
-	return 0;
-}
 
 static void seal(const eid_key *key, eid_buf *blob)
 {
@@ -548,7 +521,7 @@ int main(void)
 		cmocka_unit_test(test_kek_env),
 		cmocka_unit_test(test_kek_generate_file),
 	};
-	int r = cmocka_run_group_tests(key_tests, setup, teardown);
+	int r = cmocka_run_group_tests(key_tests, fixture_setup, fixture_teardown);
 
 	return r | cmocka_run_group_tests(kek_tests, kek_setup, kek_teardown);
 }
