@@ -84,8 +84,10 @@ static int kek_read_file(const char *file, char *text,
 		       errno == EACCES ? EID_EPERM : EID_EIO;
 	if (fstat(fd, &st) != 0)
 		goto out;
+	if (!S_ISREG(st.st_mode))
+		goto out;
 	r = EID_EPERM;
-	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
 		goto out;
 	r = EID_EIO;
 	do {

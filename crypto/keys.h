@@ -90,7 +90,7 @@ int eid_key_unseal(const uint8_t *blob, size_t len, const uint8_t kek[32],
  *                  (callers should say so: "chmod 600 <file>")
  *   EID_EMALFORMED any other content
  *   EID_ENOTFOUND  neither a file nor the variable is there
- *   EID_EIO        the file cannot be read
+ *   EID_EIO        the file cannot be read or is not a regular file
  * The environment string cannot be wiped here: callers should unsetenv()
  * it once loaded. */
 int eid_kek_load(const char *file, const char *env_name, uint8_t ret_kek[32]);
