@@ -247,6 +247,16 @@ int eid_csca_store_load_dir(eid_csca_store *store, const char *dir,
 	return EID_OK;
 }
 
+/* ICAO 9303-12 lets CSCAs and DSCs carry explicit curve parameters (many
+ * brainpool certificates do), which OpenSSL 3 refuses by default. */
+static int accept_explicit_ec(int ok, X509_STORE_CTX *ctx)
+{
+	if (!ok && X509_STORE_CTX_get_error(ctx) ==
+			   X509_V_ERR_EC_KEY_EXPLICIT_PARAMS)
+		return 1;
+	return ok;
+}
+
 /* The chain from cert to an anchor of the store at now.  With crls, the
  * leaf is also checked against them (and they against their issuer). */
 static int verify_chain(const eid_csca_store *store, X509 *cert,
@@ -261,6 +271,7 @@ static int verify_chain(const eid_csca_store *store, X509 *cert,
 	if (ctx == NULL ||
 	    !X509_STORE_CTX_init(ctx, store->store, cert, untrusted))
 		goto out;
+	X509_STORE_CTX_set_verify_cb(ctx, accept_explicit_ec);
 	vp = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_time(vp, now);
 	if (crls != NULL) {

@@ -7,6 +7,7 @@
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 
 #include "crypto/error.h"
 
@@ -113,4 +114,74 @@ int eid_signeddata_verify(CMS_ContentInfo *cms, char *reason,
 	eid_signeddata_ossl_reason("CMS signature does not verify", reason,
 				   reason_len);
 	return EID_EVERIFY;
+}
+
+static int set_pss(CMS_SignerInfo *si)
+{
+	EVP_PKEY_CTX *pctx = CMS_SignerInfo_get0_pkey_ctx(si);
+
+	if (pctx == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
+		return EID_ECRYPTO;
+	return EID_OK;
+}
+
+static int new_signed_data(const char *econtent_oid, X509 *cert,
+			   EVP_PKEY *key, const EVP_MD *md, bool pss,
+			   CMS_ContentInfo **ret_cms)
+{
+	const unsigned cms_flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
+	CMS_ContentInfo *cms = NULL;
+	ASN1_OBJECT *oid = NULL;
+	CMS_SignerInfo *si;
+	int r = EID_ECRYPTO;
+
+	if ((cms = CMS_sign(NULL, NULL, NULL, NULL, cms_flags)) == NULL)
+		goto out;
+	if ((oid = OBJ_txt2obj(econtent_oid, 1)) == NULL ||
+	    !CMS_set1_eContentType(cms, oid))
+		goto out;
+	si = CMS_add1_signer(cms, cert, key, md, cms_flags | CMS_KEY_PARAM);
+	if (si == NULL)
+		goto out;
+	if (pss && (r = set_pss(si)) != EID_OK)
+		goto out;
+	*ret_cms = cms;
+	cms = NULL;
+	r = EID_OK;
+out:
+	ASN1_OBJECT_free(oid);
+	CMS_ContentInfo_free(cms);
+	return r;
+}
+
+int eid_signeddata_sign(const uint8_t *content, size_t len,
+			const char *econtent_oid, X509 *cert, EVP_PKEY *key,
+			const EVP_MD *md, bool pss, eid_buf *out)
+{
+	CMS_ContentInfo *cms = NULL;
+	BIO *in = NULL;
+	unsigned char *der = NULL;
+	int der_len, r = EID_EINVAL;
+
+	if (content == NULL || len == 0 || len > INT_MAX || cert == NULL ||
+	    key == NULL || md == NULL || econtent_oid == NULL)
+		goto out;
+	if ((r = new_signed_data(econtent_oid, cert, key, md, pss, &cms)) !=
+	    EID_OK)
+		goto out;
+	r = EID_ECRYPTO;
+	if ((in = BIO_new_mem_buf(content, (int)len)) == NULL ||
+	    !CMS_final(cms, in, NULL, CMS_BINARY))
+		goto out;
+	if ((der_len = i2d_CMS_ContentInfo(cms, &der)) <= 0)
+		goto out;
+	r = eid_buf_put(out, der, (size_t)der_len);
+out:
+	OPENSSL_free(der);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return r;
 }

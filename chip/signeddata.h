@@ -4,11 +4,14 @@
 #ifndef EID_SIGNEDDATA_H
 #define EID_SIGNEDDATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/cms.h>
 #include <openssl/x509.h>
+
+#include "crypto/buf.h"
 
 /* Decode a ContentInfo (DER or BER) that must span exactly n bytes, be a
  * SignedData and carry econtent_oid (dotted) as its content type.
@@ -38,5 +41,13 @@ int eid_signeddata_verify(CMS_ContentInfo *cms, char *reason,
 /* OpenSSL's reason for the oldest queued error, after prefix, into out;
  * clears the error queue. */
 void eid_signeddata_ossl_reason(const char *prefix, char *out, size_t len);
+
+/* A DER ContentInfo: SignedData over content with type econtent_oid,
+ * signed attributes (content-type, message-digest, signing-time), the
+ * signer's certificate embedded; RSASSA-PSS when pss (RSA keys), else the
+ * key's usual scheme (RSA v1.5, ECDSA).  Appended to out. */
+int eid_signeddata_sign(const uint8_t *content, size_t len,
+			const char *econtent_oid, X509 *cert, EVP_PKEY *key,
+			const EVP_MD *md, bool pss, eid_buf *out);
 
 #endif

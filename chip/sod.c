@@ -7,7 +7,6 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/rsa.h>
 
 #include "chip/signeddata.h"
 #include "chip/tlv.h"
@@ -330,71 +329,23 @@ out:
 	return r;
 }
 
-static int set_pss(CMS_SignerInfo *si)
-{
-	EVP_PKEY_CTX *pctx = CMS_SignerInfo_get0_pkey_ctx(si);
-
-	if (pctx == NULL ||
-	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
-		return EID_ECRYPTO;
-	return EID_OK;
-}
-
-static int new_signed_data(X509 *dsc, EVP_PKEY *key, const EVP_MD *md,
-			   unsigned flags, CMS_ContentInfo **ret_cms)
-{
-	const unsigned cms_flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
-	CMS_ContentInfo *cms = NULL;
-	ASN1_OBJECT *oid = NULL;
-	CMS_SignerInfo *si;
-	int r = EID_ECRYPTO;
-
-	if ((cms = CMS_sign(NULL, NULL, NULL, NULL, cms_flags)) == NULL)
-		goto out;
-	if ((oid = OBJ_txt2obj(OID_LDS_SECURITY_OBJECT, 1)) == NULL ||
-	    !CMS_set1_eContentType(cms, oid))
-		goto out;
-	si = CMS_add1_signer(cms, dsc, key, md, cms_flags | CMS_KEY_PARAM);
-	if (si == NULL)
-		goto out;
-	if ((flags & EID_SOD_SIGN_PSS) && (r = set_pss(si)) != EID_OK)
-		goto out;
-	*ret_cms = cms;
-	cms = NULL;
-	r = EID_OK;
-out:
-	ASN1_OBJECT_free(oid);
-	CMS_ContentInfo_free(cms);
-	return r;
-}
-
 int eid_sod_sign(const uint8_t *lds, size_t lds_len, X509 *dsc,
 		 EVP_PKEY *dsc_key, const EVP_MD *md, unsigned flags,
 		 eid_buf *out)
 {
-	CMS_ContentInfo *cms = NULL;
-	BIO *in = NULL;
-	unsigned char *der = NULL;
-	int der_len, r = EID_EINVAL;
+	eid_buf der;
+	int r = EID_EINVAL;
 
-	if (lds == NULL || lds_len == 0 || lds_len > LDS_MAX_DER ||
-	    dsc == NULL || dsc_key == NULL || md == NULL)
+	eid_buf_init(&der, EID_SOD_MAX_LEN);
+	if (lds == NULL || lds_len == 0 || lds_len > LDS_MAX_DER)
 		goto out;
-	if ((r = new_signed_data(dsc, dsc_key, md, flags, &cms)) != EID_OK)
-		goto out;
-	r = EID_ECRYPTO;
-	if ((in = BIO_new_mem_buf(lds, (int)lds_len)) == NULL ||
-	    !CMS_final(cms, in, NULL, CMS_BINARY))
-		goto out;
-	if ((der_len = i2d_CMS_ContentInfo(cms, &der)) <= 0)
-		goto out;
-	r = eid_tlv_put(out, SOD_TAG, der, (size_t)der_len);
+	r = eid_signeddata_sign(lds, lds_len, OID_LDS_SECURITY_OBJECT, dsc,
+				dsc_key, md, (flags & EID_SOD_SIGN_PSS) != 0,
+				&der);
+	if (r == EID_OK)
+		r = eid_tlv_put(out, SOD_TAG, der.data, der.len);
 out:
-	OPENSSL_free(der);
-	BIO_free(in);
-	CMS_ContentInfo_free(cms);
-	ERR_clear_error();
+	eid_buf_free(&der);
 	return r;
 }
 
