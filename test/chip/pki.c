@@ -9,6 +9,16 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+uint8_t pki_dg1[7] = { 0x61, 0x05, 0x5f, 0x1f, 0x02, 'V', 'N' };
+uint8_t pki_dg2[5] = { 0x75, 0x03, 0x01, 0x02, 0x03 };
+uint8_t pki_dg13[5] = { 0x6d, 0x03, 0x02, 0x01, 0x01 };
+
+const struct eid_dg_bytes pki_dgs[3] = {
+	{ 1, pki_dg1, sizeof(pki_dg1) },
+	{ 2, pki_dg2, sizeof(pki_dg2) },
+	{ 13, pki_dg13, sizeof(pki_dg13) },
+};
+
 static EVP_PKEY *ec_key(const char *group, bool explicit_params)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);

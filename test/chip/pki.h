@@ -8,7 +8,15 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "chip/sod.h"
+
 #define PKI_DAY (24L * 3600)
+
+/* Three small data groups (DG1, DG2, DG13) to hash and sign; tests may
+ * flip a byte and must restore it. */
+extern uint8_t pki_dg1[7], pki_dg2[5], pki_dg13[5];
+extern const struct eid_dg_bytes pki_dgs[3];
+#define PKI_N_DGS 3
 
 /* "rsa2048", "rsa1024", "p256", "brainpool-explicit" (brainpoolP256r1
  * with explicit curve parameters).  NULL on failure. */

@@ -25,16 +25,6 @@ struct fixture {
 	char tmp[64];
 };
 
-static uint8_t dg1[] = { 0x61, 0x05, 0x5f, 0x1f, 0x02, 'V', 'N' };
-static uint8_t dg2[] = { 0x75, 0x03, 0x01, 0x02, 0x03 };
-static uint8_t dg13[] = { 0x6d, 0x03, 0x02, 0x01, 0x01 };
-
-static const struct eid_dg_bytes dgs[] = {
-	{ 1, dg1, sizeof(dg1) },
-	{ 2, dg2, sizeof(dg2) },
-	{ 13, dg13, sizeof(dg13) },
-};
-#define N_DGS (sizeof(dgs) / sizeof(dgs[0]))
 
 static int setup(void **state)
 {
@@ -111,7 +101,7 @@ static eid_sod *sod_by(X509 *dsc, EVP_PKEY *key, const EVP_MD *md,
 	eid_buf b;
 
 	eid_buf_init(&b, EID_SOD_MAX_LEN);
-	assert_int_equal(eid_sod_build(dgs, N_DGS, md, dsc, key, flags, &b),
+	assert_int_equal(eid_sod_build(pki_dgs, PKI_N_DGS, md, dsc, key, flags, &b),
 			 EID_OK);
 	assert_int_equal(eid_sod_parse(b.data, b.len, &sod), EID_OK);
 	eid_buf_free(&b);
@@ -124,7 +114,7 @@ static void assert_all_valid(const struct eid_pa_report *rep)
 	assert_int_equal(rep->signature, EID_PA_VALID);
 	assert_int_equal(rep->chain, EID_PA_VALID);
 	assert_int_equal(rep->dg_hashes, EID_PA_VALID);
-	assert_int_equal(rep->n_dgs, N_DGS);
+	assert_int_equal(rep->n_dgs, PKI_N_DGS);
 	for (size_t i = 0; i < rep->n_dgs; i++)
 		assert_int_equal(rep->dgs[i].verdict, EID_PA_DG_VALID);
 }
@@ -152,7 +142,7 @@ static void test_valid_every_algorithm(void **state)
 		eid_sod *sod = sod_by(cases[i].dsc, cases[i].key, cases[i].md,
 				      cases[i].flags);
 		struct eid_pa_report rep;
-		int rc = eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep);
+		int rc = eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep);
 
 		if (rc != EID_OK)
 			fprintf(stderr, "case %zu: %s|%s|%s|%s\n", i,
@@ -188,10 +178,10 @@ static void test_altered_dg(void **state)
 	eid_sod *sod = sod_by(f->dsc_p256, f->p256_key, EVP_sha256(), 0);
 	struct eid_pa_report rep;
 
-	dg2[3] ^= 1;
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	pki_dg2[3] ^= 1;
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_EVERIFY);
-	dg2[3] ^= 1;
+	pki_dg2[3] ^= 1;
 	assert_int_equal(rep.overall, EID_PA_INVALID);
 	assert_int_equal(rep.signature, EID_PA_VALID);
 	assert_int_equal(rep.chain, EID_PA_VALID);
@@ -210,8 +200,8 @@ static void test_not_read_and_missing(void **state)
 	struct fixture *f = *state;
 	eid_csca_store *s = store_with(f->csca, NULL);
 	eid_sod *sod = sod_by(f->dsc_p256, f->p256_key, EVP_sha256(), 0);
-	struct eid_dg_bytes some[] = { dgs[0], { 5, dg2, sizeof(dg2) } };
-	struct eid_dg_bytes dup[] = { dgs[0], dgs[0] };
+	struct eid_dg_bytes some[] = { pki_dgs[0], { 5, pki_dg2, sizeof(pki_dg2) } };
+	struct eid_dg_bytes dup[] = { pki_dgs[0], pki_dgs[0] };
 	struct eid_pa_report rep;
 
 	/* Only DG1: valid, the rest not read. */
@@ -249,7 +239,7 @@ static void test_dsc_from_other_csca(void **state)
 	eid_sod *sod = sod_by(dsc, f->p256_key, EVP_sha256(), 0);
 	struct eid_pa_report rep;
 
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_EVERIFY);
 	assert_int_equal(rep.signature, EID_PA_VALID);
 	assert_int_equal(rep.chain, EID_PA_INVALID);
@@ -272,15 +262,15 @@ static void test_expired_dsc(void **state)
 	eid_sod *good = sod_by(f->dsc_p256, f->p256_key, EVP_sha256(), 0);
 	struct eid_pa_report rep;
 
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_EVERIFY);
 	assert_int_equal(rep.chain, EID_PA_INVALID);
 	assert_non_null(strstr(rep.chain_reason, "expired"));
 	/* At a time inside its validity it verifies. */
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS,
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS,
 				       f->now - 60 * PKI_DAY, &rep), EID_OK);
 	/* A valid DSC checked years later is expired too. */
-	assert_int_equal(eid_pa_verify(s, good, dgs, N_DGS,
+	assert_int_equal(eid_pa_verify(s, good, pki_dgs, PKI_N_DGS,
 				       f->now + 2 * 365 * PKI_DAY, &rep),
 			 EID_EVERIFY);
 	assert_int_equal(rep.chain, EID_PA_INVALID);
@@ -297,7 +287,7 @@ static void crl_case(struct fixture *f, X509_CRL *crl, int want_rc,
 	eid_sod *sod = sod_by(f->dsc_p256, f->p256_key, EVP_sha256(), 0);
 	struct eid_pa_report rep;
 
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 want_rc);
 	assert_int_equal(rep.chain, EID_PA_VALID);
 	assert_int_equal(rep.crl, want);
@@ -334,7 +324,7 @@ static void test_crl(void **state)
 		size_t n = pki_crl_der(crl, &der);
 
 		assert_int_equal(eid_csca_store_add_crl(s, der, n), EID_OK);
-		assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+		assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 				 EID_EVERIFY);
 		assert_non_null(strstr(rep.crl_reason, "revoked"));
 		assert_int_equal(eid_csca_store_add_crl(s, der, n / 2),
@@ -355,12 +345,12 @@ static void test_tampered_signature(void **state)
 	eid_buf b;
 
 	eid_buf_init(&b, EID_SOD_MAX_LEN);
-	assert_int_equal(eid_sod_build(dgs, N_DGS, EVP_sha256(), f->dsc_rsa,
+	assert_int_equal(eid_sod_build(pki_dgs, PKI_N_DGS, EVP_sha256(), f->dsc_rsa,
 				       f->rsa_key, 0, &b), EID_OK);
 	/* The RSA signature value ends the DER. */
 	b.data[b.len - 5] ^= 0x10;
 	assert_int_equal(eid_sod_parse(b.data, b.len, &sod), EID_OK);
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_EVERIFY);
 	assert_int_equal(rep.signature, EID_PA_INVALID);
 	assert_int_equal(rep.chain, EID_PA_VALID);
@@ -379,10 +369,10 @@ static void test_report_json(void **state)
 	struct eid_pa_report rep;
 	json_t *j = NULL;
 
-	dg13[2] ^= 1;
-	assert_int_equal(eid_pa_verify(s, sod, dgs, 3, f->now, &rep),
+	pki_dg13[2] ^= 1;
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, 3, f->now, &rep),
 			 EID_EVERIFY);
-	dg13[2] ^= 1;
+	pki_dg13[2] ^= 1;
 	assert_int_equal(eid_pa_report_to_json(&rep, &j), EID_OK);
 	assert_string_equal(json_string_value(json_object_get(j, "overall")),
 			    "invalid");
@@ -495,14 +485,14 @@ static void test_master_list(void **state)
 					     &ml), EID_OK);
 
 	/* Signed under a CSCA we trust: verified, and its CSCAs work. */
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_EVERIFY);
 	assert_int_equal(eid_csca_store_import_master_list(
 		s, ml.data, ml.len, f->now, true, &added, &verified), EID_OK);
 	assert_true(verified);
 	assert_int_equal(added, 1);
 	assert_int_equal(eid_csca_store_count(s), 2);
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_OK);
 	eid_csca_store_free(s);
 
@@ -562,7 +552,7 @@ static void test_interop_openssl_cli(void **state)
 	snprintf(key, sizeof(key), "%s/dsc.key", f->tmp);
 	eid_buf_init(&lds, 4096);
 	eid_buf_init(&w, EID_SOD_MAX_LEN);
-	assert_int_equal(eid_sod_encode_lds(dgs, N_DGS, EVP_sha256(), &lds),
+	assert_int_equal(eid_sod_encode_lds(pki_dgs, PKI_N_DGS, EVP_sha256(), &lds),
 			 EID_OK);
 	assert_true(pki_write_file(lds_path, lds.data, lds.len));
 	assert_true(pki_write_cert_pem(cert, f->dsc_rsa));
@@ -578,13 +568,13 @@ static void test_interop_openssl_cli(void **state)
 	assert_int_equal(eid_tlv_put(&w, 0x77, der, der_len), EID_OK);
 	assert_int_equal(eid_sod_parse(w.data, w.len, &sod), EID_OK);
 
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_OK);
 	assert_all_valid(&rep);
-	dg1[5] = 'X';
-	assert_int_equal(eid_pa_verify(s, sod, dgs, N_DGS, f->now, &rep),
+	pki_dg1[5] = 'X';
+	assert_int_equal(eid_pa_verify(s, sod, pki_dgs, PKI_N_DGS, f->now, &rep),
 			 EID_EVERIFY);
-	dg1[5] = 'V';
+	pki_dg1[5] = 'V';
 	assert_int_equal(rep.dgs[0].verdict, EID_PA_DG_INVALID);
 	assert_int_equal(rep.signature, EID_PA_VALID);
 

@@ -20,16 +20,6 @@ struct fixture {
 	X509 *csca, *dsc;
 };
 
-static const uint8_t dg1[] = { 0x61, 0x05, 0x5f, 0x1f, 0x02, 'V', 'N' };
-static const uint8_t dg2[] = { 0x75, 0x03, 0x01, 0x02, 0x03 };
-static const uint8_t dg13[] = { 0x6d, 0x03, 0x02, 0x01, 0x01 };
-
-static const struct eid_dg_bytes dgs[] = {
-	{ 1, dg1, sizeof(dg1) },
-	{ 2, dg2, sizeof(dg2) },
-	{ 13, dg13, sizeof(dg13) },
-};
-#define N_DGS (sizeof(dgs) / sizeof(dgs[0]))
 
 static int setup(void **state)
 {
@@ -65,16 +55,16 @@ static void check_hashes(const eid_sod *sod, const EVP_MD *md)
 	const struct eid_sod_dg_hash *e;
 
 	assert_ptr_equal(eid_sod_hash_md(sod), md);
-	assert_int_equal(eid_sod_dg_count(sod), N_DGS);
-	for (size_t i = 0; i < N_DGS; i++) {
-		assert_int_equal(eid_sod_dg_find(sod, dgs[i].number, &e), EID_OK);
+	assert_int_equal(eid_sod_dg_count(sod), PKI_N_DGS);
+	for (size_t i = 0; i < PKI_N_DGS; i++) {
+		assert_int_equal(eid_sod_dg_find(sod, pki_dgs[i].number, &e), EID_OK);
 		assert_ptr_equal(e, eid_sod_dg_at(sod, i));
-		assert_true(EVP_Digest(dgs[i].data, dgs[i].len, h, &hlen, md,
+		assert_true(EVP_Digest(pki_dgs[i].data, pki_dgs[i].len, h, &hlen, md,
 				       NULL));
 		assert_int_equal(e->hash_len, hlen);
 		assert_memory_equal(e->hash, h, hlen);
 	}
-	assert_null(eid_sod_dg_at(sod, N_DGS));
+	assert_null(eid_sod_dg_at(sod, PKI_N_DGS));
 	assert_int_equal(eid_sod_dg_find(sod, 3, &e), EID_ENOTFOUND);
 }
 
@@ -89,7 +79,7 @@ static void test_build_and_parse(void **state)
 		eid_sod *sod = NULL;
 
 		eid_buf_init(&b, EID_SOD_MAX_LEN);
-		assert_int_equal(eid_sod_build(dgs, N_DGS, mds[i], f->dsc,
+		assert_int_equal(eid_sod_build(pki_dgs, PKI_N_DGS, mds[i], f->dsc,
 					       f->dsc_key, 0, &b), EID_OK);
 		assert_int_equal(b.data[0], 0x77);
 		assert_int_equal(eid_sod_parse(b.data, b.len, &sod), EID_OK);
@@ -119,7 +109,7 @@ static void test_ber_indefinite(void **state)
 
 	eid_buf_init(&lds, 4096);
 	eid_buf_init(&sod_buf, EID_SOD_MAX_LEN);
-	assert_int_equal(eid_sod_encode_lds(dgs, N_DGS, EVP_sha256(), &lds),
+	assert_int_equal(eid_sod_encode_lds(pki_dgs, PKI_N_DGS, EVP_sha256(), &lds),
 			 EID_OK);
 	in = BIO_new_mem_buf(lds.data, (int)lds.len);
 	cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
@@ -163,7 +153,7 @@ static void test_wrong_content_type(void **state)
 
 	eid_buf_init(&lds, 4096);
 	eid_buf_init(&w, EID_SOD_MAX_LEN);
-	assert_int_equal(eid_sod_encode_lds(dgs, N_DGS, EVP_sha256(), &lds),
+	assert_int_equal(eid_sod_encode_lds(pki_dgs, PKI_N_DGS, EVP_sha256(), &lds),
 			 EID_OK);
 	in = BIO_new_mem_buf(lds.data, (int)lds.len);
 	cms = CMS_sign(f->dsc, f->dsc_key, NULL, in, CMS_BINARY);
@@ -187,7 +177,7 @@ static void test_malformed(void **state)
 	uint8_t junk[64];
 
 	eid_buf_init(&b, EID_SOD_MAX_LEN);
-	assert_int_equal(eid_sod_build(dgs, N_DGS, EVP_sha256(), f->dsc,
+	assert_int_equal(eid_sod_build(pki_dgs, PKI_N_DGS, EVP_sha256(), f->dsc,
 				       f->dsc_key, 0, &b), EID_OK);
 	/* Every truncation fails cleanly. */
 	for (size_t n = 0; n < b.len; n += 7)
@@ -205,7 +195,7 @@ static void test_malformed(void **state)
 
 static void test_encoder_arguments(void **state)
 {
-	struct eid_dg_bytes bad = { 17, dg1, sizeof(dg1) };
+	struct eid_dg_bytes bad = { 17, pki_dg1, sizeof(pki_dg1) };
 	struct eid_dg_bytes many[EID_SOD_MAX_DGS + 1];
 	eid_buf b;
 
@@ -215,12 +205,12 @@ static void test_encoder_arguments(void **state)
 	bad.number = 0;
 	assert_int_equal(eid_sod_encode_lds(&bad, 1, EVP_sha256(), &b),
 			 EID_EINVAL);
-	assert_int_equal(eid_sod_encode_lds(dgs, N_DGS, EVP_md5(), &b),
+	assert_int_equal(eid_sod_encode_lds(pki_dgs, PKI_N_DGS, EVP_md5(), &b),
 			 EID_EINVAL);
-	assert_int_equal(eid_sod_encode_lds(dgs, 0, EVP_sha256(), &b),
+	assert_int_equal(eid_sod_encode_lds(pki_dgs, 0, EVP_sha256(), &b),
 			 EID_EINVAL);
 	for (int i = 0; i <= EID_SOD_MAX_DGS; i++)
-		many[i] = (struct eid_dg_bytes){ i + 1, dg1, sizeof(dg1) };
+		many[i] = (struct eid_dg_bytes){ i + 1, pki_dg1, sizeof(pki_dg1) };
 	assert_int_equal(eid_sod_encode_lds(many, EID_SOD_MAX_DGS + 1,
 					    EVP_sha256(), &b), EID_EINVAL);
 	assert_int_equal(b.len, 0);
