@@ -157,7 +157,9 @@ static int iso9796_check(const uint8_t *m, size_t k, const uint8_t *challenge)
 			      challenge, h);
 	if (r != EID_OK)
 		return r;
-	return eid_ct_equal(h, m + k - tlen - hlen, hlen) ? EID_OK : EID_EVERIFY;
+	if (!eid_ct_equal(h, m + k - tlen - hlen, hlen))
+		return EID_EVERIFY;
+	return EID_OK;
 }
 
 static int rsa_verify(EVP_PKEY *pub, const uint8_t *challenge,
@@ -219,7 +221,8 @@ static int plain_to_der(const uint8_t *sig, size_t n, uint8_t **ret_der,
 	unsigned char *der = NULL;
 	int len, r = EID_ENOMEM;
 
-	if (es == NULL || br == NULL || bs == NULL || !ECDSA_SIG_set0(es, br, bs))
+	if (es == NULL || br == NULL || bs == NULL ||
+	    !ECDSA_SIG_set0(es, br, bs))
 		goto out;
 	br = bs = NULL; /* owned by es */
 	if ((len = i2d_ECDSA_SIG(es, &der)) <= 0)
@@ -323,8 +326,8 @@ static int rsa_sign(EVP_PKEY *key, const uint8_t *challenge,
 	/* 6A... must stay below the modulus: a whole number of bytes. */
 	if (k > sizeof(m) || EVP_PKEY_get_bits(key) % 8 != 0)
 		goto out;
-	if ((r = iso9796_block(md != NULL ? md : EVP_sha1(), challenge, m, k)) !=
-	    EID_OK)
+	r = iso9796_block(md != NULL ? md : EVP_sha1(), challenge, m, k);
+	if (r != EID_OK)
 		goto out;
 	if ((r = rsa_raw(key, true, m, k, sig, &sig_len)) != EID_OK)
 		goto out;
@@ -347,7 +350,8 @@ static int der_to_plain(const uint8_t *der, size_t der_len, size_t n,
 	if (es == NULL || 2 * n > sizeof(rs))
 		goto out;
 	ECDSA_SIG_get0(es, &br, &bs);
-	if (BN_bn2binpad(br, rs, (int)n) < 0 || BN_bn2binpad(bs, rs + n, (int)n) < 0)
+	if (BN_bn2binpad(br, rs, (int)n) < 0 ||
+	    BN_bn2binpad(bs, rs + n, (int)n) < 0)
 		goto out;
 	r = eid_buf_put(out, rs, 2 * n);
 out:

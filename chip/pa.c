@@ -62,7 +62,9 @@ void eid_csca_store_free(eid_csca_store *store)
 
 size_t eid_csca_store_count(const eid_csca_store *store)
 {
-	return (size_t)sk_X509_OBJECT_num(X509_STORE_get0_objects(store->store));
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store->store);
+
+	return (size_t)sk_X509_OBJECT_num(objs);
 }
 
 /* Only CA certificates become anchors: partial chains are allowed (link
@@ -356,7 +358,8 @@ int eid_csca_store_import_master_list(eid_csca_store *store,
 	r = EID_ETOOBIG;
 	if (n > EID_CSCA_MAX_FILE)
 		goto out;
-	if ((r = eid_signeddata_parse(p, n, OID_CSCA_MASTER_LIST, &cms)) != EID_OK)
+	r = eid_signeddata_parse(p, n, OID_CSCA_MASTER_LIST, &cms);
+	if (r != EID_OK)
 		goto out;
 	if ((r = check_master_list(store, cms, now, &verified)) != EID_OK)
 		goto out;
@@ -517,7 +520,8 @@ static int index_dgs(const struct eid_dg_bytes *dgs, size_t n_dgs,
 		return EID_EINVAL;
 	for (size_t i = 0; i < n_dgs; i++) {
 		int num = dgs[i].number;
-		if (num < 1 || num > EID_SOD_MAX_DGS || by_number[num] != NULL ||
+		if (num < 1 || num > EID_SOD_MAX_DGS ||
+		    by_number[num] != NULL ||
 		    (dgs[i].data == NULL && dgs[i].len > 0))
 			return EID_EINVAL;
 		by_number[num] = &dgs[i];
@@ -655,9 +659,10 @@ static json_t *dgs_json(const struct eid_pa_report *rep)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr != NULL && i < rep->n_dgs; i++) {
-		json_t *o = json_pack("{s:i, s:s}", "number", rep->dgs[i].number,
+		const struct eid_pa_dg_result *d = &rep->dgs[i];
+		json_t *o = json_pack("{s:i, s:s}", "number", d->number,
 				      "verdict",
-				      eid_pa_dg_verdict_name(rep->dgs[i].verdict));
+				      eid_pa_dg_verdict_name(d->verdict));
 		if (json_array_append_new(arr, o) != 0) {
 			json_decref(arr);
 			return NULL;

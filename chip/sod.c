@@ -164,7 +164,8 @@ static int parse_lds(struct eid_sod *sod)
 	q = p;
 	if (n > LDS_MAX_DER)
 		goto out;
-	lds = (LDS_SO *)ASN1_item_d2i(NULL, &q, (long)n, ASN1_ITEM_rptr(LDS_SO));
+	lds = (LDS_SO *)ASN1_item_d2i(NULL, &q, (long)n,
+				      ASN1_ITEM_rptr(LDS_SO));
 	if (lds == NULL || q != p + n)
 		goto out;
 	if (!ASN1_INTEGER_get_int64(&version, lds->version) || version < 0 ||
@@ -204,7 +205,8 @@ int eid_sod_parse(const uint8_t *p, size_t n, eid_sod **ret_sod)
 				 &sod->cms);
 	if (r != EID_OK)
 		goto out;
-	if ((r = eid_signeddata_signer(sod->cms, &sod->si, &sod->dsc)) != EID_OK)
+	r = eid_signeddata_signer(sod->cms, &sod->si, &sod->dsc);
+	if (r != EID_OK)
 		goto out;
 	if ((r = parse_lds(sod)) != EID_OK)
 		goto out;
@@ -318,7 +320,8 @@ int eid_sod_encode_lds(const struct eid_dg_bytes *dgs, size_t n_dgs,
 		if ((r = push_dg_hash(lds->hashes, md, &dgs[i])) != EID_OK)
 			goto out;
 	r = EID_ECRYPTO;
-	der_len = ASN1_item_i2d((ASN1_VALUE *)lds, &der, ASN1_ITEM_rptr(LDS_SO));
+	der_len = ASN1_item_i2d((ASN1_VALUE *)lds, &der,
+				ASN1_ITEM_rptr(LDS_SO));
 	if (der_len <= 0)
 		goto out;
 	r = eid_buf_put(out, der, (size_t)der_len);
