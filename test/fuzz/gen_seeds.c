@@ -9,6 +9,7 @@
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
 
+#include "chip/dg13.h"
 #include "chip/lds.h"
 #include "crypto/error.h"
 
@@ -63,6 +64,40 @@ static int lds_seeds(const char *root)
 	return bad;
 }
 
+static int dg13_seeds(const char *root)
+{
+	static struct eid_dg13 d;
+	char dir[1024];
+	eid_buf b;
+	int bad = 0;
+
+	snprintf(dir, sizeof(dir), "%s/dg13", root);
+	strcpy(d.personal_id, "001201001495");
+	strcpy(d.full_name, "Nguy\xe1\xbb\x85n V\xc4\x83n \xc3\x81nh");
+	strcpy(d.birthdate, "1990-01-01");
+	strcpy(d.sex, "Nam");
+	strcpy(d.nationality, "Vi\xe1\xbb\x87t Nam");
+	strcpy(d.ethnicity, "Kinh");
+	strcpy(d.religion, "Kh\xc3\xb4ng");
+	strcpy(d.place_of_origin, "H\xc3\xa0 N\xe1\xbb\x99i");
+	strcpy(d.residence, "S\xe1\xbb\x91 1, Ph\xc6\xb0\xe1\xbb\x9dng 2");
+	strcpy(d.card_issued, "2021-04-15");
+	strcpy(d.card_expires, "2030-01-01");
+	strcpy(d.father_name, "Nguy\xe1\xbb\x85n V\xc4\x83n B");
+	strcpy(d.mother_name, "Tr\xe1\xba\xa7n Th\xe1\xbb\x8b C");
+	strcpy(d.old_personal_id, "012345678");
+	eid_buf_init(&b, 1 << 20);
+	bad |= eid_dg13_encode(&d, &b) || write_seed(dir, "full", &b);
+	memset(&d, 0, sizeof(d));
+	strcpy(d.full_name, "A");
+	strcpy(d.birthdate, "1950");
+	strcpy(d.spouse_name, "B");
+	eid_buf_reset(&b);
+	bad |= eid_dg13_encode(&d, &b) || write_seed(dir, "minimal", &b);
+	eid_buf_free(&b);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	int bad = 0;
@@ -72,5 +107,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bad |= lds_seeds(argv[1]);
+	bad |= dg13_seeds(argv[1]);
 	return bad ? 1 : 0;
 }
