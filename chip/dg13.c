@@ -221,7 +221,8 @@ static bool is_string(uint32_t tag)
 }
 
 /* Copy a string element's value as validated, capped text. */
-static int take_text(const struct eid_tlv *t, eid_dg13_str dst)
+static int take_text(const struct eid_tlv *t, eid_dg13_str dst,
+		     size_t *ret_len)
 {
 	if (!is_string(t->tag))
 		return EID_EMALFORMED;
@@ -231,6 +232,8 @@ static int take_text(const struct eid_tlv *t, eid_dg13_str dst)
 		return EID_EMALFORMED;
 	memcpy(dst, t->value, t->len);
 	dst[t->len] = '\0';
+	if (ret_len != NULL)
+		*ret_len = t->len;
 	return EID_OK;
 }
 
@@ -253,9 +256,8 @@ static int store_plain(const struct field *f, const struct eid_tlv *v,
 	size_t n;
 	int r;
 
-	if ((r = take_text(v, text)) != EID_OK)
+	if ((r = take_text(v, text, &n)) != EID_OK)
 		return r;
-	n = strlen(text);
 	if (n == 0) {
 		dst[0] = '\0';
 		return EID_OK;
@@ -305,7 +307,7 @@ static int take_names(eid_rd *rest, eid_dg13_str *dst[], size_t ndst)
 			return rc;
 		if (i == ndst)
 			return EID_EMALFORMED;
-		if ((rc = take_text(&inner, *dst[i++])) != EID_OK)
+		if ((rc = take_text(&inner, *dst[i++], NULL)) != EID_OK)
 			return rc;
 	}
 	return EID_OK;
@@ -319,9 +321,8 @@ static int take_old_id(const struct eid_tlv *v, struct eid_dg13 *d)
 	size_t n;
 	int r;
 
-	if ((r = take_text(v, text)) != EID_OK)
+	if ((r = take_text(v, text, &n)) != EID_OK)
 		return r;
-	n = strlen(text);
 	if ((n == 9 || n == 12) && digits(text, n) &&
 	    d->old_personal_id[0] == '\0')
 		memcpy(d->old_personal_id, text, n + 1);

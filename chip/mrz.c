@@ -170,6 +170,26 @@ static int flatten(const char *s, size_t n, char *flat, size_t *ret_len,
 	return EID_OK;
 }
 
+/* The composite check digit covers these parts of the MRZ (Part 5 4.2.2
+ * for TD1, Part 4 4.2.2 for TD3): the same for parsing and encoding. */
+#define TD1_COMP_LEN (25 + 7 + 7 + 11)
+#define TD3_COMP_LEN (10 + 7 + 22)
+
+static void td1_composite(const char *s, char comp[TD1_COMP_LEN])
+{
+	memcpy(comp, s + 5, 25);
+	memcpy(comp + 25, s + TD1_LINE, 7);
+	memcpy(comp + 32, s + TD1_LINE + 8, 7);
+	memcpy(comp + 39, s + TD1_LINE + 18, 11);
+}
+
+static void td3_composite(const char *s, char comp[TD3_COMP_LEN])
+{
+	memcpy(comp, s + TD3_LINE, 10);
+	memcpy(comp + 10, s + TD3_LINE + 13, 7);
+	memcpy(comp + 17, s + TD3_LINE + 21, 22);
+}
+
 static int check_charset(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -249,7 +269,7 @@ static void find_personal_id(struct eid_mrz *m)
 static int parse_td1(const char *s, struct eid_mrz *m)
 {
 	const char *l1 = s, *l2 = s + TD1_LINE, *l3 = s + 2 * TD1_LINE;
-	char comp[25 + 7 + 7 + 11];
+	char comp[TD1_COMP_LEN];
 	size_t opt;
 	int r;
 
@@ -258,12 +278,7 @@ static int parse_td1(const char *s, struct eid_mrz *m)
 	    (r = parse_td1_docno(l1, m, &opt)) != EID_OK ||
 	    (r = parse_dates_sex(l2, m)) != EID_OK)
 		return r;
-	/* Composite: line 1 from the document number on, line 2 without the
-	 * sex and the nationality. */
-	memcpy(comp, l1 + 5, 25);
-	memcpy(comp + 25, l2, 7);
-	memcpy(comp + 32, l2 + 8, 7);
-	memcpy(comp + 39, l2 + 18, 11);
+	td1_composite(s, comp);
 	if ((r = verify_cd(comp, sizeof(comp), l2[29])) != EID_OK)
 		return r;
 	copy_field(m->optional1, sizeof(m->optional1), l1 + 15 + opt, 15 - opt);
@@ -290,7 +305,7 @@ static int verify_personal_cd(const char *s)
 static int parse_td3(const char *s, struct eid_mrz *m)
 {
 	const char *l1 = s, *l2 = s + TD3_LINE;
-	char comp[10 + 7 + 22];
+	char comp[TD3_COMP_LEN];
 	int r;
 
 	m->format = EID_MRZ_TD3;
@@ -299,9 +314,7 @@ static int parse_td3(const char *s, struct eid_mrz *m)
 	    (r = parse_dates_sex(l2 + 13, m)) != EID_OK ||
 	    (r = verify_personal_cd(l2 + 28)) != EID_OK)
 		return r;
-	memcpy(comp, l2, 10);
-	memcpy(comp + 10, l2 + 13, 7);
-	memcpy(comp + 17, l2 + 21, 22);
+	td3_composite(s, comp);
 	if ((r = verify_cd(comp, sizeof(comp), l2[43])) != EID_OK)
 		return r;
 	copy_field(m->docno, sizeof(m->docno), l2, 9);
@@ -466,7 +479,7 @@ static const char *td1_optional1(const struct eid_mrz *m)
 int eid_mrz_encode_td1(const struct eid_mrz *m, eid_buf *out)
 {
 	char s[EID_MRZ_TD1_LEN];
-	char comp[25 + 7 + 7 + 11];
+	char comp[TD1_COMP_LEN];
 	char *l1 = s, *l2 = s + TD1_LINE, *l3 = s + 2 * TD1_LINE;
 	struct eid_mrz tmp = *m;
 	int r;
@@ -481,10 +494,7 @@ int eid_mrz_encode_td1(const struct eid_mrz *m, eid_buf *out)
 	    (r = put_field(l2 + 18, 11, tmp.optional2)) != EID_OK ||
 	    (r = put_name(l3, TD1_LINE, &tmp)) != EID_OK)
 		return r;
-	memcpy(comp, l1 + 5, 25);
-	memcpy(comp + 25, l2, 7);
-	memcpy(comp + 32, l2 + 8, 7);
-	memcpy(comp + 39, l2 + 18, 11);
+	td1_composite(s, comp);
 	if ((r = put_cd(l2 + 29, comp, sizeof(comp))) != EID_OK)
 		return r;
 	return eid_buf_put(out, s, sizeof(s));
@@ -493,7 +503,7 @@ int eid_mrz_encode_td1(const struct eid_mrz *m, eid_buf *out)
 int eid_mrz_encode_td3(const struct eid_mrz *m, eid_buf *out)
 {
 	char s[EID_MRZ_TD3_LEN];
-	char comp[10 + 7 + 22];
+	char comp[TD3_COMP_LEN];
 	char *l1 = s, *l2 = s + TD3_LINE;
 	int r;
 
@@ -506,9 +516,7 @@ int eid_mrz_encode_td3(const struct eid_mrz *m, eid_buf *out)
 	    (r = put_field(l2 + 28, 14, m->optional1)) != EID_OK ||
 	    (r = put_cd(l2 + 42, l2 + 28, 14)) != EID_OK)
 		return r;
-	memcpy(comp, l2, 10);
-	memcpy(comp + 10, l2 + 13, 7);
-	memcpy(comp + 17, l2 + 21, 22);
+	td3_composite(s, comp);
 	if ((r = put_cd(l2 + 43, comp, sizeof(comp))) != EID_OK)
 		return r;
 	return eid_buf_put(out, s, sizeof(s));

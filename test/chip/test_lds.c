@@ -203,6 +203,22 @@ static void build_dg2(eid_buf *b, uint32_t data_tag, const uint8_t *data,
 	assert_int_equal(eid_tlv_put(b, data_tag, data, n), EID_OK);
 }
 
+#define expect_dg2(tag, data, n, err) \
+	expect_dg2_at(tag, data, n, err, __FILE__, __LINE__)
+static void expect_dg2_at(uint32_t tag, const uint8_t *data, size_t n,
+			  int err, const char *file, int line)
+{
+	struct eid_lds_dg2 d;
+	eid_buf b;
+
+	eid_buf_init(&b, 4096);
+	build_dg2(&b, tag, data, n);
+	_assert_int_equal(cast_to_largest_integral_type(
+				  eid_lds_dg2_parse(b.data, b.len, &d)),
+			  cast_to_largest_integral_type(err), file, line);
+	eid_buf_free(&b);
+}
+
 static void test_dg2_variants_and_refusals(void **state)
 {
 	uint8_t img[100], fac[200];
@@ -230,50 +246,23 @@ static void test_dg2_variants_and_refusals(void **state)
 	memset(fac, 0, sizeof(fac));
 	memcpy(fac, "FAC\0" "010\0\x00\x00\x00\x82\x00\x01"
 		    "\x00\x00\x00\x74", 18);
-	eid_buf_init(&b, 4096);
-	build_dg2(&b, 0x5f2e, fac, 14 + 116);
-	assert_int_equal(eid_lds_dg2_parse(b.data, b.len, &d),
-			 EID_EUNSUPPORTED);
-	eid_buf_free(&b);
-
+	expect_dg2(0x5f2e, fac, 14 + 116, EID_EUNSUPPORTED);
 	/* A record longer than the block. */
 	fac[17] = 0xf0;
-	eid_buf_init(&b, 4096);
-	build_dg2(&b, 0x5f2e, fac, 14 + 116);
-	assert_int_equal(eid_lds_dg2_parse(b.data, b.len, &d),
-			 EID_ETRUNCATED);
-	eid_buf_free(&b);
-
+	expect_dg2(0x5f2e, fac, 14 + 116, EID_ETRUNCATED);
 	/* A record too short for its own blocks. */
 	fac[17] = 0x10;
-	eid_buf_init(&b, 4096);
-	build_dg2(&b, 0x5f2e, fac, 14 + 116);
-	assert_int_equal(eid_lds_dg2_parse(b.data, b.len, &d),
-			 EID_EMALFORMED);
-	eid_buf_free(&b);
-
+	expect_dg2(0x5f2e, fac, 14 + 116, EID_EMALFORMED);
 	/* Feature points running past the record. */
 	fac[17] = 0x74;
 	fac[18] = 0x00;
 	fac[19] = 0x20;
-	eid_buf_init(&b, 4096);
-	build_dg2(&b, 0x5f2e, fac, 14 + 116);
-	assert_int_equal(eid_lds_dg2_parse(b.data, b.len, &d),
-			 EID_ETRUNCATED);
-	eid_buf_free(&b);
+	expect_dg2(0x5f2e, fac, 14 + 116, EID_ETRUNCATED);
 
 	/* Wrong magic, no data block, no group. */
 	fac[0] = 'X';
-	eid_buf_init(&b, 4096);
-	build_dg2(&b, 0x5f2e, fac, 14 + 116);
-	assert_int_equal(eid_lds_dg2_parse(b.data, b.len, &d),
-			 EID_EMALFORMED);
-	eid_buf_free(&b);
-	eid_buf_init(&b, 4096);
-	build_dg2(&b, 0x5f2f, img, sizeof(img));
-	assert_int_equal(eid_lds_dg2_parse(b.data, b.len, &d),
-			 EID_EMALFORMED);
-	eid_buf_free(&b);
+	expect_dg2(0x5f2e, fac, 14 + 116, EID_EMALFORMED);
+	expect_dg2(0x5f2f, img, sizeof(img), EID_EMALFORMED);
 	assert_int_equal(eid_lds_dg2_parse((const uint8_t *)"\x75\x00", 2, &d),
 			 EID_EMALFORMED);
 	{
