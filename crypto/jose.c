@@ -204,8 +204,32 @@ int eid_oidc_hash_half(eid_alg alg, const char *token, eid_buf *out)
 
 /* ---- signing ---- */
 
-int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
-		 char **ret_compact)
+/* Extra protected-header members.  cjose_header_t is a jansson object
+ * (cjose/header.h says so), and cjose_header_set_raw takes only objects
+ * and arrays, so members are set on it directly.  The members we set
+ * ourselves may not be overridden. */
+static int header_add_extra(cjose_header_t *hdr, const json_t *extra)
+{
+	const char *name;
+	json_t *v;
+
+	if (extra == NULL)
+		return EID_OK;
+	if (!json_is_object(extra))
+		return EID_EINVAL;
+	json_object_foreach((json_t *)extra, name, v) {
+		if (strcmp(name, "alg") == 0 || strcmp(name, "kid") == 0 ||
+		    strcmp(name, "typ") == 0)
+			return EID_EINVAL;
+		if (json_object_set((json_t *)hdr, name, v) != 0)
+			return EID_ENOMEM;
+	}
+	return EID_OK;
+}
+
+int eid_jws_sign_ex(const eid_key *key, const char *typ,
+		    const json_t *extra_header, const json_t *claims,
+		    char **ret_compact)
 {
 	cjose_header_t *hdr = NULL;
 	cjose_jws_t *jws = NULL;
@@ -224,6 +248,9 @@ int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
 	    !cjose_header_set(hdr, CJOSE_HDR_KID, eid_key_kid(key), &err) ||
 	    (typ != NULL && !cjose_header_set(hdr, "typ", typ, &err)))
 		goto out;
+	if ((r = header_add_extra(hdr, extra_header)) != EID_OK)
+		goto out;
+	r = EID_ENOMEM;
 	payload = json_dumps(claims, JSON_COMPACT);
 	if (payload == NULL)
 		goto out;
@@ -243,6 +270,12 @@ out:
 	cjose_header_release(hdr);
 	free(payload);
 	return r;
+}
+
+int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
+		 char **ret_compact)
+{
+	return eid_jws_sign_ex(key, typ, NULL, claims, ret_compact);
 }
 
 /* ---- verification ---- */

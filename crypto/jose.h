@@ -18,6 +18,12 @@
  * NULL), payload the compact JSON of claims.  ret_compact is malloc'd. */
 int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
 		 char **ret_compact);
+/* The same with more protected-header members (extra_header: an object
+ * or NULL), e.g. the "jwk" of a DPoP proof.  EID_EINVAL when extra_header
+ * is not an object or names alg, kid or typ. */
+int eid_jws_sign_ex(const eid_key *key, const char *typ,
+		    const json_t *extra_header, const json_t *claims,
+		    char **ret_compact);
 
 /* Verify a compact JWS of len bytes (no NUL needed) and return its
  * protected header and claims (a JSON object), each a new reference.

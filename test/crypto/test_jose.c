@@ -259,6 +259,49 @@ static void test_sign_no_typ(void **state)
 	json_decref(claims);
 }
 
+/* Extra header members travel as JSON of any type; ours cannot be
+ * overridden. */
+static void test_sign_ex_header(void **state)
+{
+	struct fixture *f = *state;
+	json_t *claims = json_pack("{s:s}", "sub", "x"), *pub = NULL;
+	json_t *extra, *hdr = NULL, *got = NULL;
+	char *jws = NULL;
+
+	assert_int_equal(eid_key_public_jwk(f->keys[0], &pub), EID_OK);
+	extra = json_pack("{s:O,s:i,s:[s]}", "jwk", pub, "n", 7, "a", "b");
+	assert_int_equal(eid_jws_sign_ex(f->keys[0], "dpop+jwt", extra, claims,
+					 &jws), EID_OK);
+	assert_int_equal(eid_jws_verify(jws, strlen(jws), kl(f), 3, all_algs,
+					&hdr, &got), EID_OK);
+	assert_true(json_equal(json_object_get(hdr, "jwk"), pub));
+	assert_int_equal(json_integer_value(json_object_get(hdr, "n")), 7);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(hdr, "a"), 0)), "b");
+	assert_string_equal(json_string_value(json_object_get(hdr, "typ")),
+			    "dpop+jwt");
+	free(jws);
+	json_decref(hdr);
+	json_decref(got);
+	json_decref(extra);
+	for (int i = 0; i < 3; i++) {
+		const char *name[] = { "alg", "kid", "typ" };
+
+		jws = NULL;
+		extra = json_pack("{s:s}", name[i], "none");
+		assert_int_equal(eid_jws_sign_ex(f->keys[0], NULL, extra,
+						 claims, &jws), EID_EINVAL);
+		assert_null(jws);
+		json_decref(extra);
+	}
+	extra = json_array();
+	assert_int_equal(eid_jws_sign_ex(f->keys[0], NULL, extra, claims, &jws),
+			 EID_EINVAL);
+	json_decref(extra);
+	json_decref(pub);
+	json_decref(claims);
+}
+
 /* ES256 signatures are raw R || S: always 64 bytes, 86 characters. */
 static void test_es256_raw_signature(void **state)
 {
@@ -538,6 +581,7 @@ int main(void)
 	const struct CMUnitTest jws[] = {
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_sign_no_typ),
+		cmocka_unit_test(test_sign_ex_header),
 		cmocka_unit_test(test_es256_raw_signature),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_alg_none_and_hmac),
