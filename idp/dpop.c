@@ -164,7 +164,7 @@ out:
 /* The protected header, read before any key is known: the key is in it. */
 static int proof_header(const char *proof, size_t len, json_t **ret)
 {
-	const char *dot = memchr(proof, '.', len);
+	const char *dot = len > 0 ? memchr(proof, '.', len) : NULL;
 	json_t *h;
 	eid_buf b;
 	int r = EID_EMALFORMED;

@@ -193,12 +193,15 @@ static void test_header_refusals(void **state)
 	assert_int_equal(check(f, proof_with(f->ec, "DPOP+JWT", NULL,
 					     claims(f)), &req),
 			 EID_EMALFORMED);
-	/* No jwk at all. */
-	assert_int_equal(eid_jws_sign(f->ec, "dpop+jwt", claims(f), &p), EID_OK);
+	/* No jwk at all, or not an object. */
+	priv = claims(f);
+	assert_int_equal(eid_jws_sign(f->ec, "dpop+jwt", priv, &p), EID_OK);
+	json_decref(priv);
 	assert_int_equal(check(f, p, &req), EID_EMALFORMED);
-	assert_int_equal(check(f, proof_with(f->ec, "dpop+jwt",
-					     json_string("x"), claims(f)),
-			       &req), EID_EMALFORMED);
+	priv = json_string("x");
+	assert_int_equal(check(f, proof_with(f->ec, "dpop+jwt", priv,
+					     claims(f)), &req), EID_EMALFORMED);
+	json_decref(priv);
 	/* A jwk with private members is refused before anything else. */
 	assert_int_equal(eid_key_public_jwk(f->ec, &pub), EID_OK);
 	priv = json_deep_copy(pub);
