@@ -121,14 +121,16 @@ int eid_sha256(const void *p, size_t n, uint8_t ret_digest[32])
 	return EID_OK;
 }
 
-/* Base64url of a digest of at most 64 bytes into a NUL-terminated string. */
-static int b64url_str(const uint8_t *d, size_t n, char *ret, size_t retsize)
+int eid_b64url_encode_str(const void *p, size_t n, char *ret,
+			  size_t retsize)
 {
 	eid_buf b;
 	int r;
 
-	eid_buf_init(&b, retsize - 1);
-	r = eid_b64url_encode(d, n, &b);
+	if (ret == NULL || retsize == 0)
+		return EID_EINVAL;
+	eid_buf_init_secret(&b, retsize - 1);
+	r = eid_b64url_encode(p, n, &b);
 	if (r == EID_OK) {
 		memcpy(ret, b.data, b.len);
 		ret[b.len] = '\0';
@@ -177,7 +179,7 @@ int eid_jwk_thumbprint(const json_t *jwk, char ret[EID_THUMBPRINT_LEN + 1])
 		goto out;
 	if ((r = eid_sha256(s, strlen(s), d)) != EID_OK)
 		goto out;
-	r = b64url_str(d, sizeof(d), ret, EID_THUMBPRINT_LEN + 1);
+	r = eid_b64url_encode_str(d, sizeof(d), ret, EID_THUMBPRINT_LEN + 1);
 out:
 	free(s);
 	json_decref(canon);
@@ -204,27 +206,27 @@ int eid_oidc_hash_half(eid_alg alg, const char *token, eid_buf *out)
 
 /* ---- signing ---- */
 
-/* Extra protected-header members.  cjose_header_t is a jansson object
- * (cjose/header.h says so), and cjose_header_set_raw takes only objects
- * and arrays, so members are set on it directly.  The members we set
- * ourselves may not be overridden. */
-static int header_add_extra(cjose_header_t *hdr, const json_t *extra)
+/* Header members we set ourselves, never from extra_header. */
+static const char *const header_reserved[] = { "alg", "kid", "typ", NULL };
+
+int eid_json_merge(json_t *dst, const json_t *src,
+		   const char *const *reserved)
 {
 	const char *name;
 	json_t *v;
 
-	if (extra == NULL)
+	if (src == NULL)
 		return EID_OK;
-	if (!json_is_object(extra))
+	if (!json_is_object(dst) || !json_is_object(src))
 		return EID_EINVAL;
-	json_object_foreach((json_t *)extra, name, v) {
-		if (strcmp(name, "alg") == 0 || strcmp(name, "kid") == 0 ||
-		    strcmp(name, "typ") == 0)
-			return EID_EINVAL;
-		if (json_object_set((json_t *)hdr, name, v) != 0)
-			return EID_ENOMEM;
+	json_object_foreach((json_t *)src, name, v) {
+		for (const char *const *n = reserved; n != NULL && *n != NULL;
+		     n++)
+			if (strcmp(*n, name) == 0)
+				return EID_EINVAL;
 	}
-	return EID_OK;
+	return json_object_update(dst, (json_t *)src) == 0 ? EID_OK :
+							     EID_ENOMEM;
 }
 
 int eid_jws_sign_ex(const eid_key *key, const char *typ,
@@ -248,7 +250,9 @@ int eid_jws_sign_ex(const eid_key *key, const char *typ,
 	    !cjose_header_set(hdr, CJOSE_HDR_KID, eid_key_kid(key), &err) ||
 	    (typ != NULL && !cjose_header_set(hdr, "typ", typ, &err)))
 		goto out;
-	if ((r = header_add_extra(hdr, extra_header)) != EID_OK)
+	/* cjose_header_t is a jansson object (cjose/header.h says so). */
+	if ((r = eid_json_merge((json_t *)hdr, extra_header,
+				header_reserved)) != EID_OK)
 		goto out;
 	r = EID_ENOMEM;
 	payload = json_dumps(claims, JSON_COMPACT);

@@ -89,6 +89,21 @@ static int code_from_json(const json_t *j, struct eid_code_grant *ret)
 	return EID_OK;
 }
 
+/* The compact text of j, at most max bytes. */
+static int json_text(const json_t *j, size_t max, char **ret)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	if (text == NULL)
+		return EID_ENOMEM;
+	if (strlen(text) > max) {
+		free(text);
+		return EID_ETOOBIG;
+	}
+	*ret = text;
+	return EID_OK;
+}
+
 int eid_code_issue(eid_store *s, const struct eid_code_grant *cg,
 		   uint64_t now, uint64_t code_ttl, uint64_t replay_ttl,
 		   char ret_code[EID_CODE_LEN + 1])
@@ -105,15 +120,9 @@ int eid_code_issue(eid_store *s, const struct eid_code_grant *cg,
 	c = *cg;
 	c.expires_at = now + code_ttl;
 	if ((r = eid_grant_new_id(c.grant.id)) != EID_OK ||
-	    (r = code_to_json(&c, replay_ttl, &j)) != EID_OK)
-		goto out;
-	r = EID_ENOMEM;
-	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
-		goto out;
-	r = EID_ETOOBIG;
-	if (strlen(text) > CODE_VALUE_MAX)
-		goto out;
-	if ((r = eid_opaque_random(CODE_RANDOM, code, sizeof(code))) != EID_OK ||
+	    (r = code_to_json(&c, replay_ttl, &j)) != EID_OK ||
+	    (r = json_text(j, CODE_VALUE_MAX, &text)) != EID_OK ||
+	    (r = eid_opaque_random(CODE_RANDOM, code, sizeof(code))) != EID_OK ||
 	    (r = eid_opaque_key(TAG_CODE, code, EID_CODE_LEN, key)) != EID_OK ||
 	    (r = eid_eph_put(s, EID_EPH_CODES, key, sizeof(key), text,
 			     strlen(text), c.expires_at)) != EID_OK)
@@ -274,12 +283,8 @@ int eid_par_store(eid_store *s, const char *client_id, const json_t *params,
 		return EID_EINVAL;
 	if ((j = json_pack("{s:s,s:O}", "client_id", client_id, "params",
 			   params)) == NULL)
-		goto out;
-	r = EID_ENOMEM;
-	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
-		goto out;
-	r = EID_ETOOBIG;
-	if (strlen(text) > EID_PAR_MAX)
+		goto out; /* client_id not UTF-8 */
+	if ((r = json_text(j, EID_PAR_MAX, &text)) != EID_OK)
 		goto out;
 	memcpy(uri, EID_PAR_URN, plen);
 	if ((r = eid_opaque_random(32, uri + plen, sizeof(uri) - plen)) ||

@@ -109,7 +109,6 @@ int eid_dpop_nonce_issue(const uint8_t key[32], uint64_t now,
 			 char ret_nonce[EID_DPOP_NONCE_LEN + 1])
 {
 	uint8_t raw[NONCE_RAW], mac[32];
-	eid_buf b;
 	int r;
 
 	if (key == NULL || ret_nonce == NULL)
@@ -118,12 +117,8 @@ int eid_dpop_nonce_issue(const uint8_t key[32], uint64_t now,
 	if ((r = nonce_mac(key, raw, mac)) != EID_OK)
 		return r;
 	memcpy(raw + 8, mac, NONCE_MAC);
-	eid_buf_init(&b, EID_DPOP_NONCE_LEN);
-	if ((r = eid_b64url_encode(raw, sizeof(raw), &b)) == EID_OK) {
-		memcpy(ret_nonce, b.data, b.len);
-		ret_nonce[b.len] = '\0';
-	}
-	eid_buf_free(&b);
+	r = eid_b64url_encode_str(raw, sizeof(raw), ret_nonce,
+				  EID_DPOP_NONCE_LEN + 1);
 	eid_wipe(mac, sizeof(mac));
 	return r;
 }
@@ -229,8 +224,8 @@ out:
 static int ath_check(const json_t *claims, const char *access_token)
 {
 	const char *ath = NULL;
+	char want[EID_B64URL_LEN(32) + 1];
 	uint8_t d[32];
-	eid_buf b;
 	int r;
 
 	if (access_token == NULL)
@@ -238,14 +233,11 @@ static int ath_check(const json_t *claims, const char *access_token)
 	if (eid_jwt_str(claims, "ath", 64, false, &ath) != EID_OK ||
 	    ath == NULL)
 		return EID_EMISMATCH;
-	if ((r = eid_sha256(access_token, strlen(access_token), d)) != EID_OK)
+	if ((r = eid_sha256(access_token, strlen(access_token), d)) != EID_OK ||
+	    (r = eid_b64url_encode_str(d, sizeof(d), want, sizeof(want))))
 		return r;
-	eid_buf_init(&b, 64);
-	if ((r = eid_b64url_encode(d, sizeof(d), &b)) == EID_OK)
-		r = eid_ct_equal_len(b.data, b.len, ath, strlen(ath)) ?
-			    EID_OK : EID_EMISMATCH;
-	eid_buf_free(&b);
-	return r;
+	return eid_ct_equal_len(want, strlen(want), ath, strlen(ath)) ?
+		       EID_OK : EID_EMISMATCH;
 }
 
 struct proof_claims {

@@ -9,21 +9,13 @@
 int eid_opaque_random(size_t n, char *ret, size_t retsize)
 {
 	uint8_t raw[64];
-	eid_buf b;
 	int r;
 
 	if (ret == NULL || n == 0 || n > sizeof(raw) ||
 	    retsize < EID_B64URL_LEN(n) + 1)
 		return EID_EINVAL;
-	if ((r = eid_random_bytes(raw, n)) != EID_OK)
-		return r;
-	eid_buf_init_secret(&b, retsize - 1);
-	r = eid_b64url_encode(raw, n, &b);
-	if (r == EID_OK) {
-		memcpy(ret, b.data, b.len);
-		ret[b.len] = '\0';
-	}
-	eid_buf_free(&b);
+	if ((r = eid_random_bytes(raw, n)) == EID_OK)
+		r = eid_b64url_encode_str(raw, n, ret, retsize);
 	eid_wipe(raw, sizeof(raw));
 	return r;
 }

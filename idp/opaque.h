@@ -8,8 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Characters of base64url (unpadded) for n bytes. */
-#define EID_B64URL_LEN(n) (((n) * 4 + 2) / 3)
+#include "crypto/jose.h"
 
 /* A store key: one tag byte, then SHA-256 of the value. */
 #define EID_OPAQUE_KEY_LEN 33

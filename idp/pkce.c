@@ -47,23 +47,15 @@ int eid_pkce_challenge(const char *verifier,
 		       char ret[EID_PKCE_CHALLENGE_LEN + 1])
 {
 	uint8_t d[32];
-	eid_buf b;
 	int r;
 
 	if (ret == NULL)
 		return EID_EINVAL;
-	if ((r = eid_pkce_verifier_check(verifier)) != EID_OK)
+	if ((r = eid_pkce_verifier_check(verifier)) != EID_OK ||
+	    (r = eid_sha256(verifier, strlen(verifier), d)) != EID_OK)
 		return r;
-	if ((r = eid_sha256(verifier, strlen(verifier), d)) != EID_OK)
-		return r;
-	eid_buf_init(&b, EID_PKCE_CHALLENGE_LEN);
-	r = eid_b64url_encode(d, sizeof(d), &b);
-	if (r == EID_OK) {
-		memcpy(ret, b.data, b.len);
-		ret[b.len] = '\0';
-	}
-	eid_buf_free(&b);
-	return r;
+	return eid_b64url_encode_str(d, sizeof(d), ret,
+				     EID_PKCE_CHALLENGE_LEN + 1);
 }
 
 int eid_pkce_verify(const char *verifier, const char *challenge)

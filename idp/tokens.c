@@ -65,25 +65,6 @@ static int claims_base(const char *iss, const char *sub, const char *aud,
 	return EID_OK;
 }
 
-static int add_extra(json_t *o, const json_t *extra)
-{
-	const char *name;
-	json_t *v;
-
-	if (extra == NULL)
-		return EID_OK;
-	if (!json_is_object(extra))
-		return EID_EINVAL;
-	json_object_foreach((json_t *)extra, name, v) {
-		for (const char *const *n = reserved; *n != NULL; n++)
-			if (strcmp(*n, name) == 0)
-				return EID_EINVAL;
-		if (json_object_set(o, name, v) != 0)
-			return EID_ENOMEM;
-	}
-	return EID_OK;
-}
-
 static int add_at_hash(json_t *o, const char *access_token)
 {
 	eid_buf b;
@@ -120,7 +101,7 @@ int eid_id_token_issue(eid_signer *sg, const struct eid_id_token_params *p,
 	    (r = set_str(o, "sid", p->sid)) != EID_OK ||
 	    (r = set_json(o, "amr", p->amr)) != EID_OK ||
 	    (r = add_at_hash(o, p->access_token)) != EID_OK ||
-	    (r = add_extra(o, p->claims)) != EID_OK)
+	    (r = eid_json_merge(o, p->claims, reserved)) != EID_OK)
 		goto out;
 	r = eid_signer_sign(sg, TYP_ID, o, ret_jwt);
 out:

@@ -18,6 +18,7 @@
 #include "crypto/jose.h"
 #include "idp/dpop.h"
 #include "fuzz_tmpstore.h"
+#include "jws_fixture.h"
 
 /* RFC 7515 A.3: the published private key of fuzz_client_assertion's
  * registered public key. */
@@ -39,23 +40,6 @@ static void write_seed(const char *dir, const char *corpus, const char *name,
 		fprintf(stderr, "gen_oauth_seeds: cannot write %s\n", path);
 		exit(1);
 	}
-}
-
-/* header.payload.sig from raw JSON texts. */
-static char *raw_jws(const char *hdr, const char *payload, const char *sig)
-{
-	eid_buf b;
-	char *s = NULL;
-
-	eid_buf_init(&b, 1 << 16);
-	if (eid_b64url_encode(hdr, strlen(hdr), &b) != EID_OK ||
-	    eid_buf_put_str(&b, ".") != EID_OK ||
-	    eid_b64url_encode(payload, strlen(payload), &b) != EID_OK ||
-	    eid_buf_printf(&b, ".%s", sig) != EID_OK ||
-	    eid_buf_take_str(&b, &s) != EID_OK)
-		exit(1);
-	eid_buf_free(&b);
-	return s;
 }
 
 static json_t *dpop_claims(const char *jti, const char *htm, const char *htu)
@@ -133,7 +117,7 @@ static void dpop_seeds(const char *dir)
 	{
 		char *payload = json_dumps(dpop_claims("j7", "POST", tok),
 					   JSON_COMPACT);
-		char *none = raw_jws("{\"typ\":\"dpop+jwt\",\"alg\":\"none\","
+		char *none = jws_fixture_raw("{\"typ\":\"dpop+jwt\",\"alg\":\"none\","
 				     "\"jwk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
 				     "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
 				     "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}}",
@@ -210,10 +194,10 @@ static void assertion_seeds(const char *dir)
 	assertion_seed(dir, "no-exp", c);
 	c = assertion("a7");
 	payload = json_dumps(c, JSON_COMPACT);
-	s = raw_jws("{\"alg\":\"none\"}", payload, "");
+	s = jws_fixture_raw("{\"alg\":\"none\"}", payload, "");
 	write_seed(dir, "client_assertion", "alg-none", s);
 	free(s);
-	s = raw_jws("{\"alg\":\"HS256\"}", payload, "c2ln");
+	s = jws_fixture_raw("{\"alg\":\"HS256\"}", payload, "c2ln");
 	write_seed(dir, "client_assertion", "alg-hs256", s);
 	free(s);
 	free(payload);

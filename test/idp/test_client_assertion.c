@@ -10,6 +10,7 @@
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "idp/client_assertion.h"
+#include "jws_fixture.h"
 #include "tmpstore.h"
 
 #define NOW ((uint64_t)TMPSTORE_NOW)
@@ -23,11 +24,6 @@ struct fx {
 	eid_key *pub[2];              /* the client's registered JWKS */
 	int jti;
 };
-
-static uint64_t fixed_clock(void *arg)
-{
-	return NOW;
-}
 
 static eid_key *public_of(const eid_key *k)
 {
@@ -69,7 +65,7 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-	tmpstore_open(&((struct fx *)*state)->ts, fixed_clock);
+	tmpstore_open(&((struct fx *)*state)->ts, tmpstore_fixed_clock);
 	return 0;
 }
 
@@ -265,22 +261,6 @@ static void test_subject(void **state)
 			 EID_EMISMATCH);
 }
 
-static char *raw_jws(const char *hdr, const char *payload, const char *sig)
-{
-	eid_buf b;
-	char *s = NULL;
-
-	eid_buf_init(&b, 1 << 16);
-	assert_int_equal(eid_b64url_encode(hdr, strlen(hdr), &b), EID_OK);
-	assert_int_equal(eid_buf_put_str(&b, "."), EID_OK);
-	assert_int_equal(eid_b64url_encode(payload, strlen(payload), &b),
-			 EID_OK);
-	assert_int_equal(eid_buf_printf(&b, ".%s", sig), EID_OK);
-	assert_int_equal(eid_buf_take_str(&b, &s), EID_OK);
-	eid_buf_free(&b);
-	return s;
-}
-
 static void test_alg_none_and_hmac(void **state)
 {
 	struct fx *f = *state;
@@ -289,15 +269,15 @@ static void test_alg_none_and_hmac(void **state)
 
 	snprintf(hdr, sizeof(hdr), "{\"alg\":\"none\",\"kid\":\"%s\"}",
 		 eid_key_kid(f->ec));
-	assert_int_equal(check(f, raw_jws(hdr, payload, "")), EID_EUNSUPPORTED);
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, "")), EID_EUNSUPPORTED);
 	snprintf(hdr, sizeof(hdr), "{\"alg\":\"HS256\",\"kid\":\"%s\"}",
 		 eid_key_kid(f->ec));
-	assert_int_equal(check(f, raw_jws(hdr, payload, "c2ln")),
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, "c2ln")),
 			 EID_EUNSUPPORTED);
 	/* RS256 over an EC key: algorithm confusion. */
 	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"kid\":\"%s\"}",
 		 eid_key_kid(f->ec));
-	assert_int_equal(check(f, raw_jws(hdr, payload, "c2ln")),
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, "c2ln")),
 			 EID_EMISMATCH);
 	free(payload);
 	json_decref(c);

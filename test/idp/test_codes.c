@@ -398,19 +398,21 @@ static void test_par_refuses(void **state)
 	json_decref(p);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_issue_redeem, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replay_names_grant, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dpop_binding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_and_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_issue_refuses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_only_hash_stored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_par, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_par_refuses, setup, teardown),
+		T(test_issue_redeem),
+		T(test_replay_names_grant),
+		T(test_bindings),
+		T(test_dpop_binding),
+		T(test_expiry),
+		T(test_malformed_and_unknown),
+		T(test_issue_refuses),
+		T(test_only_hash_stored),
+		T(test_par),
+		T(test_par_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

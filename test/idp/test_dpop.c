@@ -10,6 +10,7 @@
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "idp/dpop.h"
+#include "jws_fixture.h"
 #include "tmpstore.h"
 
 #define NOW ((uint64_t)TMPSTORE_NOW)
@@ -21,11 +22,6 @@ struct fx {
 	eid_key *ec, *rsa;
 	int jti; /* a fresh jti per proof */
 };
-
-static uint64_t fixed_clock(void *arg)
-{
-	return NOW;
-}
 
 static int group_setup(void **state)
 {
@@ -50,7 +46,7 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-	tmpstore_open(&((struct fx *)*state)->ts, fixed_clock);
+	tmpstore_open(&((struct fx *)*state)->ts, tmpstore_fixed_clock);
 	return 0;
 }
 
@@ -228,23 +224,6 @@ static void test_header_refusals(void **state)
 	json_decref(pub);
 }
 
-/* A compact JWS from raw header and payload JSON and a signature text. */
-static char *raw_jws(const char *hdr, const char *payload, const char *sig)
-{
-	eid_buf b;
-	char *s = NULL;
-
-	eid_buf_init(&b, 1 << 16);
-	assert_int_equal(eid_b64url_encode(hdr, strlen(hdr), &b), EID_OK);
-	assert_int_equal(eid_buf_put_str(&b, "."), EID_OK);
-	assert_int_equal(eid_b64url_encode(payload, strlen(payload), &b),
-			 EID_OK);
-	assert_int_equal(eid_buf_printf(&b, ".%s", sig), EID_OK);
-	assert_int_equal(eid_buf_take_str(&b, &s), EID_OK);
-	eid_buf_free(&b);
-	return s;
-}
-
 static void test_alg_none_and_hmac(void **state)
 {
 	struct fx *f = *state;
@@ -257,23 +236,23 @@ static void test_alg_none_and_hmac(void **state)
 	payload = json_dumps(c, JSON_COMPACT);
 	snprintf(hdr, sizeof(hdr),
 		 "{\"typ\":\"dpop+jwt\",\"alg\":\"none\",\"jwk\":%s}", jwk);
-	assert_int_equal(check(f, raw_jws(hdr, payload, ""), &req),
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, ""), &req),
 			 EID_EUNSUPPORTED);
 	snprintf(hdr, sizeof(hdr),
 		 "{\"typ\":\"dpop+jwt\",\"alg\":\"HS256\",\"jwk\":%s}", jwk);
-	assert_int_equal(check(f, raw_jws(hdr, payload, "c2ln"), &req),
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, "c2ln"), &req),
 			 EID_EUNSUPPORTED);
 	snprintf(hdr, sizeof(hdr),
 		 "{\"typ\":\"dpop+jwt\",\"alg\":\"ES384\",\"jwk\":%s}", jwk);
-	assert_int_equal(check(f, raw_jws(hdr, payload, "c2ln"), &req),
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, "c2ln"), &req),
 			 EID_EUNSUPPORTED);
 	snprintf(hdr, sizeof(hdr), "{\"typ\":\"dpop+jwt\",\"jwk\":%s}", jwk);
-	assert_int_equal(check(f, raw_jws(hdr, payload, "c2ln"), &req),
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, "c2ln"), &req),
 			 EID_EMALFORMED);
 	/* Duplicate members are ambiguous. */
 	snprintf(hdr, sizeof(hdr), "{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\","
 		 "\"alg\":\"ES256\",\"jwk\":%s}", jwk);
-	assert_int_equal(check(f, raw_jws(hdr, payload, "c2ln"), &req),
+	assert_int_equal(check(f, jws_fixture_raw(hdr, payload, "c2ln"), &req),
 			 EID_EMALFORMED);
 	free(jwk);
 	free(payload);

@@ -38,6 +38,15 @@ static void create(eid_store *s, const char *pid, const char *jkt,
 	json_decref(g.amr);
 }
 
+/* A grant with its first refresh token. */
+static void create_with_refresh(eid_store *s, const char *jkt,
+				char gid[EID_GRANT_ID_LEN + 1],
+				char tok[EID_REFRESH_TOKEN_LEN + 1])
+{
+	create(s, PID, jkt, gid);
+	assert_int_equal(eid_refresh_issue(s, gid, NOW, RT_TTL, tok), EID_OK);
+}
+
 static void test_create_get(void **state)
 {
 	struct tmpstore *ts = *state;
@@ -173,9 +182,7 @@ static void test_refresh_rotation(void **state)
 	char t3[EID_REFRESH_TOKEN_LEN + 1];
 	struct eid_grant got = { 0 };
 
-	create(ts->store, PID, NULL, gid);
-	assert_int_equal(eid_refresh_issue(ts->store, gid, NOW, RT_TTL, t1),
-			 EID_OK);
+	create_with_refresh(ts->store, NULL, gid, t1);
 	assert_int_equal(strlen(t1), EID_REFRESH_TOKEN_LEN);
 	assert_memory_equal(t1, EID_REFRESH_PREFIX, 6);
 	assert_int_equal(eid_refresh_issue(ts->store, gid, NOW, RT_TTL, t2),
@@ -200,9 +207,7 @@ static void test_refresh_reuse_revokes(void **state)
 	char t3[EID_REFRESH_TOKEN_LEN + 1];
 	struct eid_grant got = { 0 };
 
-	create(ts->store, PID, NULL, gid);
-	assert_int_equal(eid_refresh_issue(ts->store, gid, NOW, RT_TTL, t1),
-			 EID_OK);
+	create_with_refresh(ts->store, NULL, gid, t1);
 	assert_int_equal(eid_refresh_rotate(ts->store, t1, CLIENT, NULL, NOW,
 					    &got, t2), EID_OK);
 	eid_grant_clear(&got);
@@ -226,9 +231,7 @@ static void test_refresh_refusals(void **state)
 	char bad[EID_REFRESH_TOKEN_LEN + 1];
 	struct eid_grant got = { 0 };
 
-	create(ts->store, PID, NULL, gid);
-	assert_int_equal(eid_refresh_issue(ts->store, gid, NOW, RT_TTL, t1),
-			 EID_OK);
+	create_with_refresh(ts->store, NULL, gid, t1);
 	assert_int_equal(eid_refresh_rotate(ts->store, t1, "rp-two", NULL, NOW,
 					    &got, t2), EID_EMISMATCH);
 	assert_int_equal(eid_refresh_rotate(ts->store, t1, NULL, NULL, NOW,
@@ -262,9 +265,7 @@ static void test_refresh_refusals(void **state)
 					    &got, t2), EID_EMALFORMED);
 
 	/* DPoP-bound grant: the proof's key must match. */
-	create(ts->store, PID, JKT, bound);
-	assert_int_equal(eid_refresh_issue(ts->store, bound, NOW, RT_TTL, t1),
-			 EID_OK);
+	create_with_refresh(ts->store, JKT, bound, t1);
 	assert_int_equal(eid_refresh_rotate(ts->store, t1, CLIENT, NULL, NOW,
 					    &got, t2), EID_EMISMATCH);
 	assert_int_equal(eid_refresh_rotate(ts->store, t1, CLIENT,
@@ -291,9 +292,7 @@ static void test_refresh_revoke(void **state)
 	char t1[EID_REFRESH_TOKEN_LEN + 1], t2[EID_REFRESH_TOKEN_LEN + 1];
 	struct eid_grant got = { 0 };
 
-	create(ts->store, PID, NULL, gid);
-	assert_int_equal(eid_refresh_issue(ts->store, gid, NOW, RT_TTL, t1),
-			 EID_OK);
+	create_with_refresh(ts->store, NULL, gid, t1);
 	assert_int_equal(eid_refresh_revoke(ts->store, t1, "rp-two", NOW),
 			 EID_EMISMATCH);
 	assert_int_equal(eid_grant_check_active(ts->store, gid), EID_OK);
@@ -334,17 +333,19 @@ static void test_json_round_trip(void **state)
 	json_decref(g.claims);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tmpstore_setup, tmpstore_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_get, tmpstore_setup, tmpstore_teardown),
-		cmocka_unit_test_setup_teardown(test_create_refuses, tmpstore_setup, tmpstore_teardown),
-		cmocka_unit_test_setup_teardown(test_revoke, tmpstore_setup, tmpstore_teardown),
-		cmocka_unit_test_setup_teardown(test_revoke_by_subject, tmpstore_setup, tmpstore_teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_rotation, tmpstore_setup, tmpstore_teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_reuse_revokes, tmpstore_setup, tmpstore_teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_refusals, tmpstore_setup, tmpstore_teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_revoke, tmpstore_setup, tmpstore_teardown),
+		T(test_create_get),
+		T(test_create_refuses),
+		T(test_revoke),
+		T(test_revoke_by_subject),
+		T(test_refresh_rotation),
+		T(test_refresh_reuse_revokes),
+		T(test_refresh_refusals),
+		T(test_refresh_revoke),
 		cmocka_unit_test(test_json_round_trip),
 	};
 
