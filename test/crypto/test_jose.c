@@ -127,6 +127,50 @@ static void test_b64url_canonical(void **state)
 
 /* ---- hashes ---- */
 
+static void test_b64url_encode_str(void **state)
+{
+	char out[EID_B64URL_LEN(3) + 1];
+
+	assert_int_equal(EID_B64URL_LEN(32), 43);
+	assert_int_equal(eid_b64url_encode_str("\xfb\xff\x01", 3, out,
+					       sizeof(out)), EID_OK);
+	assert_string_equal(out, "-_8B");
+	assert_int_equal(eid_b64url_encode_str("ab", 2, out, sizeof(out)),
+			 EID_OK);
+	assert_string_equal(out, "YWI");
+	assert_int_equal(eid_b64url_encode_str("abcd", 4, out, sizeof(out)),
+			 EID_ETOOBIG);
+	assert_int_equal(eid_b64url_encode_str("", 0, out, 1), EID_OK);
+	assert_string_equal(out, "");
+	assert_int_equal(eid_b64url_encode_str("a", 1, out, 0), EID_EINVAL);
+}
+
+static void test_json_merge(void **state)
+{
+	static const char *const reserved[] = { "iss", "sub", NULL };
+	json_t *dst = json_pack("{s:s}", "iss", "me");
+	json_t *src = json_pack("{s:i,s:[]}", "a", 1, "b");
+	json_t *bad = json_pack("{s:i,s:s}", "z", 1, "sub", "forged");
+	json_t *arr = json_array();
+
+	assert_int_equal(eid_json_merge(dst, src, reserved), EID_OK);
+	assert_int_equal(json_object_size(dst), 3);
+	assert_int_equal(eid_json_merge(dst, NULL, reserved), EID_OK);
+	assert_int_equal(eid_json_merge(dst, bad, reserved), EID_EINVAL);
+	assert_null(json_object_get(dst, "z")); /* unchanged */
+	assert_string_equal(json_string_value(json_object_get(dst, "iss")),
+			    "me");
+	assert_int_equal(eid_json_merge(dst, bad, NULL), EID_OK);
+	assert_string_equal(json_string_value(json_object_get(dst, "sub")),
+			    "forged");
+	assert_int_equal(eid_json_merge(dst, arr, NULL), EID_EINVAL);
+	assert_int_equal(eid_json_merge(arr, src, NULL), EID_EINVAL);
+	json_decref(dst);
+	json_decref(src);
+	json_decref(bad);
+	json_decref(arr);
+}
+
 static void test_sha256(void **state)
 {
 	static const uint8_t want[32] = {
@@ -573,6 +617,8 @@ int main(void)
 		cmocka_unit_test(test_b64url_random),
 		cmocka_unit_test(test_b64url_canonical),
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_b64url_encode_str),
+		cmocka_unit_test(test_json_merge),
 		cmocka_unit_test(test_thumbprint),
 		cmocka_unit_test(test_hash_half),
 		cmocka_unit_test(test_rfc7515_a3),
