@@ -213,26 +213,37 @@ static int open_session(const uint8_t *kifd, const uint8_t *kic,
 	return r;
 }
 
-static int get_challenge(const struct eid_transport *t,
-			 uint8_t rnd_ic[EID_BAC_RND_LEN])
+/* Send cmd and take exactly len bytes of answer (EID_ECARD otherwise).
+ * 6300 from EXTERNAL AUTHENTICATE means the card's MAC check of our
+ * cryptogram failed, a wrong MRZ: EID_EAUTH. */
+static int exchange_fixed(const struct eid_transport *t,
+			  const struct eid_apdu *cmd, uint8_t *out, size_t len)
 {
-	struct eid_apdu cmd = { .ins = 0x84, .ne = EID_BAC_RND_LEN };
 	struct eid_rapdu resp;
 	int r;
 
-	eid_rapdu_init(&resp, EID_BAC_RND_LEN);
-	if ((r = eid_card_transceive(t, &cmd, &resp)) != EID_OK)
+	eid_rapdu_init(&resp, len);
+	if ((r = eid_card_transceive(t, cmd, &resp)) != EID_OK)
 		goto out;
-	if ((r = eid_sw_to_error(resp.sw)) != EID_OK)
+	r = resp.sw == 0x6300 ? EID_EAUTH : eid_sw_to_error(resp.sw);
+	if (r != EID_OK)
 		goto out;
 	r = EID_ECARD;
-	if (resp.data.len != EID_BAC_RND_LEN)
+	if (resp.data.len != len)
 		goto out;
-	memcpy(rnd_ic, resp.data.data, EID_BAC_RND_LEN);
+	memcpy(out, resp.data.data, len);
 	r = EID_OK;
 out:
 	eid_rapdu_free(&resp);
 	return r;
+}
+
+static int get_challenge(const struct eid_transport *t,
+			 uint8_t rnd_ic[EID_BAC_RND_LEN])
+{
+	struct eid_apdu cmd = { .ins = 0x84, .ne = EID_BAC_RND_LEN };
+
+	return exchange_fixed(t, &cmd, rnd_ic, EID_BAC_RND_LEN);
 }
 
 static int external_authenticate(const struct eid_transport *t,
@@ -241,24 +252,8 @@ static int external_authenticate(const struct eid_transport *t,
 {
 	struct eid_apdu cmd = { .ins = 0x82, .data = in,
 				.nc = EID_BAC_AUTH_LEN, .ne = EID_BAC_AUTH_LEN };
-	struct eid_rapdu resp;
-	int r;
 
-	eid_rapdu_init(&resp, EID_BAC_AUTH_LEN);
-	if ((r = eid_card_transceive(t, &cmd, &resp)) != EID_OK)
-		goto out;
-	/* 6300: the card's MAC check of our cryptogram failed (wrong MRZ). */
-	r = resp.sw == 0x6300 ? EID_EAUTH : eid_sw_to_error(resp.sw);
-	if (r != EID_OK)
-		goto out;
-	r = EID_EAUTH;
-	if (resp.data.len != EID_BAC_AUTH_LEN)
-		goto out;
-	memcpy(out, resp.data.data, EID_BAC_AUTH_LEN);
-	r = EID_OK;
-out:
-	eid_rapdu_free(&resp);
-	return r;
+	return exchange_fixed(t, &cmd, out, EID_BAC_AUTH_LEN);
 }
 
 /* The terminal's secrets: RND.IFD || RND.IC || K.IFD, then the card's

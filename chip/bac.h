@@ -44,7 +44,8 @@ int eid_bac_keys_hex(const char *mrz_info, char ret_kenc[2 * EID_BAC_KEY_LEN + 1
 		     char ret_kmac[2 * EID_BAC_KEY_LEN + 1]);
 
 /* Terminal side: mutual authentication over t (plain APDUs).  EID_EAUTH
- * when the card rejects us (6300) or its answer does not verify. */
+ * when the card rejects us (6300) or its answer does not verify; EID_ECARD
+ * for another status or an answer of the wrong size. */
 int eid_bac_authenticate(const struct eid_transport *t,
 			 const struct eid_bac_keys *keys, eid_bac_random_fn rnd,
 			 void *rnd_ctx, eid_sm **ret_sm);

@@ -21,16 +21,24 @@ static const uint8_t ssc_resp[8] = { 0x88, 0x70, 0x22, 0x12,
 static const uint8_t ssc_cmd[8] = { 0x88, 0x70, 0x22, 0x12,
 				    0x0c, 0x06, 0xc2, 0x26 };
 
+static eid_sm *fixed_session(const uint8_t ssc[8])
+{
+	eid_sm *sm = NULL;
+
+	if (eid_sm_new(EID_SM_3DES, ksenc, ksmac, 16, ssc, 8, &sm) != EID_OK)
+		__builtin_trap();
+	return sm;
+}
+
 static void response(const uint8_t *data, size_t size)
 {
 	struct eid_rapdu_view v;
 	struct eid_rapdu in, out;
-	eid_sm *sm = NULL;
+	eid_sm *sm;
 
 	if (eid_rapdu_parse(data, size, &v) != EID_OK)
 		return;
-	if (eid_sm_new(EID_SM_3DES, ksenc, ksmac, 16, ssc_resp, 8, &sm) != EID_OK)
-		__builtin_trap();
+	sm = fixed_session(ssc_resp);
 	eid_rapdu_init(&in, 1 << 16);
 	eid_rapdu_init(&out, 1 << 16);
 	if (eid_buf_put(&in.data, v.data, v.len) == EID_OK) {
@@ -46,12 +54,11 @@ static void command(const uint8_t *data, size_t size)
 {
 	struct eid_apdu a, plain;
 	eid_buf body;
-	eid_sm *sm = NULL;
+	eid_sm *sm;
 
 	if (eid_apdu_decode(data, size, &a) != EID_OK)
 		return;
-	if (eid_sm_new(EID_SM_3DES, ksenc, ksmac, 16, ssc_cmd, 8, &sm) != EID_OK)
-		__builtin_trap();
+	sm = fixed_session(ssc_cmd);
 	eid_buf_init(&body, 1 << 16);
 	(void)eid_sm_card_unprotect(sm, &a, &body, &plain);
 	eid_buf_free(&body);
