@@ -587,7 +587,8 @@ static int scan_cursor(MDB_cursor *c, const void *prefix, size_t plen,
 
 	rc = mdb_cursor_get(c, &k, &v, plen > 0 ? MDB_SET_RANGE : MDB_FIRST);
 	while (rc == MDB_SUCCESS) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (k.mv_size < plen ||
+		    (plen > 0 && memcmp(k.mv_data, prefix, plen) != 0))
 			break; /* keys are sorted: past the prefix, done */
 		r = fn(k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg);
 		if (r < 0)
