@@ -36,10 +36,11 @@ static bool printable(const char *s)
  * path without "//" authority. */
 static int check_private_scheme(const char *uri, eid_buf *why)
 {
-	const char *colon = strchr(uri, ':');
+	const char *colon = strchr(uri, ':'), *slash = strchr(uri, '/');
 	bool dot = false;
 
-	if (colon == NULL || colon == uri || !islower((unsigned char)uri[0]))
+	if (colon == NULL || colon == uri || (slash != NULL && slash < colon) ||
+	    !isalpha((unsigned char)uri[0]))
 		return fail(why, "is not an absolute URI");
 	for (const char *p = uri; p < colon; p++) {
 		if (*p == '.')
@@ -84,6 +85,9 @@ static int check_web(const char *uri, eid_buf *why)
 
 	if (strncmp(uri, "https://", 8) != 0 && strncmp(uri, "http://", 7) != 0)
 		return fail(why, "is not an https URL");
+	/* curl reads "https:///cb" as host "cb": browsers do not agree. */
+	if (strstr(uri, ":///") != NULL)
+		return fail(why, "has no host");
 	u = curl_url();
 	if (u == NULL)
 		return EID_ENOMEM;
