@@ -532,9 +532,11 @@ static void test_update(void **state)
 	assert_int_equal(eid_client_get(ts->store, "rp1", &c), EID_OK);
 	assert_true(eid_client_check_secret(&c, s2, strlen(s2)));
 	eid_client_clear(&c);
-	assert_int_equal(eid_client_update(ts->store, "nobody",
-					   json_object(), "operator", NULL,
-					   NULL), EID_ENOTFOUND);
+	ch = json_object();
+	assert_int_equal(eid_client_update(ts->store, "nobody", ch,
+					   "operator", NULL, NULL),
+			 EID_ENOTFOUND);
+	json_decref(ch);
 	eid_free_secret_str(secret);
 	eid_free_secret_str(s2);
 	eid_buf_free(&why);
