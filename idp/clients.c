@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "crypto/secret.h"
@@ -911,18 +909,16 @@ int eid_client_hash_secret(const uint8_t salt[EID_CLIENT_SALT_LEN],
 			   const char *secret, size_t len,
 			   uint8_t ret_hash[32])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int outlen = 0;
-	int r = EID_ECRYPTO;
+	eid_buf in;
+	int r;
 
-	if (ctx == NULL)
-		return EID_ENOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, salt, EID_CLIENT_SALT_LEN) == 1 &&
-	    EVP_DigestUpdate(ctx, secret, len) == 1 &&
-	    EVP_DigestFinal_ex(ctx, ret_hash, &outlen) == 1 && outlen == 32)
-		r = EID_OK;
-	EVP_MD_CTX_free(ctx);
+	eid_buf_init_secret(&in, EID_CLIENT_SALT_LEN + EID_CLIENT_SECRET_MAX);
+	r = eid_buf_put(&in, salt, EID_CLIENT_SALT_LEN);
+	if (r == EID_OK)
+		r = eid_buf_put(&in, secret, len);
+	if (r == EID_OK)
+		r = eid_sha256(in.data, in.len, ret_hash);
+	eid_buf_free(&in);
 	return r;
 }
 

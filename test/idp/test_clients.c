@@ -16,6 +16,7 @@
 #include "idp/audit.h"
 #include "idp/clients.h"
 #include "idp/subject.h"
+#include "jwks_fixture.h"
 #include "tmpstore.h"
 
 #define BASE "{\"client_id\":\"rp1\",\"name\":\"D\xe1\xbb\x8b" \
@@ -267,25 +268,6 @@ static void test_redirect_exact(void **state)
 	json_decref(m);
 }
 
-static char *ec_jwks(bool with_private, const char *use)
-{
-	eid_key *k = NULL;
-	json_t *jwk = NULL, *set;
-	char *s;
-
-	assert_int_equal(eid_key_generate(EID_ALG_ES256, &k), EID_OK);
-	assert_int_equal(eid_key_public_jwk(k, &jwk), EID_OK);
-	if (with_private)
-		json_object_set_new(jwk, "d", json_string("AAAA"));
-	if (use != NULL)
-		json_object_set_new(jwk, "use", json_string(use));
-	set = json_pack("{s:[o]}", "keys", jwk);
-	s = json_dumps(set, JSON_COMPACT);
-	json_decref(set);
-	eid_key_free(k);
-	return s;
-}
-
 static void jwks_case(const char *jwks, int r, const char *why)
 {
 	char extra[4096];
@@ -301,8 +283,9 @@ static void jwks_case(const char *jwks, int r, const char *why)
 
 static void test_cross_rules(void **state)
 {
-	char *good = ec_jwks(false, NULL), *priv = ec_jwks(true, NULL);
-	char *enc = ec_jwks(false, "enc"), extra[4096];
+	char *good = jwks_fixture_one_key(NULL, NULL, false);
+	char *priv = jwks_fixture_one_key(NULL, NULL, true);
+	char *enc = jwks_fixture_one_key(NULL, "enc", false), extra[4096];
 
 	refused("{\"token_endpoint_auth_method\":\"none\","
 		"\"grant_types\":[\"authorization_code\","

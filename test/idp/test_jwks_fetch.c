@@ -16,6 +16,7 @@
 #include "crypto/error.h"
 #include "crypto/keys.h"
 #include "idp/jwks_fetch.h"
+#include "jwks_fixture.h"
 #include "tmpstore.h"
 
 struct fx {
@@ -80,24 +81,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	return reply(conn, 500, "oops", NULL);
 }
 
-/* A one-key set with this kid and use. */
-static char *key_set(const char *kid, const char *use)
-{
-	eid_key *k = NULL;
-	json_t *jwk = NULL, *set;
-	char *s;
-
-	assert_int_equal(eid_key_generate(EID_ALG_ES256, &k), EID_OK);
-	assert_int_equal(eid_key_public_jwk(k, &jwk), EID_OK);
-	json_object_set_new(jwk, "kid", json_string(kid));
-	json_object_set_new(jwk, "use", json_string(use));
-	set = json_pack("{s:[o]}", "keys", jwk);
-	s = json_dumps(set, JSON_COMPACT);
-	json_decref(set);
-	eid_key_free(k);
-	return s;
-}
-
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
@@ -107,9 +90,9 @@ static int setup(void **state)
 	assert_non_null(fx);
 	fx->now = (uint64_t)TMPSTORE_NOW;
 	so.now_arg = &fx->now;
-	fx->set_k1 = key_set("k1", "sig");
-	fx->set_k2 = key_set("k2", "sig");
-	fx->set_enc = key_set("e1", "enc");
+	fx->set_k1 = jwks_fixture_one_key("k1", "sig", false);
+	fx->set_k2 = jwks_fixture_one_key("k2", "sig", false);
+	fx->set_enc = jwks_fixture_one_key("e1", "enc", false);
 	fx->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 					 MHD_USE_INTERNAL_POLLING_THREAD,
 				 0, NULL, NULL, handle, fx,
