@@ -39,12 +39,14 @@ static int set_secret(struct eid_client *c, const char *given, size_t len,
 	eid_buf_init_secret(&text, EID_CLIENT_SECRET_LEN + 1);
 	if (given != NULL) {
 		r = EID_EINVAL;
-		if (len < EID_CLIENT_SECRET_MIN || len > EID_CLIENT_SECRET_MAX ||
+		if (len < EID_CLIENT_SECRET_MIN ||
+		    len > EID_CLIENT_SECRET_MAX ||
 		    memchr(given, '\0', len) != NULL)
 			goto out;
 	} else {
 		if ((r = eid_random_bytes(raw, sizeof(raw))) != EID_OK ||
-		    (r = eid_b64url_encode(raw, sizeof(raw), &text)) != EID_OK ||
+		    (r = eid_b64url_encode(raw, sizeof(raw), &text)) !=
+			    EID_OK ||
 		    (r = eid_buf_take_str(&text, &shown)) != EID_OK)
 			goto out;
 		given = shown;

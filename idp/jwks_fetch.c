@@ -191,17 +191,17 @@ static int transfer(const char *uri, const struct eid_jwks_options *opt,
 
 	if (h == NULL)
 		return r;
-	if (curl_easy_setopt(h, CURLOPT_URL, uri) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cto) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)to) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_MAXFILESIZE, (long)EID_JWKS_MAX) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, t) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HEADERDATA, t) != CURLE_OK)
+	if (curl_easy_setopt(h, CURLOPT_URL, uri) ||
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http") ||
+	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) ||
+	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) ||
+	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cto) ||
+	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)to) ||
+	    curl_easy_setopt(h, CURLOPT_MAXFILESIZE, (long)EID_JWKS_MAX) ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, t) ||
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) ||
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, t))
 		goto out;
 	c = curl_easy_perform(h);
 	r = curl_error(c, t);

@@ -39,8 +39,10 @@ static const struct eidctl_opt client_flags[] = {
 	{ "scope", required_argument, "S",
 	  "allowed scopes (repeat or space-separated)" },
 	{ "subject-type", required_argument, "T", "public or pairwise" },
-	{ "sector-id", required_argument, "HOST", "sector of pairwise subjects" },
-	{ "require-par", no_argument, NULL, "only pushed authorization requests" },
+	{ "sector-id", required_argument, "HOST",
+	  "sector of pairwise subjects" },
+	{ "require-par", no_argument, NULL,
+	  "only pushed authorization requests" },
 	{ "no-require-par", no_argument, NULL, "allow plain /authorize" },
 	{ "require-dpop", no_argument, NULL, "only DPoP-bound tokens" },
 	{ "no-require-dpop", no_argument, NULL, "allow bearer tokens" },
@@ -316,7 +318,8 @@ static int client_add(struct eidctl *ctl, int argc, char **argv)
 	int rc, r;
 
 	eid_buf_init(&why, 512);
-	rc = begin(ctl, "add", argc, argv, client_flags, &o, false, NULL, &cfg, &s);
+	rc = begin(ctl, "add", argc, argv, client_flags, &o, false, NULL, &cfg,
+		   &s);
 	if (rc != EIDCTL_CONTINUE)
 		goto done;
 	if (o.secret_stdin && read_secret(given, sizeof(given), &len) != EID_OK)
