@@ -147,6 +147,10 @@ int eid_eph_del(eid_store *s, enum eid_eph ns, const void *key, size_t klen);
  * expired; the expiry of a live counter is kept.  Returns the new count. */
 int eid_eph_incr(eid_store *s, enum eid_eph ns, const void *key, size_t klen,
 		 uint64_t expires_at, uint64_t *ret_count);
+/* Visit, in key order, the live entries whose key starts with prefix; the
+ * visitor follows eid_txn_scan's rules.  A consistent snapshot. */
+int eid_eph_scan(eid_store *s, enum eid_eph ns, const void *prefix,
+		 size_t plen, eid_store_visit_fn fn, void *arg);
 /* Remove expired entries from every namespace. */
 int eid_eph_sweep(eid_store *s, uint64_t *ret_removed);
 
