@@ -378,20 +378,50 @@ int eid_security_infos_parse(const uint8_t *p, size_t n,
 
 /* ---- building ---- */
 
-int eid_pace_info_set(struct eid_pace_info *info, enum eid_ka_type ka,
-		      enum eid_sm_alg alg, size_t keylen, int param_id)
+/* id-<family>-{DH,ECDH}[-GM]-<cipher>: the same three arcs for PACE with
+ * generic mapping and for CA.  EID_EINVAL for a pair without an OID. */
+static int bsi_oid(uint8_t family, enum eid_ka_type ka, enum eid_sm_alg alg,
+		   size_t keylen, struct eid_oid *ret)
 {
 	uint8_t c = cipher_arc(alg, keylen);
 
-	if (info == NULL || c == 0 || (ka != EID_KA_DH && ka != EID_KA_ECDH) ||
-	    param_id < -1 || param_id > 0xffff)
+	if (c == 0 || (ka != EID_KA_DH && ka != EID_KA_ECDH))
+		return EID_EINVAL;
+	memcpy(ret->v, oid_bsi, BSI_LEN);
+	ret->v[BSI_LEN] = family;
+	ret->v[BSI_LEN + 1] = ka == EID_KA_DH ? 1 : 2;
+	ret->v[BSI_LEN + 2] = c;
+	ret->len = BSI_LEN + 3;
+	return EID_OK;
+}
+
+int eid_ca_info_set(struct eid_ca_info *info, enum eid_ka_type ka,
+		    enum eid_sm_alg alg, size_t keylen)
+{
+	struct eid_oid oid;
+
+	if (info == NULL || bsi_oid(OID_CA, ka, alg, keylen, &oid) != EID_OK)
 		return EID_EINVAL;
 	memset(info, 0, sizeof(*info));
-	memcpy(info->oid.v, oid_bsi, BSI_LEN);
-	info->oid.v[BSI_LEN] = OID_PACE;
-	info->oid.v[BSI_LEN + 1] = ka == EID_KA_DH ? 1 : 2;
-	info->oid.v[BSI_LEN + 2] = c;
-	info->oid.len = BSI_LEN + 3;
+	info->oid = oid;
+	info->ka = ka;
+	info->alg = alg;
+	info->keylen = keylen;
+	info->version = 1;
+	info->key_id = -1;
+	return EID_OK;
+}
+
+int eid_pace_info_set(struct eid_pace_info *info, enum eid_ka_type ka,
+		      enum eid_sm_alg alg, size_t keylen, int param_id)
+{
+	struct eid_oid oid;
+
+	if (info == NULL || param_id < -1 || param_id > 0xffff ||
+	    bsi_oid(OID_PACE, ka, alg, keylen, &oid) != EID_OK)
+		return EID_EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->oid = oid;
 	info->ka = ka;
 	info->mapping = EID_PACE_GM;
 	info->alg = alg;

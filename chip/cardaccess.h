@@ -110,6 +110,10 @@ int eid_security_infos_parse(const uint8_t *p, size_t n,
 int eid_pace_info_set(struct eid_pace_info *info, enum eid_ka_type ka,
 		      enum eid_sm_alg alg, size_t keylen, int param_id);
 
+/* Fill a ChipAuthenticationInfo (version 1, no keyId) from its parts. */
+int eid_ca_info_set(struct eid_ca_info *info, enum eid_ka_type ka,
+		    enum eid_sm_alg alg, size_t keylen);
+
 /* EF.CardAccess for a card image: the SET of these PACEInfos. */
 int eid_cardaccess_encode(const struct eid_pace_info *infos, size_t n,
 			  eid_buf *out);
