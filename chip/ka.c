@@ -469,23 +469,9 @@ out:
 
 /* ---- agreement and mapping ---- */
 
-int eid_ka_shared_element(const eid_ka *ka, const eid_ka_key *k,
-			  const uint8_t *peer, size_t n, eid_buf *out)
-{
-	uint8_t enc[EID_KA_ELEMENT_MAX];
-	size_t len;
-	int r;
-
-	if (peer == NULL)
-		return EID_EVERIFY;
-	if ((r = ka_mul(ka, k->priv, peer, n, enc, &len)) == EID_OK)
-		r = eid_buf_put(out, enc, len);
-	eid_wipe(enc, sizeof(enc));
-	return r;
-}
-
-int eid_ka_shared_secret(const eid_ka *ka, const eid_ka_key *k,
-			 const uint8_t *peer, size_t n, eid_buf *out)
+/* k * peer encoded, or its x-coordinate alone when x_only. */
+static int shared(const eid_ka *ka, const eid_ka_key *k, const uint8_t *peer,
+		  size_t n, bool x_only, eid_buf *out)
 {
 	uint8_t enc[EID_KA_ELEMENT_MAX];
 	size_t len;
@@ -495,14 +481,25 @@ int eid_ka_shared_secret(const eid_ka *ka, const eid_ka_key *k,
 		return EID_EVERIFY;
 	if ((r = ka_mul(ka, k->priv, peer, n, enc, &len)) != EID_OK)
 		goto out;
-	/* ECDH: x alone, after the 04 byte. */
-	if (eid_ka_is_ec(ka))
+	if (x_only && eid_ka_is_ec(ka))
 		r = eid_buf_put(out, enc + 1, ka->field_len);
 	else
 		r = eid_buf_put(out, enc, len);
 out:
 	eid_wipe(enc, sizeof(enc));
 	return r;
+}
+
+int eid_ka_shared_element(const eid_ka *ka, const eid_ka_key *k,
+			  const uint8_t *peer, size_t n, eid_buf *out)
+{
+	return shared(ka, k, peer, n, false, out);
+}
+
+int eid_ka_shared_secret(const eid_ka *ka, const eid_ka_key *k,
+			 const uint8_t *peer, size_t n, eid_buf *out)
+{
+	return shared(ka, k, peer, n, true, out);
 }
 
 /* G' = s*G + H on a copy of the curve. */

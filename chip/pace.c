@@ -212,6 +212,25 @@ out:
 	return r;
 }
 
+/* A fresh key for step 2 (in the standard domain) or step 3 (on G'); its
+ * public half borrowed in ret. */
+static int run_keygen(struct pace_run *x, bool mapping, eid_ka_random_fn rnd,
+		      void *rnd_ctx, const uint8_t **ret, size_t *ret_len)
+{
+	eid_ka_key **k = mapping ? &x->map_key : &x->eph_key;
+	int r = eid_ka_keygen(mapping ? x->ka : x->mapped, rnd, rnd_ctx, k);
+
+	if (r == EID_OK)
+		*ret = eid_ka_key_public(*k, ret_len);
+	return r;
+}
+
+static int run_peer_key(struct pace_run *x, bool mapping, const uint8_t *peer,
+			size_t n)
+{
+	return mapping ? run_map(x, peer, n) : run_agree(x, peer, n);
+}
+
 /* T = MAC(KSmac, '7F49' { '06' OID, '86' point | '84' y }): CMAC for AES,
  * the retail MAC over the padded data for 3DES. */
 static int run_token(const struct eid_pace_info *info,
@@ -395,37 +414,23 @@ static int term_nonce(const struct eid_transport *t, struct pace_run *x,
 	return run_nonce(x, false, z, n, x->s);
 }
 
-static int term_map(const struct eid_transport *t, struct pace_run *x,
-		    const struct eid_pace_params *p, struct eid_rapdu *resp)
+/* Steps 2 and 3: send a fresh key (mapping, or ephemeral on G'), take
+ * the card's in return. */
+static int term_key_step(const struct eid_transport *t, struct pace_run *x,
+			 const struct eid_pace_params *p, bool mapping,
+			 struct eid_rapdu *resp)
 {
 	const uint8_t *mine, *peer;
 	size_t mine_len, n;
 	int r;
 
-	if ((r = eid_ka_keygen(x->ka, p->rnd, p->rnd_ctx, &x->map_key)) != EID_OK)
+	if ((r = run_keygen(x, mapping, p->rnd, p->rnd_ctx, &mine,
+			    &mine_len)) != EID_OK ||
+	    (r = ga_step(t, x, false, mapping ? DO_MAP_PCD : DO_EPH_PCD, mine,
+			 mine_len, mapping ? DO_MAP_IC : DO_EPH_IC, resp, &peer,
+			 &n)) != EID_OK)
 		return r;
-	mine = eid_ka_key_public(x->map_key, &mine_len);
-	if ((r = ga_step(t, x, false, DO_MAP_PCD, mine, mine_len, DO_MAP_IC,
-			 resp, &peer, &n)) != EID_OK)
-		return r;
-	return run_map(x, peer, n);
-}
-
-static int term_agree(const struct eid_transport *t, struct pace_run *x,
-		      const struct eid_pace_params *p, struct eid_rapdu *resp)
-{
-	const uint8_t *mine, *peer;
-	size_t mine_len, n;
-	int r;
-
-	if ((r = eid_ka_keygen(x->mapped, p->rnd, p->rnd_ctx,
-			       &x->eph_key)) != EID_OK)
-		return r;
-	mine = eid_ka_key_public(x->eph_key, &mine_len);
-	if ((r = ga_step(t, x, false, DO_EPH_PCD, mine, mine_len, DO_EPH_IC,
-			 resp, &peer, &n)) != EID_OK)
-		return r;
-	return run_agree(x, peer, n);
+	return run_peer_key(x, mapping, peer, n);
 }
 
 static int term_tokens(const struct eid_transport *t, struct pace_run *x,
@@ -468,8 +473,8 @@ int eid_pace_authenticate(const struct eid_transport *t,
 	    (r = run_start(&x, p->info, seed, seedlen)) != EID_OK ||
 	    (r = mse_set_at(t, p)) != EID_OK ||
 	    (r = term_nonce(t, &x, &resp)) != EID_OK ||
-	    (r = term_map(t, &x, p, &resp)) != EID_OK ||
-	    (r = term_agree(t, &x, p, &resp)) != EID_OK ||
+	    (r = term_key_step(t, &x, p, true, &resp)) != EID_OK ||
+	    (r = term_key_step(t, &x, p, false, &resp)) != EID_OK ||
 	    (r = term_tokens(t, &x, &resp)) != EID_OK)
 		goto out;
 	r = run_session(&x, ret_sm);
@@ -619,37 +624,20 @@ static int card_nonce(eid_pace_card *c, eid_buf *resp)
 	return ga_put(resp, DO_NONCE, z, x->slen);
 }
 
-/* Step 2: our mapping key, then G'. */
-static int card_map(eid_pace_card *c, const uint8_t *peer, size_t n,
-		    eid_buf *resp)
+/* Steps 2 and 3: our fresh key (mapping, or ephemeral on G'), then what
+ * the terminal's key gives. */
+static int card_key_step(eid_pace_card *c, bool mapping, const uint8_t *peer,
+			 size_t n, eid_buf *resp)
 {
-	struct pace_run *x = &c->run;
 	const uint8_t *mine;
 	size_t len;
 	int r;
 
-	if ((r = eid_ka_keygen(x->ka, c->rnd, c->rnd_ctx, &x->map_key)) != EID_OK ||
-	    (r = run_map(x, peer, n)) != EID_OK)
+	if ((r = run_keygen(&c->run, mapping, c->rnd, c->rnd_ctx, &mine,
+			    &len)) != EID_OK ||
+	    (r = run_peer_key(&c->run, mapping, peer, n)) != EID_OK)
 		return r;
-	mine = eid_ka_key_public(x->map_key, &len);
-	return ga_put(resp, DO_MAP_IC, mine, len);
-}
-
-/* Step 3: our ephemeral key on G', then the session keys. */
-static int card_agree(eid_pace_card *c, const uint8_t *peer, size_t n,
-		      eid_buf *resp)
-{
-	struct pace_run *x = &c->run;
-	const uint8_t *mine;
-	size_t len;
-	int r;
-
-	if ((r = eid_ka_keygen(x->mapped, c->rnd, c->rnd_ctx,
-			       &x->eph_key)) != EID_OK ||
-	    (r = run_agree(x, peer, n)) != EID_OK)
-		return r;
-	mine = eid_ka_key_public(x->eph_key, &len);
-	return ga_put(resp, DO_EPH_IC, mine, len);
+	return ga_put(resp, mapping ? DO_MAP_IC : DO_EPH_IC, mine, len);
 }
 
 /* Step 4: check the terminal's token, answer ours, open the session. */
@@ -708,10 +696,8 @@ static int card_step(eid_pace_card *c, const uint8_t *data, size_t n,
 	if ((r = ga_get(data, n, card_expects(c->state), false, &v,
 			&len)) != EID_OK)
 		return r;
-	if (c->state == CARD_NONCE)
-		return card_map(c, v, len, resp);
-	if (c->state == CARD_MAPPED)
-		return card_agree(c, v, len, resp);
+	if (c->state == CARD_NONCE || c->state == CARD_MAPPED)
+		return card_key_step(c, c->state == CARD_NONCE, v, len, resp);
 	return card_tokens(c, v, len, resp, ret_sm);
 }
 

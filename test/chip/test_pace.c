@@ -130,23 +130,6 @@ static const struct vectors h = {
 
 /* ---- helpers ---- */
 
-/* Randomness replayed from a concatenation of hex strings. */
-struct fixed_rnd {
-	uint8_t bytes[256];
-	size_t n, pos;
-};
-
-static int fixed_random(void *ctx, uint8_t *p, size_t n)
-{
-	struct fixed_rnd *f = ctx;
-
-	if (n > f->n - f->pos)
-		return EID_ECRYPTO;
-	memcpy(p, f->bytes + f->pos, n);
-	f->pos += n;
-	return EID_OK;
-}
-
 static void load_rnd(struct fixed_rnd *f, const char *a, const char *b,
 		     const char *c)
 {
@@ -174,22 +157,21 @@ static void expect_bytes(const uint8_t *p, size_t n, const char *want)
 	expect_buf(&b, want);
 }
 
-static void key_from_hex(const eid_ka *ka, const char *sk, eid_ka_key **ret)
+/* The key a published private key gives, checked against its published
+ * public key. */
+static void key_pair(const eid_ka *ka, const char *sk, const char *pk,
+		     eid_ka_key **ret)
 {
 	struct fixed_rnd f;
+	size_t n;
+	const uint8_t *p;
 
 	f.n = hex(sk, f.bytes, sizeof(f.bytes));
 	f.pos = 0;
 	assert_int_equal(eid_ka_keygen(ka, fixed_random, &f, ret), EID_OK);
 	assert_int_equal(f.pos, f.n);
-}
-
-static void expect_public(const eid_ka_key *k, const char *want)
-{
-	size_t n;
-	const uint8_t *p = eid_ka_key_public(k, &n);
-
-	expect_bytes(p, n, want);
+	p = eid_ka_key_public(*ret, &n);
+	expect_bytes(p, n, pk);
 }
 
 static void pace_info(const struct vectors *v, struct eid_pace_info *info)
@@ -276,10 +258,8 @@ static void check_primitives(const struct vectors *v)
 
 	/* The mapping keys and H, the same from either side. */
 	assert_int_equal(eid_ka_new_standard(v->param_id, &ka), EID_OK);
-	key_from_hex(ka, v->sk_map_pcd, &map_pcd);
-	key_from_hex(ka, v->sk_map_ic, &map_ic);
-	expect_public(map_pcd, v->pk_map_pcd);
-	expect_public(map_ic, v->pk_map_ic);
+	key_pair(ka, v->sk_map_pcd, v->pk_map_pcd, &map_pcd);
+	key_pair(ka, v->sk_map_ic, v->pk_map_ic, &map_ic);
 	hexbuf(v->pk_map_ic, &b);
 	{
 		eid_buf hh;
@@ -299,10 +279,8 @@ static void check_primitives(const struct vectors *v)
 	eid_buf_free(&b);
 
 	/* The ephemeral keys on G', the shared secret, the session keys. */
-	key_from_hex(mapped, v->sk_eph_pcd, &eph_pcd);
-	key_from_hex(mapped, v->sk_eph_ic, &eph_ic);
-	expect_public(eph_pcd, v->pk_eph_pcd);
-	expect_public(eph_ic, v->pk_eph_ic);
+	key_pair(mapped, v->sk_eph_pcd, v->pk_eph_pcd, &eph_pcd);
+	key_pair(mapped, v->sk_eph_ic, v->pk_eph_ic, &eph_ic);
 	hexbuf(v->pk_eph_ic, &b);
 	{
 		eid_buf k;
@@ -327,16 +305,9 @@ static void check_primitives(const struct vectors *v)
 	eid_ka_free(ka);
 }
 
-static void test_g_primitives(void **state)
+static void test_primitives(void **state)
 {
-	(void)state;
-	check_primitives(&g);
-}
-
-static void test_h_primitives(void **state)
-{
-	(void)state;
-	check_primitives(&h);
+	check_primitives(*state);
 }
 
 /* ---- the published APDUs ---- */
@@ -455,16 +426,9 @@ static void check_terminal(const struct vectors *v)
 	transcript_free(&tr);
 }
 
-static void test_g_terminal(void **state)
+static void test_terminal(void **state)
 {
-	(void)state;
-	check_terminal(&g);
-}
-
-static void test_h_terminal(void **state)
-{
-	(void)state;
-	check_terminal(&h);
+	check_terminal(*state);
 }
 
 /* Our card answers exactly the published responses. */
@@ -510,16 +474,9 @@ static void check_card(const struct vectors *v)
 	transcript_free(&tr);
 }
 
-static void test_g_card(void **state)
+static void test_card(void **state)
 {
-	(void)state;
-	check_card(&g);
-}
-
-static void test_h_card(void **state)
-{
-	(void)state;
-	check_card(&h);
+	check_card(*state);
 }
 
 /* ---- our terminal against our card ---- */
@@ -722,12 +679,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kpi),
-		cmocka_unit_test(test_g_primitives),
-		cmocka_unit_test(test_h_primitives),
-		cmocka_unit_test(test_g_terminal),
-		cmocka_unit_test(test_h_terminal),
-		cmocka_unit_test(test_g_card),
-		cmocka_unit_test(test_h_card),
+		cmocka_unit_test_prestate(test_primitives, (void *)&g),
+		cmocka_unit_test_prestate(test_primitives, (void *)&h),
+		cmocka_unit_test_prestate(test_terminal, (void *)&g),
+		cmocka_unit_test_prestate(test_terminal, (void *)&h),
+		cmocka_unit_test_prestate(test_card, (void *)&g),
+		cmocka_unit_test_prestate(test_card, (void *)&h),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_wrong_can),
 		cmocka_unit_test(test_tampered_token),
