@@ -109,7 +109,8 @@ static int term_at_ga(eid_reader *rd, const struct eid_ca_info *info,
 
 	eid_buf_init(&data, MSE_DATA_MAX);
 	eid_buf_init(&inner, MSE_DATA_MAX);
-	if ((r = eid_tlv_put(&data, 0x80, info->oid.v, info->oid.len)) != EID_OK ||
+	if ((r = eid_tlv_put(&data, 0x80, info->oid.v,
+			     info->oid.len)) != EID_OK ||
 	    (r = put_key_id(&data, info->key_id)) != EID_OK ||
 	    (r = send_command(rd, INS_MSE, 0x41, 0xa4, &data, false)) != EID_OK)
 		goto out;
@@ -241,7 +242,8 @@ int eid_ca_card_general_authenticate(EVP_PKEY *chip_key,
 
 	if (resp == NULL)
 		return EID_EINVAL;
-	if (eid_tlv_parse_exact(data, n, &outer) != EID_OK || outer.tag != 0x7c ||
+	if (eid_tlv_parse_exact(data, n, &outer) != EID_OK ||
+	    outer.tag != 0x7c ||
 	    eid_tlv_parse_exact(outer.value, outer.len, &pk) != EID_OK ||
 	    pk.tag != 0x80)
 		return EID_EMALFORMED;

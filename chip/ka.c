@@ -326,7 +326,8 @@ static int ka_mul(const eid_ka *ka, const BIGNUM *priv, const uint8_t *base,
 			goto out;
 		r = ec_encode(ka, res, out, ret_len);
 	} else {
-		if (base != NULL && (r = dh_decode(ka, base, n, bn, &y)) != EID_OK)
+		if (base != NULL &&
+		    (r = dh_decode(ka, base, n, bn, &y)) != EID_OK)
 			goto out;
 		r = EID_ENOMEM;
 		if ((z = BN_CTX_get(bn)) == NULL)
@@ -447,15 +448,17 @@ int eid_ka_pkey_public(const eid_ka *ka, EVP_PKEY *key, eid_buf *out)
 
 	if (eid_ka_is_ec(ka)) {
 		/* Compressed or not as stored: re-encode uncompressed. */
-		if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY,
-						    enc, sizeof(enc), &n) != 1)
+		if (EVP_PKEY_get_octet_string_param(
+			    key, OSSL_PKEY_PARAM_PUB_KEY, enc, sizeof(enc),
+			    &n) != 1)
 			goto out;
 		if ((pt = EC_POINT_new(ka->group)) == NULL ||
 		    EC_POINT_oct2point(ka->group, pt, enc, n, NULL) != 1 ||
 		    (r = ec_encode(ka, pt, enc, &n)) != EID_OK)
 			goto out;
 	} else {
-		if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PUB_KEY, &y) != 1 ||
+		if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PUB_KEY,
+					  &y) != 1 ||
 		    BN_num_bytes(y) > (int)ka->field_len ||
 		    (r = dh_encode(ka, y, enc, &n)) != EID_OK)
 			goto out;

@@ -179,7 +179,8 @@ static int run_map(struct pace_run *x, const uint8_t *peer, size_t n)
 	int r;
 
 	eid_buf_init_secret(&h, EID_KA_ELEMENT_MAX);
-	if ((r = eid_ka_shared_element(x->ka, x->map_key, peer, n, &h)) == EID_OK)
+	r = eid_ka_shared_element(x->ka, x->map_key, peer, n, &h);
+	if (r == EID_OK)
 		r = eid_ka_map_generic(x->ka, x->s, x->slen, h.data, h.len,
 				       &x->mapped);
 	eid_buf_free(&h);
@@ -199,7 +200,8 @@ static int run_agree(struct pace_run *x, const uint8_t *peer, size_t n)
 	if (peer == NULL || n > sizeof(x->peer_eph) ||
 	    (n == mine_len && memcmp(peer, mine, n) == 0))
 		goto out;
-	if ((r = eid_ka_shared_secret(x->mapped, x->eph_key, peer, n, &k)) != EID_OK ||
+	if ((r = eid_ka_shared_secret(x->mapped, x->eph_key, peer, n,
+				      &k)) != EID_OK ||
 	    (r = eid_smcrypto_kdf(x->info.alg, x->info.keylen, k.data, k.len,
 				  KDF_ENC, &x->ksenc)) != EID_OK ||
 	    (r = eid_smcrypto_kdf(x->info.alg, x->info.keylen, k.data, k.len,
@@ -242,13 +244,15 @@ static int run_token(const struct eid_pace_info *info,
 
 	eid_buf_init(&inner, GA_DATA_MAX);
 	eid_buf_init(&data, GA_DATA_MAX + 16);
-	if ((r = eid_tlv_put(&inner, 0x06, info->oid.v, info->oid.len)) != EID_OK ||
+	if ((r = eid_tlv_put(&inner, 0x06, info->oid.v,
+			     info->oid.len)) != EID_OK ||
 	    (r = eid_tlv_put(&inner, info->ka == EID_KA_ECDH ? 0x86 : 0x84,
 			     pk, n)) != EID_OK ||
 	    (r = eid_tlv_put(&data, 0x7f49, inner.data, inner.len)) != EID_OK)
 		goto out;
 	if (info->alg == EID_SM_3DES &&
-	    (r = eid_smcrypto_pad(&data, eid_smcrypto_block(info->alg))) != EID_OK)
+	    (r = eid_smcrypto_pad(&data,
+				  eid_smcrypto_block(info->alg))) != EID_OK)
 		goto out;
 	r = eid_smcrypto_mac(ksmac, data.data, data.len, out);
 out:
@@ -332,7 +336,7 @@ static int mse_set_at(const struct eid_transport *t,
 	int r;
 
 	eid_buf_init(&data, MSE_DATA_MAX);
-	eid_rapdu_init(&resp, 0);
+	eid_rapdu_init(&resp, EID_APDU_SHORT_NE_MAX);
 	if ((r = eid_tlv_put(&data, 0x80, p->info->oid.v,
 			     p->info->oid.len)) != EID_OK ||
 	    (r = eid_tlv_put(&data, 0x83, &ref, 1)) != EID_OK ||
@@ -386,8 +390,8 @@ out:
 /* Send our element under out_tag, take the card's under in_tag. */
 static int ga_step(const struct eid_transport *t, const struct pace_run *x,
 		   bool last, uint8_t out_tag, const uint8_t *v, size_t n,
-		   uint8_t in_tag, struct eid_rapdu *resp, const uint8_t **ret_v,
-		   size_t *ret_len)
+		   uint8_t in_tag, struct eid_rapdu *resp,
+		   const uint8_t **ret_v, size_t *ret_len)
 {
 	int r = ga_send(t, x, last, out_tag, v, n, resp);
 
