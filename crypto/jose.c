@@ -132,7 +132,8 @@ int eid_b64url_encode_str(const void *p, size_t n, char *ret,
 	eid_buf_init_secret(&b, retsize - 1);
 	r = eid_b64url_encode(p, n, &b);
 	if (r == EID_OK) {
-		memcpy(ret, b.data, b.len);
+		if (b.len > 0)
+			memcpy(ret, b.data, b.len);
 		ret[b.len] = '\0';
 	}
 	eid_buf_free(&b);
