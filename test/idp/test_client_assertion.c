@@ -19,7 +19,7 @@
 #define TOKEN_EP "https://idp.example/token"
 
 struct fx {
-	struct tmpstore ts;
+	struct tmpstore ts; /* first: see tmpstore_member_setup */
 	eid_key *ec, *rsa, *stranger; /* private keys */
 	eid_key *pub[2];              /* the client's registered JWKS */
 	int jti;
@@ -60,18 +60,6 @@ static int group_teardown(void **state)
 	eid_key_free(f->pub[0]);
 	eid_key_free(f->pub[1]);
 	free(f);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	tmpstore_open(&((struct fx *)*state)->ts, tmpstore_fixed_clock);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpstore_close(&((struct fx *)*state)->ts);
 	return 0;
 }
 
@@ -305,7 +293,8 @@ static void test_malformed(void **state)
 		CLIENT, ISSUER, TOKEN_EP, NOW, NULL), EID_EINVAL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tmpstore_member_setup, \
+						 tmpstore_member_teardown)
 
 int main(void)
 {

@@ -18,7 +18,7 @@
 #define AT "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.sig"
 
 struct fx {
-	struct tmpstore ts;
+	struct tmpstore ts; /* first: see tmpstore_member_setup */
 	eid_key *ec, *rsa;
 	int jti; /* a fresh jti per proof */
 };
@@ -41,18 +41,6 @@ static int group_teardown(void **state)
 	eid_key_free(f->ec);
 	eid_key_free(f->rsa);
 	free(f);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	tmpstore_open(&((struct fx *)*state)->ts, tmpstore_fixed_clock);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpstore_close(&((struct fx *)*state)->ts);
 	return 0;
 }
 
@@ -483,7 +471,8 @@ static void test_malformed(void **state)
 			 EID_EINVAL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tmpstore_member_setup, \
+						 tmpstore_member_teardown)
 
 int main(void)
 {

@@ -55,3 +55,15 @@ int tmpstore_teardown(void **state)
 	free(*state);
 	return 0;
 }
+
+int tmpstore_member_setup(void **state)
+{
+	tmpstore_open(*state, tmpstore_fixed_clock);
+	return 0;
+}
+
+int tmpstore_member_teardown(void **state)
+{
+	tmpstore_close(*state);
+	return 0;
+}

@@ -21,6 +21,11 @@ uint64_t tmpstore_fixed_clock(void *arg);
 int tmpstore_setup(void **state);
 int tmpstore_teardown(void **state);
 
+/* The same for a fixture made by a group setup whose first member is a
+ * struct tmpstore: a fresh store (fixed clock) per test. */
+int tmpstore_member_setup(void **state);
+int tmpstore_member_teardown(void **state);
+
 /* now may be NULL (the real clock).  Fails the test on error. */
 void tmpstore_open(struct tmpstore *ts, uint64_t (*now)(void *arg));
 void tmpstore_close(struct tmpstore *ts);
