@@ -9,6 +9,7 @@
 #include "crypto/secret.h"
 #include "idp/audit.h"
 #include "idp/config.h"
+#include "idp/jsonrec.h"
 #include "idp/registry.h"
 
 #define RECORD_MAX (8u * 1024)
@@ -184,35 +185,13 @@ static int record_encode(const struct eid_account *a, char **ret_text)
 
 	if (o == NULL)
 		return EID_ENOMEM;
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	text = eid_jrec_dump(o);
 	/* The hash lives on in jansson's copy until freed: wipe it. */
-	eid_wipe((char *)json_string_value(json_object_get(o, "password")),
-		 strlen(a->password));
+	eid_jrec_wipe(o, "password");
 	json_decref(o);
 	if (text == NULL)
 		return EID_ENOMEM;
 	*ret_text = text;
-	return EID_OK;
-}
-
-static int get_text(json_t *o, const char *name, char *dst, size_t cap)
-{
-	json_t *v = json_object_get(o, name);
-	size_t n;
-
-	if (!json_is_string(v) || (n = json_string_length(v)) >= cap)
-		return EID_EMALFORMED;
-	memcpy(dst, json_string_value(v), n + 1);
-	return strlen(dst) == n ? EID_OK : EID_EMALFORMED;
-}
-
-static int get_int(json_t *o, const char *name, int64_t *ret)
-{
-	json_t *v = json_object_get(o, name);
-
-	if (!json_is_integer(v))
-		return EID_EMALFORMED;
-	*ret = json_integer_value(v);
 	return EID_OK;
 }
 
@@ -222,22 +201,22 @@ static int record_fields(json_t *o, struct eid_account *a)
 	int64_t v = 0, level = 0, failed = 0;
 	int r = EID_EMALFORMED;
 
-	if (get_int(o, "v", &v) != EID_OK)
+	if (eid_jrec_int(o, "v", &v) != EID_OK)
 		return EID_EMALFORMED;
 	if (v != EID_ACCOUNT_FORMAT)
 		return EID_EUNSUPPORTED;
-	if (get_text(o, "personal_id", a->personal_id, sizeof(a->personal_id)) ||
-	    get_text(o, "phone", a->phone, sizeof(a->phone)) ||
-	    get_text(o, "email", a->email, sizeof(a->email)) ||
-	    get_text(o, "status", status, sizeof(status)) ||
-	    get_text(o, "lock_reason", reason, sizeof(reason)) ||
-	    get_text(o, "locked_by", a->locked_by, sizeof(a->locked_by)) ||
-	    get_text(o, "password", a->password, sizeof(a->password)) ||
-	    get_int(o, "level", &level) || get_int(o, "created_at", &a->created_at) ||
-	    get_int(o, "updated_at", &a->updated_at) ||
-	    get_int(o, "failed_logins", &failed) ||
-	    get_int(o, "last_failure_at", &a->last_failure_at) ||
-	    get_int(o, "sessions_revoked_before", &a->sessions_revoked_before) ||
+	if (eid_jrec_text(o, "personal_id", a->personal_id, sizeof(a->personal_id)) ||
+	    eid_jrec_text(o, "phone", a->phone, sizeof(a->phone)) ||
+	    eid_jrec_text(o, "email", a->email, sizeof(a->email)) ||
+	    eid_jrec_text(o, "status", status, sizeof(status)) ||
+	    eid_jrec_text(o, "lock_reason", reason, sizeof(reason)) ||
+	    eid_jrec_text(o, "locked_by", a->locked_by, sizeof(a->locked_by)) ||
+	    eid_jrec_text(o, "password", a->password, sizeof(a->password)) ||
+	    eid_jrec_int(o, "level", &level) || eid_jrec_int(o, "created_at", &a->created_at) ||
+	    eid_jrec_int(o, "updated_at", &a->updated_at) ||
+	    eid_jrec_int(o, "failed_logins", &failed) ||
+	    eid_jrec_int(o, "last_failure_at", &a->last_failure_at) ||
+	    eid_jrec_int(o, "sessions_revoked_before", &a->sessions_revoked_before) ||
 	    status_parse(status, &a->status) != EID_OK || failed < 0 ||
 	    (level != 1 && level != 2))
 		return r;
@@ -263,9 +242,7 @@ static int record_decode(const void *p, size_t n, struct eid_account *ret)
 	r = record_fields(o, &a);
 	if (r == EID_OK)
 		*ret = a;
-	if (json_is_string(json_object_get(o, "password")))
-		eid_wipe((char *)json_string_value(json_object_get(o, "password")),
-			 json_string_length(json_object_get(o, "password")));
+	eid_jrec_wipe(o, "password");
 	json_decref(o);
 	eid_account_clear(&a);
 	return r;
