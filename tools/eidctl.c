@@ -18,6 +18,8 @@ static const struct eidctl_command *const groups[] = {
 	eidctl_token_commands,
 	eidctl_registry_commands,
 	eidctl_account_commands,
+	eidctl_officer_commands,
+	eidctl_audit_commands,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -38,6 +38,8 @@ extern const struct eidctl_command eidctl_keys_commands[];
 extern const struct eidctl_command eidctl_token_commands[];
 extern const struct eidctl_command eidctl_registry_commands[];
 extern const struct eidctl_command eidctl_account_commands[];
+extern const struct eidctl_command eidctl_officer_commands[];
+extern const struct eidctl_command eidctl_audit_commands[];
 
 
 #define EIDCTL_EXIT_OK 0
