@@ -74,6 +74,7 @@ int eidctl_usage(const struct eidctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 typedef struct eid_store eid_store;
+typedef struct eid_txn eid_txn;
 
 /* The configuration as eidd would see it: defaults, then --config, then
  * --data.  Prints the error and returns EIDCTL_EXIT_FAIL on failure. */
@@ -114,6 +115,15 @@ struct eidctl_env {
  * code after printing why.  eidctl_env_close is needed either way. */
 int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write);
 void eidctl_env_close(struct eidctl_env *env);
+
+/* Run fn in a write transaction of env's store and commit.  fn gets the
+ * store's time and this process's actor, and may append a one-line reason
+ * to why.  On failure prints the reason (or what and the error) and
+ * returns EIDCTL_EXIT_FAIL; EIDCTL_CONTINUE on success. */
+typedef int (*eidctl_write_fn)(eid_txn *t, int64_t now, const char *actor,
+			       void *arg, eid_buf *why);
+int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
+		 eidctl_write_fn fn, void *arg, const char *what);
 
 /* For "GROUP COMMAND ID --opt ...": options are parsed up to the first
  * word that is not one, so move a leading ID behind the options. */

@@ -71,33 +71,28 @@ static int level_of(const char *s, int *ret)
 	return EID_OK;
 }
 
+struct create_arg {
+	const struct eid_account_policy *pol;
+	const struct eid_account_new *a;
+};
+
+static int create_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		     eid_buf *why)
+{
+	const struct create_arg *c = arg;
+
+	return eid_account_create(t, c->pol, c->a, now, actor, why);
+}
+
 static int write_new(struct eidctl *ctl, struct eidctl_env *env,
 		     const struct eid_account_new *a)
 {
 	struct eid_account_policy pol;
-	char actor[EIDCTL_ACTOR_MAX + 1];
-	eid_txn *t = NULL;
-	eid_buf why;
-	int r;
+	struct create_arg c = { &pol, a };
 
 	eid_account_policy_from_config(&env->cfg, &pol);
-	eidctl_actor(actor);
-	eid_buf_init(&why, 512);
-	if ((r = eid_store_begin(env->store, true, &t)) == EID_OK &&
-	    (r = eid_account_create(t, &pol, a, (int64_t)eid_store_now(env->store),
-				    actor, &why)) == EID_OK) {
-		r = eid_txn_commit(t);
-		t = NULL;
-	}
-	eid_txn_abort(t);
-	if (r != EID_OK) {
-		if (why.len > 0)
-			eidctl_fail(ctl, 0, "%s", eid_buf_cstr(&why));
-		else
-			eidctl_fail(ctl, r, "cannot create the account");
-	}
-	eid_buf_free(&why);
-	return r == EID_OK ? EIDCTL_CONTINUE : EIDCTL_EXIT_FAIL;
+	return eidctl_write(ctl, env, create_fn, &c,
+			    "cannot create the account");
 }
 
 static int account_create(struct eidctl *ctl, int argc, char **argv)
@@ -174,42 +169,34 @@ static int account_show(struct eidctl *ctl, int argc, char **argv)
 /* lock, unlock and revoke: one ID, one state change. */
 enum change { LOCK, UNLOCK, REVOKE };
 
-static int apply_change(struct eidctl *ctl, struct eidctl_env *env,
-			enum change what, const char *id,
-			enum eid_lock_reason reason)
+struct change_arg {
+	enum change what;
+	const char *id;
+	enum eid_lock_reason reason;
+};
+
+static int change_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		     eid_buf *why)
 {
-	char actor[EIDCTL_ACTOR_MAX + 1];
-	int64_t now = (int64_t)eid_store_now(env->store);
-	eid_txn *t = NULL;
+	const struct change_arg *c = arg;
 	int r;
 
-	eidctl_actor(actor);
-	if ((r = eid_store_begin(env->store, true, &t)) != EID_OK)
-		return eidctl_fail(ctl, r, "store");
-	if (what == LOCK)
-		r = eid_account_lock(t, id, reason, actor, now);
-	else if (what == UNLOCK)
-		r = eid_account_unlock(t, id, actor, now);
+	if (c->what == LOCK)
+		r = eid_account_lock(t, c->id, c->reason, actor, now);
+	else if (c->what == UNLOCK)
+		r = eid_account_unlock(t, c->id, actor, now);
 	else
-		r = eid_account_revoke(t, id, actor, now);
-	if (r == EID_OK) {
-		r = eid_txn_commit(t);
-		t = NULL;
-	}
-	eid_txn_abort(t);
+		r = eid_account_revoke(t, c->id, actor, now);
 	if (r == EID_ENOTFOUND)
-		return eidctl_fail(ctl, 0, "no account %s", id);
-	if (r == EID_ESTATE)
-		return eidctl_fail(ctl, 0, "%s: %s", id,
-				   what == LOCK ? "already locked or revoked" :
-				   what == UNLOCK ? "not locked, revoked (final), "
-						    "or locked for a card the "
-						    "registry still marks "
-						    "revoked or expired" :
-						    "already revoked");
-	if (r != EID_OK)
-		return eidctl_fail(ctl, r, "%s", id);
-	return EIDCTL_CONTINUE;
+		(void)eid_buf_printf(why, "no account %s", c->id);
+	else if (r == EID_ESTATE)
+		(void)eid_buf_printf(why, "%s: %s", c->id,
+			c->what == LOCK ? "already locked or revoked" :
+			c->what == UNLOCK ? "not locked, revoked (final), or "
+					    "locked for a card the registry "
+					    "still marks revoked or expired" :
+					    "already revoked");
+	return r;
 }
 
 static int run_change(struct eidctl *ctl, int argc, char **argv,
@@ -242,8 +229,9 @@ static int run_change(struct eidctl *ctl, int argc, char **argv,
 				    "officer, card_expired, card_revoked, "
 				    "lost_device, suspected_fraud");
 	if ((rc = eidctl_env_open(ctl, &env, true)) == EIDCTL_CONTINUE &&
-	    (rc = apply_change(ctl, &env, what, argv[optind_], reason)) ==
-		    EIDCTL_CONTINUE &&
+	    (rc = eidctl_write(ctl, &env, change_fn,
+			       &(struct change_arg){ what, argv[optind_], reason },
+			       argv[optind_])) == EIDCTL_CONTINUE &&
 	    (rc = read_account(ctl, &env, argv[optind_], &a)) == EIDCTL_CONTINUE) {
 		rc = show(ctl, &a);
 		eid_account_clear(&a);

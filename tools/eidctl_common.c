@@ -330,3 +330,28 @@ const char *eidctl_time(int64_t t, char out[EIDCTL_TIME_MAX])
 		snprintf(out, EIDCTL_TIME_MAX, "-");
 	return out;
 }
+
+int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
+		 eidctl_write_fn fn, void *arg, const char *what)
+{
+	char actor[EIDCTL_ACTOR_MAX + 1];
+	eid_txn *t = NULL;
+	eid_buf why;
+	int r;
+
+	eidctl_actor(actor);
+	eid_buf_init(&why, 512);
+	if ((r = eid_store_begin(env->store, true, &t)) == EID_OK &&
+	    (r = fn(t, (int64_t)eid_store_now(env->store), actor, arg,
+		    &why)) == EID_OK) {
+		r = eid_txn_commit(t);
+		t = NULL;
+	}
+	eid_txn_abort(t);
+	if (r != EID_OK && why.len > 0)
+		eidctl_fail(ctl, 0, "%s", eid_buf_cstr(&why));
+	else if (r != EID_OK)
+		eidctl_fail(ctl, r, "%s", what);
+	eid_buf_free(&why);
+	return r == EID_OK ? EIDCTL_CONTINUE : EIDCTL_EXIT_FAIL;
+}

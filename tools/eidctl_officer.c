@@ -12,34 +12,28 @@
 
 #define TOTP_ISSUER "eID"
 
+struct add_arg {
+	struct eid_account_policy pol;
+	const struct eid_officer_new *n;
+	uint8_t *secret;
+};
+
+static int add_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		  eid_buf *why)
+{
+	struct add_arg *a = arg;
+
+	return eid_officer_add(t, &a->pol, a->n, now, actor, a->secret, why);
+}
+
 static int write_officer(struct eidctl *ctl, struct eidctl_env *env,
 			 const struct eid_officer_new *n,
 			 uint8_t secret[EID_TOTP_SECRET_LEN])
 {
-	struct eid_account_policy pol;
-	char actor[EIDCTL_ACTOR_MAX + 1];
-	eid_txn *t = NULL;
-	eid_buf why;
-	int r;
+	struct add_arg a = { .n = n, .secret = secret };
 
-	eid_account_policy_from_config(&env->cfg, &pol);
-	eidctl_actor(actor);
-	eid_buf_init(&why, 512);
-	if ((r = eid_store_begin(env->store, true, &t)) == EID_OK &&
-	    (r = eid_officer_add(t, &pol, n, (int64_t)eid_store_now(env->store),
-				 actor, secret, &why)) == EID_OK) {
-		r = eid_txn_commit(t);
-		t = NULL;
-	}
-	eid_txn_abort(t);
-	if (r != EID_OK) {
-		if (why.len > 0)
-			eidctl_fail(ctl, 0, "%s", eid_buf_cstr(&why));
-		else
-			eidctl_fail(ctl, r, "cannot add officer %s", n->id);
-	}
-	eid_buf_free(&why);
-	return r == EID_OK ? EIDCTL_CONTINUE : EIDCTL_EXIT_FAIL;
+	eid_account_policy_from_config(&env->cfg, &a.pol);
+	return eidctl_write(ctl, env, add_fn, &a, "cannot add the officer");
 }
 
 /* The provisioning URI (and, with --json, the secret: shown this once). */

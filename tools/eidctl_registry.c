@@ -171,31 +171,26 @@ static int citizen_from_flags(const struct eidctl *ctl,
 	return EIDCTL_CONTINUE;
 }
 
-static int put_citizen(struct eidctl *ctl, struct eidctl_env *env,
-		       const struct eid_citizen *c, int64_t now, bool *ret_new)
-{
-	struct eid_citizen old;
-	char actor[EIDCTL_ACTOR_MAX + 1];
-	eid_txn *t = NULL;
-	int r;
+struct put_arg {
+	const struct eid_citizen *c;
+	bool added;
+};
 
-	eidctl_actor(actor);
-	if ((r = eid_store_begin(env->store, true, &t)) != EID_OK)
-		return eidctl_fail(ctl, r, "store");
-	r = eid_registry_get(t, c->personal_id, &old);
-	*ret_new = r == EID_ENOTFOUND;
-	if ((r == EID_OK || r == EID_ENOTFOUND) &&
-	    (r = eid_registry_put(t, c)) == EID_OK &&
-	    (r = eid_audit_record(t, "registry.put", actor, c->personal_id,
-				  NULL, json_pack("{s:b}", "new", *ret_new),
-				  now)) == EID_OK) {
-		r = eid_txn_commit(t);
-		t = NULL;
-	}
-	eid_txn_abort(t);
-	if (r != EID_OK)
-		return eidctl_fail(ctl, r, "cannot write %s", c->personal_id);
-	return EIDCTL_CONTINUE;
+static int put_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		  eid_buf *why)
+{
+	struct put_arg *p = arg;
+	struct eid_citizen old;
+	int r = eid_registry_get(t, p->c->personal_id, &old);
+
+	(void)why;
+	p->added = r == EID_ENOTFOUND;
+	if (r != EID_OK && r != EID_ENOTFOUND)
+		return r;
+	if ((r = eid_registry_put(t, p->c)) != EID_OK)
+		return r;
+	return eid_audit_record(t, "registry.put", actor, p->c->personal_id,
+				NULL, json_pack("{s:b}", "new", p->added), now);
 }
 
 static int registry_add(struct eidctl *ctl, int argc, char **argv)
@@ -204,7 +199,7 @@ static int registry_add(struct eidctl *ctl, int argc, char **argv)
 	struct eidctl_values vals;
 	struct eidctl_env env = { 0 };
 	struct eid_citizen c;
-	bool added = false;
+	struct put_arg put = { .c = &c };
 	int64_t now;
 	int optind_ = 0, rc;
 
@@ -221,15 +216,16 @@ static int registry_add(struct eidctl *ctl, int argc, char **argv)
 		goto out;
 	now = (int64_t)eid_store_now(env.store);
 	if ((rc = citizen_from_flags(ctl, &ff, &vals, now, &c)) != EIDCTL_CONTINUE ||
-	    (rc = put_citizen(ctl, &env, &c, now, &added)) != EIDCTL_CONTINUE)
+	    (rc = eidctl_write(ctl, &env, put_fn, &put, "cannot write the "
+			       "record")) != EIDCTL_CONTINUE)
 		goto out;
 	if (ctl->json) {
 		json_t *o = NULL;
 		if (eid_citizen_to_json(&c, &o) == EID_OK)
-			json_object_set_new(o, "added", json_boolean(added));
+			json_object_set_new(o, "added", json_boolean(put.added));
 		rc = eidctl_print_json(ctl, o);
 	} else {
-		printf("%s %s\n", added ? "added" : "replaced", c.personal_id);
+		printf("%s %s\n", put.added ? "added" : "replaced", c.personal_id);
 		rc = EIDCTL_EXIT_OK;
 	}
 out:

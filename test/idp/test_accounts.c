@@ -23,14 +23,8 @@
 #define EXPIRED "001080000456" /* card expired in 2024 */
 #define GOOD_PW "a quiet river at dawn"
 
-static int64_t clock_now = TMPSTORE_NOW;
+#define clock_now tmpstore_clock_now
 static unsigned argon2_calls;
-
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return (uint64_t)clock_now;
-}
 
 static void count_argon2(void *arg)
 {
@@ -81,16 +75,9 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	clock_now = TMPSTORE_NOW;
-	tmpstore_open(&f->ts, test_clock);
-	f->pol.password = (struct eid_password_params){
-		.memory_kib = 64, .iterations = 1, .parallelism = 1,
-		.min_length = 12, .max_length = 128,
-		.on_argon2 = count_argon2,
-	};
-	f->pol.lockout = (struct eid_lockout_params){
-		.max_failures = 5, .base_delay = 30, .max_delay = 3600,
-		.per_address_max = 20, .per_address_window = 900,
-	};
+	tmpstore_open(&f->ts, tmpstore_movable_clock);
+	tmpstore_test_policy(&f->pol);
+	f->pol.password.on_argon2 = count_argon2;
 	for (size_t i = 0; i < sizeof(citizens) / sizeof(citizens[0]); i++)
 		put_citizen(f->ts.store, citizens[i]);
 	*state = f;

@@ -17,13 +17,7 @@
 
 #define PW "officer-password-2026"
 
-static int64_t clock_now = TMPSTORE_NOW;
-
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return (uint64_t)clock_now;
-}
+#define clock_now tmpstore_clock_now
 
 struct fx {
 	struct tmpstore ts;
@@ -36,15 +30,8 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	clock_now = TMPSTORE_NOW;
-	tmpstore_open(&f->ts, test_clock);
-	f->pol.password = (struct eid_password_params){
-		.memory_kib = 64, .iterations = 1, .parallelism = 1,
-		.min_length = 12, .max_length = 128,
-	};
-	f->pol.lockout = (struct eid_lockout_params){
-		.max_failures = 5, .base_delay = 30, .max_delay = 3600,
-		.per_address_max = 20, .per_address_window = 900,
-	};
+	tmpstore_open(&f->ts, tmpstore_movable_clock);
+	tmpstore_test_policy(&f->pol);
 	*state = f;
 	return 0;
 }

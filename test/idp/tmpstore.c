@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -54,4 +55,25 @@ int tmpstore_teardown(void **state)
 	tmpstore_close(*state);
 	free(*state);
 	return 0;
+}
+
+int64_t tmpstore_clock_now = TMPSTORE_NOW;
+
+uint64_t tmpstore_movable_clock(void *arg)
+{
+	(void)arg;
+	return (uint64_t)tmpstore_clock_now;
+}
+
+void tmpstore_test_policy(struct eid_account_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->password = (struct eid_password_params){
+		.memory_kib = 64, .iterations = 1, .parallelism = 1,
+		.min_length = 12, .max_length = 128,
+	};
+	pol->lockout = (struct eid_lockout_params){
+		.max_failures = 5, .base_delay = 30, .max_delay = 3600,
+		.per_address_max = 20, .per_address_window = 900,
+	};
 }

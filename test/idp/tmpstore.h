@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "idp/accounts.h"
 #include "idp/store.h"
 
 struct tmpstore {
@@ -21,5 +22,14 @@ int tmpstore_teardown(void **state);
 /* now may be NULL (the real clock).  Fails the test on error. */
 void tmpstore_open(struct tmpstore *ts, uint64_t (*now)(void *arg));
 void tmpstore_close(struct tmpstore *ts);
+
+/* A clock tests move: tmpstore_movable_clock reads tmpstore_clock_now
+ * (set it to TMPSTORE_NOW in setup). */
+extern int64_t tmpstore_clock_now;
+uint64_t tmpstore_movable_clock(void *arg);
+
+/* Argon2 at its cheapest (64 KiB, one pass) and the shipped lockout
+ * defaults: tests check behaviour, not cost. */
+void tmpstore_test_policy(struct eid_account_policy *pol);
 
 #endif
