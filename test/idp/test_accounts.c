@@ -51,10 +51,7 @@ static const char *const citizens[] = {
 	"\"card_issued\":\"2010-01-01\",\"card_expires\":\"2024-01-01\"}",
 };
 
-struct fx {
-	struct tmpstore ts;
-	struct eid_account_policy pol;
-};
+#define fx tmpstore_pol
 
 static void put_citizen(eid_store *s, const char *json)
 {
@@ -71,25 +68,14 @@ static void put_citizen(eid_store *s, const char *json)
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f;
 
-	assert_non_null(f);
-	clock_now = TMPSTORE_NOW;
-	tmpstore_open(&f->ts, tmpstore_movable_clock);
-	tmpstore_test_policy(&f->pol);
+	tmpstore_pol_setup(state);
+	f = *state;
 	f->pol.password.on_argon2 = count_argon2;
 	for (size_t i = 0; i < sizeof(citizens) / sizeof(citizens[0]); i++)
 		put_citizen(f->ts.store, citizens[i]);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	tmpstore_close(&f->ts);
-	free(f);
 	return 0;
 }
 
@@ -659,7 +645,7 @@ static void test_json_output_hides_hash(void **state)
 	json_decref(o);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tmpstore_pol_teardown)
 
 int main(void)
 {

@@ -19,31 +19,7 @@
 
 #define clock_now tmpstore_clock_now
 
-struct fx {
-	struct tmpstore ts;
-	struct eid_account_policy pol;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	clock_now = TMPSTORE_NOW;
-	tmpstore_open(&f->ts, tmpstore_movable_clock);
-	tmpstore_test_policy(&f->pol);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	tmpstore_close(&f->ts);
-	free(f);
-	return 0;
-}
+#define fx tmpstore_pol
 
 static int add(struct fx *f, const char *id, const char *unit, bool totp,
 	       uint8_t secret[EID_TOTP_SECRET_LEN])
@@ -206,7 +182,9 @@ static void test_lockout_and_audit(void **state)
 	assert_int_equal(n, 1 + 5 + 1); /* add, failures, success */
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                    \
+	cmocka_unit_test_setup_teardown(fn, tmpstore_pol_setup,    \
+					tmpstore_pol_teardown)
 
 int main(void)
 {

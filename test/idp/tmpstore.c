@@ -77,3 +77,24 @@ void tmpstore_test_policy(struct eid_account_policy *pol)
 		.per_address_max = 20, .per_address_window = 900,
 	};
 }
+
+int tmpstore_pol_setup(void **state)
+{
+	struct tmpstore_pol *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	tmpstore_clock_now = TMPSTORE_NOW;
+	tmpstore_open(&f->ts, tmpstore_movable_clock);
+	tmpstore_test_policy(&f->pol);
+	*state = f;
+	return 0;
+}
+
+int tmpstore_pol_teardown(void **state)
+{
+	struct tmpstore_pol *f = *state;
+
+	tmpstore_close(&f->ts);
+	free(f);
+	return 0;
+}

@@ -32,4 +32,13 @@ uint64_t tmpstore_movable_clock(void *arg);
  * defaults: tests check behaviour, not cost. */
 void tmpstore_test_policy(struct eid_account_policy *pol);
 
+/* A store on the movable clock (reset to TMPSTORE_NOW) with the test
+ * policy, as cmocka setup/teardown: *state becomes a struct tmpstore_pol. */
+struct tmpstore_pol {
+	struct tmpstore ts;
+	struct eid_account_policy pol;
+};
+int tmpstore_pol_setup(void **state);
+int tmpstore_pol_teardown(void **state);
+
 #endif
