@@ -120,8 +120,9 @@ int eid_kek_load(const char *file, const char *env_name, uint8_t ret_kek[32])
 		return EID_EINVAL;
 	if (file != NULL)
 		r = kek_read_file(file, text, &len);
+	/* An empty variable counts as unset (`EID_KEK= eidd ...`). */
 	if (r == EID_ENOTFOUND && env_name != NULL &&
-	    (env = getenv(env_name)) != NULL) {
+	    (env = getenv(env_name)) != NULL && env[0] != '\0') {
 		len = strnlen(env, KEK_TEXT_MAX + 1);
 		r = EID_EMALFORMED;
 		if (len <= KEK_TEXT_MAX) {

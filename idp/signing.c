@@ -17,6 +17,7 @@ static const char generation_key[] = "keys_generation";
 
 struct key_rec {
 	struct eid_key_info info;
+	uint64_t serial; /* order of creation: breaks ties within a second */
 	eid_buf sealed;
 };
 
@@ -47,7 +48,8 @@ static int record_encode(const struct key_rec *k, eid_buf *out)
 	eid_buf_init(&b64, KEY_RECORD_MAX);
 	if ((r = eid_b64url_encode(k->sealed.data, k->sealed.len, &b64)) != EID_OK)
 		goto out;
-	o = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:s%}", "v", 1,
+	o = json_pack("{s:i, s:I, s:s, s:s, s:I, s:I, s:I, s:s%}", "v", 1,
+		      "serial", (json_int_t)k->serial,
 		      "kid", k->info.kid, "alg", eid_alg_name(k->info.alg),
 		      "created_at", (json_int_t)k->info.created_at,
 		      "activates_at", (json_int_t)k->info.activates_at,
@@ -68,7 +70,7 @@ out:
 static int record_decode(const void *p, size_t n, struct key_rec *ret)
 {
 	json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
-	json_int_t v = 0, created = 0, activates = 0, retired = 0;
+	json_int_t v = 0, serial = 0, created = 0, activates = 0, retired = 0;
 	const char *kid = NULL, *alg = NULL, *sealed = NULL;
 	size_t sealed_len = 0;
 	struct key_rec k;
@@ -77,11 +79,11 @@ static int record_decode(const void *p, size_t n, struct key_rec *ret)
 	memset(&k, 0, sizeof(k));
 	eid_buf_init(&k.sealed, EID_KEY_SEAL_MAX);
 	if (o == NULL ||
-	    json_unpack(o, "{s:I, s:s, s:s, s:I, s:I, s:I, s:s%}", "v", &v,
-			"kid", &kid, "alg", &alg, "created_at", &created,
+	    json_unpack(o, "{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:s%}", "v", &v,
+			"serial", &serial, "kid", &kid, "alg", &alg, "created_at", &created,
 			"activates_at", &activates, "retired_at", &retired,
 			"sealed", &sealed, &sealed_len) != 0 ||
-	    v != 1 || created < 0 || activates < 0 || retired < 0 ||
+	    v != 1 || serial < 0 || created < 0 || activates < 0 || retired < 0 ||
 	    strlen(kid) > EID_KID_MAX)
 		goto out;
 	if ((r = eid_alg_from_name(alg, &k.info.alg)) != EID_OK)
@@ -89,6 +91,7 @@ static int record_decode(const void *p, size_t n, struct key_rec *ret)
 	if ((r = eid_b64url_decode(sealed, sealed_len, &k.sealed)) != EID_OK)
 		goto out;
 	memcpy(k.info.kid, kid, strlen(kid) + 1);
+	k.serial = (uint64_t)serial;
 	k.info.created_at = (uint64_t)created;
 	k.info.activates_at = (uint64_t)activates;
 	k.info.retired_at = (uint64_t)retired;
@@ -153,14 +156,13 @@ static int collect_key(const void *key, size_t klen, const void *val,
 
 static int by_activation(const void *a, const void *b)
 {
-	const struct eid_key_info *x = &((const struct key_rec *)a)->info;
-	const struct eid_key_info *y = &((const struct key_rec *)b)->info;
+	const struct key_rec *ka = a, *kb = b;
 
-	if (x->activates_at != y->activates_at)
-		return x->activates_at < y->activates_at ? -1 : 1;
-	if (x->created_at != y->created_at)
-		return x->created_at < y->created_at ? -1 : 1;
-	return strcmp(x->kid, y->kid);
+	if (ka->info.activates_at != kb->info.activates_at)
+		return ka->info.activates_at < kb->info.activates_at ? -1 : 1;
+	if (ka->serial != kb->serial)
+		return ka->serial < kb->serial ? -1 : 1;
+	return strcmp(ka->info.kid, kb->info.kid);
 }
 
 /* ---- the timeline ---- */
@@ -227,7 +229,8 @@ static int load_keys(eid_txn *t, uint64_t now, uint64_t retire_after,
 	return EID_OK;
 }
 
-static int bump_generation(eid_txn *t)
+/* The generation number in a transaction (0 when never bumped). */
+static int get_generation(eid_txn *t, uint64_t *ret_gen)
 {
 	eid_buf v;
 	eid_rd rd;
@@ -235,36 +238,6 @@ static int bump_generation(eid_txn *t)
 	int r;
 
 	eid_buf_init(&v, 8);
-	r = eid_txn_get(t, EID_TABLE_META, generation_key,
-			sizeof(generation_key) - 1, &v);
-	if (r == EID_OK) {
-		rd = eid_rd_make(v.data, v.len);
-		if (v.len != 8 || eid_rd_u64be(&rd, &gen) != EID_OK)
-			r = EID_EMALFORMED;
-	} else if (r == EID_ENOTFOUND) {
-		r = EID_OK;
-	}
-	eid_buf_reset(&v);
-	if (r == EID_OK)
-		r = eid_buf_put_u64be(&v, gen + 1);
-	if (r == EID_OK)
-		r = eid_txn_put(t, EID_TABLE_META, generation_key,
-				sizeof(generation_key) - 1, v.data, v.len);
-	eid_buf_free(&v);
-	return r;
-}
-
-static int read_generation(eid_store *s, uint64_t *ret_gen)
-{
-	eid_txn *t = NULL;
-	eid_buf v;
-	eid_rd rd;
-	uint64_t gen = 0;
-	int r;
-
-	eid_buf_init(&v, 8);
-	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
-		goto out;
 	r = eid_txn_get(t, EID_TABLE_META, generation_key,
 			sizeof(generation_key) - 1, &v);
 	if (r == EID_OK) {
@@ -276,9 +249,35 @@ static int read_generation(eid_store *s, uint64_t *ret_gen)
 	}
 	if (r == EID_OK)
 		*ret_gen = gen;
-out:
-	eid_txn_abort(t);
 	eid_buf_free(&v);
+	return r;
+}
+
+static int bump_generation(eid_txn *t, uint64_t *ret_gen)
+{
+	uint64_t gen = 0;
+	eid_buf v;
+	int r;
+
+	eid_buf_init(&v, 8);
+	if ((r = get_generation(t, &gen)) == EID_OK &&
+	    (r = eid_buf_put_u64be(&v, gen + 1)) == EID_OK)
+		r = eid_txn_put(t, EID_TABLE_META, generation_key,
+				sizeof(generation_key) - 1, v.data, v.len);
+	if (r == EID_OK && ret_gen != NULL)
+		*ret_gen = gen + 1;
+	eid_buf_free(&v);
+	return r;
+}
+
+static int read_generation(eid_store *s, uint64_t *ret_gen)
+{
+	eid_txn *t = NULL;
+	int r = eid_store_begin(s, false, &t);
+
+	if (r == EID_OK)
+		r = get_generation(t, ret_gen);
+	eid_txn_abort(t);
 	return r;
 }
 
@@ -305,7 +304,8 @@ static int add_key(eid_txn *t, const uint8_t kek[32], eid_alg alg,
 	k.info.alg = alg;
 	k.info.created_at = now;
 	k.info.activates_at = activates_at;
-	if ((r = record_put(t, &k)) != EID_OK || (r = bump_generation(t)) != EID_OK)
+	if ((r = bump_generation(t, &k.serial)) != EID_OK ||
+	    (r = record_put(t, &k)) != EID_OK)
 		goto out;
 	if (ret_kid != NULL)
 		memcpy(ret_kid, k.info.kid, strlen(k.info.kid) + 1);
@@ -424,7 +424,7 @@ int eid_signing_retire(eid_store *s, const char *kid, uint64_t now,
 	}
 	ks.k[i].info.retired_at = now;
 	if ((r = record_put(t, &ks.k[i])) != EID_OK ||
-	    (r = bump_generation(t)) != EID_OK)
+	    (r = bump_generation(t, NULL)) != EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;

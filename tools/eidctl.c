@@ -20,6 +20,7 @@ static const struct eidctl_command *const groups[] = {
 	eidctl_account_commands,
 	eidctl_officer_commands,
 	eidctl_audit_commands,
+	eidctl_client_commands,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -40,7 +40,7 @@ extern const struct eidctl_command eidctl_registry_commands[];
 extern const struct eidctl_command eidctl_account_commands[];
 extern const struct eidctl_command eidctl_officer_commands[];
 extern const struct eidctl_command eidctl_audit_commands[];
-
+extern const struct eidctl_command eidctl_client_commands[];
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1

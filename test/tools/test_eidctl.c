@@ -1,4 +1,4 @@
-/* eidctl as an operator runs it: the built binary (path in $EIDCTL) in a
+/* eidctl as an operator runs it: the built binary (path in argv[1]) in a
  * fresh data directory, without a shell, each command with --json and its
  * output parsed. */
 #define _GNU_SOURCE
@@ -19,6 +19,8 @@
 #define ID "001090012345"
 #define OUT_MAX (64 * 1024)
 
+static const char *eidctl_path;
+
 struct fx {
 	char dir[64];
 	char data[96];
@@ -30,7 +32,7 @@ struct fx {
 static int run(const struct fx *f, const char *input, char *out,
 	       const char *const *args)
 {
-	const char *bin = getenv("EIDCTL");
+	const char *bin = eidctl_path;
 	char *argv[32];
 	int in_pipe[2], out_pipe[2], status = -1;
 	size_t n = 0, k = 0;
@@ -202,7 +204,7 @@ static void test_account_lifecycle(void **state)
 	json_decref(j);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_registry_add_show, setup,
@@ -210,5 +212,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_account_lifecycle, setup,
 						teardown),
 	};
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s PATH-TO-EIDCTL\n", argv[0]);
+		return 2;
+	}
+	eidctl_path = argv[1];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,88 @@
+// Starts and stops a real eidd for integration tests: a fresh data
+// directory, a free loopback port, and the binaries from the Meson build
+// directory named by EID_BUILD_DIR.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const buildDir = process.env.EID_BUILD_DIR;
+if (!buildDir) throw new Error('EID_BUILD_DIR is not set (run through meson test)');
+export const eiddPath = join(buildDir, 'tools', 'eidd');
+export const eidctlPath = join(buildDir, 'tools', 'eidctl');
+
+export function tempDir(prefix = 'eid-it-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Runs eidctl synchronously; returns { status, stdout, stderr }.
+export function eidctl(args, { input, env } = {}) {
+  const r = spawnSync(eidctlPath, args, {
+    input, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// Runs eidd to completion (for start-up failures); returns its result.
+export function eiddRun(args, { env, timeout = 10000 } = {}) {
+  const r = spawnSync(eiddPath, args, {
+    encoding: 'utf8', env: { ...process.env, ...env }, timeout,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function waitHealthy(base, proc, ms = 10000) {
+  const deadline = Date.now() + ms;
+  let lastErr;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`eidd exited with ${proc.exitCode}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch (e) { lastErr = e; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`eidd did not become healthy: ${lastErr}`);
+}
+
+// A running server.  stop() ends it with SIGTERM (or kill() with SIGKILL).
+export async function startEidd({ dataDir, extraArgs = [], env } = {}) {
+  const port = await freePort();
+  const dir = dataDir ?? tempDir();
+  const args = ['--data', dir, '--demo', '--listen', `127.0.0.1:${port}`, ...extraArgs];
+  const proc = spawn(eiddPath, args, {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  proc.stdout.on('data', () => {});
+  const base = `http://127.0.0.1:${port}`;
+  await waitHealthy(base, proc);
+  const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
+  return {
+    base, port, dataDir: dir, proc,
+    stderr: () => stderr,
+    async stop() {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      proc.kill('SIGKILL');
+      return exited;
+    },
+    cleanup() { rmSync(dir, { recursive: true, force: true }); },
+  };
+}
