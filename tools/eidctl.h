@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "idp/config.h"
+
 struct eidctl {
 	const char *argv0;
 	const char *command; /* "keys rotate", for messages */
@@ -34,6 +36,10 @@ struct eidctl_command {
 /* Command tables, one per group (tools/eidctl_<group>.c). */
 extern const struct eidctl_command eidctl_keys_commands[];
 extern const struct eidctl_command eidctl_token_commands[];
+extern const struct eidctl_command eidctl_registry_commands[];
+extern const struct eidctl_command eidctl_account_commands[];
+extern const struct eidctl_command eidctl_officer_commands[];
+extern const struct eidctl_command eidctl_audit_commands[];
 extern const struct eidctl_command eidctl_client_commands[];
 
 #define EIDCTL_EXIT_OK 0
@@ -67,8 +73,8 @@ int eidctl_fail(const struct eidctl *ctl, int r, const char *fmt, ...)
 int eidctl_usage(const struct eidctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-struct eid_config;
 typedef struct eid_store eid_store;
+typedef struct eid_txn eid_txn;
 
 /* The configuration as eidd would see it: defaults, then --config, then
  * --data.  Prints the error and returns EIDCTL_EXIT_FAIL on failure. */
@@ -81,6 +87,60 @@ int eidctl_open_store(const struct eidctl *ctl, const struct eid_config *cfg,
  * environment variable, or the demo key in DATA/kek. */
 int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 		    uint8_t ret_kek[32]);
+
+/* The entry of a group's table by command name (NULL when absent). */
+const struct eidctl_command *eidctl_find(const struct eidctl_command *table,
+					 const char *name);
+
+/* Options collected by name, for commands with many: pass
+ * eidctl_collect as on_opt and a struct eidctl_values (opts set) as its
+ * argument; a flag without a value is stored as "". */
+#define EIDCTL_MAX_OPTS 48
+struct eidctl_values {
+	const struct eidctl_opt *opts;
+	const char *v[EIDCTL_MAX_OPTS];
+};
+int eidctl_collect(struct eidctl *ctl, const char *name, const char *value,
+		   void *arg);
+/* The value of an option, NULL when not given. */
+const char *eidctl_value(const struct eidctl_values *vals, const char *name);
+
+/* Configuration and store for one command. */
+struct eidctl_env {
+	struct eid_config cfg;
+	bool cfg_loaded;
+	eid_store *store;
+};
+/* Load the configuration and open the store: EIDCTL_CONTINUE, or the exit
+ * code after printing why.  eidctl_env_close is needed either way. */
+int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write);
+void eidctl_env_close(struct eidctl_env *env);
+
+/* Run fn in a write transaction of env's store and commit.  fn gets the
+ * store's time and this process's actor, and may append a one-line reason
+ * to why.  On failure prints the reason (or what and the error) and
+ * returns EIDCTL_EXIT_FAIL; EIDCTL_CONTINUE on success. */
+typedef int (*eidctl_write_fn)(eid_txn *t, int64_t now, const char *actor,
+			       void *arg, eid_buf *why);
+int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
+		 eidctl_write_fn fn, void *arg, const char *what);
+
+/* For "GROUP COMMAND ID --opt ...": options are parsed up to the first
+ * word that is not one, so move a leading ID behind the options. */
+void eidctl_leading_arg_last(int argc, char **argv);
+
+/* Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" ("-" for 0); returns out. */
+#define EIDCTL_TIME_MAX 32
+const char *eidctl_time(int64_t t, char out[EIDCTL_TIME_MAX]);
+
+/* The audit actor of this process: "operator:<login name>". */
+#define EIDCTL_ACTOR_MAX 96
+void eidctl_actor(char ret[EIDCTL_ACTOR_MAX + 1]);
+
+/* One line from stdin (without its line end), for --password-stdin: a
+ * secret the caller frees with eid_free_secret_str.  Prints why and
+ * returns EIDCTL_EXIT_FAIL or EIDCTL_EXIT_USAGE on failure. */
+int eidctl_read_secret_line(const struct eidctl *ctl, char **ret_line);
 
 /* Print a JSON value (pretty) on stdout; steals the reference. */
 int eidctl_print_json(const struct eidctl *ctl, json_t *v);
