@@ -300,7 +300,7 @@ static int start_http(struct eidd *d)
 	snprintf(port, sizeof(port), "%u", (unsigned)c->server.listen.port);
 	opt.host = c->server.listen.addr;
 	opt.port = port;
-	if ((r = eid_app_init(&d->app, c, d->store, d->signer)) != EID_OK)
+	if ((r = eid_app_init(&d->app, c, d->store, d->signer, d->kek)) != EID_OK)
 		return fail("server: %s", eid_strerror(r));
 	routes = eid_api_routes(&n);
 	r = eid_http_server_start(&opt, routes, n, &d->app, &d->http);
