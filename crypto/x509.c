@@ -610,20 +610,36 @@ int eid_x509_crl_der(X509_CRL *crl, eid_buf *out)
 	return put_der(n, der, out);
 }
 
-int eid_x509_pem(X509 *cert, eid_buf *out)
+int eid_x509_pem_encode(const char *label, const uint8_t *der, size_t n,
+			eid_buf *out)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
+	BIO *bio;
 	char *p = NULL;
-	long n;
+	long len;
 	int r = EID_ECRYPTO;
 
-	if (bio == NULL)
+	if (label == NULL || der == NULL || out == NULL || n > INT32_MAX)
+		return EID_EINVAL;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return EID_ENOMEM;
-	if (PEM_write_bio_X509(bio, cert) == 1 &&
-	    (n = BIO_get_mem_data(bio, &p)) > 0)
-		r = eid_buf_put(out, p, (size_t)n);
+	if (PEM_write_bio(bio, label, "", der, (long)n) > 0 &&
+	    (len = BIO_get_mem_data(bio, &p)) > 0)
+		r = eid_buf_put(out, p, (size_t)len);
 	BIO_free(bio);
 	ERR_clear_error();
+	return r;
+}
+
+int eid_x509_pem(X509 *cert, eid_buf *out)
+{
+	eid_buf der;
+	int r;
+
+	eid_buf_init(&der, EID_X509_MAX);
+	r = eid_x509_der(cert, &der);
+	if (r == EID_OK)
+		r = eid_x509_pem_encode("CERTIFICATE", der.data, der.len, out);
+	eid_buf_free(&der);
 	return r;
 }
 
@@ -717,7 +733,6 @@ int eid_x509_serial_bytes(const ASN1_INTEGER *serial, uint8_t ret[20],
 int eid_x509_serial_hex(const ASN1_INTEGER *serial,
 			char ret_hex[EID_X509_SERIAL_HEX_MAX])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t b[20];
 	size_t n;
 	int r;
@@ -726,11 +741,7 @@ int eid_x509_serial_hex(const ASN1_INTEGER *serial,
 		return EID_EINVAL;
 	if ((r = eid_x509_serial_bytes(serial, b, &n)) != EID_OK)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		ret_hex[2 * i] = hex[b[i] >> 4];
-		ret_hex[2 * i + 1] = hex[b[i] & 15];
-	}
-	ret_hex[2 * n] = '\0';
+	eid_hex_encode(b, n, ret_hex);
 	return EID_OK;
 }
 

@@ -100,6 +100,9 @@ int eid_x509_der(X509 *cert, eid_buf *out);
 int eid_x509_crl_der(X509_CRL *crl, eid_buf *out);
 /* PEM text ("-----BEGIN CERTIFICATE-----") appended to out. */
 int eid_x509_pem(X509 *cert, eid_buf *out);
+/* Any DER as PEM with the given label ("X509 CRL"). */
+int eid_x509_pem_encode(const char *label, const uint8_t *der, size_t n,
+			eid_buf *out);
 
 /* A certificate spanning exactly n DER bytes; EID_EMALFORMED otherwise. */
 int eid_x509_from_der(const uint8_t *p, size_t n, X509 **ret_cert);

@@ -198,15 +198,11 @@ EVP_PKEY *eid_ca_pkey(const eid_ca *ca)
 
 static int fingerprint_hex(X509 *x, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t fp[32];
 	int r = eid_x509_fingerprint(x, fp);
 
-	for (size_t i = 0; r == EID_OK && i < 32; i++) {
-		out[2 * i] = hex[fp[i] >> 4];
-		out[2 * i + 1] = hex[fp[i] & 15];
-	}
-	out[64] = '\0';
+	if (r == EID_OK)
+		eid_hex_encode(fp, sizeof(fp), out);
 	return r;
 }
 
@@ -686,17 +682,6 @@ out:
 	return r;
 }
 
-static void hex_encode(const uint8_t *p, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int eid_ca_cert_status(eid_store *s, const uint8_t *serial, size_t len,
 		       struct eid_cert_status *ret)
 {
@@ -711,7 +696,7 @@ int eid_ca_cert_status(eid_store *s, const uint8_t *serial, size_t len,
 		return EID_ENOTFOUND;
 	skey[0] = 's';
 	skey[1] = ':';
-	hex_encode(serial, len, skey + 2);
+	eid_hex_encode(serial, len, skey + 2);
 	if ((r = eid_store_begin(s, false, &t)) != EID_OK ||
 	    (r = record_get(t, EID_TABLE_CERTS, skey, &o)) != EID_OK)
 		goto out;
@@ -729,36 +714,16 @@ struct revoked_list {
 	size_t n, alloc;
 };
 
-static int hex_decode(const char *s, uint8_t *out, size_t max, size_t *ret)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n % 2 != 0 || n / 2 > max)
-		return EID_EMALFORMED;
-	for (size_t i = 0; i < n; i++) {
-		const char *d = strchr("0123456789abcdef", s[i]);
-		if (d == NULL || s[i] == '\0')
-			return EID_EMALFORMED;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)((d - "0123456789abcdef") << 4);
-		else
-			out[i / 2] |= (uint8_t)(d - "0123456789abcdef");
-	}
-	*ret = n / 2;
-	return EID_OK;
-}
-
 static int collect_revoked(const void *key, size_t klen, const void *val,
 			   size_t vlen, void *arg)
 {
 	struct revoked_list *l = arg;
-	char hex[EID_X509_SERIAL_HEX_MAX];
 	struct eid_cert_status st;
 	struct eid_x509_revoked *e;
 	json_t *o;
 	int r;
 
-	if (klen < 3 || klen - 2 >= sizeof(hex))
+	if (klen < 3)
 		return EID_EMALFORMED;
 	o = json_loadb(val, vlen, JSON_REJECT_DUPLICATES, NULL);
 	r = o ? status_decode(o, &st) : EID_EMALFORMED;
@@ -775,11 +740,10 @@ static int collect_revoked(const void *key, size_t klen, const void *val,
 		l->alloc = na;
 	}
 	e = &l->v[l->n];
-	memcpy(hex, (const char *)key + 2, klen - 2);
-	hex[klen - 2] = '\0';
-	if ((r = hex_decode(hex, e->serial, sizeof(e->serial),
-			    &e->serial_len)) != EID_OK)
-		return r;
+	if ((r = eid_hex_decode((const char *)key + 2, klen - 2, e->serial,
+				sizeof(e->serial), &e->serial_len)) != EID_OK ||
+	    e->serial_len == 0)
+		return EID_EMALFORMED;
 	e->revoked_at = st.revoked_at;
 	e->reason = st.reason;
 	l->n++;

@@ -159,17 +159,6 @@ out:
 	return r;
 }
 
-static void hex_into(const uint8_t *p, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int audit_signing(eid_store *s, const struct eid_citizen *c,
 			 const eid_citizen_cert *cc,
 			 const struct eid_sign_request *req, uint64_t now)
@@ -183,7 +172,7 @@ static int audit_signing(eid_store *s, const struct eid_citizen *c,
 	int r = EID_ENOMEM;
 
 	snprintf(subject, sizeof(subject), "citizen:%s", c->personal_id);
-	hex_into(req->hash, req->hash_len, hash);
+	eid_hex_encode(req->hash, req->hash_len, hash);
 	ev.details = json_pack("{s:s, s:s, s:s, s:s?}", "serial",
 			       eid_citizen_cert_serial(cc), "digest",
 			       eid_digest_name(req->digest), "hash", hash,

@@ -72,6 +72,9 @@ static const struct key_def config_keys[] = {
 	KEY(tokens, access_token_ttl, K_DURATION, 1, DAY, "600"),
 	KEY(tokens, refresh_token_ttl, K_DURATION, 1, 365 * DAY, "2592000"),
 	KEY(tokens, code_ttl, K_DURATION, 1, 600, "60"),
+	KEY(ca, subject, K_STR, 0, 0, "C=VN, O=eid, CN=eid Citizen Signing CA"),
+	KEY(ca, days, K_NUM, 1, 30 * 366, "3650"),
+	KEY(ca, crl_next_update, K_DURATION, 3600, 30 * DAY, "1d"),
 	KEY(log, access_log, K_BOOL, 0, 0, "true"),
 	KEY(demo, enabled, K_BOOL, 0, 0, "false"),
 };

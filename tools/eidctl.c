@@ -16,6 +16,8 @@
 static const struct eidctl_command *const groups[] = {
 	eidctl_keys_commands,
 	eidctl_token_commands,
+	eidctl_ca_commands,
+	eidctl_sign_commands,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "crypto/buf.h"
+
 struct eidctl {
 	const char *argv0;
 	const char *command; /* "keys rotate", for messages */
@@ -34,6 +36,8 @@ struct eidctl_command {
 /* Command tables, one per group (tools/eidctl_<group>.c). */
 extern const struct eidctl_command eidctl_keys_commands[];
 extern const struct eidctl_command eidctl_token_commands[];
+extern const struct eidctl_command eidctl_ca_commands[];
+extern const struct eidctl_command eidctl_sign_commands[];
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1
@@ -80,6 +84,24 @@ int eidctl_open_store(const struct eidctl *ctl, const struct eid_config *cfg,
  * environment variable, or the demo key in DATA/kek. */
 int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 		    uint8_t ret_kek[32]);
+
+/* The configuration and the store, opened together by commands that use
+ * both (eidctl_env_open returns EIDCTL_CONTINUE or the exit code, after
+ * printing why); eidctl_env_close is safe on a zeroed struct. */
+struct eidctl_env {
+	struct eid_config *cfg;
+	eid_store *store;
+};
+int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write);
+void eidctl_env_close(struct eidctl_env *env);
+
+/* Read a whole file of at most max bytes into out ("-": stdin).  Prints
+ * the error and returns EIDCTL_EXIT_FAIL, or EIDCTL_CONTINUE. */
+int eidctl_read_file(const struct eidctl *ctl, const char *path, size_t max,
+		     eid_buf *out);
+/* Write n bytes to path (created 0644, replaced), or stdout for "-". */
+int eidctl_write_file(const struct eidctl *ctl, const char *path,
+		      const void *p, size_t n);
 
 /* Print a JSON value (pretty) on stdout; steals the reference. */
 int eidctl_print_json(const struct eidctl *ctl, json_t *v);

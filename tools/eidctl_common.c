@@ -210,3 +210,68 @@ int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 				   "or %s (or use eidd --demo's data directory)",
 			   cfg->keys.kek_env);
 }
+
+int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write)
+{
+	int rc;
+
+	env->cfg = calloc(1, sizeof(*env->cfg));
+	if (env->cfg == NULL)
+		return eidctl_fail(ctl, EID_ENOMEM, "configuration");
+	rc = eidctl_load_config(ctl, env->cfg);
+	if (rc != EIDCTL_CONTINUE) {
+		free(env->cfg);
+		env->cfg = NULL;
+		return rc;
+	}
+	return eidctl_open_store(ctl, env->cfg, write, &env->store);
+}
+
+void eidctl_env_close(struct eidctl_env *env)
+{
+	eid_store_close(env->store);
+	env->store = NULL;
+	if (env->cfg != NULL) {
+		eid_config_free(env->cfg);
+		free(env->cfg);
+		env->cfg = NULL;
+	}
+}
+
+int eidctl_read_file(const struct eidctl *ctl, const char *path, size_t max,
+		     eid_buf *out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	uint8_t chunk[16384];
+	size_t n;
+	int r = EID_OK;
+
+	if (f == NULL)
+		return eidctl_fail(ctl, 0, "%s: %s", path, strerror(errno));
+	while (r == EID_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		r = eid_buf_put(out, chunk, n);
+	if (r == EID_OK && ferror(f))
+		r = EID_EIO;
+	if (f != stdin)
+		fclose(f);
+	if (r == EID_ETOOBIG)
+		return eidctl_fail(ctl, 0, "%s: larger than %zu bytes", path, max);
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "%s", path);
+	return EIDCTL_CONTINUE;
+}
+
+int eidctl_write_file(const struct eidctl *ctl, const char *path,
+		      const void *p, size_t n)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	bool ok;
+
+	if (f == NULL)
+		return eidctl_fail(ctl, 0, "%s: %s", path, strerror(errno));
+	ok = fwrite(p, 1, n, f) == n;
+	ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+	if (!ok)
+		return eidctl_fail(ctl, EID_EIO, "%s", path);
+	return EIDCTL_CONTINUE;
+}
