@@ -214,6 +214,24 @@ static int add_conf_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 	return ok ? EID_OK : EID_ECRYPTO;
 }
 
+/* Basic constraints and key usage (given), subject and authority key
+ * identifiers: what every certificate of ours carries. */
+static int add_basic_exts(X509 *x, X509 *issuer, const char *bc,
+			  const char *ku)
+{
+	X509V3_CTX ctx;
+	int r;
+
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	if ((r = add_conf_ext(x, &ctx, NID_basic_constraints, bc)) != EID_OK ||
+	    (r = add_conf_ext(x, &ctx, NID_key_usage, ku)) != EID_OK ||
+	    (r = add_conf_ext(x, &ctx, NID_subject_key_identifier,
+			      "hash")) != EID_OK)
+		return r;
+	return add_conf_ext(x, &ctx, NID_authority_key_identifier,
+			    "keyid:always");
+}
+
 static int sign_cert(X509 *x, EVP_PKEY *key)
 {
 	return X509_sign(x, key, EVP_sha256()) > 0 ? EID_OK : EID_ECRYPTO;
@@ -247,7 +265,6 @@ int eid_x509_ca_new(EVP_PKEY *key, const char *subject_dn,
 		    uint64_t not_before, uint64_t not_after, X509 **ret_cert)
 {
 	X509_NAME *name = NULL;
-	X509V3_CTX ctx;
 	X509 *x = NULL;
 	int r;
 
@@ -260,15 +277,8 @@ int eid_x509_ca_new(EVP_PKEY *key, const char *subject_dn,
 	if (X509_set_subject_name(x, name) != 1 ||
 	    X509_set_issuer_name(x, name) != 1)
 		goto out;
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if ((r = add_conf_ext(x, &ctx, NID_basic_constraints,
-			      "critical,CA:TRUE,pathlen:0")) != EID_OK ||
-	    (r = add_conf_ext(x, &ctx, NID_key_usage,
-			      "critical,keyCertSign,cRLSign")) != EID_OK ||
-	    (r = add_conf_ext(x, &ctx, NID_subject_key_identifier,
-			      "hash")) != EID_OK ||
-	    (r = add_conf_ext(x, &ctx, NID_authority_key_identifier,
-			      "keyid:always")) != EID_OK ||
+	if ((r = add_basic_exts(x, x, "critical,CA:TRUE,pathlen:0",
+				"critical,keyCertSign,cRLSign")) != EID_OK ||
 	    (r = sign_cert(x, key)) != EID_OK)
 		goto out;
 	*ret_cert = x;
@@ -420,18 +430,10 @@ out:
 
 static int citizen_exts(X509 *x, X509 *ca, const char *base)
 {
-	X509V3_CTX ctx;
 	int r;
 
-	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
-	if ((r = add_conf_ext(x, &ctx, NID_basic_constraints,
-			      "critical,CA:FALSE")) != EID_OK ||
-	    (r = add_conf_ext(x, &ctx, NID_key_usage,
-			      "critical,digitalSignature,nonRepudiation")) != EID_OK ||
-	    (r = add_conf_ext(x, &ctx, NID_subject_key_identifier,
-			      "hash")) != EID_OK ||
-	    (r = add_conf_ext(x, &ctx, NID_authority_key_identifier,
-			      "keyid:always")) != EID_OK ||
+	if ((r = add_basic_exts(x, ca, "critical,CA:FALSE",
+				"critical,digitalSignature,nonRepudiation")) != EID_OK ||
 	    (r = add_crl_dp(x, base)) != EID_OK)
 		return r;
 	return add_aia_ocsp(x, base);
@@ -662,50 +664,43 @@ int eid_x509_from_der(const uint8_t *p, size_t n, X509 **ret_cert)
 	return EID_OK;
 }
 
-int eid_x509_from_pem(const char *pem, size_t n, X509 **ret_cert)
-{
-	BIO *bio;
-	X509 *x;
-
-	if (pem == NULL || ret_cert == NULL)
-		return EID_EINVAL;
-	if (n > EID_X509_MAX)
-		return EID_ETOOBIG;
-	if ((bio = BIO_new_mem_buf(pem, (int)n)) == NULL)
-		return EID_ENOMEM;
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	ERR_clear_error();
-	if (x == NULL)
-		return EID_EMALFORMED;
-	*ret_cert = x;
-	return EID_OK;
-}
-
 /* Refuses to prompt: an encrypted key is EID_EMALFORMED here. */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	return -1;
 }
 
-int eid_x509_key_from_pem(const char *pem, size_t n, EVP_PKEY **ret_key)
+/* The first PEM object of its kind in pem[n]: a certificate or, when key,
+ * an unencrypted private key. */
+static int pem_read(const char *pem, size_t n, bool key, void **ret)
 {
 	BIO *bio;
-	EVP_PKEY *k;
+	void *obj;
 
-	if (pem == NULL || ret_key == NULL)
+	if (pem == NULL || ret == NULL)
 		return EID_EINVAL;
 	if (n > EID_X509_MAX)
 		return EID_ETOOBIG;
 	if ((bio = BIO_new_mem_buf(pem, (int)n)) == NULL)
 		return EID_ENOMEM;
-	k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	obj = key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) :
+		    (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
-	if (k == NULL)
+	if (obj == NULL)
 		return EID_EMALFORMED;
-	*ret_key = k;
+	*ret = obj;
 	return EID_OK;
+}
+
+int eid_x509_from_pem(const char *pem, size_t n, X509 **ret_cert)
+{
+	return pem_read(pem, n, false, (void **)ret_cert);
+}
+
+int eid_x509_key_from_pem(const char *pem, size_t n, EVP_PKEY **ret_key)
+{
+	return pem_read(pem, n, true, (void **)ret_key);
 }
 
 int eid_x509_serial_bytes(const ASN1_INTEGER *serial, uint8_t ret[20],

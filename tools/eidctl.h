@@ -103,6 +103,26 @@ int eidctl_read_file(const struct eidctl *ctl, const char *path, size_t max,
 int eidctl_write_file(const struct eidctl *ctl, const char *path,
 		      const void *p, size_t n);
 
+/* String options stored by name into a struct of const char * fields:
+ * the on_opt callback of commands with many such options.  Returns 0 when
+ * name is in the table, 1 otherwise. */
+struct eidctl_optfield {
+	const char *name;
+	size_t off; /* offsetof the const char * field */
+};
+int eidctl_opt_fields(const struct eidctl_optfield *fields, size_t n,
+		      const char *name, const char *value, void *opts);
+
+/* "2025-06-01T00:00:00Z", or "-" for 0 or an unprintable time. */
+void eidctl_format_time(uint64_t t, char out[32]);
+
+/* The citizen signing CA: with its private key when kek is given, else
+ * the certificate only.  Prints why not and returns EIDCTL_EXIT_FAIL, or
+ * EIDCTL_CONTINUE. */
+typedef struct eid_ca eid_ca;
+int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+		   const uint8_t *kek, eid_ca **ret_ca);
+
 /* Print a JSON value (pretty) on stdout; steals the reference. */
 int eidctl_print_json(const struct eidctl *ctl, json_t *v);
 

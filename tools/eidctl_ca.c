@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
@@ -22,11 +21,7 @@ struct ca_opts {
 static int ca_opt(struct eidctl *ctl, const char *name, const char *value,
 		  void *arg)
 {
-	struct ca_opts *o = arg;
-	static const struct {
-		const char *name;
-		size_t off;
-	} strs[] = {
+	static const struct eidctl_optfield fields[] = {
 		{ "alg", offsetof(struct ca_opts, alg) },
 		{ "subject", offsetof(struct ca_opts, subject) },
 		{ "days", offsetof(struct ca_opts, days) },
@@ -39,15 +34,11 @@ static int ca_opt(struct eidctl *ctl, const char *name, const char *value,
 
 	(void)ctl;
 	if (strcmp(name, "pem") == 0) {
-		o->pem = true;
+		((struct ca_opts *)arg)->pem = true;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		if (strcmp(name, strs[i].name) == 0) {
-			*(const char **)(void *)((char *)o + strs[i].off) = value;
-			return 0;
-		}
-	return 1;
+	return eidctl_opt_fields(fields, sizeof(fields) / sizeof(fields[0]),
+				 name, value, arg);
 }
 
 static const struct eidctl_command *cmd_of(const char *name)
@@ -71,16 +62,6 @@ static int parse(struct eidctl *ctl, const char *name, int argc, char **argv,
 	if (optind_ < argc)
 		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
 	return EIDCTL_CONTINUE;
-}
-
-static void format_time(uint64_t t, char out[32])
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "-");
 }
 
 static int ca_init(struct eidctl *ctl, int argc, char **argv)
@@ -208,8 +189,8 @@ static json_t *ca_facts(X509 *x)
 		goto out;
 	for (size_t i = 0; i < 32; i++)
 		snprintf(fp_s + 2 * i, 3, "%02x", fp[i]);
-	format_time(nb, nb_s);
-	format_time(na, na_s);
+	eidctl_format_time(nb, nb_s);
+	eidctl_format_time(na, na_s);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "subject",
 		      eid_buf_cstr(&subject), "serial", serial, "not_before", nb_s,
 		      "not_after", na_s, "sha256_fingerprint", fp_s,
@@ -239,13 +220,8 @@ static int ca_show(struct eidctl *ctl, int argc, char **argv)
 	eid_buf_init(&pem, EID_X509_MAX);
 	if ((rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE)
 		goto out;
-	r = eid_ca_load_public(env.store, &ca);
-	if (r != EID_OK) {
-		rc = eidctl_fail(ctl, r == EID_ENOTFOUND ? 0 : r, "%s",
-				 r == EID_ENOTFOUND ? "no CA (run eidctl ca init)" :
-						      "cannot load the CA");
+	if ((rc = eidctl_load_ca(ctl, &env, NULL, &ca)) != EIDCTL_CONTINUE)
 		goto out;
-	}
 	if (o.pem) {
 		if ((r = eid_x509_pem(eid_ca_cert(ca), &pem)) != EID_OK) {
 			rc = eidctl_fail(ctl, r, "cannot encode");
@@ -284,19 +260,12 @@ static int load_signing_ca(struct eidctl *ctl, struct eidctl_env *env,
 			   eid_ca **ret_ca)
 {
 	uint8_t kek[32];
-	int rc, r;
+	int rc = eidctl_load_kek(ctl, env->cfg, kek);
 
-	if ((rc = eidctl_load_kek(ctl, env->cfg, kek)) != EIDCTL_CONTINUE)
-		return rc;
-	r = eid_ca_load(env->store, kek, env->cfg->server.issuer, ret_ca);
+	if (rc == EIDCTL_CONTINUE)
+		rc = eidctl_load_ca(ctl, env, kek, ret_ca);
 	eid_wipe(kek, sizeof(kek));
-	if (r == EID_ENOTFOUND)
-		return eidctl_fail(ctl, 0, "no CA (run eidctl ca init)");
-	if (r == EID_EVERIFY)
-		return eidctl_fail(ctl, 0, "the key-encryption key does not open the CA key");
-	if (r != EID_OK)
-		return eidctl_fail(ctl, r, "cannot load the CA");
-	return EIDCTL_CONTINUE;
+	return rc;
 }
 
 static int ca_crl(struct eidctl *ctl, int argc, char **argv)

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "crypto/error.h"
 #include "crypto/keys.h"
+#include "idp/ca.h"
 #include "idp/config.h"
 #include "idp/store.h"
 
@@ -273,5 +275,41 @@ int eidctl_write_file(const struct eidctl *ctl, const char *path,
 	ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
 	if (!ok)
 		return eidctl_fail(ctl, EID_EIO, "%s", path);
+	return EIDCTL_CONTINUE;
+}
+
+int eidctl_opt_fields(const struct eidctl_optfield *fields, size_t n,
+		      const char *name, const char *value, void *opts)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, fields[i].name) == 0) {
+			*(const char **)(void *)((char *)opts + fields[i].off) = value;
+			return 0;
+		}
+	return 1;
+}
+
+void eidctl_format_time(uint64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "-");
+}
+
+int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+		   const uint8_t *kek, eid_ca **ret_ca)
+{
+	int r = kek ? eid_ca_load(env->store, kek, env->cfg->server.issuer, ret_ca) :
+		      eid_ca_load_public(env->store, ret_ca);
+
+	if (r == EID_ENOTFOUND)
+		return eidctl_fail(ctl, 0, "no CA in this store (run eidctl ca init)");
+	if (r == EID_EVERIFY)
+		return eidctl_fail(ctl, 0, "the key-encryption key does not open the CA key");
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "cannot load the CA");
 	return EIDCTL_CONTINUE;
 }

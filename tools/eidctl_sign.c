@@ -23,11 +23,7 @@ struct sign_opts {
 static int sign_opt(struct eidctl *ctl, const char *name, const char *value,
 		    void *arg)
 {
-	struct sign_opts *o = arg;
-	static const struct {
-		const char *name;
-		size_t off;
-	} strs[] = {
+	static const struct eidctl_optfield fields[] = {
 		{ "sig", offsetof(struct sign_opts, sig) },
 		{ "content", offsetof(struct sign_opts, content) },
 		{ "hash", offsetof(struct sign_opts, hash) },
@@ -38,12 +34,8 @@ static int sign_opt(struct eidctl *ctl, const char *name, const char *value,
 	};
 
 	(void)ctl;
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		if (strcmp(name, strs[i].name) == 0) {
-			*(const char **)(void *)((char *)o + strs[i].off) = value;
-			return 0;
-		}
-	return 1;
+	return eidctl_opt_fields(fields, sizeof(fields) / sizeof(fields[0]),
+				 name, value, arg);
 }
 
 static int parse(struct eidctl *ctl, const char *name, int argc, char **argv,
@@ -155,11 +147,8 @@ static int sign_verify(struct eidctl *ctl, int argc, char **argv)
 	     (rc = eidctl_read_file(ctl, o.content, CONTENT_MAX, &doc)) != EIDCTL_CONTINUE) ||
 	    (rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE)
 		goto out;
-	if ((r = eid_ca_load_public(env.store, &ca)) != EID_OK) {
-		rc = eidctl_fail(ctl, r == EID_ENOTFOUND ? 0 : r, "%s",
-				 r == EID_ENOTFOUND ? "no CA in this store" : "cannot load the CA");
+	if ((rc = eidctl_load_ca(ctl, &env, NULL, &ca)) != EIDCTL_CONTINUE)
 		goto out;
-	}
 	content.data = o.content ? (doc.data ? doc.data : (const uint8_t *)"") : NULL;
 	content.len = doc.len;
 	content.hash = o.hash ? hash : NULL;
@@ -239,15 +228,9 @@ static int sign_hash(struct eidctl *ctl, int argc, char **argv)
 	eid_buf_init(&sig, EID_CMS_MAX);
 	if ((rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE ||
 	    (rc = eidctl_load_kek(ctl, env.cfg, kek)) != EIDCTL_CONTINUE ||
-	    (rc = find_citizen(ctl, env.store, o.citizen, &c)) != EIDCTL_CONTINUE)
+	    (rc = find_citizen(ctl, env.store, o.citizen, &c)) != EIDCTL_CONTINUE ||
+	    (rc = eidctl_load_ca(ctl, &env, kek, &ca)) != EIDCTL_CONTINUE)
 		goto out;
-	r = eid_ca_load(env.store, kek, env.cfg->server.issuer, &ca);
-	if (r != EID_OK) {
-		rc = eidctl_fail(ctl, r == EID_ENOTFOUND ? 0 : r, "%s",
-				 r == EID_ENOTFOUND ? "no CA (run eidctl ca init)" :
-						      "cannot load the CA");
-		goto out;
-	}
 	r = eid_cms_sign_citizen(env.store, kek, ca, &c, &req,
 				 eid_store_now(env.store), &sig);
 	if (r != EID_OK) {
