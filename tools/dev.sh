@@ -16,7 +16,7 @@ build_packages=(
 	build-essential meson ninja-build pkg-config
 	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libqrencode-dev libcbor-dev libpcsclite-dev
-	libeac-dev libargon2-dev libinih-dev libcmocka-dev
+	libargon2-dev libinih-dev libcmocka-dev
 )
 test_packages=(
 	clang curl ca-certificates pcscd vsmartcard-vpcd libccid

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "crypto/buf.h"
+#include "idp/config.h"
 
 struct eidctl {
 	const char *argv0;
@@ -36,6 +36,11 @@ struct eidctl_command {
 /* Command tables, one per group (tools/eidctl_<group>.c). */
 extern const struct eidctl_command eidctl_keys_commands[];
 extern const struct eidctl_command eidctl_token_commands[];
+extern const struct eidctl_command eidctl_registry_commands[];
+extern const struct eidctl_command eidctl_account_commands[];
+extern const struct eidctl_command eidctl_officer_commands[];
+extern const struct eidctl_command eidctl_audit_commands[];
+extern const struct eidctl_command eidctl_client_commands[];
 extern const struct eidctl_command eidctl_ca_commands[];
 extern const struct eidctl_command eidctl_sign_commands[];
 
@@ -70,8 +75,8 @@ int eidctl_fail(const struct eidctl *ctl, int r, const char *fmt, ...)
 int eidctl_usage(const struct eidctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-struct eid_config;
 typedef struct eid_store eid_store;
+typedef struct eid_txn eid_txn;
 
 /* The configuration as eidd would see it: defaults, then --config, then
  * --data.  Prints the error and returns EIDCTL_EXIT_FAIL on failure. */
@@ -85,36 +90,66 @@ int eidctl_open_store(const struct eidctl *ctl, const struct eid_config *cfg,
 int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 		    uint8_t ret_kek[32]);
 
-/* The configuration and the store, opened together by commands that use
- * both (eidctl_env_open returns EIDCTL_CONTINUE or the exit code, after
- * printing why); eidctl_env_close is safe on a zeroed struct. */
+/* The entry of a group's table by command name (NULL when absent). */
+const struct eidctl_command *eidctl_find(const struct eidctl_command *table,
+					 const char *name);
+
+/* Options collected by name, for commands with many: pass
+ * eidctl_collect as on_opt and a struct eidctl_values (opts set) as its
+ * argument; a flag without a value is stored as "". */
+#define EIDCTL_MAX_OPTS 48
+struct eidctl_values {
+	const struct eidctl_opt *opts;
+	const char *v[EIDCTL_MAX_OPTS];
+};
+int eidctl_collect(struct eidctl *ctl, const char *name, const char *value,
+		   void *arg);
+/* The value of an option, NULL when not given. */
+const char *eidctl_value(const struct eidctl_values *vals, const char *name);
+
+/* Configuration and store for one command. */
 struct eidctl_env {
-	struct eid_config *cfg;
+	struct eid_config cfg;
+	bool cfg_loaded;
 	eid_store *store;
 };
+/* Load the configuration and open the store: EIDCTL_CONTINUE, or the exit
+ * code after printing why.  eidctl_env_close is needed either way. */
 int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write);
 void eidctl_env_close(struct eidctl_env *env);
 
-/* Read a whole file of at most max bytes into out ("-": stdin).  Prints
+/* Run fn in a write transaction of env's store and commit.  fn gets the
+ * store's time and this process's actor, and may append a one-line reason
+ * to why.  On failure prints the reason (or what and the error) and
+ * returns EIDCTL_EXIT_FAIL; EIDCTL_CONTINUE on success. */
+typedef int (*eidctl_write_fn)(eid_txn *t, int64_t now, const char *actor,
+			       void *arg, eid_buf *why);
+int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
+		 eidctl_write_fn fn, void *arg, const char *what);
+
+/* For "GROUP COMMAND ID --opt ...": options are parsed up to the first
+ * word that is not one, so move a leading ID behind the options. */
+void eidctl_leading_arg_last(int argc, char **argv);
+
+/* Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" ("-" for 0); returns out. */
+#define EIDCTL_TIME_MAX 32
+const char *eidctl_time(int64_t t, char out[EIDCTL_TIME_MAX]);
+
+/* The audit actor of this process: "operator:<login name>". */
+#define EIDCTL_ACTOR_MAX 96
+void eidctl_actor(char ret[EIDCTL_ACTOR_MAX + 1]);
+
+/* One line from stdin (without its line end), for --password-stdin: a
+ * secret the caller frees with eid_free_secret_str.  Prints why and
+ * returns EIDCTL_EXIT_FAIL or EIDCTL_EXIT_USAGE on failure. */
+int eidctl_read_secret_line(const struct eidctl *ctl, char **ret_line);
+
+/* Read a whole file into out, whose cap bounds it ("-": stdin).  Prints
  * the error and returns EIDCTL_EXIT_FAIL, or EIDCTL_CONTINUE. */
-int eidctl_read_file(const struct eidctl *ctl, const char *path, size_t max,
-		     eid_buf *out);
-/* Write n bytes to path (created 0644, replaced), or stdout for "-". */
+int eidctl_read_file(const struct eidctl *ctl, const char *path, eid_buf *out);
+/* Write n bytes to path (created or replaced), or stdout for "-". */
 int eidctl_write_file(const struct eidctl *ctl, const char *path,
 		      const void *p, size_t n);
-
-/* String options stored by name into a struct of const char * fields:
- * the on_opt callback of commands with many such options.  Returns 0 when
- * name is in the table, 1 otherwise. */
-struct eidctl_optfield {
-	const char *name;
-	size_t off; /* offsetof the const char * field */
-};
-int eidctl_opt_fields(const struct eidctl_optfield *fields, size_t n,
-		      const char *name, const char *value, void *opts);
-
-/* "2025-06-01T00:00:00Z", or "-" for 0 or an unprintable time. */
-void eidctl_format_time(uint64_t t, char out[32]);
 
 /* The citizen signing CA: with its private key when kek is given, else
  * the certificate only.  Prints why not and returns EIDCTL_EXIT_FAIL, or

@@ -18,49 +18,28 @@ struct ca_opts {
 	bool pem;
 };
 
-static int ca_opt(struct eidctl *ctl, const char *name, const char *value,
-		  void *arg)
-{
-	static const struct eidctl_optfield fields[] = {
-		{ "alg", offsetof(struct ca_opts, alg) },
-		{ "subject", offsetof(struct ca_opts, subject) },
-		{ "days", offsetof(struct ca_opts, days) },
-		{ "cert", offsetof(struct ca_opts, cert) },
-		{ "key", offsetof(struct ca_opts, key) },
-		{ "out", offsetof(struct ca_opts, out) },
-		{ "citizen", offsetof(struct ca_opts, citizen) },
-		{ "reason", offsetof(struct ca_opts, reason) },
-	};
-
-	(void)ctl;
-	if (strcmp(name, "pem") == 0) {
-		((struct ca_opts *)arg)->pem = true;
-		return 0;
-	}
-	return eidctl_opt_fields(fields, sizeof(fields) / sizeof(fields[0]),
-				 name, value, arg);
-}
-
-static const struct eidctl_command *cmd_of(const char *name)
-{
-	for (const struct eidctl_command *c = eidctl_ca_commands; c->group; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 /* Options, then no positional argument. */
 static int parse(struct eidctl *ctl, const char *name, int argc, char **argv,
 		 const struct eidctl_opt *opts, struct ca_opts *o)
 {
+	struct eidctl_values v = { .opts = opts };
 	int optind_ = 0;
-	int rc = eidctl_getopt(ctl, cmd_of(name), argc, argv, opts, ca_opt, o,
-			       &optind_);
+	int rc = eidctl_getopt(ctl, eidctl_find(eidctl_ca_commands, name), argc,
+			       argv, opts, eidctl_collect, &v, &optind_);
 
 	if (rc != EIDCTL_CONTINUE)
 		return rc;
 	if (optind_ < argc)
 		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
+	o->alg = eidctl_value(&v, "alg");
+	o->subject = eidctl_value(&v, "subject");
+	o->days = eidctl_value(&v, "days");
+	o->cert = eidctl_value(&v, "cert");
+	o->key = eidctl_value(&v, "key");
+	o->out = eidctl_value(&v, "out");
+	o->citizen = eidctl_value(&v, "citizen");
+	o->reason = eidctl_value(&v, "reason");
+	o->pem = eidctl_value(&v, "pem") != NULL;
 	return EIDCTL_CONTINUE;
 }
 
@@ -89,7 +68,7 @@ static int ca_init(struct eidctl *ctl, int argc, char **argv)
 		return eidctl_usage(ctl, "--alg must be ES256 or RS3072");
 	if ((rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE)
 		goto out;
-	days = env.cfg->ca.days;
+	days = env.cfg.ca.days;
 	if (o.days != NULL &&
 	    (o.days[0] < '1' || o.days[0] > '9' ||
 	     (days = strtoul(o.days, &end, 10), *end != '\0') ||
@@ -97,9 +76,9 @@ static int ca_init(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_usage(ctl, "--days takes 1 to %d", EID_CA_MAX_DAYS);
 		goto out;
 	}
-	if ((rc = eidctl_load_kek(ctl, env.cfg, kek)) != EIDCTL_CONTINUE)
+	if ((rc = eidctl_load_kek(ctl, &env.cfg, kek)) != EIDCTL_CONTINUE)
 		goto out;
-	r = eid_ca_init(env.store, kek, alg, o.subject ? o.subject : env.cfg->ca.subject,
+	r = eid_ca_init(env.store, kek, alg, o.subject ? o.subject : env.cfg.ca.subject,
 			(unsigned)days);
 	if (r == EID_EEXIST)
 		rc = eidctl_fail(ctl, 0, "a CA exists already: it is never replaced "
@@ -142,10 +121,10 @@ static int ca_import(struct eidctl *ctl, int argc, char **argv)
 		return eidctl_usage(ctl, "--cert and --key are required");
 	eid_buf_init(&cert, EID_X509_MAX);
 	eid_buf_init_secret(&key, EID_X509_MAX);
-	if ((rc = eidctl_read_file(ctl, o.cert, EID_X509_MAX, &cert)) != EIDCTL_CONTINUE ||
-	    (rc = eidctl_read_file(ctl, o.key, EID_X509_MAX, &key)) != EIDCTL_CONTINUE ||
+	if ((rc = eidctl_read_file(ctl, o.cert, &cert)) != EIDCTL_CONTINUE ||
+	    (rc = eidctl_read_file(ctl, o.key, &key)) != EIDCTL_CONTINUE ||
 	    (rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE ||
-	    (rc = eidctl_load_kek(ctl, env.cfg, kek)) != EIDCTL_CONTINUE)
+	    (rc = eidctl_load_kek(ctl, &env.cfg, kek)) != EIDCTL_CONTINUE)
 		goto out;
 	r = eid_ca_import(env.store, kek, (const char *)cert.data, cert.len,
 			  (const char *)key.data, key.len);
@@ -189,8 +168,8 @@ static json_t *ca_facts(X509 *x)
 		goto out;
 	for (size_t i = 0; i < 32; i++)
 		snprintf(fp_s + 2 * i, 3, "%02x", fp[i]);
-	eidctl_format_time(nb, nb_s);
-	eidctl_format_time(na, na_s);
+	eidctl_time((int64_t)nb, nb_s);
+	eidctl_time((int64_t)na, na_s);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "subject",
 		      eid_buf_cstr(&subject), "serial", serial, "not_before", nb_s,
 		      "not_after", na_s, "sha256_fingerprint", fp_s,
@@ -260,7 +239,7 @@ static int load_signing_ca(struct eidctl *ctl, struct eidctl_env *env,
 			   eid_ca **ret_ca)
 {
 	uint8_t kek[32];
-	int rc = eidctl_load_kek(ctl, env->cfg, kek);
+	int rc = eidctl_load_kek(ctl, &env->cfg, kek);
 
 	if (rc == EIDCTL_CONTINUE)
 		rc = eidctl_load_ca(ctl, env, kek, ret_ca);
@@ -290,7 +269,7 @@ static int ca_crl(struct eidctl *ctl, int argc, char **argv)
 	    (rc = load_signing_ca(ctl, &env, &ca)) != EIDCTL_CONTINUE)
 		goto out;
 	now = eid_store_now(env.store);
-	r = eid_ca_crl(env.store, ca, now, now + env.cfg->ca.crl_next_update, &der);
+	r = eid_ca_crl(env.store, ca, now, now + env.cfg.ca.crl_next_update, &der);
 	if (r != EID_OK) {
 		rc = eidctl_fail(ctl, r, "cannot build the CRL");
 		goto out;

@@ -7,6 +7,7 @@
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/accounts.h"
 #include "idp/ca.h"
 #include "idp/cms_sign.h"
 #include "idp/config.h"
@@ -20,38 +21,25 @@ struct sign_opts {
 	const char *sig, *content, *hash, *alg, *citizen, *out, *document;
 };
 
-static int sign_opt(struct eidctl *ctl, const char *name, const char *value,
-		    void *arg)
-{
-	static const struct eidctl_optfield fields[] = {
-		{ "sig", offsetof(struct sign_opts, sig) },
-		{ "content", offsetof(struct sign_opts, content) },
-		{ "hash", offsetof(struct sign_opts, hash) },
-		{ "alg", offsetof(struct sign_opts, alg) },
-		{ "citizen", offsetof(struct sign_opts, citizen) },
-		{ "out", offsetof(struct sign_opts, out) },
-		{ "document", offsetof(struct sign_opts, document) },
-	};
-
-	(void)ctl;
-	return eidctl_opt_fields(fields, sizeof(fields) / sizeof(fields[0]),
-				 name, value, arg);
-}
-
 static int parse(struct eidctl *ctl, const char *name, int argc, char **argv,
 		 const struct eidctl_opt *opts, struct sign_opts *o)
 {
-	const struct eidctl_command *cmd = NULL;
-	int optind_ = 0, rc;
+	struct eidctl_values v = { .opts = opts };
+	int optind_ = 0;
+	int rc = eidctl_getopt(ctl, eidctl_find(eidctl_sign_commands, name), argc,
+			       argv, opts, eidctl_collect, &v, &optind_);
 
-	for (const struct eidctl_command *c = eidctl_sign_commands; c->group; c++)
-		if (strcmp(c->name, name) == 0)
-			cmd = c;
-	rc = eidctl_getopt(ctl, cmd, argc, argv, opts, sign_opt, o, &optind_);
 	if (rc != EIDCTL_CONTINUE)
 		return rc;
 	if (optind_ < argc)
 		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
+	o->sig = eidctl_value(&v, "sig");
+	o->content = eidctl_value(&v, "content");
+	o->hash = eidctl_value(&v, "hash");
+	o->alg = eidctl_value(&v, "alg");
+	o->citizen = eidctl_value(&v, "citizen");
+	o->out = eidctl_value(&v, "out");
+	o->document = eidctl_value(&v, "document");
 	return EIDCTL_CONTINUE;
 }
 
@@ -142,9 +130,9 @@ static int sign_verify(struct eidctl *ctl, int argc, char **argv)
 	    (rc = parse_hash(ctl, &o, hash, &content.hash_len, &content.digest)) !=
 		    EIDCTL_CONTINUE)
 		goto out;
-	if ((rc = eidctl_read_file(ctl, o.sig, EID_CMS_MAX, &sig)) != EIDCTL_CONTINUE ||
+	if ((rc = eidctl_read_file(ctl, o.sig, &sig)) != EIDCTL_CONTINUE ||
 	    (o.content != NULL &&
-	     (rc = eidctl_read_file(ctl, o.content, CONTENT_MAX, &doc)) != EIDCTL_CONTINUE) ||
+	     (rc = eidctl_read_file(ctl, o.content, &doc)) != EIDCTL_CONTINUE) ||
 	    (rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE)
 		goto out;
 	if ((rc = eidctl_load_ca(ctl, &env, NULL, &ca)) != EIDCTL_CONTINUE)
@@ -164,21 +152,33 @@ out:
 	return rc;
 }
 
-/* The citizen from the registry.  The level-2 check joins here when the
- * accounts module is merged (issue 7: level 1 accounts are refused). */
+/* The citizen from the registry, who must hold an active level-2 account
+ * (issue 7: level 1 accounts are refused). */
 static int find_citizen(struct eidctl *ctl, eid_store *s, const char *id,
 			struct eid_citizen *ret)
 {
+	struct eid_account a;
 	eid_txn *t = NULL;
-	int r = eid_store_begin(s, false, &t);
+	int r = eid_store_begin(s, false, &t), ra = EID_OK;
 
 	if (r == EID_OK)
 		r = eid_registry_get(t, id, ret);
+	if (r == EID_OK)
+		ra = eid_account_get(t, id, &a);
 	eid_txn_abort(t);
 	if (r == EID_ENOTFOUND || r == EID_EMALFORMED)
 		return eidctl_fail(ctl, 0, "no citizen %s in the registry", id);
 	if (r != EID_OK)
 		return eidctl_fail(ctl, r, "registry");
+	if (ra == EID_ENOTFOUND)
+		return eidctl_fail(ctl, 0, "%s has no account", id);
+	if (ra != EID_OK)
+		return eidctl_fail(ctl, ra, "account of %s", id);
+	if (a.level != 2)
+		return eidctl_fail(ctl, 0, "%s is a level-%d account: only level 2 "
+					   "signs", id, a.level);
+	if (a.status != EID_ACCOUNT_ACTIVE)
+		return eidctl_fail(ctl, 0, "the account of %s is not active", id);
 	return EIDCTL_CONTINUE;
 }
 
@@ -227,7 +227,7 @@ static int sign_hash(struct eidctl *ctl, int argc, char **argv)
 	req.document = o.document;
 	eid_buf_init(&sig, EID_CMS_MAX);
 	if ((rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE ||
-	    (rc = eidctl_load_kek(ctl, env.cfg, kek)) != EIDCTL_CONTINUE ||
+	    (rc = eidctl_load_kek(ctl, &env.cfg, kek)) != EIDCTL_CONTINUE ||
 	    (rc = find_citizen(ctl, env.store, o.citizen, &c)) != EIDCTL_CONTINUE ||
 	    (rc = eidctl_load_ca(ctl, &env, kek, &ca)) != EIDCTL_CONTINUE)
 		goto out;
