@@ -209,8 +209,8 @@ static int sign_hash(struct eidctl *ctl, int argc, char **argv)
 	};
 	struct sign_opts o = { 0 };
 	struct eidctl_env env = { 0 };
-	struct eid_sign_request req = { .audit_type = "sign.operator",
-					.actor = "operator" };
+	struct eid_sign_request req = { .audit_type = "sign.operator" };
+	char actor[EIDCTL_ACTOR_MAX + 1];
 	struct eid_citizen c;
 	eid_ca *ca = NULL;
 	uint8_t hash[64], kek[32];
@@ -225,6 +225,8 @@ static int sign_hash(struct eidctl *ctl, int argc, char **argv)
 		return rc;
 	req.hash = hash;
 	req.document = o.document;
+	eidctl_actor(actor);
+	req.actor = actor;
 	eid_buf_init(&sig, EID_CMS_MAX);
 	if ((rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE ||
 	    (rc = eidctl_load_kek(ctl, &env.cfg, kek)) != EIDCTL_CONTINUE ||
