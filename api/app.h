@@ -7,6 +7,7 @@
 
 #include "api/http.h"
 #include "idp/accounts.h"
+#include "idp/ca.h"
 #include "idp/config.h"
 #include "idp/registry.h"
 #include "idp/signing.h"
@@ -20,6 +21,7 @@ struct eid_app {
 	eid_registry registry;            /* where citizens' data comes from */
 	uint8_t subject_key[32];          /* public and pairwise `sub` */
 	uint8_t dpop_nonce_key[32];       /* stateless DPoP nonces */
+	eid_ca *ca;                       /* the signing CA; NULL when none */
 	char *discovery_json; /* built once at start: it depends on config only */
 };
 

@@ -125,6 +125,9 @@ int eid_http_reply_json(struct eid_http_response *res, unsigned status,
 			const json_t *body);
 int eid_http_reply_text(struct eid_http_response *res, unsigned status,
 			const char *text);
+/* A binary body (DER, images) of the given media type. */
+int eid_http_reply_bytes(struct eid_http_response *res, unsigned status,
+			 const char *content_type, const void *p, size_t n);
 int eid_http_reply_html(struct eid_http_response *res, unsigned status,
 			const char *html);
 /* status 302 or 303; location without CR, LF or other control bytes. */

@@ -192,6 +192,15 @@ static int reply_str(struct eid_http_response *res, unsigned status,
 	return reply(res, status, content_type, html, s, strlen(s));
 }
 
+int eid_http_reply_bytes(struct eid_http_response *res, unsigned status,
+			 const char *content_type, const void *p, size_t n)
+{
+	if (content_type == NULL || (p == NULL && n > 0) ||
+	    !valid_field_value(content_type, EID_HTTP_MAX_HEADER_VALUE))
+		return EID_EINVAL;
+	return reply(res, status, content_type, false, p, n);
+}
+
 int eid_http_reply_text(struct eid_http_response *res, unsigned status,
 			const char *text)
 {

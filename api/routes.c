@@ -1,5 +1,6 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
+#include "api/ca.h"
 #include "api/html.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
@@ -10,6 +11,9 @@ static const struct eid_http_route routes[] = {
 	{ "GET", EID_PATH_DISCOVERY, false, eid_api_discovery },
 	{ "GET", EID_PATH_JWKS, false, eid_api_jwks },
 	{ "GET", EID_HTML_CSS_PATH, false, eid_api_css },
+	{ "GET", EID_PATH_CA_CERT, false, eid_api_ca_cert },
+	{ "GET", EID_PATH_CA_CRL, false, eid_api_ca_crl },
+	{ "POST", EID_PATH_CA_OCSP, false, eid_api_ca_ocsp },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

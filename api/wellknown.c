@@ -28,6 +28,10 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 	    (r = eid_kek_derive(kek, "eid dpop nonce v1", app->dpop_nonce_key,
 				sizeof(app->dpop_nonce_key))) != EID_OK)
 		return r;
+	/* The signing CA is optional (`eidctl ca init` creates it). */
+	r = eid_ca_load(store, kek, cfg->server.issuer, &app->ca);
+	if (r != EID_OK && r != EID_ENOTFOUND)
+		return r;
 	if ((r = eid_discovery_build(cfg->server.issuer, &meta)) != EID_OK)
 		return r;
 	app->discovery_json = json_dumps(meta, JSON_COMPACT);
@@ -40,6 +44,8 @@ void eid_app_cleanup(struct eid_app *app)
 	free(app->discovery_json);
 	app->discovery_json = NULL;
 	eid_registry_close(&app->registry);
+	eid_ca_free(app->ca);
+	app->ca = NULL;
 	eid_wipe(app->subject_key, sizeof(app->subject_key));
 	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));
 }
