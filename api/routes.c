@@ -1,5 +1,7 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
+#include "api/flow.h"
+#include "api/front.h"
 #include "api/html.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
@@ -10,6 +12,12 @@ static const struct eid_http_route routes[] = {
 	{ "GET", EID_PATH_DISCOVERY, false, eid_api_discovery },
 	{ "GET", EID_PATH_JWKS, false, eid_api_jwks },
 	{ "GET", EID_HTML_CSS_PATH, false, eid_api_css },
+	{ "GET", EID_PATH_AUTHORIZE, false, eid_api_authorize },
+	{ "POST", EID_PATH_AUTHORIZE, false, eid_api_authorize },
+	{ "GET", EID_PATH_LOGIN, false, eid_api_login_page },
+	{ "POST", EID_PATH_LOGIN, false, eid_api_login_post },
+	{ "GET", EID_PATH_CONSENT, false, eid_api_consent_page },
+	{ "POST", EID_PATH_CONSENT, false, eid_api_consent_post },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

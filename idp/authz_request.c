@@ -120,6 +120,7 @@ static int check_client(struct parse *p, const struct eid_client *c)
 	if (!eid_client_redirect_allowed(c, uri))
 		return refuse(p, "invalid_request",
 			      "redirect_uri is not registered");
+	p->err->redirect_uri = uri;
 	if ((r = dup_opt(id, &p->req->client_id)) != EID_OK ||
 	    (r = dup_opt(uri, &p->req->redirect_uri)) != EID_OK)
 		return r;

@@ -87,6 +87,7 @@ struct eid_authz_error {
 	bool redirectable;       /* may go to redirect_uri with state */
 	const char *state;       /* the state to send back (borrowed from the
 				  * lookup), NULL when absent or not usable */
+	const char *redirect_uri; /* where, when redirectable (borrowed) */
 };
 
 /* Check a request for client c (NULL: no client of that id).  par tells
