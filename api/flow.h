@@ -19,13 +19,12 @@
 
 #include "api/app.h"
 #include "api/i18n.h"
+#include "idp/discovery.h"
 #include "idp/interaction.h"
 #include "idp/session.h"
 
-#define EID_PATH_AUTHORIZE "/authorize"
 #define EID_PATH_LOGIN "/login"
 #define EID_PATH_CONSENT "/consent"
-#define EID_PATH_END_SESSION "/end_session"
 
 /* How long a browser session lasts after a login (absolute). */
 #define EID_FLOW_SESSION_TTL (8 * 3600)

@@ -18,6 +18,8 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_LOGIN, false, eid_api_login_post },
 	{ "GET", EID_PATH_CONSENT, false, eid_api_consent_page },
 	{ "POST", EID_PATH_CONSENT, false, eid_api_consent_post },
+	{ "GET", EID_PATH_END_SESSION, false, eid_api_end_session },
+	{ "POST", EID_PATH_END_SESSION, false, eid_api_end_session },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)
