@@ -150,10 +150,11 @@ static int signed_out(const struct eid_http_request *req,
 		return r;
 	if (lo->redirect_uri == NULL)
 		return signed_out_page(res, lo->lang);
+	if (lo->state == NULL)
+		return eid_http_reply_redirect(res, 303, lo->redirect_uri);
 	eid_buf_init(&b, URL_MAX);
 	if ((r = eid_form_url_begin(&b, lo->redirect_uri)) == EID_OK &&
-	    (lo->state == NULL ||
-	     (r = eid_form_encode_append(&b, "state", lo->state)) == EID_OK))
+	    (r = eid_form_encode_append(&b, "state", lo->state)) == EID_OK)
 		r = eid_http_reply_redirect(res, 303, eid_buf_cstr(&b));
 	eid_buf_free(&b);
 	return r;
