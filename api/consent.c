@@ -166,7 +166,8 @@ int eid_api_consent_page(struct eid_http_request *req,
 	    (r = consent_form(app, &b, eid_flow_lang(req, it.req.ui_locales),
 			      &it, c.name)) != EID_OK)
 		goto out;
-	r = eid_http_reply_html(res, 200, eid_buf_cstr(&b));
+	if ((r = eid_http_reply_html(res, 200, eid_buf_cstr(&b))) == EID_OK)
+		r = eid_flow_csp(res, it.req.redirect_uri);
 out:
 	eid_buf_free(&b);
 	eid_client_clear(&c);

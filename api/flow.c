@@ -43,6 +43,47 @@ int eid_flow_set_cookie(const struct eid_http_request *req,
 	return eid_http_set_cookie(res, name, max_age > 0 ? value : "", &o);
 }
 
+/* scheme://authority of an http(s) URI, or scheme: of a private-use one,
+ * when it is safe inside a CSP source list. */
+static int csp_source(const char *uri, eid_buf *out)
+{
+	const char *p = strchr(uri, ':');
+	size_t n;
+
+	if (p == NULL)
+		return EID_EMALFORMED;
+	n = (size_t)(p - uri) + 1;
+	if (strncmp(p, "://", 3) == 0)
+		n += 2 + strcspn(p + 3, "/?#");
+	for (size_t i = 0; i < n; i++)
+		if (uri[i] <= ' ' || uri[i] > '~' || strchr(";,'\"", uri[i]))
+			return EID_EMALFORMED;
+	return eid_buf_put(out, uri, n);
+}
+
+int eid_flow_csp(struct eid_http_response *res, const char *target)
+{
+	static const char base[] = EID_HTTP_CSP_HTML;
+	static const char fa[] = "form-action 'self'";
+	const char *at = strstr(base, fa);
+	size_t head;
+	eid_buf b;
+	int r;
+
+	if (target == NULL || at == NULL)
+		return EID_OK;
+	head = (size_t)(at - base) + sizeof(fa) - 1;
+	eid_buf_init(&b, sizeof(base) + EID_CLIENT_URI_MAX + 2);
+	if ((r = eid_buf_put(&b, base, head)) == EID_OK &&
+	    (r = eid_buf_put_u8(&b, ' ')) == EID_OK &&
+	    (r = csp_source(target, &b)) == EID_OK &&
+	    (r = eid_buf_put_str(&b, base + head)) == EID_OK)
+		r = eid_http_set_header(res, "Content-Security-Policy",
+					eid_buf_cstr(&b));
+	eid_buf_free(&b);
+	return r == EID_EMALFORMED ? EID_OK : r;
+}
+
 int eid_flow_error_page(struct eid_http_response *res, enum eid_lang lang,
 			unsigned status, enum eid_msg msg, const char *error)
 {

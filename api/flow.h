@@ -54,6 +54,12 @@ int eid_flow_set_cookie(const struct eid_http_request *req,
 			struct eid_http_response *res, const char *name,
 			const char *value, long max_age);
 
+/* The pages' Content-Security-Policy, with form-action widened to the
+ * origin of target (the RP's redirect or post-logout URI): browsers apply
+ * form-action to the redirects that follow a form post, and ours end at
+ * the RP.  target NULL: EID_HTTP_CSP_HTML as it is. */
+int eid_flow_csp(struct eid_http_response *res, const char *target);
+
 /* An HTML error page: msg, and the OAuth error code (may be NULL) for
  * whom needs to report it. */
 int eid_flow_error_page(struct eid_http_response *res, enum eid_lang lang,

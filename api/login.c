@@ -102,6 +102,8 @@ static int reply_form(struct eid_app *app, const struct eid_http_request *req,
 	r = login_form(app, &b, lang, it, c.name, error);
 	if (r == EID_OK)
 		r = eid_http_reply_html(res, status, eid_buf_cstr(&b));
+	if (r == EID_OK)
+		r = eid_flow_csp(res, it->req.redirect_uri);
 	eid_buf_free(&b);
 	eid_client_clear(&c);
 	return r;

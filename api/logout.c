@@ -190,7 +190,8 @@ static int confirm_page(struct eid_app *app, struct eid_http_response *res,
 	    (r = eid_buf_put_str(&b, "</button></form>")) ||
 	    (r = eid_html_end(&b, l)))
 		goto out;
-	r = eid_http_reply_html(res, 200, eid_buf_cstr(&b));
+	if ((r = eid_http_reply_html(res, 200, eid_buf_cstr(&b))) == EID_OK)
+		r = eid_flow_csp(res, lo->redirect_uri);
 out:
 	eid_buf_free(&b);
 	return r;

@@ -123,6 +123,8 @@ test('the whole journey: login, consent, code with state and iss; cookies as the
   const consent = await b.get(logged.location);
   assert.match(consent.text, /Họ và tên/);
   assert.match(consent.text, /Cổng Dịch vụ công/);
+  // The form's redirect ends at the RP: form-action must allow its origin.
+  assert.match(consent.headers.get('content-security-policy'), /form-action 'self' http:\/\/127\.0\.0\.1:9;/);
   const { action, fields } = formFields(consent.text);
   const done = await b.post(action, { ...fields, approve: '1' });
   assert.equal(done.status, 303);
