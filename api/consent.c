@@ -120,13 +120,6 @@ static int consent_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	return eid_html_end(b, lang);
 }
 
-static int expired(const struct eid_http_request *req,
-		   struct eid_http_response *res)
-{
-	return eid_flow_error_page(res, eid_flow_lang(req, NULL), 400,
-				   EID_MSG_SESSION_EXPIRED, NULL);
-}
-
 /* The interaction and a session that has done the login step; otherwise
  * the answer is already sent (an error page, or back to /login) and
  * *ret_done is set. */
@@ -138,7 +131,7 @@ static int load(struct eid_app *app, struct eid_http_request *req,
 
 	*ret_done = true;
 	if (eid_flow_interaction(app, req, it) != EID_OK)
-		return expired(req, res);
+		return eid_flow_expired(req, res);
 	have_session = eid_flow_session(app, req, fs) == EID_OK;
 	if (!have_session || !eid_flow_login_done(app, it, fs) ||
 	    it->req.acr_level > fs->ses.level)
@@ -182,18 +175,13 @@ int eid_api_consent_post(struct eid_http_request *req,
 	struct eid_app *app = arg;
 	struct eid_interaction it = { 0 };
 	struct eid_flow_session fs = { 0 };
-	const char *csrf = NULL, *v;
+	const char *v;
 	bool done;
 	int r;
 
-	if (eid_flow_interaction(app, req, &it) != EID_OK)
-		return expired(req, res);
-	(void)eid_http_form_param(req, "csrf", &csrf);
-	if (!eid_flow_csrf_ok(app, CSRF_PURPOSE, it.id, csrf)) {
-		r = eid_flow_error_page(res, eid_flow_lang(req, it.req.ui_locales),
-					403, EID_MSG_FORBIDDEN, NULL);
+	if ((r = eid_flow_posted(app, req, res, CSRF_PURPOSE, &it, &done)) ||
+	    done)
 		goto out;
-	}
 	eid_interaction_clear(&it);
 	if ((r = load(app, req, res, &it, &fs, &done)) != EID_OK || done)
 		goto out;

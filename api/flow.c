@@ -195,6 +195,32 @@ int eid_flow_interaction(const struct eid_app *app,
 	return eid_interaction_get(app->store, id, ret);
 }
 
+int eid_flow_expired(const struct eid_http_request *req,
+		     struct eid_http_response *res)
+{
+	return eid_flow_error_page(res, eid_flow_lang(req, NULL), 400,
+				   EID_MSG_SESSION_EXPIRED, NULL);
+}
+
+int eid_flow_posted(const struct eid_app *app,
+		    const struct eid_http_request *req,
+		    struct eid_http_response *res, const char *purpose,
+		    struct eid_interaction *ret, bool *ret_done)
+{
+	const char *csrf = NULL;
+
+	*ret_done = true;
+	if (eid_flow_interaction(app, req, ret) != EID_OK)
+		return eid_flow_expired(req, res);
+	(void)eid_http_form_param(req, "csrf", &csrf);
+	if (!eid_flow_csrf_ok(app, purpose, ret->id, csrf))
+		return eid_flow_error_page(res,
+					   eid_flow_lang(req, ret->req.ui_locales),
+					   403, EID_MSG_FORBIDDEN, NULL);
+	*ret_done = false;
+	return EID_OK;
+}
+
 /* The account behind a session must still be active and must not have
  * ended its sessions after this one began (a lock, a revocation). */
 static int session_account_ok(const struct eid_app *app,

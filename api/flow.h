@@ -85,6 +85,19 @@ int eid_flow_interaction(const struct eid_app *app,
 			 const struct eid_http_request *req,
 			 struct eid_interaction *ret);
 
+/* The interaction of a page's form post and its CSRF token for purpose.
+ * When either is wrong the answer is sent (an expired page, 400, or a
+ * refused form, 403) and *ret_done is set. */
+int eid_flow_posted(const struct eid_app *app,
+		    const struct eid_http_request *req,
+		    struct eid_http_response *res, const char *purpose,
+		    struct eid_interaction *ret, bool *ret_done);
+
+/* The page for an interaction that is over, unknown or not this
+ * browser's (400). */
+int eid_flow_expired(const struct eid_http_request *req,
+		     struct eid_http_response *res);
+
 /* The request's browser session; EID_ENOTFOUND when there is none that
  * is still good. */
 int eid_flow_session(const struct eid_app *app,

@@ -109,13 +109,6 @@ static int reply_form(struct eid_app *app, const struct eid_http_request *req,
 	return r;
 }
 
-static int expired(const struct eid_http_request *req,
-		   struct eid_http_response *res)
-{
-	return eid_flow_error_page(res, eid_flow_lang(req, NULL), 400,
-				   EID_MSG_SESSION_EXPIRED, NULL);
-}
-
 int eid_api_login_page(struct eid_http_request *req,
 		       struct eid_http_response *res, void *arg)
 {
@@ -124,7 +117,7 @@ int eid_api_login_page(struct eid_http_request *req,
 	int r;
 
 	if (eid_flow_interaction(app, req, &it) != EID_OK)
-		return expired(req, res);
+		return eid_flow_expired(req, res);
 	r = reply_form(app, req, res, &it, 200, EID_MSG_COUNT);
 	eid_interaction_clear(&it);
 	return r;
@@ -194,17 +187,13 @@ int eid_api_login_post(struct eid_http_request *req,
 	struct eid_interaction it = { 0 };
 	struct eid_login_info info = { 0 };
 	struct eid_account acct;
-	const char *csrf = NULL, *user = NULL, *pw = NULL, *cancel = NULL;
+	const char *user = NULL, *pw = NULL, *cancel = NULL;
+	bool done;
 	int r;
 
-	if (eid_flow_interaction(app, req, &it) != EID_OK)
-		return expired(req, res);
-	(void)eid_http_form_param(req, "csrf", &csrf);
-	if (!eid_flow_csrf_ok(app, CSRF_PURPOSE, it.id, csrf)) {
-		r = eid_flow_error_page(res, eid_flow_lang(req, it.req.ui_locales),
-					403, EID_MSG_FORBIDDEN, NULL);
+	if ((r = eid_flow_posted(app, req, res, CSRF_PURPOSE, &it, &done)) ||
+	    done)
 		goto out;
-	}
 	if (eid_http_form_param(req, "cancel", &cancel) == EID_OK) {
 		r = eid_flow_fail(app, req, res, &it, "access_denied",
 				  "the citizen cancelled the sign-in");

@@ -13,21 +13,13 @@
 
 #define CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
-static int64_t now = TMPSTORE_NOW;
-
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return (uint64_t)now;
-}
-
 static int setup(void **state)
 {
 	struct tmpstore *ts = calloc(1, sizeof(*ts));
 
 	assert_non_null(ts);
-	now = TMPSTORE_NOW;
-	tmpstore_open(ts, test_clock);
+	tmpstore_clock_now = TMPSTORE_NOW;
+	tmpstore_open(ts, tmpstore_movable_clock);
 	*state = ts;
 	return 0;
 }
@@ -39,29 +31,32 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void sample(struct eid_authz_request *r)
+/* A new interaction for a sample request, into id. */
+static void create(eid_store *s, char id[EID_INTERACTION_ID_LEN + 1])
 {
-	memset(r, 0, sizeof(*r));
-	r->client_id = "rp";
-	r->redirect_uri = "https://rp.example/cb";
-	r->scope = "openid";
-	r->scopes = 1;
-	r->state = "st";
-	r->code_challenge = CHALLENGE;
-	r->max_age = -1;
-	r->acr_level = 2;
+	struct eid_authz_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.client_id = "rp";
+	r.redirect_uri = "https://rp.example/cb";
+	r.scope = "openid";
+	r.scopes = 1;
+	r.state = "st";
+	r.code_challenge = CHALLENGE;
+	r.max_age = -1;
+	r.acr_level = 2;
+	assert_int_equal(eid_interaction_create(s, &r,
+						(uint64_t)tmpstore_clock_now,
+						id), EID_OK);
 }
 
 static void test_round_trip_and_expiry(void **state)
 {
 	eid_store *s = ((struct tmpstore *)*state)->store;
 	char id[EID_INTERACTION_ID_LEN + 1];
-	struct eid_authz_request req;
 	struct eid_interaction it;
 
-	sample(&req);
-	assert_int_equal(eid_interaction_create(s, &req, (uint64_t)now, id),
-			 EID_OK);
+	create(s, id);
 	assert_int_equal(strlen(id), EID_INTERACTION_ID_LEN);
 	assert_int_equal(eid_interaction_get(s, id, &it), EID_OK);
 	assert_string_equal(it.id, id);
@@ -76,7 +71,7 @@ static void test_round_trip_and_expiry(void **state)
 	assert_string_equal(it.login_sid, "sid-1");
 	eid_interaction_clear(&it);
 
-	now += EID_INTERACTION_TTL + 1;
+	tmpstore_clock_now += EID_INTERACTION_TTL + 1;
 	assert_int_equal(eid_interaction_get(s, id, &it), EID_ENOTFOUND);
 }
 
@@ -84,12 +79,9 @@ static void test_end_and_bad_ids(void **state)
 {
 	eid_store *s = ((struct tmpstore *)*state)->store;
 	char id[EID_INTERACTION_ID_LEN + 1];
-	struct eid_authz_request req;
 	struct eid_interaction it;
 
-	sample(&req);
-	assert_int_equal(eid_interaction_create(s, &req, (uint64_t)now, id),
-			 EID_OK);
+	create(s, id);
 	assert_int_equal(eid_interaction_end(s, id), EID_OK);
 	assert_int_equal(eid_interaction_get(s, id, &it), EID_ENOTFOUND);
 	assert_int_equal(eid_interaction_get(s, NULL, &it), EID_ENOTFOUND);
@@ -102,7 +94,7 @@ static void test_end_and_bad_ids(void **state)
 static void test_session_clients(void **state)
 {
 	eid_store *s = ((struct tmpstore *)*state)->store;
-	uint64_t exp = (uint64_t)now + 3600;
+	uint64_t exp = (uint64_t)tmpstore_clock_now + 3600;
 	json_t *list = NULL;
 	char id[16];
 
