@@ -9,6 +9,7 @@
 #include "idp/accounts.h"
 #include "idp/ca.h"
 #include "idp/config.h"
+#include "idp/logout.h"
 #include "idp/registry.h"
 #include "idp/signing.h"
 #include "idp/store.h"
@@ -22,6 +23,8 @@ struct eid_app {
 	uint8_t subject_key[32];          /* public and pairwise `sub` */
 	uint8_t dpop_nonce_key[32];       /* stateless DPoP nonces */
 	eid_ca *ca;                       /* the signing CA; NULL when none */
+	uint8_t csrf_key[32];             /* the pages' CSRF tokens */
+	eid_bcl *bcl;                     /* back-channel logout deliveries */
 	char *discovery_json; /* built once at start: it depends on config only */
 };
 
@@ -30,6 +33,11 @@ struct eid_app {
 int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 		 eid_store *store, eid_signer *signer, const uint8_t kek[32]);
 void eid_app_cleanup(struct eid_app *app);
+
+/* Start and stop the app's background workers (back-channel logout), with
+ * the server: start before serving, stop after the server has stopped. */
+int eid_app_start(struct eid_app *app);
+void eid_app_stop(struct eid_app *app);
 
 /* The server's route table. */
 const struct eid_http_route *eid_api_routes(size_t *ret_n);

@@ -33,7 +33,35 @@ enum eid_lang {
 	  "Không thể thực hiện yêu cầu.")                                       \
 	X(MSG_SESSION_EXPIRED, "This page has expired. Start again from the service you came from.", \
 	  "Trang này đã hết hạn. Vui lòng bắt đầu lại từ dịch vụ bạn đã sử dụng.") \
-	X(MSG_SIGNED_OUT, "You are signed out.", "Bạn đã đăng xuất.")
+	X(MSG_SIGNED_OUT, "You are signed out.", "Bạn đã đăng xuất.")         \
+	X(MSG_NOT_ACTIVE, "This account is not activated yet. Use your activation code first.", \
+	  "Tài khoản này chưa được kích hoạt. Vui lòng dùng mã kích hoạt trước.") \
+	X(MSG_FORBIDDEN, "This form has expired or was not sent from this site. Start again from the service you came from.", \
+	  "Biểu mẫu đã hết hạn hoặc không được gửi từ trang này. Vui lòng bắt đầu lại từ dịch vụ bạn đã sử dụng.") \
+	X(MSG_UNKNOWN_CLIENT, "The service that sent you here is not known.", \
+	  "Dịch vụ đã chuyển bạn tới đây không được đăng ký.")               \
+	X(MSG_BAD_REDIRECT, "The service that sent you here gave an address that is not registered.", \
+	  "Dịch vụ đã chuyển bạn tới đây dùng một địa chỉ chưa được đăng ký.") \
+	X(MSG_ERROR_CODE, "Error code:", "Mã lỗi:")                         \
+	X(MSG_CLAIM_SUB, "An identifier for you at this service", "Mã định danh của bạn tại dịch vụ này") \
+	X(MSG_CLAIM_NAME, "Full name", "Họ và tên")                            \
+	X(MSG_CLAIM_BIRTHDATE, "Date of birth", "Ngày sinh")                   \
+	X(MSG_CLAIM_GENDER, "Sex", "Giới tính")                                \
+	X(MSG_CLAIM_PHONE, "Phone number", "Số điện thoại")                    \
+	X(MSG_CLAIM_EMAIL, "E-mail address", "Địa chỉ thư điện tử")            \
+	X(MSG_CLAIM_ADDRESS, "Place of residence", "Nơi cư trú")               \
+	X(MSG_CLAIM_PERSONAL_ID, "Personal ID number", "Số định danh cá nhân") \
+	X(MSG_CLAIM_EID_LEVEL, "Level of your electronic identity", "Mức độ tài khoản định danh điện tử") \
+	X(MSG_SCOPE_OFFLINE, "Keep access while you are away", "Duy trì quyền truy cập khi bạn không trực tuyến") \
+	X(MSG_SCOPE_SIGN, "Ask you to sign documents", "Yêu cầu bạn ký số tài liệu") \
+	X(MSG_CONSENT_REMEMBER, "You can withdraw this consent at any time.",   \
+	  "Bạn có thể rút lại sự đồng ý này bất kỳ lúc nào.")                  \
+	X(MSG_LOGOUT_TITLE, "Sign out", "Đăng xuất")                           \
+	X(MSG_LOGOUT_CONFIRM, "Do you want to sign out of the national electronic identity?", \
+	  "Bạn có muốn đăng xuất khỏi định danh điện tử quốc gia không?")      \
+	X(MSG_LOGOUT_YES, "Sign out", "Đăng xuất")                             \
+	X(MSG_LOGOUT_NO, "Stay signed in", "Giữ đăng nhập")                    \
+	X(MSG_BAD_HINT, "The sign-out request is not valid.", "Yêu cầu đăng xuất không hợp lệ.")
 
 enum eid_msg {
 #define EID_MSG_ENUM(id, en, vi) EID_##id,

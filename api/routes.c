@@ -1,6 +1,8 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
 #include "api/ca.h"
+#include "api/flow.h"
+#include "api/front.h"
 #include "api/html.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
@@ -14,6 +16,14 @@ static const struct eid_http_route routes[] = {
 	{ "GET", EID_PATH_CA_CERT, false, eid_api_ca_cert },
 	{ "GET", EID_PATH_CA_CRL, false, eid_api_ca_crl },
 	{ "POST", EID_PATH_CA_OCSP, false, eid_api_ca_ocsp },
+	{ "GET", EID_PATH_AUTHORIZE, false, eid_api_authorize },
+	{ "POST", EID_PATH_AUTHORIZE, false, eid_api_authorize },
+	{ "GET", EID_PATH_LOGIN, false, eid_api_login_page },
+	{ "POST", EID_PATH_LOGIN, false, eid_api_login_post },
+	{ "GET", EID_PATH_CONSENT, false, eid_api_consent_page },
+	{ "POST", EID_PATH_CONSENT, false, eid_api_consent_post },
+	{ "GET", EID_PATH_END_SESSION, false, eid_api_end_session },
+	{ "POST", EID_PATH_END_SESSION, false, eid_api_end_session },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

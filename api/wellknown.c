@@ -26,7 +26,9 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 	if ((r = eid_registry_open_local(store, &app->registry)) != EID_OK ||
 	    (r = eid_subject_key_derive(kek, app->subject_key)) != EID_OK ||
 	    (r = eid_kek_derive(kek, "eid dpop nonce v1", app->dpop_nonce_key,
-				sizeof(app->dpop_nonce_key))) != EID_OK)
+				sizeof(app->dpop_nonce_key))) != EID_OK ||
+	    (r = eid_kek_derive(kek, "eid csrf v1", app->csrf_key,
+				sizeof(app->csrf_key))) != EID_OK)
 		return r;
 	/* The signing CA is optional (`eidctl ca init` creates it). */
 	r = eid_ca_load(store, kek, cfg->server.issuer, &app->ca);
@@ -48,6 +50,20 @@ void eid_app_cleanup(struct eid_app *app)
 	app->ca = NULL;
 	eid_wipe(app->subject_key, sizeof(app->subject_key));
 	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));
+	eid_wipe(app->csrf_key, sizeof(app->csrf_key));
+}
+
+int eid_app_start(struct eid_app *app)
+{
+	if (app->bcl != NULL)
+		return EID_ESTATE;
+	return eid_bcl_start(NULL, &app->bcl);
+}
+
+void eid_app_stop(struct eid_app *app)
+{
+	eid_bcl_stop(app->bcl);
+	app->bcl = NULL;
 }
 
 /* Replies with JSON text that is already serialised. */

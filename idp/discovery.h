@@ -9,6 +9,8 @@
 /* Paths of the endpoints, relative to the issuer. */
 #define EID_PATH_DISCOVERY "/.well-known/openid-configuration"
 #define EID_PATH_JWKS "/jwks"
+#define EID_PATH_AUTHORIZE "/authorize"
+#define EID_PATH_END_SESSION "/end_session"
 
 /* Build the metadata for issuer (no trailing slash).  The caller owns the
  * returned object. */

@@ -38,7 +38,8 @@
 	X(EID_TABLE_CSCA, "csca")          \
 	X(EID_TABLE_GRANTS, "grants")      \
 	X(EID_TABLE_CA, "ca")              \
-	X(EID_TABLE_CERTS, "certs")
+	X(EID_TABLE_CERTS, "certs")        \
+	X(EID_TABLE_CONSENTS, "consents")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \
@@ -49,7 +50,8 @@
 	X(EID_EPH_OTP, "otp")                  \
 	X(EID_EPH_CHALLENGES, "challenges")    \
 	X(EID_EPH_COUNTERS, "counters")    \
-	X(EID_EPH_JWKS, "jwks")
+	X(EID_EPH_JWKS, "jwks")                \
+	X(EID_EPH_INTERACTIONS, "interactions")
 
 enum eid_table {
 #define EID_STORE_ENUM(e, name) e,

@@ -20,7 +20,7 @@ build_packages=(
 )
 test_packages=(
 	clang curl ca-certificates pcscd vsmartcard-vpcd libccid
-	lmdb-utils openssl wrk nodejs npm
+	lmdb-utils openssl wrk nodejs npm chromium
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }

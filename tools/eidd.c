@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
 #include "api/app.h"
 #include "api/http.h"
 #include "crypto/error.h"
@@ -302,6 +304,8 @@ static int start_http(struct eidd *d)
 	opt.port = port;
 	if ((r = eid_app_init(&d->app, c, d->store, d->signer, d->kek)) != EID_OK)
 		return fail("server: %s", eid_strerror(r));
+	if ((r = eid_app_start(&d->app)) != EID_OK)
+		return fail("server: cannot start workers: %s", eid_strerror(r));
 	routes = eid_api_routes(&n);
 	r = eid_http_server_start(&opt, routes, n, &d->app, &d->http);
 	if (r != EID_OK)
@@ -338,6 +342,7 @@ static void serve(struct eidd *d, const sigset_t *set)
 static void cleanup(struct eidd *d)
 {
 	eid_http_server_stop(d->http);
+	eid_app_stop(&d->app);
 	eid_app_cleanup(&d->app);
 	eid_signer_close(d->signer);
 	eid_store_close(d->store);
@@ -360,6 +365,10 @@ int main(int argc, char **argv)
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		return fail("cannot set up signals");
+	/* libcurl's global state, before any thread may use it (JWKS
+	 * fetches, back-channel logout). */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return fail("cannot initialise libcurl");
 	if (parse_args(&d, argc, argv) != 0 || load_kek(&d) != 0 ||
 	    open_store(&d) != 0 || seed_demo(&d) != 0 || start_http(&d) != 0)
 		goto out;
@@ -367,5 +376,6 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	cleanup(&d);
+	curl_global_cleanup();
 	return rc;
 }
