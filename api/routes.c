@@ -1,5 +1,6 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
+#include "api/endpoints.h"
 #include "api/html.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
@@ -10,6 +11,11 @@ static const struct eid_http_route routes[] = {
 	{ "GET", EID_PATH_DISCOVERY, false, eid_api_discovery },
 	{ "GET", EID_PATH_JWKS, false, eid_api_jwks },
 	{ "GET", EID_HTML_CSS_PATH, false, eid_api_css },
+	{ "POST", EID_PATH_TOKEN, false, eid_api_token },
+	{ "GET", EID_PATH_USERINFO, false, eid_api_userinfo },
+	{ "POST", EID_PATH_USERINFO, false, eid_api_userinfo },
+	{ "POST", EID_PATH_INTROSPECT, false, eid_api_introspect },
+	{ "POST", EID_PATH_REVOKE, false, eid_api_revoke },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

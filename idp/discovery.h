@@ -9,6 +9,11 @@
 /* Paths of the endpoints, relative to the issuer. */
 #define EID_PATH_DISCOVERY "/.well-known/openid-configuration"
 #define EID_PATH_JWKS "/jwks"
+#define EID_PATH_TOKEN "/token"
+#define EID_PATH_PAR "/par"
+#define EID_PATH_USERINFO "/userinfo"
+#define EID_PATH_INTROSPECT "/introspect"
+#define EID_PATH_REVOKE "/revoke"
 
 /* Build the metadata for issuer (no trailing slash).  The caller owns the
  * returned object. */
