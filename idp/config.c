@@ -82,6 +82,9 @@ static const struct key_def config_keys[] = {
 	KEY(lockout, max_delay, K_DURATION, 1, 30 * DAY, "3600"),
 	KEY(lockout, per_address_max, K_NUM, 1, 1000000, "20"),
 	KEY(lockout, per_address_window, K_DURATION, 1, DAY, "900"),
+	KEY(ca, subject, K_STR, 0, 0, "C=VN, O=eid, CN=eid Citizen Signing CA"),
+	KEY(ca, days, K_NUM, 1, 30 * 366, "3650"),
+	KEY(ca, crl_next_update, K_DURATION, 3600, 30 * DAY, "1d"),
 	KEY(log, access_log, K_BOOL, 0, 0, "true"),
 	KEY(demo, enabled, K_BOOL, 0, 0, "false"),
 };
