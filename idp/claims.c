@@ -53,8 +53,7 @@ int eid_claims_split_name(const char *full_name, struct eid_name_parts *ret)
 		return EID_OK;
 	copy_span(ret->family, first, (size_t)(first_end - first));
 	if (words > 2) {
-		/* The middle words as written, blanks between them kept
-		 * single only where the citizen record has them so. */
+		/* The middle words as the record writes them. */
 		const char *m = skip_blanks(first_end);
 
 		copy_span(ret->middle, m, (size_t)(mid_end - m));
