@@ -252,3 +252,16 @@ struct eid_introspect_env eid_api_introspect_env(struct eid_app *app)
 
 	return env;
 }
+
+struct eid_token_env eid_api_token_env(struct eid_app *app)
+{
+	struct eid_token_env env = {
+		.store = app->store, .signer = app->signer,
+		.registry = &app->registry, .cfg = app->cfg,
+		.subject_key = app->subject_key,
+		.issuer = app->cfg->server.issuer,
+		.now = eid_store_now(app->store),
+	};
+
+	return env;
+}

@@ -15,6 +15,7 @@
 #include "idp/client_auth.h"
 #include "idp/clients.h"
 #include "idp/introspect.h"
+#include "idp/token_grant.h"
 #include "idp/oauth_error.h"
 
 #define EID_API_REPLIED 1
@@ -66,6 +67,8 @@ int eid_api_token_request(struct eid_http_request *req,
 			  struct eid_http_response *res, struct eid_app *app,
 			  const char *path, struct eid_client *client,
 			  const char **ret_token);
+/* What the token logic needs of the app, now. */
+struct eid_token_env eid_api_token_env(struct eid_app *app);
 /* What introspection and revocation need of the app, now. */
 struct eid_introspect_env eid_api_introspect_env(struct eid_app *app);
 

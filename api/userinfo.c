@@ -97,13 +97,7 @@ int eid_api_userinfo(struct eid_http_request *req,
 		     struct eid_http_response *res, void *arg)
 {
 	struct eid_app *app = arg;
-	struct eid_token_env env = {
-		.store = app->store, .signer = app->signer,
-		.registry = &app->registry, .cfg = app->cfg,
-		.subject_key = app->subject_key,
-		.issuer = app->cfg->server.issuer,
-		.now = eid_store_now(app->store),
-	};
+	struct eid_token_env env = eid_api_token_env(app);
 	struct eid_oauth_error err = { 0 };
 	struct presented p = { 0 };
 	json_t *at = NULL, *answer = NULL;

@@ -16,17 +16,6 @@
 
 /* ---- Authorization: Basic ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* application/x-www-form-urlencoded decoding of n bytes at p into out:
  * '+' is a space, %XX a byte; the result must be free of control bytes. */
 static int form_unescape(const char *p, size_t n, eid_buf *out)
@@ -39,12 +28,11 @@ static int form_unescape(const char *p, size_t n, eid_buf *out)
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			int hi, lo;
+			size_t len = 0;
 
-			if (n - i < 3 || (hi = hexval(p[i + 1])) < 0 ||
-			    (lo = hexval(p[i + 2])) < 0)
+			if (n - i < 3 ||
+			    eid_hex_decode(p + i + 1, 2, &c, 1, &len) != EID_OK)
 				return EID_EMALFORMED;
-			c = (unsigned char)(hi * 16 + lo);
 			i += 2;
 		}
 		if (c < 0x20 || c == 0x7f)

@@ -38,21 +38,9 @@ struct fx {
 	struct eid_token_env env;
 };
 
-static void put_citizen(eid_store *s)
-{
-	static const char json[] =
-		"{\"personal_id\":\"" PID "\",\"full_name\":\"Nguyễn Văn An\","
-		"\"birthdate\":\"1990-03-15\",\"sex\":\"male\"}";
-	struct eid_citizen c;
-	eid_txn *t = NULL;
-
-	assert_int_equal(eid_citizen_parse_json(json, strlen(json),
-						EID_CITIZEN_NO_CLOCK, &c, NULL),
-			 EID_OK);
-	assert_int_equal(eid_store_begin(s, true, &t), EID_OK);
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
-}
+#define CITIZEN                                                         \
+	"{\"personal_id\":\"" PID "\",\"full_name\":\"Nguyễn Văn An\","      \
+	"\"birthdate\":\"1990-03-15\",\"sex\":\"male\"}"
 
 static void put_account(struct fx *f)
 {
@@ -101,7 +89,7 @@ static int setup(void **state)
 			 EID_OK);
 	assert_int_equal(eid_registry_open_local(f->sp.ts.store, &f->reg),
 			 EID_OK);
-	put_citizen(f->sp.ts.store);
+	tmpstore_put_citizen(f->sp.ts.store, CITIZEN);
 	put_account(f);
 	client(f, "{\"client_id\":\"web\",\"name\":\"W\",\"grant_types\":"
 		  "[\"authorization_code\",\"refresh_token\"],\"redirect_uris\":"
@@ -382,6 +370,7 @@ static void test_refresh(void **state)
 	assert_int_equal(refresh(f, second.refresh_token, NULL, &third, &err),
 			 EID_OK);
 	assert_string_equal(third.scope, "openid profile");
+	eid_token_response_clear(&second);
 	/* Reuse of a rotated token revokes the grant. */
 	assert_int_equal(refresh(f, first.refresh_token, NULL, &second, &err),
 			 EID_EPERM);
