@@ -3,6 +3,7 @@
 #include "api/ca.h"
 #include "api/flow.h"
 #include "api/front.h"
+#include "api/endpoints.h"
 #include "api/html.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
@@ -24,6 +25,11 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_CONSENT, false, eid_api_consent_post },
 	{ "GET", EID_PATH_END_SESSION, false, eid_api_end_session },
 	{ "POST", EID_PATH_END_SESSION, false, eid_api_end_session },
+	{ "POST", EID_PATH_TOKEN, false, eid_api_token },
+	{ "GET", EID_PATH_USERINFO, false, eid_api_userinfo },
+	{ "POST", EID_PATH_USERINFO, false, eid_api_userinfo },
+	{ "POST", EID_PATH_INTROSPECT, false, eid_api_introspect },
+	{ "POST", EID_PATH_REVOKE, false, eid_api_revoke },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

@@ -5,6 +5,7 @@
 
 #include "crypto/buf.h"
 #include "crypto/error.h"
+#include "idp/claims.h"
 
 #define URL_MAX 2048
 
@@ -58,6 +59,117 @@ static int front_channel(json_t *o, const char *issuer)
 	return r;
 }
 
+/* A NULL-terminated list of names as a JSON array. */
+static int set_list(json_t *o, const char *name, const char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && v[i] != NULL; i++)
+		if (json_array_append_new(a, json_string(v[i])) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	return a != NULL && json_object_set_new(o, name, a) == 0 ? EID_OK :
+								    EID_ENOMEM;
+}
+
+static const char *const auth_methods[] = {
+	"client_secret_basic", "client_secret_post", "private_key_jwt",
+	"none", NULL,
+};
+/* Introspection tells about tokens: a client_id alone is not enough. */
+static const char *const auth_methods_confidential[] = {
+	"client_secret_basic", "client_secret_post", "private_key_jwt", NULL,
+};
+/* What eid_client_assertion_verify and eid_dpop_verify accept. */
+static const char *const jws_algs[] = { "ES256", "PS256", "RS256", NULL };
+
+static const char *const grant_types[] = {
+	"authorization_code", "refresh_token", "client_credentials", NULL,
+};
+/* "sign" is a client scope of the signature journey, not yet served. */
+static const char *const scopes[] = {
+	"openid", "profile", "phone", "email", "address", "citizen",
+	"offline_access", NULL,
+};
+static const char *const subject_types[] = { "public", "pairwise", NULL };
+static const char *const id_token_algs[] = { "ES256", "RS256", "PS256", NULL };
+static const char *const pkce_methods[] = { "S256", NULL };
+static const char *const acr_values[] = {
+	"urn:eid:loa:1", "urn:eid:loa:2", NULL,
+};
+
+/* The claims of eid_claims_names and those of every ID token. */
+static int set_claims(json_t *o)
+{
+	static const char *const token_claims[] = {
+		"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce",
+		"acr", "amr", "sid", NULL,
+	};
+	json_t *a;
+	int r;
+
+	if ((r = set_list(o, "claims_supported", token_claims)) != EID_OK)
+		return r;
+	a = json_object_get(o, "claims_supported");
+	for (size_t i = 0; eid_claims_names[i] != NULL; i++)
+		if (json_array_append_new(a, json_string(eid_claims_names[i])))
+			return EID_ENOMEM;
+	return json_object_set_new(o, "claims_parameter_supported",
+				   json_true()) == 0 ? EID_OK : EID_ENOMEM;
+}
+
+/* The back-channel endpoints and what they accept. */
+static int set_backchannel(json_t *o, const char *issuer)
+{
+	static const struct {
+		const char *name;
+		const char *path;
+	} urls[] = {
+		{ "token_endpoint", EID_PATH_TOKEN },
+		{ "userinfo_endpoint", EID_PATH_USERINFO },
+		{ "introspection_endpoint", EID_PATH_INTROSPECT },
+		{ "revocation_endpoint", EID_PATH_REVOKE },
+	};
+	static const struct {
+		const char *name;
+		const char *const *v;
+	} lists[] = {
+		{ "grant_types_supported",
+		  grant_types },
+		{ "token_endpoint_auth_methods_supported", auth_methods },
+		{ "token_endpoint_auth_signing_alg_values_supported",
+		  jws_algs },
+		{ "introspection_endpoint_auth_methods_supported",
+		  auth_methods_confidential },
+		{ "introspection_endpoint_auth_signing_alg_values_supported",
+		  jws_algs },
+		{ "revocation_endpoint_auth_methods_supported", auth_methods },
+		{ "revocation_endpoint_auth_signing_alg_values_supported",
+		  jws_algs },
+		{ "dpop_signing_alg_values_supported", jws_algs },
+		{ "scopes_supported",
+		  scopes },
+		{ "subject_types_supported",
+		  subject_types },
+		{ "id_token_signing_alg_values_supported",
+		  id_token_algs },
+		{ "code_challenge_methods_supported",
+		  pkce_methods },
+		{ "acr_values_supported",
+		  acr_values },
+	};
+	int r = EID_OK;
+
+	for (size_t i = 0; r == EID_OK && i < sizeof(urls) / sizeof(urls[0]);
+	     i++)
+		r = set_url(o, urls[i].name, issuer, urls[i].path);
+	for (size_t i = 0;
+	     r == EID_OK && i < sizeof(lists) / sizeof(lists[0]); i++)
+		r = set_list(o, lists[i].name, lists[i].v);
+	return r == EID_OK ? set_claims(o) : r;
+}
+
 int eid_discovery_build(const char *issuer, json_t **ret_metadata)
 {
 	json_t *o;
@@ -73,6 +185,7 @@ int eid_discovery_build(const char *issuer, json_t **ret_metadata)
 		goto out;
 	}
 	if ((r = set_url(o, "jwks_uri", issuer, EID_PATH_JWKS)) != EID_OK ||
+	    (r = set_backchannel(o, issuer)) != EID_OK ||
 	    (r = front_channel(o, issuer)) != EID_OK)
 		goto out;
 	*ret_metadata = o;

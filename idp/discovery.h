@@ -11,6 +11,11 @@
 #define EID_PATH_JWKS "/jwks"
 #define EID_PATH_AUTHORIZE "/authorize"
 #define EID_PATH_END_SESSION "/end_session"
+#define EID_PATH_TOKEN "/token"
+#define EID_PATH_PAR "/par"
+#define EID_PATH_USERINFO "/userinfo"
+#define EID_PATH_INTROSPECT "/introspect"
+#define EID_PATH_REVOKE "/revoke"
 
 /* Build the metadata for issuer (no trailing slash).  The caller owns the
  * returned object. */

@@ -504,21 +504,35 @@ out:
 	return r;
 }
 
-/* The token's row and its grant, with the checks every use shares. */
-static int refresh_find(eid_txn *t, const char *token, const char *client_id,
-			json_t **ret_row, json_t **ret_grant)
+/* The token's row and its grant. */
+static int refresh_lookup(eid_txn *t, const char *token, json_t **ret_row,
+			  json_t **ret_grant)
 {
 	uint8_t key[EID_OPAQUE_KEY_LEN];
-	const char *cid;
-	json_t *row = NULL, *g = NULL;
+	json_t *row = NULL;
 	int r;
 
 	if ((r = refresh_key(token, key)) != EID_OK ||
 	    (r = txn_get_json(t, key, sizeof(key), &row)) != EID_OK)
-		goto out;
+		return r;
 	r = grant_get_json(t, json_string_value(json_object_get(row, "gid")),
-			   &g);
-	if (r != EID_OK)
+			   ret_grant);
+	if (r == EID_OK)
+		*ret_row = row;
+	else
+		json_decref(row);
+	return r;
+}
+
+/* The token's row and its grant, with the checks every use shares. */
+static int refresh_find(eid_txn *t, const char *token, const char *client_id,
+			json_t **ret_row, json_t **ret_grant)
+{
+	const char *cid;
+	json_t *row = NULL, *g = NULL;
+	int r;
+
+	if ((r = refresh_lookup(t, token, &row, &g)) != EID_OK)
 		goto out;
 	cid = json_string_value(json_object_get(g, "client_id"));
 	r = EID_EMISMATCH;
@@ -600,6 +614,31 @@ int eid_refresh_rotate(eid_store *s, const char *token, const char *client_id,
 out:
 	eid_wipe(tok, sizeof(tok));
 	eid_grant_clear(&out);
+	eid_txn_abort(t);
+	json_decref(row);
+	json_decref(g);
+	return r;
+}
+
+int eid_refresh_inspect(eid_store *s, const char *token, uint64_t now,
+			struct eid_grant *ret_grant, uint64_t *ret_exp)
+{
+	json_t *row = NULL, *g = NULL;
+	eid_txn *t = NULL;
+	int r;
+
+	if (s == NULL || ret_grant == NULL || ret_exp == NULL)
+		return EID_EINVAL;
+	if ((r = eid_store_begin(s, false, &t)) != EID_OK ||
+	    (r = refresh_lookup(t, token, &row, &g)) != EID_OK)
+		goto out;
+	r = refresh_usable(row, g, NULL, now);
+	if (r == EID_EMISMATCH) /* the DPoP binding is not checked here */
+		r = EID_OK;
+	if (r != EID_OK || (r = eid_grant_from_json(g, ret_grant)) != EID_OK)
+		goto out;
+	*ret_exp = get_u64(row, "exp");
+out:
 	eid_txn_abort(t);
 	json_decref(row);
 	json_decref(g);

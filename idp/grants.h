@@ -113,6 +113,17 @@ int eid_refresh_rotate(eid_store *s, const char *token, const char *client_id,
 		       struct eid_grant *ret_grant,
 		       char ret_new_token[EID_REFRESH_TOKEN_LEN + 1]);
 
+/* Look at a refresh token without using it (introspection, and the
+ * checks before a rotation): EID_OK with its grant and expiry when it is
+ * the grant's current token, unexpired, and the grant active.  Read only.
+ *   EID_EMALFORMED, EID_ENOTFOUND   as eid_refresh_rotate
+ *   EID_EPERM      the grant is revoked
+ *   EID_EREPLAY    the token was rotated away (using it revokes the grant)
+ *   EID_EEXPIRED   past its lifetime
+ * The caller compares ret_grant->client_id with the asking client. */
+int eid_refresh_inspect(eid_store *s, const char *token, uint64_t now,
+			struct eid_grant *ret_grant, uint64_t *ret_exp);
+
 /* RFC 7009 for a refresh token: revoke its whole grant.  EID_EMALFORMED,
  * EID_ENOTFOUND, EID_EMISMATCH (another client's token) as above. */
 int eid_refresh_revoke(eid_store *s, const char *token, const char *client_id,

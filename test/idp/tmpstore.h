@@ -49,4 +49,8 @@ struct tmpstore_pol {
 int tmpstore_pol_setup(void **state);
 int tmpstore_pol_teardown(void **state);
 
+/* Put the citizen record of a JSON text into the registry table of s.
+ * Fails the test on error. */
+void tmpstore_put_citizen(eid_store *s, const char *json);
+
 #endif
