@@ -34,6 +34,13 @@ struct eidctl_command {
 /* Command tables, one per group (tools/eidctl_<group>.c). */
 extern const struct eidctl_command eidctl_keys_commands[];
 extern const struct eidctl_command eidctl_token_commands[];
+extern const struct eidctl_command eidctl_card_commands[];
+extern const struct eidctl_command eidctl_chip_commands[];
+extern const struct eidctl_command eidctl_csca_commands[];
+
+/* The entry called name in a group's table (for eidctl_getopt's help). */
+const struct eidctl_command *eidctl_command_of(
+	const struct eidctl_command *table, const char *name);
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1
@@ -80,6 +87,16 @@ int eidctl_open_store(const struct eidctl *ctl, const struct eid_config *cfg,
  * environment variable, or the demo key in DATA/kek. */
 int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 		    uint8_t ret_kek[32]);
+
+/* The configuration and the store, opened together by commands that need
+ * both and closed with eidctl_env_close (safe on a zeroed struct). */
+struct eidctl_env {
+	struct eid_config *cfg; /* NULL until loaded */
+	eid_store *store;
+};
+int eidctl_env_open(const struct eidctl *ctl, bool write,
+		    struct eidctl_env *env);
+void eidctl_env_close(struct eidctl_env *env);
 
 /* Print a JSON value (pretty) on stdout; steals the reference. */
 int eidctl_print_json(const struct eidctl *ctl, json_t *v);

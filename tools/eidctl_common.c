@@ -210,3 +210,37 @@ int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 				   "or %s (or use eidd --demo's data directory)",
 			   cfg->keys.kek_env);
 }
+
+const struct eidctl_command *eidctl_command_of(
+	const struct eidctl_command *table, const char *name)
+{
+	for (const struct eidctl_command *c = table; c->group; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int eidctl_env_open(const struct eidctl *ctl, bool write,
+		    struct eidctl_env *env)
+{
+	int r;
+
+	if ((env->cfg = calloc(1, sizeof(*env->cfg))) == NULL)
+		return eidctl_fail(ctl, EID_ENOMEM, "configuration");
+	if ((r = eidctl_load_config(ctl, env->cfg)) != EIDCTL_CONTINUE) {
+		free(env->cfg);
+		env->cfg = NULL;
+		return r;
+	}
+	return eidctl_open_store(ctl, env->cfg, write, &env->store);
+}
+
+void eidctl_env_close(struct eidctl_env *env)
+{
+	eid_store_close(env->store);
+	env->store = NULL;
+	if (env->cfg != NULL)
+		eid_config_free(env->cfg);
+	free(env->cfg);
+	env->cfg = NULL;
+}
