@@ -356,23 +356,11 @@ int eid_cardimage_encode(const struct eid_cardimage *img, eid_buf *out)
 int eid_cardimage_load(const char *path, struct eid_cardimage *ret)
 {
 	eid_buf b;
-	uint8_t chunk[8192];
-	ssize_t got;
-	int fd, r = EID_EIO;
+	int r;
 
 	eid_buf_init_secret(&b, EID_CARDIMAGE_MAX);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? EID_ENOTFOUND : EID_EIO;
-	while ((got = read(fd, chunk, sizeof(chunk))) > 0)
-		if ((r = eid_buf_put(&b, chunk, (size_t)got)) != EID_OK)
-			goto out;
-	if (got < 0) {
-		r = EID_EIO;
-		goto out;
-	}
-	r = eid_cardimage_parse(b.data, b.len, ret);
-out:
-	close(fd);
+	if ((r = eid_buf_read_file(&b, path)) == EID_OK)
+		r = eid_cardimage_parse(b.data, b.len, ret);
 	eid_buf_free(&b);
 	return r;
 }

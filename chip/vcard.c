@@ -62,6 +62,7 @@ struct eid_vcard {
 	bool has_pending;
 	uint8_t rnd_ic[EID_BAC_RND_LEN];
 	bool challenge;          /* rnd_ic is fresh */
+	eid_buf rest;            /* response data GET RESPONSE has to give */
 	struct eid_vcard_stats stats;
 };
 
@@ -326,8 +327,9 @@ static uint16_t unwrap(eid_vcard *vc, const struct eid_apdu *in,
 	return SW_OK;
 }
 
-int eid_vcard_process(eid_vcard *vc, const uint8_t *capdu, size_t n,
-		      eid_buf *rapdu)
+/* The whole answer to one command (any length). */
+static int answer(eid_vcard *vc, const uint8_t *capdu, size_t n,
+		  eid_buf *rapdu)
 {
 	struct eid_apdu in, plain;
 	eid_buf cmd_data, resp;
@@ -364,6 +366,69 @@ int eid_vcard_process(eid_vcard *vc, const uint8_t *capdu, size_t n,
 	eid_buf_free(&cmd_data);
 	eid_buf_free(&resp);
 	return r;
+}
+
+/* GET RESPONSE (00 C0 00 00 Le): the next part of a long answer. */
+static int get_response(eid_vcard *vc, const struct eid_apdu *cmd,
+			eid_buf *rapdu)
+{
+	size_t ne = cmd->ne == 0 ? EID_APDU_SHORT_NE_MAX : cmd->ne;
+	size_t n = vc->rest.len < ne ? vc->rest.len : ne;
+	size_t left = vc->rest.len - n;
+	int r;
+
+	if ((r = eid_buf_put(rapdu, vc->rest.data, n)) != EID_OK)
+		return r;
+	memmove(vc->rest.data, vc->rest.data + n, left);
+	eid_buf_truncate(&vc->rest, left);
+	if (left == 0)
+		return eid_buf_put_u16be(rapdu, SW_OK);
+	return eid_buf_put_u16be(rapdu, (uint16_t)(0x6100 |
+						   (left > 0xff ? 0 : left)));
+}
+
+/* A short command gets at most 256 bytes at once; the rest waits for
+ * GET RESPONSE behind 61xx (ISO 7816-4 5.3.4), as on real chips. */
+static int split_long(eid_vcard *vc, eid_buf *rapdu, size_t start)
+{
+	size_t data_len = rapdu->len - start - 2;
+	uint16_t sw;
+	int r;
+
+	if (data_len <= EID_APDU_SHORT_NE_MAX)
+		return EID_OK;
+	sw = (uint16_t)(rapdu->data[rapdu->len - 2] << 8 |
+			rapdu->data[rapdu->len - 1]);
+	if (sw != SW_OK)
+		return EID_OK;
+	eid_buf_reset(&vc->rest);
+	if ((r = eid_buf_put(&vc->rest, rapdu->data + start +
+					EID_APDU_SHORT_NE_MAX,
+			     data_len - EID_APDU_SHORT_NE_MAX)) != EID_OK)
+		return r;
+	eid_buf_truncate(rapdu, start + EID_APDU_SHORT_NE_MAX);
+	data_len -= EID_APDU_SHORT_NE_MAX;
+	return eid_buf_put_u16be(rapdu, (uint16_t)(0x6100 |
+						   (data_len > 0xff ? 0 : data_len)));
+}
+
+int eid_vcard_process(eid_vcard *vc, const uint8_t *capdu, size_t n,
+		      eid_buf *rapdu)
+{
+	struct eid_apdu a;
+	size_t start = rapdu->len;
+	bool short_cmd;
+	int r;
+
+	if (eid_apdu_decode(capdu, n, &a) == EID_OK && a.cla == 0x00 &&
+	    a.ins == 0xc0 && a.p1 == 0 && a.p2 == 0 && a.nc == 0 &&
+	    vc->rest.len > 0)
+		return get_response(vc, &a, rapdu);
+	eid_buf_reset(&vc->rest);
+	short_cmd = !(n > 5 && capdu[4] == 0x00);
+	if ((r = answer(vc, capdu, n, rapdu)) != EID_OK)
+		return r;
+	return short_cmd ? split_long(vc, rapdu, start) : EID_OK;
 }
 
 int eid_vcard_transmit(void *vc, const uint8_t *capdu, size_t n,
@@ -435,6 +500,7 @@ int eid_vcard_new(const struct eid_cardimage *img, eid_bac_random_fn rnd,
 	if ((vc = calloc(1, sizeof(*vc))) == NULL)
 		return EID_ENOMEM;
 	vc->img = img;
+	eid_buf_init_secret(&vc->rest, RAPDU_MAX);
 	vc->rnd = rnd != NULL ? rnd : eid_bac_random;
 	vc->rnd_ctx = rnd_ctx;
 	memcpy(vc->atr, atr_head, sizeof(atr_head));
@@ -457,6 +523,7 @@ void eid_vcard_free(eid_vcard *vc)
 		return;
 	eid_sm_free(vc->sm);
 	eid_sm_free(vc->pending);
+	eid_buf_free(&vc->rest);
 	EVP_PKEY_free(vc->aa_key);
 	EVP_PKEY_free(vc->ca_key);
 	eid_bac_keys_wipe(&vc->bac);
@@ -470,6 +537,7 @@ void eid_vcard_reset(eid_vcard *vc)
 	vc->file = -1;
 	vc->challenge = false;
 	eid_wipe(vc->rnd_ic, sizeof(vc->rnd_ic));
+	eid_buf_reset(&vc->rest);
 }
 
 size_t eid_vcard_atr(const eid_vcard *vc, const uint8_t **ret_atr)

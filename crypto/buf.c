@@ -1,9 +1,12 @@
 #include "crypto/buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
@@ -291,4 +294,25 @@ int eid_rd_sub(eid_rd *r, size_t n, eid_rd *ret)
 		return rc;
 	*ret = eid_rd_make(p, n);
 	return EID_OK;
+}
+
+int eid_buf_read_file(eid_buf *b, const char *path)
+{
+	uint8_t chunk[8192];
+	size_t start = b->len;
+	ssize_t got;
+	int fd, r = EID_OK;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? EID_ENOTFOUND : EID_EIO;
+	while (r == EID_OK && (got = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		r = got < 0 ? EID_EIO : eid_buf_put(b, chunk, (size_t)got);
+	}
+	close(fd);
+	eid_wipe(chunk, sizeof(chunk));
+	if (r != EID_OK)
+		eid_buf_truncate(b, start);
+	return r;
 }

@@ -53,6 +53,11 @@ const char *eid_buf_cstr(eid_buf *b);
  * leave the buffer empty.  EID_EMALFORMED when the contents hold a NUL. */
 int eid_buf_take_str(eid_buf *b, char **ret_str);
 
+/* Append the whole of the file at path: EID_ETOOBIG when it would pass
+ * max (nothing kept then), EID_ENOTFOUND when it does not exist, EID_EIO
+ * for other failures. */
+int eid_buf_read_file(eid_buf *b, const char *path);
+
 /* A read cursor over len bytes at p, which it borrows. */
 typedef struct eid_rd {
 	const uint8_t *p;
