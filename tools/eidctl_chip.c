@@ -312,17 +312,29 @@ static int access_bac(eid_reader *rd, const struct eid_bac_keys *keys)
 	return r;
 }
 
-static int read_files(eid_reader *rd, struct chip_doc *d, json_t *read)
+/* Read every file there is; per file, its size and the APDUs it took
+ * (SELECT included) go to stats. */
+static int read_files(eid_reader *rd, struct chip_doc *d, json_t *read,
+		      json_t *stats)
 {
+	struct eid_reader_stats before, after;
 	int r;
 
 	for (size_t i = 0; i < N_FILES; i++) {
+		eid_reader_stats(rd, &before);
 		r = eid_reader_read_file(rd, chip_files[i].fid, false, &d->f[i]);
 		if (r == EID_ENOTFOUND)
 			continue;
 		if (r != EID_OK)
 			return r;
+		eid_reader_stats(rd, &after);
 		json_array_append_new(read, json_string(chip_files[i].name));
+		json_object_set_new(stats, chip_files[i].name, json_pack(
+			"{s:I, s:I, s:I}", "size", (json_int_t)d->f[i].len,
+			"apdus", (json_int_t)(after.apdus - before.apdus),
+			"bytes", (json_int_t)(after.bytes_in + after.bytes_out -
+					      before.bytes_in -
+					      before.bytes_out)));
 	}
 	return d->f[FILE_SOD].len > 0 && d->f[FILE_DG1].len > 0
 		       ? EID_OK : EID_ENOTFOUND;
@@ -465,7 +477,7 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	struct read_args a = { 0 };
 	struct eid_reader_opts ro = { 0 };
 	struct read_session s = { .out = json_object() };
-	json_t *read = json_array();
+	json_t *read = json_array(), *stats = json_object();
 	eid_buf card_access;
 	const char *aa;
 	bool pa_ok;
@@ -482,7 +494,7 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	    (rc = load_csca(ctl, a.csca, &s.csca)) != EIDCTL_CONTINUE ||
 	    (rc = connect_reader(ctl, a.reader, &s.t)) != EIDCTL_CONTINUE)
 		goto out;
-	if (s.out == NULL || read == NULL ||
+	if (s.out == NULL || read == NULL || stats == NULL ||
 	    (r = eid_reader_new(&s.t, &ro, &s.rd)) != EID_OK) {
 		rc = eidctl_fail(ctl, EID_ENOMEM, "reader");
 		goto out;
@@ -508,12 +520,13 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	json_object_set_new(s.out, "access_control", json_string("BAC"));
-	if ((r = read_files(s.rd, &s.doc, read)) != EID_OK) {
+	if ((r = read_files(s.rd, &s.doc, read, stats)) != EID_OK) {
 		rc = eidctl_fail(ctl, r, "reading the card");
 		goto out;
 	}
 	json_object_set_new(s.out, "files_read", read);
-	read = NULL;
+	json_object_set_new(s.out, "file_stats", stats);
+	read = stats = NULL;
 	aa = active_auth(s.rd, &s.doc);
 	add_stats(s.out, s.rd);
 	if (a.out != NULL &&
@@ -527,6 +540,7 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 out:
 	eid_buf_free(&card_access);
 	json_decref(read);
+	json_decref(stats);
 	session_close(&s);
 	return rc;
 }

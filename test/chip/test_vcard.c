@@ -141,13 +141,13 @@ static void short_reads(void **state)
 	fix_open(&x, 256, false, 0, EID_CARD_ACCESS_BAC);
 	assert_int_equal(eid_reader_select_emrtd(x.rd), EID_OK);
 	assert_int_equal(bac(&x, MRZ_INFO), EID_OK);
-	/* SELECT, the 4-byte header, then 0xDF chunks. */
+	/* SELECT, then 0xDF chunks: the fewest the card allows. */
 	n = read_dg2(&x, false);
 	print_message("DG2 %u bytes, short SM reads: %lu APDUs (minimum %zu)\n",
 		      DG2_LEN, n, ceil_div(DG2_LEN, 0xdf));
-	assert_int_equal(n, 2 + ceil_div(DG2_LEN - 4, 0xdf));
+	assert_int_equal(n, 1 + ceil_div(DG2_LEN, 0xdf));
 	/* By short file identifier: no SELECT. */
-	assert_int_equal(read_dg2(&x, true), 1 + ceil_div(DG2_LEN - 4, 0xdf));
+	assert_int_equal(read_dg2(&x, true), ceil_div(DG2_LEN, 0xdf));
 	fix_close(&x);
 }
 
@@ -162,21 +162,21 @@ static void extended_reads(void **state)
 	assert_int_equal(bac(&x, MRZ_INFO), EID_OK);
 	n = read_dg2(&x, false);
 	print_message("DG2 %u bytes, extended SM reads: %lu APDUs\n", DG2_LEN, n);
-	assert_int_equal(n, 3); /* SELECT, header, the rest at once */
+	assert_int_equal(n, 2); /* SELECT, the whole file at once */
 	fix_close(&x);
 
 	/* A card limited to 0x1000: the reader steps down once to 0xDF. */
 	fix_open(&x, 0x1000, true, 65536, EID_CARD_ACCESS_BAC);
 	assert_int_equal(eid_reader_select_emrtd(x.rd), EID_OK);
 	assert_int_equal(bac(&x, MRZ_INFO), EID_OK);
-	assert_int_equal(read_dg2(&x, false), 3 + ceil_div(DG2_LEN - 4, 0xdf));
+	assert_int_equal(read_dg2(&x, false), 2 + ceil_div(DG2_LEN, 0xdf));
 	fix_close(&x);
 
 	/* Extended APDUs on a card without them: 6700, then short. */
 	fix_open(&x, 256, false, 65536, EID_CARD_ACCESS_BAC);
 	assert_int_equal(eid_reader_select_emrtd(x.rd), EID_OK);
 	assert_int_equal(bac(&x, MRZ_INFO), EID_OK);
-	assert_int_equal(read_dg2(&x, false), 3 + ceil_div(DG2_LEN - 4, 0xdf));
+	assert_int_equal(read_dg2(&x, false), 2 + ceil_div(DG2_LEN, 0xdf));
 	fix_close(&x);
 }
 
