@@ -180,6 +180,7 @@ static enum session_end serve(int fd, int sigfd, eid_vcard *vc,
 				 { .fd = sigfd, .events = POLLIN } };
 	enum session_end end = END_ERROR;
 	uint8_t chunk[4096];
+	int one = 1;
 	eid_buf in, reply;
 
 	eid_buf_init(&in, FRAME_HDR + FRAME_MAX + sizeof(chunk));
@@ -196,6 +197,11 @@ static enum session_end serve(int fd, int sigfd, eid_vcard *vc,
 		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		got = recv(fd, chunk, sizeof(chunk), 0);
+		/* vpcd writes the length and the APDU apart: acknowledge at
+		 * once, or its second write waits out our delayed ACK
+		 * (Nagle), 40 ms per command. */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+				 sizeof(one));
 		if (got <= 0) {
 			end = got == 0 || errno == ECONNRESET ? END_PEER : END_ERROR;
 			break;
