@@ -1,5 +1,6 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
+#include "api/html.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
 
@@ -8,6 +9,7 @@ static const struct eid_http_route routes[] = {
 	{ "GET", "/readyz", false, eid_api_readyz },
 	{ "GET", EID_PATH_DISCOVERY, false, eid_api_discovery },
 	{ "GET", EID_PATH_JWKS, false, eid_api_jwks },
+	{ "GET", EID_HTML_CSS_PATH, false, eid_api_css },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

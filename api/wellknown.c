@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/html.h"
 #include "api/wellknown.h"
 #include "crypto/error.h"
 #include "idp/discovery.h"
@@ -116,5 +117,20 @@ int eid_api_jwks(struct eid_http_request *req, struct eid_http_response *res,
 		r = eid_http_set_header(res, "Content-Type",
 					"application/jwk-set+json");
 	free(jwks);
+	return r;
+}
+
+int eid_api_css(struct eid_http_request *req, struct eid_http_response *res,
+		void *arg)
+{
+	int r;
+
+	(void)req;
+	(void)arg;
+	r = eid_http_reply_text(res, 200, eid_html_css);
+	if (r == EID_OK)
+		r = eid_http_set_header(res, "Content-Type", "text/css; charset=utf-8");
+	if (r == EID_OK)
+		r = eid_http_set_header(res, "Cache-Control", "public, max-age=86400");
 	return r;
 }

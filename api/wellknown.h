@@ -12,4 +12,7 @@ int eid_api_discovery(struct eid_http_request *req,
 int eid_api_jwks(struct eid_http_request *req, struct eid_http_response *res,
 		 void *app);
 
+int eid_api_css(struct eid_http_request *req, struct eid_http_response *res,
+		void *app);
+
 #endif

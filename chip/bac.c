@@ -56,7 +56,7 @@ static bool field_ok(const char *s, size_t n, char cd)
 /* Document number (9 characters or more) and check digit, then date of
  * birth and date of expiry with theirs: read from the end, so a long
  * document number just shifts the start. */
-static int mrz_info_check(const char *s, size_t *ret_len)
+int eid_bac_mrz_info_check(const char *s, size_t *ret_len)
 {
 	size_t n = strnlen(s, EID_BAC_MRZ_INFO_MAX + 1), doc;
 
@@ -94,7 +94,7 @@ int eid_bac_keys_from_mrz_info(const char *mrz_info,
 	size_t n;
 	int r;
 
-	if (mrz_info == NULL || (r = mrz_info_check(mrz_info, &n)) != EID_OK)
+	if (mrz_info == NULL || (r = eid_bac_mrz_info_check(mrz_info, &n)) != EID_OK)
 		return EID_EINVAL;
 	r = EID_ECRYPTO;
 	if (EVP_Digest(mrz_info, n, md, &mdlen, EVP_sha1(), NULL) != 1)

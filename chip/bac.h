@@ -31,6 +31,11 @@ typedef int (*eid_bac_random_fn)(void *ctx, uint8_t *p, size_t n);
 /* The CSPRNG (eid_random_bytes); ctx is unused. */
 int eid_bac_random(void *ctx, uint8_t *p, size_t n);
 
+/* EID_OK, with its length, when mrz_info is 24 to 40 characters of
+ * [0-9A-Z<] with three valid check digits (PACE's MRZ password too);
+ * EID_EINVAL otherwise. */
+int eid_bac_mrz_info_check(const char *mrz_info, size_t *ret_len);
+
 /* Kenc and Kmac from the MRZ information: document number, check digit,
  * date of birth, check digit, date of expiry, check digit (e.g.
  * "L898902C<369080619406236").  EID_EINVAL unless it is 24 to 40

@@ -121,16 +121,19 @@ int eid_sha256(const void *p, size_t n, uint8_t ret_digest[32])
 	return EID_OK;
 }
 
-/* Base64url of a digest of at most 64 bytes into a NUL-terminated string. */
-static int b64url_str(const uint8_t *d, size_t n, char *ret, size_t retsize)
+int eid_b64url_encode_str(const void *p, size_t n, char *ret,
+			  size_t retsize)
 {
 	eid_buf b;
 	int r;
 
-	eid_buf_init(&b, retsize - 1);
-	r = eid_b64url_encode(d, n, &b);
+	if (ret == NULL || retsize == 0)
+		return EID_EINVAL;
+	eid_buf_init_secret(&b, retsize - 1);
+	r = eid_b64url_encode(p, n, &b);
 	if (r == EID_OK) {
-		memcpy(ret, b.data, b.len);
+		if (b.len > 0)
+			memcpy(ret, b.data, b.len);
 		ret[b.len] = '\0';
 	}
 	eid_buf_free(&b);
@@ -177,7 +180,7 @@ int eid_jwk_thumbprint(const json_t *jwk, char ret[EID_THUMBPRINT_LEN + 1])
 		goto out;
 	if ((r = eid_sha256(s, strlen(s), d)) != EID_OK)
 		goto out;
-	r = b64url_str(d, sizeof(d), ret, EID_THUMBPRINT_LEN + 1);
+	r = eid_b64url_encode_str(d, sizeof(d), ret, EID_THUMBPRINT_LEN + 1);
 out:
 	free(s);
 	json_decref(canon);
@@ -204,8 +207,32 @@ int eid_oidc_hash_half(eid_alg alg, const char *token, eid_buf *out)
 
 /* ---- signing ---- */
 
-int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
-		 char **ret_compact)
+/* Header members we set ourselves, never from extra_header. */
+static const char *const header_reserved[] = { "alg", "kid", "typ", NULL };
+
+int eid_json_merge(json_t *dst, const json_t *src,
+		   const char *const *reserved)
+{
+	const char *name;
+	json_t *v;
+
+	if (src == NULL)
+		return EID_OK;
+	if (!json_is_object(dst) || !json_is_object(src))
+		return EID_EINVAL;
+	json_object_foreach((json_t *)src, name, v) {
+		for (const char *const *n = reserved; n != NULL && *n != NULL;
+		     n++)
+			if (strcmp(*n, name) == 0)
+				return EID_EINVAL;
+	}
+	return json_object_update(dst, (json_t *)src) == 0 ? EID_OK :
+							     EID_ENOMEM;
+}
+
+int eid_jws_sign_ex(const eid_key *key, const char *typ,
+		    const json_t *extra_header, const json_t *claims,
+		    char **ret_compact)
 {
 	cjose_header_t *hdr = NULL;
 	cjose_jws_t *jws = NULL;
@@ -224,6 +251,11 @@ int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
 	    !cjose_header_set(hdr, CJOSE_HDR_KID, eid_key_kid(key), &err) ||
 	    (typ != NULL && !cjose_header_set(hdr, "typ", typ, &err)))
 		goto out;
+	/* cjose_header_t is a jansson object (cjose/header.h says so). */
+	if ((r = eid_json_merge((json_t *)hdr, extra_header,
+				header_reserved)) != EID_OK)
+		goto out;
+	r = EID_ENOMEM;
 	payload = json_dumps(claims, JSON_COMPACT);
 	if (payload == NULL)
 		goto out;
@@ -243,6 +275,12 @@ out:
 	cjose_header_release(hdr);
 	free(payload);
 	return r;
+}
+
+int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
+		 char **ret_compact)
+{
+	return eid_jws_sign_ex(key, typ, NULL, claims, ret_compact);
 }
 
 /* ---- verification ---- */

@@ -18,6 +18,12 @@
  * NULL), payload the compact JSON of claims.  ret_compact is malloc'd. */
 int eid_jws_sign(const eid_key *key, const char *typ, const json_t *claims,
 		 char **ret_compact);
+/* The same with more protected-header members (extra_header: an object
+ * or NULL), e.g. the "jwk" of a DPoP proof.  EID_EINVAL when extra_header
+ * is not an object or names alg, kid or typ. */
+int eid_jws_sign_ex(const eid_key *key, const char *typ,
+		    const json_t *extra_header, const json_t *claims,
+		    char **ret_compact);
 
 /* Verify a compact JWS of len bytes (no NUL needed) and return its
  * protected header and claims (a JSON object), each a new reference.
@@ -40,10 +46,21 @@ int eid_jws_verify(const char *compact, size_t len,
 
 /* base64url without padding, appended to out. */
 int eid_b64url_encode(const void *p, size_t n, eid_buf *out);
+/* base64url of n bytes into ret as a NUL-terminated string; EID_ETOOBIG
+ * when it does not fit in retsize (EID_B64URL_LEN(n) + 1 bytes do). */
+#define EID_B64URL_LEN(n) (((n) * 4 + 2) / 3)
+int eid_b64url_encode_str(const void *p, size_t n, char *ret,
+			  size_t retsize);
 /* Strict base64url decode appended to out: the URL-safe alphabet only, no
  * padding, no whitespace, no length of 4k+1, unused trailing bits zero (so
  * every value has exactly one encoding).  EID_EMALFORMED otherwise. */
 int eid_b64url_decode(const char *s, size_t n, eid_buf *out);
+
+/* Copy every member of src (an object, or NULL: nothing) into the object
+ * dst.  EID_EINVAL, with dst unchanged, when src is not an object or names
+ * one of reserved (a NULL-terminated list, or NULL). */
+int eid_json_merge(json_t *dst, const json_t *src,
+		   const char *const *reserved);
 
 int eid_sha256(const void *p, size_t n, uint8_t ret_digest[32]);
 

@@ -229,7 +229,8 @@ static int load_keys(eid_txn *t, uint64_t now, uint64_t retire_after,
 	return EID_OK;
 }
 
-static int bump_generation(eid_txn *t, uint64_t *ret_gen)
+/* The generation number in a transaction (0 when never bumped). */
+static int get_generation(eid_txn *t, uint64_t *ret_gen)
 {
 	eid_buf v;
 	eid_rd rd;
@@ -237,38 +238,6 @@ static int bump_generation(eid_txn *t, uint64_t *ret_gen)
 	int r;
 
 	eid_buf_init(&v, 8);
-	r = eid_txn_get(t, EID_TABLE_META, generation_key,
-			sizeof(generation_key) - 1, &v);
-	if (r == EID_OK) {
-		rd = eid_rd_make(v.data, v.len);
-		if (v.len != 8 || eid_rd_u64be(&rd, &gen) != EID_OK)
-			r = EID_EMALFORMED;
-	} else if (r == EID_ENOTFOUND) {
-		r = EID_OK;
-	}
-	eid_buf_reset(&v);
-	if (r == EID_OK)
-		r = eid_buf_put_u64be(&v, gen + 1);
-	if (r == EID_OK)
-		r = eid_txn_put(t, EID_TABLE_META, generation_key,
-				sizeof(generation_key) - 1, v.data, v.len);
-	if (r == EID_OK && ret_gen != NULL)
-		*ret_gen = gen + 1;
-	eid_buf_free(&v);
-	return r;
-}
-
-static int read_generation(eid_store *s, uint64_t *ret_gen)
-{
-	eid_txn *t = NULL;
-	eid_buf v;
-	eid_rd rd;
-	uint64_t gen = 0;
-	int r;
-
-	eid_buf_init(&v, 8);
-	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
-		goto out;
 	r = eid_txn_get(t, EID_TABLE_META, generation_key,
 			sizeof(generation_key) - 1, &v);
 	if (r == EID_OK) {
@@ -280,9 +249,35 @@ static int read_generation(eid_store *s, uint64_t *ret_gen)
 	}
 	if (r == EID_OK)
 		*ret_gen = gen;
-out:
-	eid_txn_abort(t);
 	eid_buf_free(&v);
+	return r;
+}
+
+static int bump_generation(eid_txn *t, uint64_t *ret_gen)
+{
+	uint64_t gen = 0;
+	eid_buf v;
+	int r;
+
+	eid_buf_init(&v, 8);
+	if ((r = get_generation(t, &gen)) == EID_OK &&
+	    (r = eid_buf_put_u64be(&v, gen + 1)) == EID_OK)
+		r = eid_txn_put(t, EID_TABLE_META, generation_key,
+				sizeof(generation_key) - 1, v.data, v.len);
+	if (r == EID_OK && ret_gen != NULL)
+		*ret_gen = gen + 1;
+	eid_buf_free(&v);
+	return r;
+}
+
+static int read_generation(eid_store *s, uint64_t *ret_gen)
+{
+	eid_txn *t = NULL;
+	int r = eid_store_begin(s, false, &t);
+
+	if (r == EID_OK)
+		r = get_generation(t, ret_gen);
+	eid_txn_abort(t);
 	return r;
 }
 

@@ -587,7 +587,8 @@ static int scan_cursor(MDB_cursor *c, const void *prefix, size_t plen,
 
 	rc = mdb_cursor_get(c, &k, &v, plen > 0 ? MDB_SET_RANGE : MDB_FIRST);
 	while (rc == MDB_SUCCESS) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (k.mv_size < plen ||
+		    (plen > 0 && memcmp(k.mv_data, prefix, plen) != 0))
 			break; /* keys are sorted: past the prefix, done */
 		r = fn(k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg);
 		if (r < 0)
@@ -924,5 +925,50 @@ int eid_eph_sweep(eid_store *s, uint64_t *ret_removed)
 	eid_buf_free(&resume);
 	if (r == EID_OK && ret_removed != NULL)
 		*ret_removed = removed;
+	return r;
+}
+
+struct eph_scan {
+	uint64_t now;
+	eid_store_visit_fn fn;
+	void *arg;
+};
+
+/* Hands the caller live entries only, without the expiry prefix. */
+static int eph_scan_one(const void *key, size_t klen, const void *val,
+			size_t vlen, void *arg)
+{
+	struct eph_scan *st = arg;
+
+	if (vlen < EPH_PREFIX || get_be64(val) <= st->now)
+		return EID_OK;
+	return st->fn(key, klen, (const uint8_t *)val + EPH_PREFIX,
+		      vlen - EPH_PREFIX, st->arg);
+}
+
+int eid_eph_scan(eid_store *s, enum eid_eph ns, const void *prefix,
+		 size_t plen, eid_store_visit_fn fn, void *arg)
+{
+	struct eph_scan st = { 0, fn, arg };
+	MDB_cursor *c = NULL;
+	MDB_txn *txn = NULL;
+	int r;
+
+	if (s == NULL || (unsigned)ns >= EID_EPH_COUNT || fn == NULL ||
+	    (prefix == NULL && plen > 0))
+		return EID_EINVAL;
+	if (plen > EID_STORE_MAX_KEY)
+		return EID_ETOOBIG;
+	if (!s->eph_present[ns])
+		return EID_OK;
+	st.now = eid_store_now(s);
+	if ((r = txn_begin(s->eph, false, &txn)) != EID_OK)
+		return r;
+	r = mdb_to_eid(mdb_cursor_open(txn, s->ephs[ns], &c));
+	if (r == EID_OK) {
+		r = scan_cursor(c, prefix, plen, eph_scan_one, &st);
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
 	return r;
 }

@@ -46,7 +46,8 @@
 	X(EID_EPH_JTI, "jti")                  \
 	X(EID_EPH_OTP, "otp")                  \
 	X(EID_EPH_CHALLENGES, "challenges")    \
-	X(EID_EPH_COUNTERS, "counters")
+	X(EID_EPH_COUNTERS, "counters")    \
+	X(EID_EPH_JWKS, "jwks")
 
 enum eid_table {
 #define EID_STORE_ENUM(e, name) e,
@@ -146,6 +147,10 @@ int eid_eph_del(eid_store *s, enum eid_eph ns, const void *key, size_t klen);
  * expired; the expiry of a live counter is kept.  Returns the new count. */
 int eid_eph_incr(eid_store *s, enum eid_eph ns, const void *key, size_t klen,
 		 uint64_t expires_at, uint64_t *ret_count);
+/* Visit, in key order, the live entries whose key starts with prefix; the
+ * visitor follows eid_txn_scan's rules.  A consistent snapshot. */
+int eid_eph_scan(eid_store *s, enum eid_eph ns, const void *prefix,
+		 size_t plen, eid_store_visit_fn fn, void *arg);
 /* Remove expired entries from every namespace. */
 int eid_eph_sweep(eid_store *s, uint64_t *ret_removed);
 

@@ -54,6 +54,17 @@ void hexbuf(const char *s, eid_buf *out)
 	eid_buf_truncate(out, hex(s, p, cap));
 }
 
+int fixed_random(void *ctx, uint8_t *p, size_t n)
+{
+	struct fixed_rnd *f = ctx;
+
+	if (n > f->n - f->pos)
+		return EID_ECRYPTO;
+	memcpy(p, f->bytes + f->pos, n);
+	f->pos += n;
+	return EID_OK;
+}
+
 int script_transmit(void *card, const uint8_t *capdu, size_t n,
 		    eid_buf *rapdu)
 {

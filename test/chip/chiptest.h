@@ -17,6 +17,14 @@ size_t hex(const char *s, uint8_t *out, size_t cap);
 /* The same into a fresh buffer the caller frees with eid_buf_free. */
 void hexbuf(const char *s, eid_buf *out);
 
+/* Randomness replayed from fixed bytes: the published keys and nonces of
+ * the worked examples.  EID_ECRYPTO once they run out. */
+struct fixed_rnd {
+	uint8_t bytes[256];
+	size_t n, pos;
+};
+int fixed_random(void *ctx, uint8_t *p, size_t n);
+
 /* A card that expects exactly cmds[i] and answers resps[i]. */
 struct script {
 	const char *const *cmds;

@@ -29,23 +29,6 @@
 	"46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F" \
 	"2F2D235D074D7449"
 
-/* Randomness replayed from a fixed string. */
-struct fixed_rnd {
-	uint8_t bytes[64];
-	size_t n, pos;
-};
-
-static int fixed_random(void *ctx, uint8_t *p, size_t n)
-{
-	struct fixed_rnd *f = ctx;
-
-	if (n > f->n - f->pos)
-		return EID_ECRYPTO;
-	memcpy(p, f->bytes + f->pos, n);
-	f->pos += n;
-	return EID_OK;
-}
-
 static void expect_hex(const uint8_t *p, size_t n, const char *want)
 {
 	uint8_t w[64];

@@ -127,6 +127,50 @@ static void test_b64url_canonical(void **state)
 
 /* ---- hashes ---- */
 
+static void test_b64url_encode_str(void **state)
+{
+	char out[EID_B64URL_LEN(3) + 1];
+
+	assert_int_equal(EID_B64URL_LEN(32), 43);
+	assert_int_equal(eid_b64url_encode_str("\xfb\xff\x01", 3, out,
+					       sizeof(out)), EID_OK);
+	assert_string_equal(out, "-_8B");
+	assert_int_equal(eid_b64url_encode_str("ab", 2, out, sizeof(out)),
+			 EID_OK);
+	assert_string_equal(out, "YWI");
+	assert_int_equal(eid_b64url_encode_str("abcd", 4, out, sizeof(out)),
+			 EID_ETOOBIG);
+	assert_int_equal(eid_b64url_encode_str("", 0, out, 1), EID_OK);
+	assert_string_equal(out, "");
+	assert_int_equal(eid_b64url_encode_str("a", 1, out, 0), EID_EINVAL);
+}
+
+static void test_json_merge(void **state)
+{
+	static const char *const reserved[] = { "iss", "sub", NULL };
+	json_t *dst = json_pack("{s:s}", "iss", "me");
+	json_t *src = json_pack("{s:i,s:[]}", "a", 1, "b");
+	json_t *bad = json_pack("{s:i,s:s}", "z", 1, "sub", "forged");
+	json_t *arr = json_array();
+
+	assert_int_equal(eid_json_merge(dst, src, reserved), EID_OK);
+	assert_int_equal(json_object_size(dst), 3);
+	assert_int_equal(eid_json_merge(dst, NULL, reserved), EID_OK);
+	assert_int_equal(eid_json_merge(dst, bad, reserved), EID_EINVAL);
+	assert_null(json_object_get(dst, "z")); /* unchanged */
+	assert_string_equal(json_string_value(json_object_get(dst, "iss")),
+			    "me");
+	assert_int_equal(eid_json_merge(dst, bad, NULL), EID_OK);
+	assert_string_equal(json_string_value(json_object_get(dst, "sub")),
+			    "forged");
+	assert_int_equal(eid_json_merge(dst, arr, NULL), EID_EINVAL);
+	assert_int_equal(eid_json_merge(arr, src, NULL), EID_EINVAL);
+	json_decref(dst);
+	json_decref(src);
+	json_decref(bad);
+	json_decref(arr);
+}
+
 static void test_sha256(void **state)
 {
 	static const uint8_t want[32] = {
@@ -256,6 +300,49 @@ static void test_sign_no_typ(void **state)
 	json_decref(got);
 	free(jws);
 	assert_int_equal(eid_jws_sign(f->keys[0], NULL, NULL, &jws), EID_EINVAL);
+	json_decref(claims);
+}
+
+/* Extra header members travel as JSON of any type; ours cannot be
+ * overridden. */
+static void test_sign_ex_header(void **state)
+{
+	struct fixture *f = *state;
+	json_t *claims = json_pack("{s:s}", "sub", "x"), *pub = NULL;
+	json_t *extra, *hdr = NULL, *got = NULL;
+	char *jws = NULL;
+
+	assert_int_equal(eid_key_public_jwk(f->keys[0], &pub), EID_OK);
+	extra = json_pack("{s:O,s:i,s:[s]}", "jwk", pub, "n", 7, "a", "b");
+	assert_int_equal(eid_jws_sign_ex(f->keys[0], "dpop+jwt", extra, claims,
+					 &jws), EID_OK);
+	assert_int_equal(eid_jws_verify(jws, strlen(jws), kl(f), 3, all_algs,
+					&hdr, &got), EID_OK);
+	assert_true(json_equal(json_object_get(hdr, "jwk"), pub));
+	assert_int_equal(json_integer_value(json_object_get(hdr, "n")), 7);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(hdr, "a"), 0)), "b");
+	assert_string_equal(json_string_value(json_object_get(hdr, "typ")),
+			    "dpop+jwt");
+	free(jws);
+	json_decref(hdr);
+	json_decref(got);
+	json_decref(extra);
+	for (int i = 0; i < 3; i++) {
+		const char *name[] = { "alg", "kid", "typ" };
+
+		jws = NULL;
+		extra = json_pack("{s:s}", name[i], "none");
+		assert_int_equal(eid_jws_sign_ex(f->keys[0], NULL, extra,
+						 claims, &jws), EID_EINVAL);
+		assert_null(jws);
+		json_decref(extra);
+	}
+	extra = json_array();
+	assert_int_equal(eid_jws_sign_ex(f->keys[0], NULL, extra, claims, &jws),
+			 EID_EINVAL);
+	json_decref(extra);
+	json_decref(pub);
 	json_decref(claims);
 }
 
@@ -530,6 +617,8 @@ int main(void)
 		cmocka_unit_test(test_b64url_random),
 		cmocka_unit_test(test_b64url_canonical),
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_b64url_encode_str),
+		cmocka_unit_test(test_json_merge),
 		cmocka_unit_test(test_thumbprint),
 		cmocka_unit_test(test_hash_half),
 		cmocka_unit_test(test_rfc7515_a3),
@@ -538,6 +627,7 @@ int main(void)
 	const struct CMUnitTest jws[] = {
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_sign_no_typ),
+		cmocka_unit_test(test_sign_ex_header),
 		cmocka_unit_test(test_es256_raw_signature),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_alg_none_and_hmac),

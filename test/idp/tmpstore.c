@@ -34,7 +34,7 @@ void tmpstore_close(struct tmpstore *ts)
 	nftw(ts->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static uint64_t fixed_clock(void *arg)
+uint64_t tmpstore_fixed_clock(void *arg)
 {
 	return (uint64_t)TMPSTORE_NOW;
 }
@@ -44,7 +44,7 @@ int tmpstore_setup(void **state)
 	struct tmpstore *ts = calloc(1, sizeof(*ts));
 
 	assert_non_null(ts);
-	tmpstore_open(ts, fixed_clock);
+	tmpstore_open(ts, tmpstore_fixed_clock);
 	*state = ts;
 	return 0;
 }
@@ -53,5 +53,17 @@ int tmpstore_teardown(void **state)
 {
 	tmpstore_close(*state);
 	free(*state);
+	return 0;
+}
+
+int tmpstore_member_setup(void **state)
+{
+	tmpstore_open(*state, tmpstore_fixed_clock);
+	return 0;
+}
+
+int tmpstore_member_teardown(void **state)
+{
+	tmpstore_close(*state);
 	return 0;
 }

@@ -1,0 +1,80 @@
+#include "api/html.h"
+
+#include <string.h>
+
+#include "crypto/error.h"
+
+const char eid_html_css[] =
+	"*{box-sizing:border-box}"
+	"body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+	"color:#1b1b1b;background:#f3f4f6}"
+	"header{background:#a50e0e;color:#fff;padding:.8rem 1.2rem;font-weight:600}"
+	"main{max-width:28rem;margin:2rem auto;background:#fff;padding:1.5rem;"
+	"border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}"
+	"h1{font-size:1.4rem;margin:0 0 1rem}"
+	"label{display:block;margin:.8rem 0 .2rem;font-weight:500}"
+	"input[type=text],input[type=password],input[type=tel],input[type=email]"
+	"{width:100%;padding:.6rem;border:1px solid #9ca3af;border-radius:.3rem;font-size:1rem}"
+	"button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:.3rem;"
+	"font-size:1rem;cursor:pointer;background:#a50e0e;color:#fff}"
+	"button.secondary{background:#e5e7eb;color:#1b1b1b;margin-left:.5rem}"
+	".error{background:#fde8e8;color:#7f1d1d;padding:.6rem;border-radius:.3rem}"
+	".client{font-weight:600}"
+	"ul.claims{padding-left:1.2rem}"
+	"footer{text-align:center;color:#6b7280;font-size:.85rem;margin:1rem}";
+
+int eid_html_text(eid_buf *b, const char *s)
+{
+	size_t old = b->len;
+	int r = EID_OK;
+
+	for (; s != NULL && *s != '\0' && r == EID_OK; s++) {
+		switch (*s) {
+		case '&': r = eid_buf_put_str(b, "&amp;"); break;
+		case '<': r = eid_buf_put_str(b, "&lt;"); break;
+		case '>': r = eid_buf_put_str(b, "&gt;"); break;
+		case '"': r = eid_buf_put_str(b, "&quot;"); break;
+		case '\'': r = eid_buf_put_str(b, "&#39;"); break;
+		default: r = eid_buf_put_u8(b, (uint8_t)*s); break;
+		}
+	}
+	if (r != EID_OK)
+		eid_buf_truncate(b, old);
+	return r;
+}
+
+int eid_html_begin(eid_buf *b, enum eid_lang lang, const char *title)
+{
+	int r;
+
+	if ((r = eid_buf_printf(b, "<!doctype html><html lang=\"%s\"><head>"
+				   "<meta charset=\"utf-8\">"
+				   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+				   "<title>", eid_lang_tag(lang))) != EID_OK ||
+	    (r = eid_html_text(b, title)) != EID_OK ||
+	    (r = eid_buf_put_str(b, " – ")) != EID_OK ||
+	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_SITE_NAME))) != EID_OK ||
+	    (r = eid_buf_put_str(b, "</title><link rel=\"stylesheet\" href=\""
+				    EID_HTML_CSS_PATH "\"></head><body><header>")) != EID_OK ||
+	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_SITE_NAME))) != EID_OK)
+		return r;
+	return eid_buf_put_str(b, "</header><main>");
+}
+
+int eid_html_end(eid_buf *b, enum eid_lang lang)
+{
+	(void)lang;
+	return eid_buf_put_str(b, "</main></body></html>");
+}
+
+int eid_html_hidden(eid_buf *b, const char *name, const char *value)
+{
+	int r;
+
+	if ((r = eid_buf_put_str(b, "<input type=\"hidden\" name=\"")) != EID_OK ||
+	    (r = eid_html_text(b, name)) != EID_OK ||
+	    (r = eid_buf_put_str(b, "\" value=\"")) != EID_OK ||
+	    (r = eid_html_text(b, value)) != EID_OK)
+		return r;
+	return eid_buf_put_str(b, "\">");
+}
