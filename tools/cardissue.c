@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "chip/cardaccess.h"
 #include "chip/dg13.h"
 #include "chip/lds.h"
 #include "chip/mrz.h"
@@ -359,13 +360,6 @@ static void build_dg13_fields(const struct eid_citizen *c, int64_t now,
 		text(d->old_personal_id, c->card_number);
 }
 
-/* SecurityInfos { PACEInfo { id-PACE-ECDH-GM-AES-CBC-CMAC-128, version 2,
- * brainpoolP256r1 (13) } }: what EF.CardAccess of a PACE card offers. */
-static const uint8_t card_access_pace[] = {
-	0x31, 0x14, 0x30, 0x12, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07,
-	0x02, 0x02, 0x04, 0x02, 0x02, 0x02, 0x01, 0x02, 0x02, 0x01, 0x0d,
-};
-
 struct issue_state {
 	eid_buf dg[17]; /* by data-group number; [0] EF.COM */
 	eid_buf sod;
@@ -512,6 +506,24 @@ static void tamper(const struct eid_citizen *c, enum eid_card_fault f,
 	}
 }
 
+/* EF.CardAccess offering PACE: ECDH generic mapping, AES-128,
+ * brainpoolP256r1 (standardized domain parameters 13). */
+static int put_card_access(struct eid_cardimage *img)
+{
+	struct eid_pace_info info;
+	eid_buf b;
+	int r;
+
+	eid_buf_init(&b, EID_CARDACCESS_MAX);
+	if ((r = eid_pace_info_set(&info, EID_KA_ECDH, EID_SM_AES, 16, 13)) ==
+		    EID_OK &&
+	    (r = eid_cardaccess_encode(&info, 1, &b)) == EID_OK)
+		r = eid_cardimage_set_file(img, EID_FID_CARD_ACCESS, b.data,
+					   b.len);
+	eid_buf_free(&b);
+	return r;
+}
+
 static int fill_files(const struct issue_state *st, bool pace,
 		      struct eid_cardimage *img)
 {
@@ -532,9 +544,7 @@ static int fill_files(const struct issue_state *st, bool pace,
 		return r;
 	if (!pace)
 		return EID_OK;
-	return eid_cardimage_set_file(img, EID_FID_CARD_ACCESS,
-				      card_access_pace,
-				      sizeof(card_access_pace));
+	return put_card_access(img);
 }
 
 static int fill_image(const struct issue_state *st,
