@@ -1,11 +1,6 @@
 #include "chip/cardimage.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "chip/tlv.h"
 #include "crypto/error.h"
@@ -365,52 +360,14 @@ int eid_cardimage_load(const char *path, struct eid_cardimage *ret)
 	return r;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return EID_EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return EID_OK;
-}
-
 int eid_cardimage_save(const struct eid_cardimage *img, const char *path)
 {
-	char tmp[4096];
 	eid_buf b;
-	int fd = -1, r;
+	int r;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return EID_EINVAL;
 	eid_buf_init_secret(&b, EID_CARDIMAGE_MAX);
-	if ((r = eid_cardimage_encode(img, &b)) != EID_OK)
-		goto out;
-	r = EID_EIO;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto out;
-	if ((r = write_all(fd, b.data, b.len)) != EID_OK || fsync(fd) != 0) {
-		r = EID_EIO;
-		goto out;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		fd = -1;
-		r = EID_EIO;
-		goto out;
-	}
-	fd = -1;
-	r = EID_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (r != EID_OK)
-		unlink(tmp);
+	if ((r = eid_cardimage_encode(img, &b)) == EID_OK)
+		r = eid_buf_write_file(&b, path, 0600);
 	eid_buf_free(&b);
 	return r;
 }

@@ -1,10 +1,6 @@
 #include "chip/issuer.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
@@ -94,83 +90,91 @@ int eid_issuer_cert(const char *cn, EVP_PKEY *key, X509 *issuer,
 	return EID_OK;
 }
 
-/* Open path for writing with mode through a temporary name; the caller
- * renames tmp over path once the contents are out. */
-static FILE *open_tmp(const char *path, mode_t mode, char *tmp, size_t cap)
+/* PEM text from a memory BIO into path (mode as given, atomically). */
+static int write_bio(BIO *bio, bool ok, const char *path, unsigned mode)
 {
-	int fd;
-	FILE *f;
+	eid_buf b;
+	char *p = NULL;
+	long n;
+	int r = EID_ECRYPTO;
 
-	if ((size_t)snprintf(tmp, cap, "%s.tmp", path) >= cap)
-		return NULL;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return NULL;
-	if ((f = fdopen(fd, "w")) == NULL)
-		close(fd);
-	return f;
-}
-
-static int finish_tmp(FILE *f, bool ok, const char *tmp, const char *path)
-{
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-	ok = fclose(f) == 0 && ok;
-	if (ok && rename(tmp, path) == 0)
-		return EID_OK;
-	unlink(tmp);
-	return EID_EIO;
+	eid_buf_init_secret(&b, 1u << 20);
+	if (ok && (n = BIO_get_mem_data(bio, &p)) > 0 &&
+	    (r = eid_buf_put(&b, p, (size_t)n)) == EID_OK)
+		r = eid_buf_write_file(&b, path, mode);
+	eid_buf_free(&b);
+	BIO_free(bio);
+	return r;
 }
 
 int eid_issuer_write_cert(const char *path, X509 *x)
 {
-	char tmp[4096];
-	FILE *f = open_tmp(path, 0644, tmp, sizeof(tmp));
+	BIO *bio = BIO_new(BIO_s_mem());
 
-	if (f == NULL)
-		return EID_EIO;
-	return finish_tmp(f, PEM_write_X509(f, x) == 1, tmp, path);
+	if (bio == NULL)
+		return EID_ENOMEM;
+	return write_bio(bio, PEM_write_bio_X509(bio, x) == 1, path, 0644);
 }
 
 int eid_issuer_write_key(const char *path, EVP_PKEY *key)
 {
-	char tmp[4096];
-	FILE *f = open_tmp(path, 0600, tmp, sizeof(tmp));
+	BIO *bio = BIO_new(BIO_s_secmem());
 
-	if (f == NULL)
-		return EID_EIO;
-	return finish_tmp(f, PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL,
-						  NULL) == 1,
-			  tmp, path);
+	if (bio == NULL)
+		return EID_ENOMEM;
+	return write_bio(bio, PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0,
+						       NULL, NULL) == 1,
+			 path, 0600);
+}
+
+/* A PEM file's text in a memory BIO (NULL with *ret_r set on failure). */
+static BIO *read_bio(const char *path, eid_buf *b, int *ret_r)
+{
+	BIO *bio;
+
+	if ((*ret_r = eid_buf_read_file(b, path)) != EID_OK)
+		return NULL;
+	if ((bio = BIO_new_mem_buf(b->data, (int)b->len)) == NULL)
+		*ret_r = EID_ENOMEM;
+	return bio;
 }
 
 int eid_issuer_read_cert(const char *path, X509 **ret_cert)
 {
-	FILE *f = fopen(path, "re");
-	X509 *x;
+	eid_buf b;
+	X509 *x = NULL;
+	BIO *bio;
+	int r;
 
-	if (f == NULL)
-		return errno == ENOENT ? EID_ENOTFOUND : EID_EIO;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	if (x == NULL)
-		return EID_EMALFORMED;
-	*ret_cert = x;
-	return EID_OK;
+	eid_buf_init(&b, 1u << 20);
+	if ((bio = read_bio(path, &b, &r)) != NULL) {
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		r = x != NULL ? EID_OK : EID_EMALFORMED;
+		BIO_free(bio);
+	}
+	eid_buf_free(&b);
+	if (r == EID_OK)
+		*ret_cert = x;
+	return r;
 }
 
 int eid_issuer_read_key(const char *path, EVP_PKEY **ret_key)
 {
-	FILE *f = fopen(path, "re");
-	EVP_PKEY *k;
+	EVP_PKEY *k = NULL;
+	eid_buf b;
+	BIO *bio;
+	int r;
 
-	if (f == NULL)
-		return errno == ENOENT ? EID_ENOTFOUND : EID_EIO;
-	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (k == NULL)
-		return EID_EMALFORMED;
-	*ret_key = k;
-	return EID_OK;
+	eid_buf_init_secret(&b, 1u << 20);
+	if ((bio = read_bio(path, &b, &r)) != NULL) {
+		k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		r = k != NULL ? EID_OK : EID_EMALFORMED;
+		BIO_free(bio);
+	}
+	eid_buf_free(&b);
+	if (r == EID_OK)
+		*ret_key = k;
+	return r;
 }
 
 int eid_issuer_key_pkcs8(EVP_PKEY *key, eid_buf *out)

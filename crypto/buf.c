@@ -316,3 +316,42 @@ int eid_buf_read_file(eid_buf *b, const char *path)
 		eid_buf_truncate(b, start);
 	return r;
 }
+
+int eid_write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return EID_EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return EID_OK;
+}
+
+int eid_buf_write_file(const eid_buf *b, const char *path, unsigned mode)
+{
+	char tmp[4096];
+	int fd, r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return EID_EINVAL;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
+		return EID_EIO;
+	r = eid_write_all(fd, b->data, b->len);
+	if (r == EID_OK && fsync(fd) != 0)
+		r = EID_EIO;
+	if (close(fd) != 0 && r == EID_OK)
+		r = EID_EIO;
+	if (r == EID_OK && rename(tmp, path) != 0)
+		r = EID_EIO;
+	if (r != EID_OK)
+		unlink(tmp);
+	return r;
+}

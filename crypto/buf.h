@@ -57,6 +57,12 @@ int eid_buf_take_str(eid_buf *b, char **ret_str);
  * max (nothing kept then), EID_ENOTFOUND when it does not exist, EID_EIO
  * for other failures. */
 int eid_buf_read_file(eid_buf *b, const char *path);
+/* Write all n bytes to fd (retrying short writes and EINTR); EID_EIO. */
+int eid_write_all(int fd, const void *p, size_t n);
+/* Replace the file at path with the contents of b, atomically (a
+ * temporary file beside it, synced, then renamed) and created with mode
+ * (0600 for secrets).  EID_EIO on failure, EID_EINVAL for a path too long. */
+int eid_buf_write_file(const eid_buf *b, const char *path, unsigned mode);
 
 /* A read cursor over len bytes at p, which it borrows. */
 typedef struct eid_rd {

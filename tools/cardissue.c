@@ -43,10 +43,14 @@ int eid_card_fault_parse(const char *name, enum eid_card_fault *ret)
 #define DSC_YEARS 5L
 #define YEAR_SECS (365L * EID_ISSUER_DAY)
 
-static int pki_path(const char *dir, const char *name, char *out, size_t cap)
+/* dir/name.pem and dir/name.key. */
+static int pair_paths(const char *dir, const char *name, char cert[4096],
+		      char key[4096])
 {
-	return (size_t)snprintf(out, cap, "%s/%s", dir, name) < cap
-		       ? EID_OK : EID_EINVAL;
+	if ((size_t)snprintf(cert, 4096, "%s/%s.pem", dir, name) >= 4096 ||
+	    (size_t)snprintf(key, 4096, "%s/%s.key", dir, name) >= 4096)
+		return EID_EINVAL;
+	return EID_OK;
 }
 
 /* Read name.pem and name.key from dir; EID_ENOTFOUND when either is
@@ -58,12 +62,8 @@ static int pki_load_pair(const char *dir, const char *name, X509 **ret_cert,
 	X509 *x = NULL;
 	int r;
 
-	if ((r = pki_path(dir, name, cert_path, sizeof(cert_path) - 4)) ||
-	    (r = pki_path(dir, name, key_path, sizeof(key_path) - 4)))
-		return r;
-	strcat(cert_path, ".pem");
-	strcat(key_path, ".key");
-	if ((r = eid_issuer_read_cert(cert_path, &x)) != EID_OK)
+	if ((r = pair_paths(dir, name, cert_path, key_path)) != EID_OK ||
+	    (r = eid_issuer_read_cert(cert_path, &x)) != EID_OK)
 		return r;
 	if ((r = eid_issuer_read_key(key_path, ret_key)) != EID_OK) {
 		X509_free(x);
@@ -79,12 +79,8 @@ static int pki_save_pair(const char *dir, const char *name, X509 *x,
 	char cert_path[4096], key_path[4096];
 	int r;
 
-	if ((r = pki_path(dir, name, cert_path, sizeof(cert_path) - 4)) ||
-	    (r = pki_path(dir, name, key_path, sizeof(key_path) - 4)))
-		return r;
-	strcat(cert_path, ".pem");
-	strcat(key_path, ".key");
-	if ((r = eid_issuer_write_key(key_path, key)) != EID_OK)
+	if ((r = pair_paths(dir, name, cert_path, key_path)) != EID_OK ||
+	    (r = eid_issuer_write_key(key_path, key)) != EID_OK)
 		return r;
 	return eid_issuer_write_cert(cert_path, x);
 }

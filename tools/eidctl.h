@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -65,6 +66,17 @@ int eidctl_getopt(struct eidctl *ctl, const struct eidctl_command *cmd,
 		  int (*on_opt)(struct eidctl *ctl, const char *name,
 				const char *value, void *arg),
 		  void *arg, int *ret_optind);
+
+/* Options that only keep their value: the option's name and the offset
+ * of a const char * member in the command's own argument struct. */
+struct eidctl_opt_field {
+	const char *name;
+	size_t off;
+};
+/* For on_opt callbacks: store value in the member of the struct at base
+ * that fields names; 1 (reject) when name is not among the n fields. */
+int eidctl_opt_store(const struct eidctl_opt_field *fields, size_t n,
+		     const char *name, const char *value, void *base);
 
 /* Print a failure as one line on stderr and return EIDCTL_EXIT_FAIL.
  * r is an EID_E... code (its message is appended) or 0 for none. */

@@ -26,11 +26,7 @@ struct issue_args {
 static int issue_opt(struct eidctl *ctl, const char *name, const char *value,
 		     void *arg)
 {
-	struct issue_args *a = arg;
-	static const struct {
-		const char *name;
-		size_t off;
-	} opts[] = {
+	static const struct eidctl_opt_field fields[] = {
 		{ "citizen", offsetof(struct issue_args, citizen) },
 		{ "out", offsetof(struct issue_args, out) },
 		{ "pki", offsetof(struct issue_args, pki) },
@@ -39,18 +35,15 @@ static int issue_opt(struct eidctl *ctl, const char *name, const char *value,
 		{ "max-read", offsetof(struct issue_args, max_read) },
 		{ "face-bytes", offsetof(struct issue_args, face_bytes) },
 	};
+	struct issue_args *a = arg;
 
 	(void)ctl;
 	if (strcmp(name, "extended") == 0) {
 		a->extended = true;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (strcmp(name, opts[i].name) == 0) {
-			*(const char **)((char *)a + opts[i].off) = value;
-			return 0;
-		}
-	return 1;
+	return eidctl_opt_store(fields, sizeof(fields) / sizeof(fields[0]),
+				name, value, a);
 }
 
 static bool parse_size(const char *s, size_t min, size_t max, size_t *ret)

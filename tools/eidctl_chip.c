@@ -1,6 +1,7 @@
 /* eidctl chip readers|read|verify|bac-keys: reading and verifying chip ID
  * cards through PC/SC (chip/), for officers and for diagnostics. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,24 +231,18 @@ struct read_args {
 static int read_opt(struct eidctl *ctl, const char *name, const char *value,
 		    void *arg)
 {
-	struct read_args *a = arg;
+	static const struct eidctl_opt_field fields[] = {
+		{ "mrz-info", offsetof(struct read_args, mrz_info) },
+		{ "can", offsetof(struct read_args, can) },
+		{ "reader", offsetof(struct read_args, reader) },
+		{ "out", offsetof(struct read_args, out) },
+		{ "csca", offsetof(struct read_args, csca) },
+		{ "max-read", offsetof(struct read_args, max_read) },
+	};
 
 	(void)ctl;
-	if (strcmp(name, "mrz-info") == 0)
-		a->mrz_info = value;
-	else if (strcmp(name, "can") == 0)
-		a->can = value;
-	else if (strcmp(name, "reader") == 0)
-		a->reader = value;
-	else if (strcmp(name, "out") == 0)
-		a->out = value;
-	else if (strcmp(name, "csca") == 0)
-		a->csca = value;
-	else if (strcmp(name, "max-read") == 0)
-		a->max_read = value;
-	else
-		return 1;
-	return 0;
+	return eidctl_opt_store(fields, sizeof(fields) / sizeof(fields[0]),
+				name, value, arg);
 }
 
 static int pcsc_fail(struct eidctl *ctl, int r, const struct eid_pcsc_err *e,

@@ -244,3 +244,14 @@ void eidctl_env_close(struct eidctl_env *env)
 	free(env->cfg);
 	env->cfg = NULL;
 }
+
+int eidctl_opt_store(const struct eidctl_opt_field *fields, size_t n,
+		     const char *name, const char *value, void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, fields[i].name) == 0) {
+			*(const char **)((char *)base + fields[i].off) = value;
+			return 0;
+		}
+	return 1;
+}
