@@ -455,6 +455,36 @@ static void add_stats(json_t *out, eid_reader *rd)
 	json_object_set_new(out, "bytes_out", json_integer((json_int_t)st.bytes_out));
 }
 
+/* Connect and read EF.CardAccess (in the MF: it tells whether the card
+ * offers PACE; *ret_r is EID_OK or EID_ENOTFOUND).  Just after a card
+ * change pcscd may still hold the old card's state (a transport error on
+ * the first command): then wait a moment and connect again. */
+static int open_card(struct eidctl *ctl, const struct read_args *a,
+		     const struct eid_reader_opts *ro, struct read_session *s,
+		     eid_buf *card_access, int *ret_r)
+{
+	const struct timespec settle = { 0, 300 * 1000 * 1000 };
+	int rc, r = EID_ETRANSPORT;
+
+	for (int attempt = 0; attempt < 3 && r == EID_ETRANSPORT; attempt++) {
+		if (attempt > 0)
+			nanosleep(&settle, NULL);
+		eid_reader_free(s->rd);
+		s->rd = NULL;
+		eid_transport_close(&s->t);
+		if ((rc = connect_reader(ctl, a->reader, &s->t)) != EIDCTL_CONTINUE)
+			return rc;
+		if ((r = eid_reader_new(&s->t, ro, &s->rd)) != EID_OK)
+			return eidctl_fail(ctl, r, "reader");
+		r = eid_reader_read_file(s->rd, EID_FID_CARD_ACCESS, false,
+					 card_access);
+	}
+	if (r != EID_OK && r != EID_ENOTFOUND)
+		return eidctl_fail(ctl, r, "reading EF.CardAccess");
+	*ret_r = r;
+	return EIDCTL_CONTINUE;
+}
+
 static int chip_read(struct eidctl *ctl, int argc, char **argv)
 {
 	static const struct eidctl_opt opts[] = {
@@ -476,7 +506,7 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	eid_buf card_access;
 	const char *aa;
 	bool pa_ok;
-	int optind_ = 0, rc, r;
+	int optind_ = 0, rc, r = EID_ENOTFOUND;
 
 	doc_init(&s.doc);
 	eid_buf_init(&card_access, EID_READ_FILE_MAX);
@@ -486,21 +516,15 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
 	if (rc != EIDCTL_CONTINUE ||
 	    (rc = parse_read_args(ctl, &a, &ro, &s.keys)) != EIDCTL_CONTINUE ||
-	    (rc = load_csca(ctl, a.csca, &s.csca)) != EIDCTL_CONTINUE ||
-	    (rc = connect_reader(ctl, a.reader, &s.t)) != EIDCTL_CONTINUE)
+	    (rc = load_csca(ctl, a.csca, &s.csca)) != EIDCTL_CONTINUE)
 		goto out;
-	if (s.out == NULL || read == NULL || stats == NULL ||
-	    (r = eid_reader_new(&s.t, &ro, &s.rd)) != EID_OK) {
-		rc = eidctl_fail(ctl, EID_ENOMEM, "reader");
+	if (s.out == NULL || read == NULL || stats == NULL) {
+		rc = eidctl_fail(ctl, EID_ENOMEM, "output");
 		goto out;
 	}
-	/* EF.CardAccess, in the MF, tells whether the card offers PACE. */
-	r = eid_reader_read_file(s.rd, EID_FID_CARD_ACCESS, false, &card_access);
-	eid_buf_free(&card_access);
-	if (r != EID_OK && r != EID_ENOTFOUND) {
-		rc = eidctl_fail(ctl, r, "reading EF.CardAccess");
+	if ((rc = open_card(ctl, &a, &ro, &s, &card_access, &r)) !=
+	    EIDCTL_CONTINUE)
 		goto out;
-	}
 	json_object_set_new(s.out, "pace_offered", json_boolean(r == EID_OK));
 	if (a.can != NULL && (r = access_pace(s.rd, a.can)) != EID_OK) {
 		rc = eidctl_fail(ctl, r, "PACE");
