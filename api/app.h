@@ -6,7 +6,9 @@
 #include <stddef.h>
 
 #include "api/http.h"
+#include "idp/accounts.h"
 #include "idp/config.h"
+#include "idp/registry.h"
 #include "idp/signing.h"
 #include "idp/store.h"
 
@@ -14,13 +16,17 @@ struct eid_app {
 	const struct eid_config *cfg;
 	eid_store *store;
 	eid_signer *signer;
+	struct eid_account_policy policy; /* passwords and lockout */
+	eid_registry registry;            /* where citizens' data comes from */
+	uint8_t subject_key[32];          /* public and pairwise `sub` */
+	uint8_t dpop_nonce_key[32];       /* stateless DPoP nonces */
 	char *discovery_json; /* built once at start: it depends on config only */
 };
 
-/* Build what the app precomputes (discovery); free it with
- * eid_app_cleanup. */
+/* Build what the app precomputes (discovery, keys derived from the KEK);
+ * free it with eid_app_cleanup. */
 int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
-		 eid_store *store, eid_signer *signer);
+		 eid_store *store, eid_signer *signer, const uint8_t kek[32]);
 void eid_app_cleanup(struct eid_app *app);
 
 /* The server's route table. */

@@ -7,10 +7,13 @@
 #include "api/html.h"
 #include "api/wellknown.h"
 #include "crypto/error.h"
+#include "crypto/kdf.h"
+#include "crypto/secret.h"
+#include "idp/subject.h"
 #include "idp/discovery.h"
 
 int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
-		 eid_store *store, eid_signer *signer)
+		 eid_store *store, eid_signer *signer, const uint8_t kek[32])
 {
 	json_t *meta = NULL;
 	int r;
@@ -19,6 +22,12 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 	app->cfg = cfg;
 	app->store = store;
 	app->signer = signer;
+	eid_account_policy_from_config(cfg, &app->policy);
+	if ((r = eid_registry_open_local(store, &app->registry)) != EID_OK ||
+	    (r = eid_subject_key_derive(kek, app->subject_key)) != EID_OK ||
+	    (r = eid_kek_derive(kek, "eid dpop nonce v1", app->dpop_nonce_key,
+				sizeof(app->dpop_nonce_key))) != EID_OK)
+		return r;
 	if ((r = eid_discovery_build(cfg->server.issuer, &meta)) != EID_OK)
 		return r;
 	app->discovery_json = json_dumps(meta, JSON_COMPACT);
@@ -30,6 +39,9 @@ void eid_app_cleanup(struct eid_app *app)
 {
 	free(app->discovery_json);
 	app->discovery_json = NULL;
+	eid_registry_close(&app->registry);
+	eid_wipe(app->subject_key, sizeof(app->subject_key));
+	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));
 }
 
 /* Replies with JSON text that is already serialised. */

@@ -63,6 +63,13 @@ int eid_write_all(int fd, const void *p, size_t n);
  * temporary file beside it, synced, then renamed) and created with mode
  * (0600 for secrets).  EID_EIO on failure, EID_EINVAL for a path too long. */
 int eid_buf_write_file(const eid_buf *b, const char *path, unsigned mode);
+/* Lowercase hex of n bytes into out, which holds 2n + 1 (NUL-terminated). */
+void eid_hex_encode(const void *p, size_t n, char *out);
+/* Hex digits (either case, slen of them, even) into out (at most max
+ * bytes).  EID_EMALFORMED for an odd length or a non-hex character,
+ * EID_ETOOBIG past max. */
+int eid_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
+		   size_t *ret_len);
 
 /* A read cursor over len bytes at p, which it borrows. */
 typedef struct eid_rd {

@@ -322,3 +322,21 @@ int eid_audit_scan(eid_txn *t, uint64_t from_seq, uint64_t since_ms,
 
 	return eid_txn_scan(t, EID_TABLE_AUDIT, NULL, 0, scan_one, &st);
 }
+
+int eid_audit_record(eid_txn *t, const char *type, const char *actor,
+		     const char *subject, const char *remote, json_t *details,
+		     int64_t now)
+{
+	struct eid_audit_event ev = {
+		.type = type,
+		.actor = actor,
+		.subject = subject,
+		.remote = remote,
+		.details = details,
+	};
+	int r = now < 0 ? EID_EINVAL :
+			  eid_audit_append(t, &ev, (uint64_t)now * 1000, NULL);
+
+	json_decref(details);
+	return r;
+}

@@ -31,6 +31,12 @@ struct eid_audit_event {
 int eid_audit_append(eid_txn *t, const struct eid_audit_event *ev,
 		     uint64_t now_ms, uint64_t *ret_seq);
 
+/* The same from parts, for the modules that record their changes: the
+ * time in unix seconds, details (may be NULL) consumed in every case. */
+int eid_audit_record(eid_txn *t, const char *type, const char *actor,
+		     const char *subject, const char *remote, json_t *details,
+		     int64_t now);
+
 /* The head of the chain: number of entries and the last hash (all zero when
  * empty). */
 int eid_audit_head(eid_txn *t, uint64_t *ret_seq,

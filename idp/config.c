@@ -72,6 +72,19 @@ static const struct key_def config_keys[] = {
 	KEY(tokens, access_token_ttl, K_DURATION, 1, DAY, "600"),
 	KEY(tokens, refresh_token_ttl, K_DURATION, 1, 365 * DAY, "2592000"),
 	KEY(tokens, code_ttl, K_DURATION, 1, 600, "60"),
+	KEY(passwords, memory_kib, K_NUM, 8, 4194304, "19456"),
+	KEY(passwords, iterations, K_NUM, 1, 100, "2"),
+	KEY(passwords, parallelism, K_NUM, 1, 64, "1"),
+	KEY(passwords, min_length, K_NUM, 8, 1024, "12"),
+	KEY(passwords, max_length, K_NUM, 8, 1024, "128"),
+	KEY(lockout, max_failures, K_NUM, 1, 1000, "5"),
+	KEY(lockout, base_delay, K_DURATION, 1, DAY, "30"),
+	KEY(lockout, max_delay, K_DURATION, 1, 30 * DAY, "3600"),
+	KEY(lockout, per_address_max, K_NUM, 1, 1000000, "20"),
+	KEY(lockout, per_address_window, K_DURATION, 1, DAY, "900"),
+	KEY(ca, subject, K_STR, 0, 0, "C=VN, O=eid, CN=eid Citizen Signing CA"),
+	KEY(ca, days, K_NUM, 1, 30 * 366, "3650"),
+	KEY(ca, crl_next_update, K_DURATION, 3600, 30 * DAY, "1d"),
 	KEY(log, access_log, K_BOOL, 0, 0, "true"),
 	KEY(demo, enabled, K_BOOL, 0, 0, "false"),
 };
@@ -597,32 +610,74 @@ static int config_handler(void *user, const char *section, const char *name,
 	return r == EID_OK;
 }
 
-/* Checks across keys, after every key has its value. */
-static void check_cross(struct load *L)
+/* Point L->line at whichever of the keys involved was set last (0 when
+ * all are defaults), so the message names a line of the file. */
+static void point_at(struct load *L, const char *const *keys, size_t n)
 {
+	unsigned line = 0;
+	size_t i = 0;
+
+	for (size_t k = 0; k < n; k += 2)
+		if (find_key(keys[k], keys[k + 1], &i) != NULL &&
+		    L->seen[i] > line)
+			line = L->seen[i];
+	L->line = line;
+}
+
+static void check_token_keys(struct load *L)
+{
+	static const char *const keys[] = { "keys", "retire_after",
+		"tokens", "id_token_ttl", "tokens", "access_token_ttl" };
 	const struct eid_config *c = L->cfg;
 	uint64_t longest = c->tokens.id_token_ttl;
-	size_t i = 0;
-	unsigned line = 0;
-	const char *names[] = { "retire_after", "id_token_ttl",
-				"access_token_ttl" };
 
 	if (c->tokens.access_token_ttl > longest)
 		longest = c->tokens.access_token_ttl;
 	if (c->keys.retire_after >= longest)
 		return;
-	/* Point at whichever of the keys involved was set last. */
-	for (size_t n = 0; n < 3; n++) {
-		const char *sec = n == 0 ? "keys" : "tokens";
-		if (find_key(sec, names[n], &i) != NULL && L->seen[i] > line)
-			line = L->seen[i];
-	}
-	L->line = line;
+	point_at(L, keys, 6);
 	fail(L, "retire_after (%llu s) is shorter than the longest token "
 		"lifetime (%llu s): a key must stay published while tokens "
 		"it signed live",
 	     (unsigned long long)c->keys.retire_after,
 	     (unsigned long long)longest);
+}
+
+static void check_password_keys(struct load *L)
+{
+	static const char *const lengths[] = { "passwords", "min_length",
+		"passwords", "max_length" };
+	static const char *const argon[] = { "passwords", "memory_kib",
+		"passwords", "parallelism" };
+	static const char *const delays[] = { "lockout", "base_delay",
+		"lockout", "max_delay" };
+	const struct eid_config *c = L->cfg;
+
+	if (c->passwords.min_length > c->passwords.max_length) {
+		point_at(L, lengths, 4);
+		fail(L, "min_length (%llu) is greater than max_length (%llu)",
+		     (unsigned long long)c->passwords.min_length,
+		     (unsigned long long)c->passwords.max_length);
+	} else if (c->passwords.memory_kib < 8 * c->passwords.parallelism) {
+		/* Argon2 needs 8 KiB per lane. */
+		point_at(L, argon, 4);
+		fail(L, "memory_kib (%llu) is less than 8 KiB per lane "
+			"(parallelism %llu)",
+		     (unsigned long long)c->passwords.memory_kib,
+		     (unsigned long long)c->passwords.parallelism);
+	} else if (c->lockout.base_delay > c->lockout.max_delay) {
+		point_at(L, delays, 4);
+		fail(L, "base_delay (%llu s) is longer than max_delay (%llu s)",
+		     (unsigned long long)c->lockout.base_delay,
+		     (unsigned long long)c->lockout.max_delay);
+	}
+}
+
+/* Checks across keys, after every key has its value. */
+static void check_cross(struct load *L)
+{
+	check_token_keys(L);
+	check_password_keys(L);
 }
 
 static void report(eid_buf *err, const char *name, unsigned line,

@@ -52,6 +52,25 @@ struct eid_config {
 		uint64_t code_ttl;
 	} tokens;
 	struct {
+		uint64_t memory_kib;  /* Argon2id memory cost */
+		uint64_t iterations;  /* Argon2id time cost */
+		uint64_t parallelism; /* Argon2id lanes */
+		uint64_t min_length;  /* Unicode code points */
+		uint64_t max_length;
+	} passwords;
+	struct {
+		uint64_t max_failures;       /* per account, before delays */
+		uint64_t base_delay;         /* doubled each further failure */
+		uint64_t max_delay;
+		uint64_t per_address_max;    /* failures per source address */
+		uint64_t per_address_window;
+	} lockout;
+	struct {
+		char *subject;            /* DN of a new CA (eidctl ca init) */
+		uint64_t days;            /* validity of a new CA */
+		uint64_t crl_next_update; /* seconds a CRL stays current */
+	} ca;
+	struct {
 		bool access_log;
 	} log;
 	struct {

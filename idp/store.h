@@ -36,7 +36,9 @@
 	X(EID_TABLE_OFFICERS, "officers")  \
 	X(EID_TABLE_AUDIT, "audit")        \
 	X(EID_TABLE_CSCA, "csca")          \
-	X(EID_TABLE_GRANTS, "grants")
+	X(EID_TABLE_GRANTS, "grants")      \
+	X(EID_TABLE_CA, "ca")              \
+	X(EID_TABLE_CERTS, "certs")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \

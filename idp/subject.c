@@ -4,41 +4,19 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include "crypto/error.h"
+#include "crypto/kdf.h"
 #include "crypto/jose.h"
 #include "crypto/secret.h"
 #include "idp/personal_id.h"
 
-static const char info[] = "eid subject v1";
-
 int eid_subject_key_derive(const uint8_t kek[32],
 			   uint8_t ret_key[EID_SUBJECT_KEY_LEN])
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *ctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
-	uint8_t key[EID_SUBJECT_KEY_LEN];
-	OSSL_PARAM params[4];
-	int r = EID_ECRYPTO;
-
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						     (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-						      (void *)kek, 32);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-						      (void *)info,
-						      sizeof(info) - 1);
-	params[3] = OSSL_PARAM_construct_end();
-	if (ctx != NULL && EVP_KDF_derive(ctx, key, sizeof(key), params) == 1) {
-		memcpy(ret_key, key, sizeof(key));
-		r = EID_OK;
-	}
-	eid_wipe(key, sizeof(key));
-	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
-	return r;
+	return eid_kek_derive(kek, "eid subject v1", ret_key,
+			      EID_SUBJECT_KEY_LEN);
 }
 
 static bool twelve_digits(const char *s)

@@ -3,8 +3,12 @@
 #include <string.h>
 
 #include "crypto/error.h"
+#include "crypto/secret.h"
 #include "idp/citizen.h"
+#include "idp/officers.h"
 #include "idp/registry.h"
+
+#define DEMO_ACTOR "operator:demo"
 
 /* Three citizens: an adult man, an adult woman, and the man's child (a
  * minor, who can only be registered through his guardian). */
@@ -49,26 +53,102 @@ static int seed_citizen(eid_txn *t, const char *json, int64_t now,
 	return eid_registry_put(t, &c);
 }
 
-int eid_demo_seed(eid_store *s, int64_t now, unsigned *ret_added)
+/* Accounts for the two adults (phone numbers as in the README). */
+static const struct {
+	const char *personal_id;
+	const char *phone;
+} demo_accounts[] = {
+	{ "001090012345", "+84912345678" },
+	{ "079195012346", "+84987654321" },
+};
+
+static int seed_account(eid_txn *t, const struct eid_account_policy *pol,
+			size_t i, int64_t now, bool *ret_added)
 {
+	struct eid_account_new n = {
+		.personal_id = demo_accounts[i].personal_id,
+		.phone = demo_accounts[i].phone,
+		.level = 1,
+		.password = EID_DEMO_PASSWORD,
+	};
+	struct eid_account a;
+	int r = eid_account_get(t, n.personal_id, &a);
+
+	eid_account_clear(&a);
+	*ret_added = false;
+	if (r != EID_ENOTFOUND)
+		return r;
+	*ret_added = true;
+	return eid_account_create(t, pol, &n, now, DEMO_ACTOR, NULL);
+}
+
+static int seed_officer(eid_txn *t, const struct eid_account_policy *pol,
+			int64_t now, struct eid_demo_result *res)
+{
+	struct eid_officer_new n = {
+		.id = EID_DEMO_OFFICER,
+		.name = "Trần Văn Công",
+		.unit = EID_DEMO_OFFICER_UNIT,
+		.role = EID_OFFICER_ROLE_OFFICER,
+		.password = EID_DEMO_OFFICER_PASSWORD,
+		.enroll_totp = true,
+	};
+	struct eid_officer o;
+	int r = eid_officer_get(t, n.id, &o);
+
+	eid_officer_clear(&o);
+	if (r != EID_ENOTFOUND)
+		return r;
+	r = eid_officer_add(t, pol, &n, now, DEMO_ACTOR, res->officer_totp,
+			    NULL);
+	if (r == EID_OK) {
+		res->officer_created = true;
+		res->added++;
+	}
+	return r;
+}
+
+static int seed_all(eid_txn *t, const struct eid_account_policy *pol,
+		    int64_t now, struct eid_demo_result *res)
+{
+	size_t i;
+	int r = EID_OK;
+
+	for (i = 0; r == EID_OK &&
+		    i < sizeof(demo_citizens) / sizeof(demo_citizens[0]); i++) {
+		bool one = false;
+		r = seed_citizen(t, demo_citizens[i], now, &one);
+		res->added += one;
+	}
+	for (i = 0; r == EID_OK &&
+		    i < sizeof(demo_accounts) / sizeof(demo_accounts[0]); i++) {
+		bool one = false;
+		r = seed_account(t, pol, i, now, &one);
+		res->added += one;
+	}
+	if (r == EID_OK)
+		r = seed_officer(t, pol, now, res);
+	return r;
+}
+
+int eid_demo_seed(eid_store *s, const struct eid_account_policy *pol,
+		  int64_t now, struct eid_demo_result *ret)
+{
+	struct eid_demo_result res;
 	eid_txn *t = NULL;
-	unsigned added = 0;
 	int r;
 
+	memset(&res, 0, sizeof(res));
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK)
 		return r;
-	for (size_t i = 0; i < sizeof(demo_citizens) / sizeof(demo_citizens[0]);
-	     i++) {
-		bool one = false;
-		if ((r = seed_citizen(t, demo_citizens[i], now, &one)) != EID_OK)
-			goto out;
-		added += one;
-	}
+	if ((r = seed_all(t, pol, now, &res)) != EID_OK)
+		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;
-	if (r == EID_OK && ret_added != NULL)
-		*ret_added = added;
+	if (r == EID_OK && ret != NULL)
+		*ret = res;
 out:
 	eid_txn_abort(t);
+	eid_wipe(&res, sizeof(res));
 	return r;
 }

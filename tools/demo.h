@@ -4,12 +4,30 @@
 #ifndef EID_TOOLS_DEMO_H
 #define EID_TOOLS_DEMO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "crypto/totp.h"
+#include "idp/accounts.h"
 #include "idp/store.h"
 
-/* Insert the demo records that are not there yet; ret_added (may be NULL)
- * counts what was written. */
-int eid_demo_seed(eid_store *s, int64_t now, unsigned *ret_added);
+/* The demo credentials (README, "Demo data"). */
+#define EID_DEMO_PASSWORD "demo-password-2026"
+#define EID_DEMO_OFFICER "officer1"
+#define EID_DEMO_OFFICER_UNIT "CA-HN-HBT"
+#define EID_DEMO_OFFICER_PASSWORD "officer-password-2026"
+
+struct eid_demo_result {
+	unsigned added;          /* records written */
+	bool officer_created;    /* then officer_totp holds its secret */
+	uint8_t officer_totp[EID_TOTP_SECRET_LEN];
+};
+
+/* Insert the demo records that are not there yet: three registry
+ * citizens, active level-1 accounts for the two adults, and the officer
+ * officer1.  ret (may be NULL) tells what was written; the caller wipes
+ * the TOTP secret after showing it. */
+int eid_demo_seed(eid_store *s, const struct eid_account_policy *pol,
+		  int64_t now, struct eid_demo_result *ret);
 
 #endif

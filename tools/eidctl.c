@@ -16,7 +16,13 @@
 static const struct eidctl_command *const groups[] = {
 	eidctl_keys_commands,
 	eidctl_token_commands,
+	eidctl_registry_commands,
+	eidctl_account_commands,
+	eidctl_officer_commands,
+	eidctl_audit_commands,
 	eidctl_client_commands,
+	eidctl_ca_commands,
+	eidctl_sign_commands,
 	eidctl_card_commands,
 	eidctl_chip_commands,
 	eidctl_csca_commands,

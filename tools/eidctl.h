@@ -9,10 +9,11 @@
 
 #include <getopt.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include "idp/config.h"
 
 struct eidctl {
 	const char *argv0;
@@ -35,14 +36,16 @@ struct eidctl_command {
 /* Command tables, one per group (tools/eidctl_<group>.c). */
 extern const struct eidctl_command eidctl_keys_commands[];
 extern const struct eidctl_command eidctl_token_commands[];
+extern const struct eidctl_command eidctl_registry_commands[];
+extern const struct eidctl_command eidctl_account_commands[];
+extern const struct eidctl_command eidctl_officer_commands[];
+extern const struct eidctl_command eidctl_audit_commands[];
 extern const struct eidctl_command eidctl_client_commands[];
+extern const struct eidctl_command eidctl_ca_commands[];
+extern const struct eidctl_command eidctl_sign_commands[];
 extern const struct eidctl_command eidctl_card_commands[];
 extern const struct eidctl_command eidctl_chip_commands[];
 extern const struct eidctl_command eidctl_csca_commands[];
-
-/* The entry called name in a group's table (for eidctl_getopt's help). */
-const struct eidctl_command *eidctl_command_of(
-	const struct eidctl_command *table, const char *name);
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1
@@ -67,17 +70,6 @@ int eidctl_getopt(struct eidctl *ctl, const struct eidctl_command *cmd,
 				const char *value, void *arg),
 		  void *arg, int *ret_optind);
 
-/* Options that only keep their value: the option's name and the offset
- * of a const char * member in the command's own argument struct. */
-struct eidctl_opt_field {
-	const char *name;
-	size_t off;
-};
-/* For on_opt callbacks: store value in the member of the struct at base
- * that fields names; 1 (reject) when name is not among the n fields. */
-int eidctl_opt_store(const struct eidctl_opt_field *fields, size_t n,
-		     const char *name, const char *value, void *base);
-
 /* Print a failure as one line on stderr and return EIDCTL_EXIT_FAIL.
  * r is an EID_E... code (its message is appended) or 0 for none. */
 int eidctl_fail(const struct eidctl *ctl, int r, const char *fmt, ...)
@@ -86,8 +78,8 @@ int eidctl_fail(const struct eidctl *ctl, int r, const char *fmt, ...)
 int eidctl_usage(const struct eidctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-struct eid_config;
 typedef struct eid_store eid_store;
+typedef struct eid_txn eid_txn;
 
 /* The configuration as eidd would see it: defaults, then --config, then
  * --data.  Prints the error and returns EIDCTL_EXIT_FAIL on failure. */
@@ -101,15 +93,73 @@ int eidctl_open_store(const struct eidctl *ctl, const struct eid_config *cfg,
 int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 		    uint8_t ret_kek[32]);
 
-/* The configuration and the store, opened together by commands that need
- * both and closed with eidctl_env_close (safe on a zeroed struct). */
+/* The entry of a group's table by command name (NULL when absent). */
+const struct eidctl_command *eidctl_find(const struct eidctl_command *table,
+					 const char *name);
+
+/* Options collected by name, for commands with many: pass
+ * eidctl_collect as on_opt and a struct eidctl_values (opts set) as its
+ * argument; a flag without a value is stored as "". */
+#define EIDCTL_MAX_OPTS 48
+struct eidctl_values {
+	const struct eidctl_opt *opts;
+	const char *v[EIDCTL_MAX_OPTS];
+};
+int eidctl_collect(struct eidctl *ctl, const char *name, const char *value,
+		   void *arg);
+/* The value of an option, NULL when not given. */
+const char *eidctl_value(const struct eidctl_values *vals, const char *name);
+
+/* Configuration and store for one command. */
 struct eidctl_env {
-	struct eid_config *cfg; /* NULL until loaded */
+	struct eid_config cfg;
+	bool cfg_loaded;
 	eid_store *store;
 };
-int eidctl_env_open(const struct eidctl *ctl, bool write,
-		    struct eidctl_env *env);
+/* Load the configuration and open the store: EIDCTL_CONTINUE, or the exit
+ * code after printing why.  eidctl_env_close is needed either way. */
+int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write);
 void eidctl_env_close(struct eidctl_env *env);
+
+/* Run fn in a write transaction of env's store and commit.  fn gets the
+ * store's time and this process's actor, and may append a one-line reason
+ * to why.  On failure prints the reason (or what and the error) and
+ * returns EIDCTL_EXIT_FAIL; EIDCTL_CONTINUE on success. */
+typedef int (*eidctl_write_fn)(eid_txn *t, int64_t now, const char *actor,
+			       void *arg, eid_buf *why);
+int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
+		 eidctl_write_fn fn, void *arg, const char *what);
+
+/* For "GROUP COMMAND ID --opt ...": options are parsed up to the first
+ * word that is not one, so move a leading ID behind the options. */
+void eidctl_leading_arg_last(int argc, char **argv);
+
+/* Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" ("-" for 0); returns out. */
+#define EIDCTL_TIME_MAX 32
+const char *eidctl_time(int64_t t, char out[EIDCTL_TIME_MAX]);
+
+/* The audit actor of this process: "operator:<login name>". */
+#define EIDCTL_ACTOR_MAX 96
+void eidctl_actor(char ret[EIDCTL_ACTOR_MAX + 1]);
+
+/* One line from stdin (without its line end), for --password-stdin: a
+ * secret the caller frees with eid_free_secret_str.  Prints why and
+ * returns EIDCTL_EXIT_FAIL or EIDCTL_EXIT_USAGE on failure. */
+int eidctl_read_secret_line(const struct eidctl *ctl, char **ret_line);
+
+/* Read a whole file into out, whose cap bounds it ("-": stdin).  Prints
+ * the error and returns EIDCTL_EXIT_FAIL, or EIDCTL_CONTINUE. */
+int eidctl_read_file(const struct eidctl *ctl, const char *path, eid_buf *out);
+/* Write n bytes to path (created or replaced), or stdout for "-". */
+int eidctl_write_file(const struct eidctl *ctl, const char *path,
+		      const void *p, size_t n);
+
+/* The citizen signing CA: with its private key when kek is given, else
+ * the certificate only.  Prints why not and returns EIDCTL_EXIT_FAIL, or
+ * EIDCTL_CONTINUE. */
+typedef struct eid_ca eid_ca;
+int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+		   const uint8_t *kek, eid_ca **ret_ca);
 
 /* Print a JSON value (pretty) on stdout; steals the reference. */
 int eidctl_print_json(const struct eidctl *ctl, json_t *v);

@@ -23,27 +23,35 @@ struct issue_args {
 	bool extended;
 };
 
-static int issue_opt(struct eidctl *ctl, const char *name, const char *value,
-		     void *arg)
-{
-	static const struct eidctl_opt_field fields[] = {
-		{ "citizen", offsetof(struct issue_args, citizen) },
-		{ "out", offsetof(struct issue_args, out) },
-		{ "pki", offsetof(struct issue_args, pki) },
-		{ "fault", offsetof(struct issue_args, fault) },
-		{ "aa", offsetof(struct issue_args, aa) },
-		{ "max-read", offsetof(struct issue_args, max_read) },
-		{ "face-bytes", offsetof(struct issue_args, face_bytes) },
-	};
-	struct issue_args *a = arg;
+static const struct eidctl_opt issue_opts[] = {
+	{ "citizen", required_argument, "ID", "registry personal ID" },
+	{ "out", required_argument, "IMAGE", "card image to write" },
+	{ "pki", required_argument, "DIR",
+	  "test CSCA and DSC (default: DATA/test-pki, made on first use)" },
+	{ "fault", required_argument, "FAULT",
+	  "tampered-dg1, tampered-dg13, wrong-sod-signer, expired-dsc, "
+	  "no-dg15 or bac-only" },
+	{ "aa", required_argument, "rsa|ec",
+	  "Active Authentication key (default rsa, 2048 bits)" },
+	{ "max-read", required_argument, "N",
+	  "largest READ BINARY the card answers (default 256)" },
+	{ "extended", no_argument, NULL, "accept extended-length APDUs" },
+	{ "face-bytes", required_argument, "N",
+	  "pad the face JPEG to N bytes (read-size measurements)" },
+	{ NULL, 0, NULL, NULL },
+};
 
-	(void)ctl;
-	if (strcmp(name, "extended") == 0) {
-		a->extended = true;
-		return 0;
-	}
-	return eidctl_opt_store(fields, sizeof(fields) / sizeof(fields[0]),
-				name, value, a);
+static void issue_args_from(const struct eidctl_values *v,
+			    struct issue_args *a)
+{
+	a->citizen = eidctl_value(v, "citizen");
+	a->out = eidctl_value(v, "out");
+	a->pki = eidctl_value(v, "pki");
+	a->fault = eidctl_value(v, "fault");
+	a->aa = eidctl_value(v, "aa");
+	a->max_read = eidctl_value(v, "max-read");
+	a->face_bytes = eidctl_value(v, "face-bytes");
+	a->extended = eidctl_value(v, "extended") != NULL;
 }
 
 static bool parse_size(const char *s, size_t min, size_t max, size_t *ret)
@@ -125,23 +133,7 @@ static int report_issued(struct eidctl *ctl, const struct issue_args *a,
 
 static int card_issue(struct eidctl *ctl, int argc, char **argv)
 {
-	static const struct eidctl_opt opts[] = {
-		{ "citizen", required_argument, "ID", "registry personal ID" },
-		{ "out", required_argument, "IMAGE", "card image to write" },
-		{ "pki", required_argument, "DIR",
-		  "test CSCA and DSC (default: DATA/test-pki, made on first use)" },
-		{ "fault", required_argument, "FAULT",
-		  "tampered-dg1, tampered-dg13, wrong-sod-signer, expired-dsc, "
-		  "no-dg15 or bac-only" },
-		{ "aa", required_argument, "rsa|ec",
-		  "Active Authentication key (default rsa, 2048 bits)" },
-		{ "max-read", required_argument, "N",
-		  "largest READ BINARY the card answers (default 256)" },
-		{ "extended", no_argument, NULL, "accept extended-length APDUs" },
-		{ "face-bytes", required_argument, "N",
-		  "pad the face JPEG to N bytes (read-size measurements)" },
-		{ NULL, 0, NULL, NULL },
-	};
+	struct eidctl_values vals = { .opts = issue_opts };
 	struct issue_args a = { 0 };
 	struct eid_card_issue_opts o = { 0 };
 	struct eidctl_env env = { 0 };
@@ -153,19 +145,21 @@ static int card_issue(struct eidctl *ctl, int argc, char **argv)
 	int optind_ = 0, rc, r;
 
 	eid_cardimage_init(&img);
-	rc = eidctl_getopt(ctl, eidctl_command_of(eidctl_card_commands, "issue"),
-			   argc, argv, opts, issue_opt, &a, &optind_);
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_card_commands, "issue"),
+			   argc, argv, issue_opts, eidctl_collect, &vals,
+			   &optind_);
 	if (rc != EIDCTL_CONTINUE)
 		return rc;
+	issue_args_from(&vals, &a);
 	if (optind_ < argc)
 		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
 	if ((rc = issue_options(ctl, &a, &o)) != EIDCTL_CONTINUE)
 		return rc;
-	if ((rc = eidctl_env_open(ctl, false, &env)) != EIDCTL_CONTINUE ||
+	if ((rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE ||
 	    (rc = lookup(ctl, env.store, a.citizen, &c)) != EIDCTL_CONTINUE)
 		goto out;
 	snprintf(pki_dir, sizeof(pki_dir), "%s/test-pki",
-		 env.cfg->store.data_dir);
+		 env.cfg.store.data_dir);
 	if ((r = eid_test_pki_open(a.pki ? a.pki : pki_dir, &pki, &created))) {
 		rc = eidctl_fail(ctl, r, "test PKI in %s", a.pki ? a.pki : pki_dir);
 		goto out;

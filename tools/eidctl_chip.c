@@ -27,7 +27,7 @@
 
 static const struct eidctl_command *cmd_of(const char *name)
 {
-	return eidctl_command_of(eidctl_chip_commands, name);
+	return eidctl_find(eidctl_chip_commands, name);
 }
 
 /* The files a read takes, in reading order, and their names on disk and
@@ -170,7 +170,7 @@ static int load_csca(struct eidctl *ctl, const char *dir,
 		*ret = s;
 		return EIDCTL_CONTINUE;
 	}
-	if ((rc = eidctl_env_open(ctl, false, &env)) != EIDCTL_CONTINUE)
+	if ((rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE)
 		return rc;
 	r = eid_csca_open(env.store, &s, &n);
 	eidctl_env_close(&env);
@@ -228,21 +228,15 @@ struct read_args {
 	const char *max_read;
 };
 
-static int read_opt(struct eidctl *ctl, const char *name, const char *value,
-		    void *arg)
+static void read_args_from(const struct eidctl_values *v,
+			   struct read_args *a)
 {
-	static const struct eidctl_opt_field fields[] = {
-		{ "mrz-info", offsetof(struct read_args, mrz_info) },
-		{ "can", offsetof(struct read_args, can) },
-		{ "reader", offsetof(struct read_args, reader) },
-		{ "out", offsetof(struct read_args, out) },
-		{ "csca", offsetof(struct read_args, csca) },
-		{ "max-read", offsetof(struct read_args, max_read) },
-	};
-
-	(void)ctl;
-	return eidctl_opt_store(fields, sizeof(fields) / sizeof(fields[0]),
-				name, value, arg);
+	a->mrz_info = eidctl_value(v, "mrz-info");
+	a->can = eidctl_value(v, "can");
+	a->reader = eidctl_value(v, "reader");
+	a->out = eidctl_value(v, "out");
+	a->csca = eidctl_value(v, "csca");
+	a->max_read = eidctl_value(v, "max-read");
 }
 
 static int pcsc_fail(struct eidctl *ctl, int r, const struct eid_pcsc_err *e,
@@ -499,6 +493,7 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 		  "first READ BINARY size (default 223; > 256 uses extended length)" },
 		{ NULL, 0, NULL, NULL },
 	};
+	struct eidctl_values vals = { .opts = opts };
 	struct read_args a = { 0 };
 	struct eid_reader_opts ro = { 0 };
 	struct read_session s = { .out = json_object() };
@@ -510,8 +505,9 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 
 	doc_init(&s.doc);
 	eid_buf_init(&card_access, EID_READ_FILE_MAX);
-	rc = eidctl_getopt(ctl, cmd_of("read"), argc, argv, opts, read_opt, &a,
-			   &optind_);
+	rc = eidctl_getopt(ctl, cmd_of("read"), argc, argv, opts, eidctl_collect,
+			   &vals, &optind_);
+	read_args_from(&vals, &a);
 	if (rc == EIDCTL_CONTINUE && optind_ < argc)
 		rc = eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
 	if (rc != EIDCTL_CONTINUE ||
@@ -606,7 +602,7 @@ static int chip_verify(struct eidctl *ctl, int argc, char **argv)
 	struct chip_doc d;
 	eid_csca_store *csca = NULL;
 	json_t *out = json_object();
-	int optind_ = 0, rc, r;
+	int optind_ = 0, rc;
 	bool pa_ok;
 
 	doc_init(&d);
@@ -616,9 +612,8 @@ static int chip_verify(struct eidctl *ctl, int argc, char **argv)
 				      !a.path[FILE_DG1]))
 		rc = eidctl_usage(ctl, "--sod and --dg1 are required");
 	for (size_t i = 1; rc == EIDCTL_CONTINUE && i < N_FILES; i++)
-		if (a.path[i] != NULL &&
-		    (r = eid_buf_read_file(&d.f[i], a.path[i])) != EID_OK)
-			rc = eidctl_fail(ctl, r, "%s", a.path[i]);
+		if (a.path[i] != NULL)
+			rc = eidctl_read_file(ctl, a.path[i], &d.f[i]);
 	if (rc != EIDCTL_CONTINUE ||
 	    (rc = load_csca(ctl, a.csca, &csca)) != EIDCTL_CONTINUE)
 		goto out;

@@ -2,18 +2,21 @@
 #include "tools/eidctl.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "crypto/error.h"
 #include "crypto/keys.h"
+#include "crypto/secret.h"
+#include "idp/ca.h"
 #include "idp/config.h"
 #include "idp/store.h"
-
-#define EIDCTL_MAX_OPTS 48
 
 enum { OPT_DATA = 1000, OPT_CONFIG, OPT_JSON, OPT_HELP, OPT_EXTRA };
 
@@ -211,8 +214,8 @@ int eidctl_load_kek(const struct eidctl *ctl, const struct eid_config *cfg,
 			   cfg->keys.kek_env);
 }
 
-const struct eidctl_command *eidctl_command_of(
-	const struct eidctl_command *table, const char *name)
+const struct eidctl_command *eidctl_find(const struct eidctl_command *table,
+					 const char *name)
 {
 	for (const struct eidctl_command *c = table; c->group; c++)
 		if (strcmp(c->name, name) == 0)
@@ -220,38 +223,188 @@ const struct eidctl_command *eidctl_command_of(
 	return NULL;
 }
 
-int eidctl_env_open(const struct eidctl *ctl, bool write,
-		    struct eidctl_env *env)
+int eidctl_collect(struct eidctl *ctl, const char *name, const char *value,
+		   void *arg)
 {
-	int r;
+	struct eidctl_values *vals = arg;
+	size_t i = 0;
 
-	if ((env->cfg = calloc(1, sizeof(*env->cfg))) == NULL)
-		return eidctl_fail(ctl, EID_ENOMEM, "configuration");
-	if ((r = eidctl_load_config(ctl, env->cfg)) != EIDCTL_CONTINUE) {
-		free(env->cfg);
-		env->cfg = NULL;
+	(void)ctl;
+	for (const struct eidctl_opt *o = vals->opts; o && o->name; o++, i++)
+		if (i < EIDCTL_MAX_OPTS && strcmp(o->name, name) == 0) {
+			vals->v[i] = value != NULL ? value : "";
+			return 0;
+		}
+	return 1;
+}
+
+const char *eidctl_value(const struct eidctl_values *vals, const char *name)
+{
+	size_t i = 0;
+
+	for (const struct eidctl_opt *o = vals->opts; o && o->name; o++, i++)
+		if (i < EIDCTL_MAX_OPTS && strcmp(o->name, name) == 0)
+			return vals->v[i];
+	return NULL;
+}
+
+int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write)
+{
+	int r = eidctl_load_config(ctl, &env->cfg);
+
+	if (r != EIDCTL_CONTINUE)
 		return r;
-	}
-	return eidctl_open_store(ctl, env->cfg, write, &env->store);
+	env->cfg_loaded = true;
+	return eidctl_open_store(ctl, &env->cfg, write, &env->store);
 }
 
 void eidctl_env_close(struct eidctl_env *env)
 {
 	eid_store_close(env->store);
 	env->store = NULL;
-	if (env->cfg != NULL)
-		eid_config_free(env->cfg);
-	free(env->cfg);
-	env->cfg = NULL;
+	if (env->cfg_loaded)
+		eid_config_free(&env->cfg);
+	env->cfg_loaded = false;
 }
 
-int eidctl_opt_store(const struct eidctl_opt_field *fields, size_t n,
-		     const char *name, const char *value, void *base)
+void eidctl_actor(char ret[EIDCTL_ACTOR_MAX + 1])
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(name, fields[i].name) == 0) {
-			*(const char **)((char *)base + fields[i].off) = value;
-			return 0;
-		}
-	return 1;
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+	uid_t uid = geteuid();
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 &&
+	    found != NULL)
+		snprintf(ret, EIDCTL_ACTOR_MAX + 1, "operator:%s", pw.pw_name);
+	else
+		snprintf(ret, EIDCTL_ACTOR_MAX + 1, "operator:uid%u",
+			 (unsigned)uid);
+}
+
+int eidctl_read_secret_line(const struct eidctl *ctl, char **ret_line)
+{
+	eid_buf b;
+	char *line = NULL;
+	int c, r = EID_OK;
+
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "%s: reading the password from standard input\n",
+			ctl->argv0);
+	/* Unbuffered: no copy of the password left in stdio's buffer. */
+	(void)setvbuf(stdin, NULL, _IONBF, 0);
+	eid_buf_init_secret(&b, 4096);
+	while (r == EID_OK && (c = getchar()) != EOF && c != '\n')
+		r = eid_buf_put_u8(&b, (uint8_t)c);
+	if (r == EID_OK && b.len > 0 && b.data[b.len - 1] == '\r')
+		eid_buf_truncate(&b, b.len - 1);
+	if (r == EID_OK && b.len == 0)
+		r = EID_EINVAL;
+	if (r == EID_OK)
+		r = eid_buf_take_str(&b, &line);
+	eid_buf_free(&b);
+	if (r == EID_EINVAL)
+		return eidctl_usage(ctl, "no password on standard input");
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "password from standard input");
+	*ret_line = line;
+	return EIDCTL_CONTINUE;
+}
+
+void eidctl_leading_arg_last(int argc, char **argv)
+{
+	char *first;
+
+	if (argc < 3 || argv[1][0] == '-')
+		return;
+	first = argv[1];
+	memmove(&argv[1], &argv[2], (size_t)(argc - 2) * sizeof(argv[0]));
+	argv[argc - 1] = first;
+}
+
+const char *eidctl_time(int64_t t, char out[EIDCTL_TIME_MAX])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, EIDCTL_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, EIDCTL_TIME_MAX, "-");
+	return out;
+}
+
+int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
+		 eidctl_write_fn fn, void *arg, const char *what)
+{
+	char actor[EIDCTL_ACTOR_MAX + 1];
+	eid_txn *t = NULL;
+	eid_buf why;
+	int r;
+
+	eidctl_actor(actor);
+	eid_buf_init(&why, 512);
+	if ((r = eid_store_begin(env->store, true, &t)) == EID_OK &&
+	    (r = fn(t, (int64_t)eid_store_now(env->store), actor, arg,
+		    &why)) == EID_OK) {
+		r = eid_txn_commit(t);
+		t = NULL;
+	}
+	eid_txn_abort(t);
+	if (r != EID_OK && why.len > 0)
+		eidctl_fail(ctl, 0, "%s", eid_buf_cstr(&why));
+	else if (r != EID_OK)
+		eidctl_fail(ctl, r, "%s", what);
+	eid_buf_free(&why);
+	return r == EID_OK ? EIDCTL_CONTINUE : EIDCTL_EXIT_FAIL;
+}
+
+int eidctl_read_file(const struct eidctl *ctl, const char *path, eid_buf *out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	uint8_t chunk[16384];
+	size_t n;
+	int r = EID_OK;
+
+	if (f == NULL)
+		return eidctl_fail(ctl, 0, "%s: %s", path, strerror(errno));
+	while (r == EID_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		r = eid_buf_put(out, chunk, n);
+	if (r == EID_OK && ferror(f))
+		r = EID_EIO;
+	if (f != stdin)
+		fclose(f);
+	if (r == EID_ETOOBIG)
+		return eidctl_fail(ctl, 0, "%s: larger than %zu bytes", path, out->max);
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "%s", path);
+	return EIDCTL_CONTINUE;
+}
+
+int eidctl_write_file(const struct eidctl *ctl, const char *path,
+		      const void *p, size_t n)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	bool ok;
+
+	if (f == NULL)
+		return eidctl_fail(ctl, 0, "%s: %s", path, strerror(errno));
+	ok = fwrite(p, 1, n, f) == n;
+	ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+	if (!ok)
+		return eidctl_fail(ctl, EID_EIO, "%s", path);
+	return EIDCTL_CONTINUE;
+}
+
+int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+		   const uint8_t *kek, eid_ca **ret_ca)
+{
+	int r = kek ? eid_ca_load(env->store, kek, env->cfg.server.issuer, ret_ca) :
+		      eid_ca_load_public(env->store, ret_ca);
+
+	if (r == EID_ENOTFOUND)
+		return eidctl_fail(ctl, 0, "no CA in this store (run eidctl ca init)");
+	if (r == EID_EVERIFY)
+		return eidctl_fail(ctl, 0, "the key-encryption key does not open the CA key");
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "cannot load the CA");
+	return EIDCTL_CONTINUE;
 }

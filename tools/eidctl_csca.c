@@ -16,7 +16,7 @@
 
 static const struct eidctl_command *cmd_of(const char *name)
 {
-	return eidctl_command_of(eidctl_csca_commands, name);
+	return eidctl_find(eidctl_csca_commands, name);
 }
 
 struct import_count {
@@ -142,11 +142,10 @@ static int csca_import(struct eidctl *ctl, int argc, char **argv)
 	if (argc - optind_ != 1)
 		return eidctl_usage(ctl, "expected one FILE");
 	eid_buf_init(&file, EID_CSCA_MAX_FILE);
-	if ((r = eid_buf_read_file(&file, argv[optind_])) != EID_OK) {
-		rc = eidctl_fail(ctl, r, "%s", argv[optind_]);
+	if ((rc = eidctl_read_file(ctl, argv[optind_], &file)) !=
+	    EIDCTL_CONTINUE)
 		goto out;
-	}
-	if ((rc = eidctl_env_open(ctl, true, &env)) != EIDCTL_CONTINUE)
+	if ((rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE)
 		goto out;
 	if ((r = eid_store_begin(env.store, true, &t)) == EID_OK &&
 	    (r = import_file(t, &file, allow, &c, &kind)) == EID_OK) {
@@ -236,7 +235,7 @@ static int csca_list(struct eidctl *ctl, int argc, char **argv)
 		return rc != EIDCTL_CONTINUE ? rc
 			: eidctl_usage(ctl, "unexpected argument");
 	}
-	if ((rc = eidctl_env_open(ctl, false, &env)) != EIDCTL_CONTINUE)
+	if ((rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE)
 		goto out;
 	if (arr == NULL || (r = eid_store_begin(env.store, false, &t)) ||
 	    (r = eid_csca_each(t, list_one, arr))) {

@@ -34,14 +34,41 @@ static json_t *key_json(const struct eid_key_info *k)
 			 (json_int_t)k->published_until);
 }
 
+struct common_state {
+	struct eid_config cfg;
+	bool cfg_loaded;
+	eid_store *store;
+};
+
+static void common_close(struct common_state *st)
+{
+	eid_store_close(st->store);
+	if (st->cfg_loaded)
+		eid_config_free(&st->cfg);
+}
+
+static int common_open(struct eidctl *ctl, struct common_state *st,
+		       bool write)
+{
+	int r = eidctl_load_config(ctl, &st->cfg);
+
+	if (r != EIDCTL_CONTINUE)
+		return r;
+	st->cfg_loaded = true;
+	return eidctl_open_store(ctl, &st->cfg, write, &st->store);
+}
+
 static const struct eidctl_command *cmd_of(const char *name)
 {
-	return eidctl_command_of(eidctl_keys_commands, name);
+	for (const struct eidctl_command *c = eidctl_keys_commands; c->group; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
 }
 
 static int keys_list(struct eidctl *ctl, int argc, char **argv)
 {
-	struct eidctl_env st = { 0 };
+	struct common_state st = { 0 };
 	struct eid_key_info *keys = NULL;
 	size_t n = 0;
 	int optind_ = 0, rc, r;
@@ -53,10 +80,10 @@ static int keys_list(struct eidctl *ctl, int argc, char **argv)
 		return rc;
 	if (optind_ < argc)
 		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
-	if ((rc = eidctl_env_open(ctl, false, &st)) != EIDCTL_CONTINUE)
+	if ((rc = common_open(ctl, &st, false)) != EIDCTL_CONTINUE)
 		goto out;
 	r = eid_signing_list(st.store, eid_store_now(st.store),
-			     st.cfg->keys.retire_after, &keys, &n);
+			     st.cfg.keys.retire_after, &keys, &n);
 	if (r != EID_OK) {
 		rc = eidctl_fail(ctl, r, "cannot list keys");
 		goto out;
@@ -85,7 +112,7 @@ static int keys_list(struct eidctl *ctl, int argc, char **argv)
 	rc = EIDCTL_EXIT_OK;
 out:
 	free(keys);
-	eidctl_env_close(&st);
+	common_close(&st);
 	return rc;
 }
 
@@ -138,7 +165,7 @@ static int keys_rotate(struct eidctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, NULL },
 	};
 	struct rotate_opts o = { 0 };
-	struct eidctl_env st = { 0 };
+	struct common_state st = { 0 };
 	char kid[EID_KID_MAX + 1];
 	uint8_t kek[32];
 	uint64_t delay;
@@ -153,22 +180,22 @@ static int keys_rotate(struct eidctl *ctl, int argc, char **argv)
 		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
 	if (o.now && o.delay)
 		return eidctl_usage(ctl, "--now and --delay exclude each other");
-	if ((rc = eidctl_env_open(ctl, true, &st)) != EIDCTL_CONTINUE)
+	if ((rc = common_open(ctl, &st, true)) != EIDCTL_CONTINUE)
 		goto out;
-	if ((rc = eidctl_load_kek(ctl, st.cfg, kek)) != EIDCTL_CONTINUE)
+	if ((rc = eidctl_load_kek(ctl, &st.cfg, kek)) != EIDCTL_CONTINUE)
 		goto out;
-	if (eid_alg_from_name(o.alg ? o.alg : st.cfg->keys.algorithm, &alg) != EID_OK ||
+	if (eid_alg_from_name(o.alg ? o.alg : st.cfg.keys.algorithm, &alg) != EID_OK ||
 	    !eid_alg_info_get(alg)->can_sign) {
 		rc = eidctl_usage(ctl, "--alg must be ES256, RS256 or PS256");
 		goto out;
 	}
-	delay = o.now ? 0 : st.cfg->keys.publish_delay;
+	delay = o.now ? 0 : st.cfg.keys.publish_delay;
 	if (o.delay && parse_seconds(o.delay, &delay) != EID_OK) {
 		rc = eidctl_usage(ctl, "--delay takes seconds (0 to 2592000)");
 		goto out;
 	}
 	r = eid_signing_rotate(st.store, kek, alg, eid_store_now(st.store),
-			       delay, st.cfg->keys.retire_after, kid);
+			       delay, st.cfg.keys.retire_after, kid);
 	if (r != EID_OK) {
 		rc = eidctl_fail(ctl, r, "cannot rotate");
 		goto out;
@@ -185,13 +212,13 @@ static int keys_rotate(struct eidctl *ctl, int argc, char **argv)
 		rc = EIDCTL_EXIT_OK;
 out:
 	eid_wipe(kek, sizeof(kek));
-	eidctl_env_close(&st);
+	common_close(&st);
 	return rc;
 }
 
 static int keys_retire(struct eidctl *ctl, int argc, char **argv)
 {
-	struct eidctl_env st = { 0 };
+	struct common_state st = { 0 };
 	int optind_ = 0, rc, r;
 
 	rc = eidctl_getopt(ctl, cmd_of("retire"), argc, argv, NULL, NULL, NULL,
@@ -200,10 +227,10 @@ static int keys_retire(struct eidctl *ctl, int argc, char **argv)
 		return rc;
 	if (argc - optind_ != 1)
 		return eidctl_usage(ctl, "expected one KID (see keys list)");
-	if ((rc = eidctl_env_open(ctl, true, &st)) != EIDCTL_CONTINUE)
+	if ((rc = common_open(ctl, &st, true)) != EIDCTL_CONTINUE)
 		goto out;
 	r = eid_signing_retire(st.store, argv[optind_], eid_store_now(st.store),
-			       st.cfg->keys.retire_after);
+			       st.cfg.keys.retire_after);
 	if (r == EID_ESTATE)
 		rc = eidctl_fail(ctl, 0, "%s is already retired, or is the only "
 					 "key signing now (run keys rotate "
@@ -218,11 +245,11 @@ static int keys_retire(struct eidctl *ctl, int argc, char **argv)
 						      "retired"));
 	else {
 		printf("%s retired: no longer signs, stays published for %" PRIu64
-		       " s\n", argv[optind_], st.cfg->keys.retire_after);
+		       " s\n", argv[optind_], st.cfg.keys.retire_after);
 		rc = EIDCTL_EXIT_OK;
 	}
 out:
-	eidctl_env_close(&st);
+	common_close(&st);
 	return rc;
 }
 

@@ -23,6 +23,7 @@
 #include "crypto/keys.h"
 #include "crypto/secret.h"
 #include "idp/config.h"
+#include "idp/officers.h"
 #include "idp/signing.h"
 #include "idp/store.h"
 #include "tools/demo.h"
@@ -244,18 +245,40 @@ static int open_store(struct eidd *d)
 	return 0;
 }
 
+/* The demo officer's TOTP secret, shown once, when it is created. */
+static void print_demo_totp(const struct eid_demo_result *res)
+{
+	eid_buf uri;
+
+	eid_buf_init_secret(&uri, 1024);
+	if (eid_officer_totp_uri("eID", EID_DEMO_OFFICER, res->officer_totp,
+				 &uri) == EID_OK && eid_buf_cstr(&uri) != NULL)
+		fprintf(stderr, "eidd: demo officer %s (unit %s) created; add "
+			"its TOTP to an authenticator app (shown once):\n%s\n",
+			EID_DEMO_OFFICER, EID_DEMO_OFFICER_UNIT,
+			eid_buf_cstr(&uri));
+	eid_buf_free(&uri);
+}
+
 static int seed_demo(struct eidd *d)
 {
-	unsigned added = 0;
+	struct eid_account_policy pol;
+	struct eid_demo_result res;
 	int r;
 
 	if (!d->cfg.demo.enabled)
 		return 0;
-	r = eid_demo_seed(d->store, (int64_t)eid_store_now(d->store), &added);
+	eid_account_policy_from_config(&d->cfg, &pol);
+	r = eid_demo_seed(d->store, &pol, (int64_t)eid_store_now(d->store),
+			  &res);
 	if (r != EID_OK)
 		return fail("demo data: %s", eid_strerror(r));
-	if (added > 0)
-		fprintf(stderr, "eidd: demo data: %u records added\n", added);
+	if (res.added > 0)
+		fprintf(stderr, "eidd: demo data: %u records added\n",
+			res.added);
+	if (res.officer_created)
+		print_demo_totp(&res);
+	eid_wipe(&res, sizeof(res));
 	return 0;
 }
 
@@ -277,7 +300,7 @@ static int start_http(struct eidd *d)
 	snprintf(port, sizeof(port), "%u", (unsigned)c->server.listen.port);
 	opt.host = c->server.listen.addr;
 	opt.port = port;
-	if ((r = eid_app_init(&d->app, c, d->store, d->signer)) != EID_OK)
+	if ((r = eid_app_init(&d->app, c, d->store, d->signer, d->kek)) != EID_OK)
 		return fail("server: %s", eid_strerror(r));
 	routes = eid_api_routes(&n);
 	r = eid_http_server_start(&opt, routes, n, &d->app, &d->http);

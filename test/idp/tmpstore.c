@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -65,5 +66,47 @@ int tmpstore_member_setup(void **state)
 int tmpstore_member_teardown(void **state)
 {
 	tmpstore_close(*state);
+	return 0;
+}
+
+int64_t tmpstore_clock_now = TMPSTORE_NOW;
+
+uint64_t tmpstore_movable_clock(void *arg)
+{
+	(void)arg;
+	return (uint64_t)tmpstore_clock_now;
+}
+
+void tmpstore_test_policy(struct eid_account_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->password = (struct eid_password_params){
+		.memory_kib = 64, .iterations = 1, .parallelism = 1,
+		.min_length = 12, .max_length = 128,
+	};
+	pol->lockout = (struct eid_lockout_params){
+		.max_failures = 5, .base_delay = 30, .max_delay = 3600,
+		.per_address_max = 20, .per_address_window = 900,
+	};
+}
+
+int tmpstore_pol_setup(void **state)
+{
+	struct tmpstore_pol *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	tmpstore_clock_now = TMPSTORE_NOW;
+	tmpstore_open(&f->ts, tmpstore_movable_clock);
+	tmpstore_test_policy(&f->pol);
+	*state = f;
+	return 0;
+}
+
+int tmpstore_pol_teardown(void **state)
+{
+	struct tmpstore_pol *f = *state;
+
+	tmpstore_close(&f->ts);
+	free(f);
 	return 0;
 }

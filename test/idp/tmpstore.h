@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "idp/accounts.h"
 #include "idp/store.h"
 
 struct tmpstore {
@@ -29,5 +30,23 @@ int tmpstore_member_teardown(void **state);
 /* now may be NULL (the real clock).  Fails the test on error. */
 void tmpstore_open(struct tmpstore *ts, uint64_t (*now)(void *arg));
 void tmpstore_close(struct tmpstore *ts);
+
+/* A clock tests move: tmpstore_movable_clock reads tmpstore_clock_now
+ * (set it to TMPSTORE_NOW in setup). */
+extern int64_t tmpstore_clock_now;
+uint64_t tmpstore_movable_clock(void *arg);
+
+/* Argon2 at its cheapest (64 KiB, one pass) and the shipped lockout
+ * defaults: tests check behaviour, not cost. */
+void tmpstore_test_policy(struct eid_account_policy *pol);
+
+/* A store on the movable clock (reset to TMPSTORE_NOW) with the test
+ * policy, as cmocka setup/teardown: *state becomes a struct tmpstore_pol. */
+struct tmpstore_pol {
+	struct tmpstore ts;
+	struct eid_account_policy pol;
+};
+int tmpstore_pol_setup(void **state);
+int tmpstore_pol_teardown(void **state);
 
 #endif

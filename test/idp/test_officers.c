@@ -1,0 +1,199 @@
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto/error.h"
+#include "crypto/totp.h"
+#include "idp/audit.h"
+#include "idp/officers.h"
+#include "tmpstore.h"
+
+#define PW "officer-password-2026"
+
+#define clock_now tmpstore_clock_now
+
+#define fx tmpstore_pol
+
+static int add(struct fx *f, const char *id, const char *unit, bool totp,
+	       uint8_t secret[EID_TOTP_SECRET_LEN])
+{
+	struct eid_officer_new n = {
+		.id = id, .name = "Trần Văn Công", .unit = unit,
+		.role = EID_OFFICER_ROLE_OFFICER, .password = PW,
+		.enroll_totp = totp,
+	};
+	eid_txn *t = NULL;
+	int r;
+
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	r = eid_officer_add(t, &f->pol, &n, clock_now, "operator:test", secret,
+			    NULL);
+	if (r == EID_OK)
+		assert_int_equal(eid_txn_commit(t), EID_OK);
+	else
+		eid_txn_abort(t);
+	return r;
+}
+
+static void code_now(const uint8_t secret[EID_TOTP_SECRET_LEN], char out[8])
+{
+	uint32_t v;
+
+	assert_int_equal(eid_hotp(secret, EID_TOTP_SECRET_LEN,
+				  eid_totp_step((uint64_t)clock_now), 6, &v),
+			 EID_OK);
+	snprintf(out, 8, "%06u", (unsigned)v);
+}
+
+static int login(struct fx *f, const char *id, const char *pw,
+		 const char *code, struct eid_login_info *info)
+{
+	struct eid_officer o;
+	int r = eid_officer_authenticate(f->ts.store, &f->pol, id, pw, code,
+					 "203.0.113.5", clock_now, &o, info);
+	if (r == EID_OK)
+		assert_string_equal(o.id, id);
+	eid_officer_clear(&o);
+	return r;
+}
+
+static void test_add_and_show(void **state)
+{
+	struct fx *f = *state;
+	uint8_t secret[EID_TOTP_SECRET_LEN];
+	struct eid_officer o;
+	eid_txn *t = NULL;
+	json_t *j = NULL;
+	char *text;
+
+	assert_int_equal(add(f, "officer1", "CA-HN-HBT", true, secret), EID_OK);
+	assert_int_equal(add(f, "officer1", "CA-HN-HBT", true, secret),
+			 EID_EEXIST);
+	assert_int_equal(add(f, "Bad ID", "CA-HN-HBT", true, secret),
+			 EID_EMALFORMED);
+	assert_int_equal(add(f, "officer2", "ca hn", true, secret),
+			 EID_EMALFORMED);
+	assert_int_equal(eid_store_begin(f->ts.store, false, &t), EID_OK);
+	assert_int_equal(eid_officer_get(t, "officer1", &o), EID_OK);
+	eid_txn_abort(t);
+	assert_string_equal(o.unit, "CA-HN-HBT");
+	assert_true(o.has_totp);
+	assert_memory_equal(o.totp_secret, secret, EID_TOTP_SECRET_LEN);
+	assert_int_equal(eid_officer_to_json(&o, &j), EID_OK);
+	text = json_dumps(j, 0);
+	assert_null(strstr(text, "argon2"));
+	assert_non_null(strstr(text, "\"totp_enrolled\": true"));
+	free(text);
+	json_decref(j);
+	eid_officer_clear(&o);
+}
+
+static void test_uri(void **state)
+{
+	static const uint8_t secret[EID_TOTP_SECRET_LEN] = "12345678901234567890";
+	eid_buf b;
+
+	eid_buf_init(&b, 512);
+	assert_int_equal(eid_officer_totp_uri("eID Việt Nam", "officer1", secret,
+					      &b), EID_OK);
+	assert_string_equal(eid_buf_cstr(&b),
+			    "otpauth://totp/eID%20Vi%E1%BB%87t%20Nam:officer1"
+			    "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+			    "&issuer=eID%20Vi%E1%BB%87t%20Nam"
+			    "&algorithm=SHA1&digits=6&period=30");
+	eid_buf_free(&b);
+}
+
+static void test_password_and_totp_required(void **state)
+{
+	struct fx *f = *state;
+	uint8_t secret[EID_TOTP_SECRET_LEN];
+	struct eid_login_info info;
+	char code[8];
+
+	assert_int_equal(add(f, "officer1", "CA-HN-HBT", true, secret), EID_OK);
+	code_now(secret, code);
+	assert_int_equal(login(f, "officer1", "wrong password!", code, &info),
+			 EID_EAUTH);
+	assert_int_equal(login(f, "officer1", PW, "000000", &info), EID_EAUTH);
+	assert_int_equal(login(f, "officer1", PW, NULL, &info), EID_EAUTH);
+	assert_int_equal(login(f, "nobody", PW, code, &info), EID_EAUTH);
+	assert_string_equal(info.reason, "unknown_officer");
+	assert_int_equal(login(f, "officer1", PW, code, &info), EID_OK);
+	/* The same code again: refused, even within its 30 seconds. */
+	assert_int_equal(login(f, "officer1", PW, code, &info), EID_EREPLAY);
+	clock_now += 30;
+	code_now(secret, code);
+	assert_int_equal(login(f, "officer1", PW, code, &info), EID_OK);
+}
+
+static void test_no_second_factor_no_entry(void **state)
+{
+	struct fx *f = *state;
+	uint8_t secret[EID_TOTP_SECRET_LEN];
+	struct eid_login_info info;
+	eid_txn *t = NULL;
+	char code[8];
+
+	assert_int_equal(add(f, "officer2", "CA-HN-HBT", false, NULL), EID_OK);
+	assert_int_equal(login(f, "officer2", PW, "123456", &info), EID_EPERM);
+	assert_string_equal(info.reason, "second factor not enrolled");
+	/* Only after the right password. */
+	assert_int_equal(login(f, "officer2", "wrong password!", "123456", &info),
+			 EID_EAUTH);
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_officer_enroll_totp(t, "officer2", clock_now,
+						 "operator:test", secret),
+			 EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	code_now(secret, code);
+	assert_int_equal(login(f, "officer2", PW, code, &info), EID_OK);
+}
+
+static void test_lockout_and_audit(void **state)
+{
+	struct fx *f = *state;
+	uint8_t secret[EID_TOTP_SECRET_LEN];
+	struct eid_login_info info;
+	eid_txn *t = NULL;
+	uint64_t n = 0, bad = 0;
+	char code[8];
+
+	assert_int_equal(add(f, "officer1", "CA-HN-HBT", true, secret), EID_OK);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(login(f, "officer1", PW, "000000", &info),
+				 EID_EAUTH);
+	code_now(secret, code);
+	assert_int_equal(login(f, "officer1", PW, code, &info), EID_ELIMIT);
+	assert_int_equal(info.retry_after, 30);
+	clock_now += 60;
+	code_now(secret, code);
+	assert_int_equal(login(f, "officer1", PW, code, &info), EID_OK);
+	assert_int_equal(eid_store_begin(f->ts.store, false, &t), EID_OK);
+	assert_int_equal(eid_audit_verify(t, &n, &bad, NULL), EID_OK);
+	eid_txn_abort(t);
+	assert_int_equal(n, 1 + 5 + 1); /* add, failures, success */
+}
+
+#define T(fn)                                                    \
+	cmocka_unit_test_setup_teardown(fn, tmpstore_pol_setup,    \
+					tmpstore_pol_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_add_and_show),
+		cmocka_unit_test(test_uri),
+		T(test_password_and_totp_required),
+		T(test_no_second_factor_no_entry),
+		T(test_lockout_and_audit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,271 @@
+/* eidctl account create|show|lock|unlock|revoke: citizen accounts, for
+ * operators (migrations, support) and tests.  Passwords come only from
+ * standard input, never from the command line (which other users see). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/error.h"
+#include "crypto/secret.h"
+#include "idp/accounts.h"
+#include "tools/eidctl.h"
+
+static void print_account(const struct eid_account *a)
+{
+	char t[EIDCTL_TIME_MAX];
+
+	printf("personal_id      %s\n", a->personal_id);
+	printf("phone            %s\n", a->phone);
+	if (a->email[0] != '\0')
+		printf("email            %s\n", a->email);
+	printf("level            %d\n", a->level);
+	printf("status           %s\n", eid_account_status_name(a->status));
+	if (a->lock_reason != EID_LOCK_NONE)
+		printf("lock_reason      %s (by %s)\n",
+		       eid_lock_reason_name(a->lock_reason), a->locked_by);
+	printf("password         %s\n", a->password[0] ? "set" : "not set");
+	printf("failed_logins    %" PRIu64 "\n", a->failed_logins);
+	printf("created_at       %s\n", eidctl_time(a->created_at, t));
+	printf("updated_at       %s\n", eidctl_time(a->updated_at, t));
+}
+
+/* The account, as JSON with --json, readable otherwise. */
+static int show(const struct eidctl *ctl, const struct eid_account *a)
+{
+	json_t *o = NULL;
+
+	if (!ctl->json) {
+		print_account(a);
+		return EIDCTL_EXIT_OK;
+	}
+	if (eid_account_to_json(a, &o) != EID_OK)
+		return eidctl_fail(ctl, EID_ENOMEM, "output");
+	return eidctl_print_json(ctl, o);
+}
+
+static int read_account(struct eidctl *ctl, struct eidctl_env *env,
+			const char *id, struct eid_account *ret)
+{
+	eid_txn *t = NULL;
+	int r;
+
+	if ((r = eid_store_begin(env->store, false, &t)) == EID_OK)
+		r = eid_account_get(t, id, ret);
+	eid_txn_abort(t);
+	if (r == EID_ENOTFOUND)
+		return eidctl_fail(ctl, 0, "no account %s", id);
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "account %s", id);
+	return EIDCTL_CONTINUE;
+}
+
+static int level_of(const char *s, int *ret)
+{
+	if (s == NULL)
+		*ret = 1;
+	else if (strcmp(s, "1") == 0 || strcmp(s, "2") == 0)
+		*ret = s[0] - '0';
+	else
+		return EID_EINVAL;
+	return EID_OK;
+}
+
+struct create_arg {
+	const struct eid_account_policy *pol;
+	const struct eid_account_new *a;
+};
+
+static int create_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		     eid_buf *why)
+{
+	const struct create_arg *c = arg;
+
+	return eid_account_create(t, c->pol, c->a, now, actor, why);
+}
+
+static int write_new(struct eidctl *ctl, struct eidctl_env *env,
+		     const struct eid_account_new *a)
+{
+	struct eid_account_policy pol;
+	struct create_arg c = { &pol, a };
+
+	eid_account_policy_from_config(&env->cfg, &pol);
+	return eidctl_write(ctl, env, create_fn, &c,
+			    "cannot create the account");
+}
+
+static int account_create(struct eidctl *ctl, int argc, char **argv)
+{
+	static const struct eidctl_opt opts[] = {
+		{ "personal-id", required_argument, "N", "12-digit personal ID number" },
+		{ "phone", required_argument, "P", "mobile number (0912345678 or +84...)" },
+		{ "email", required_argument, "E", "e-mail address (optional)" },
+		{ "level", required_argument, "1|2", "assurance level (default 1)" },
+		{ "password-stdin", no_argument, NULL,
+		  "read the password as one line from standard input" },
+		{ NULL, 0, NULL, NULL },
+	};
+	struct eidctl_values vals = { .opts = opts };
+	struct eid_account_new a = { 0 };
+	struct eidctl_env env = { 0 };
+	struct eid_account made;
+	char *password = NULL;
+	int optind_ = 0, rc;
+
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_account_commands, "create"),
+			   argc, argv, opts, eidctl_collect, &vals, &optind_);
+	if (rc != EIDCTL_CONTINUE)
+		return rc;
+	if (optind_ < argc)
+		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
+	a.personal_id = eidctl_value(&vals, "personal-id");
+	a.phone = eidctl_value(&vals, "phone");
+	a.email = eidctl_value(&vals, "email");
+	if (a.personal_id == NULL || a.phone == NULL)
+		return eidctl_usage(ctl, "--personal-id and --phone are required");
+	if (level_of(eidctl_value(&vals, "level"), &a.level) != EID_OK)
+		return eidctl_usage(ctl, "--level must be 1 or 2");
+	if (eidctl_value(&vals, "password-stdin") == NULL && a.level == 1)
+		return eidctl_usage(ctl, "a level-1 account needs --password-stdin");
+	if (eidctl_value(&vals, "password-stdin") != NULL &&
+	    (rc = eidctl_read_secret_line(ctl, &password)) != EIDCTL_CONTINUE)
+		return rc;
+	a.password = password;
+	if ((rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE ||
+	    (rc = write_new(ctl, &env, &a)) != EIDCTL_CONTINUE ||
+	    (rc = read_account(ctl, &env, a.personal_id, &made)) != EIDCTL_CONTINUE)
+		goto out;
+	rc = show(ctl, &made);
+	eid_account_clear(&made);
+out:
+	eid_free_secret_str(password);
+	eidctl_env_close(&env);
+	return rc;
+}
+
+static int account_show(struct eidctl *ctl, int argc, char **argv)
+{
+	struct eidctl_env env = { 0 };
+	struct eid_account a;
+	int optind_ = 0, rc;
+
+	eidctl_leading_arg_last(argc, argv);
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_account_commands, "show"),
+			   argc, argv, NULL, NULL, NULL, &optind_);
+	if (rc != EIDCTL_CONTINUE)
+		return rc;
+	if (argc - optind_ != 1)
+		return eidctl_usage(ctl, "expected one personal ID number");
+	if ((rc = eidctl_env_open(ctl, &env, false)) == EIDCTL_CONTINUE &&
+	    (rc = read_account(ctl, &env, argv[optind_], &a)) == EIDCTL_CONTINUE) {
+		rc = show(ctl, &a);
+		eid_account_clear(&a);
+	}
+	eidctl_env_close(&env);
+	return rc;
+}
+
+/* lock, unlock and revoke: one ID, one state change. */
+enum change { LOCK, UNLOCK, REVOKE };
+
+struct change_arg {
+	enum change what;
+	const char *id;
+	enum eid_lock_reason reason;
+};
+
+static int change_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		     eid_buf *why)
+{
+	const struct change_arg *c = arg;
+	int r;
+
+	if (c->what == LOCK)
+		r = eid_account_lock(t, c->id, c->reason, actor, now);
+	else if (c->what == UNLOCK)
+		r = eid_account_unlock(t, c->id, actor, now);
+	else
+		r = eid_account_revoke(t, c->id, actor, now);
+	if (r == EID_ENOTFOUND)
+		(void)eid_buf_printf(why, "no account %s", c->id);
+	else if (r == EID_ESTATE)
+		(void)eid_buf_printf(why, "%s: %s", c->id,
+			c->what == LOCK ? "already locked or revoked" :
+			c->what == UNLOCK ? "not locked, revoked (final), or "
+					    "locked for a card the registry "
+					    "still marks revoked or expired" :
+					    "already revoked");
+	return r;
+}
+
+static int run_change(struct eidctl *ctl, int argc, char **argv,
+		      enum change what)
+{
+	static const struct eidctl_opt lock_opts[] = {
+		{ "reason", required_argument, "CODE",
+		  "citizen_request, officer, card_expired, card_revoked, "
+		  "lost_device or suspected_fraud" },
+		{ NULL, 0, NULL, NULL },
+	};
+	static const char *const names[] = { "lock", "unlock", "revoke" };
+	struct eidctl_values vals = { .opts = lock_opts };
+	struct eidctl_env env = { 0 };
+	struct eid_account a;
+	enum eid_lock_reason reason = EID_LOCK_NONE;
+	int optind_ = 0, rc;
+
+	eidctl_leading_arg_last(argc, argv);
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_account_commands, names[what]),
+			   argc, argv, what == LOCK ? lock_opts : NULL,
+			   eidctl_collect, &vals, &optind_);
+	if (rc != EIDCTL_CONTINUE)
+		return rc;
+	if (argc - optind_ != 1)
+		return eidctl_usage(ctl, "expected one personal ID number");
+	if (what == LOCK &&
+	    eid_lock_reason_parse(eidctl_value(&vals, "reason"), &reason) != EID_OK)
+		return eidctl_usage(ctl, "--reason must be one of citizen_request, "
+				    "officer, card_expired, card_revoked, "
+				    "lost_device, suspected_fraud");
+	if ((rc = eidctl_env_open(ctl, &env, true)) == EIDCTL_CONTINUE &&
+	    (rc = eidctl_write(ctl, &env, change_fn,
+			       &(struct change_arg){ what, argv[optind_], reason },
+			       argv[optind_])) == EIDCTL_CONTINUE &&
+	    (rc = read_account(ctl, &env, argv[optind_], &a)) == EIDCTL_CONTINUE) {
+		rc = show(ctl, &a);
+		eid_account_clear(&a);
+	}
+	eidctl_env_close(&env);
+	return rc;
+}
+
+static int account_lock(struct eidctl *ctl, int argc, char **argv)
+{
+	return run_change(ctl, argc, argv, LOCK);
+}
+
+static int account_unlock(struct eidctl *ctl, int argc, char **argv)
+{
+	return run_change(ctl, argc, argv, UNLOCK);
+}
+
+static int account_revoke(struct eidctl *ctl, int argc, char **argv)
+{
+	return run_change(ctl, argc, argv, REVOKE);
+}
+
+const struct eidctl_command eidctl_account_commands[] = {
+	{ "account", "create",
+	  "--personal-id N --phone P [--email E] [--level 1|2] --password-stdin",
+	  "create an account for a registry citizen (level 2 without a "
+	  "password waits for activation)",
+	  account_create },
+	{ "account", "show", "ID", "show an account", account_show },
+	{ "account", "lock", "ID --reason CODE",
+	  "lock an account and end its sessions", account_lock },
+	{ "account", "unlock", "ID", "unlock a locked account", account_unlock },
+	{ "account", "revoke", "ID",
+	  "revoke an account for good (frees its phone number)", account_revoke },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
