@@ -408,8 +408,8 @@ static int split_long(eid_vcard *vc, eid_buf *rapdu, size_t start)
 		return r;
 	eid_buf_truncate(rapdu, start + EID_APDU_SHORT_NE_MAX);
 	data_len -= EID_APDU_SHORT_NE_MAX;
-	return eid_buf_put_u16be(rapdu, (uint16_t)(0x6100 |
-						   (data_len > 0xff ? 0 : data_len)));
+	sw = (uint16_t)(0x6100 | (data_len > 0xff ? 0 : data_len));
+	return eid_buf_put_u16be(rapdu, sw);
 }
 
 int eid_vcard_process(eid_vcard *vc, const uint8_t *capdu, size_t n,

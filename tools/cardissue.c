@@ -29,7 +29,9 @@ static const struct {
 
 int eid_card_fault_parse(const char *name, enum eid_card_fault *ret)
 {
-	for (size_t i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
+	size_t n = sizeof(fault_names) / sizeof(fault_names[0]);
+
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(name, fault_names[i].name) == 0) {
 			*ret = fault_names[i].fault;
 			return EID_OK;
@@ -193,7 +195,7 @@ static char base_letter(unsigned cp)
 		return 'U';
 	if (cp == 0x1a0 || cp == 0x1a1)
 		return 'O';
-	for (size_t i = 0; cp >= 0x1ea0 && i < sizeof(ext) / sizeof(ext[0]); i++)
+	for (size_t i = 0; cp >= 0x1ea0 && i < sizeof(ext) / sizeof(*ext); i++)
 		if (cp <= ext[i].end)
 			return ext[i].c;
 	return 0;
@@ -343,8 +345,8 @@ static void build_dg13_fields(const struct eid_citizen *c, int64_t now,
 	text(d->full_name, c->full_name);
 	iso_date(&c->birthdate, d->birthdate);
 	text(d->sex, c->sex == EID_SEX_FEMALE ? "Nữ" : "Nam");
-	text(d->nationality,
-	     strcmp(c->nationality, "VNM") == 0 ? "Việt Nam" : c->nationality);
+	text(d->nationality, strcmp(c->nationality, "VNM") == 0
+				     ? "Việt Nam" : c->nationality);
 	text(d->ethnicity, c->ethnicity);
 	text(d->religion, c->religion);
 	text(d->place_of_origin, c->place_of_origin);

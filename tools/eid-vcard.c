@@ -41,10 +41,11 @@ enum session_end { END_PEER, END_SIGNAL, END_ERROR };
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: eid-vcard [--host HOST] [--port PORT] [--once] [--verbose] IMAGE\n"
-		"  serve the card image IMAGE (from `eidctl card issue`) to pcscd's\n"
-		"  vpcd driver at HOST:PORT (default 127.0.0.1:35963)\n"
-		"  --once     exit when vpcd disconnects instead of reconnecting\n"
+		"usage: eid-vcard [--host HOST] [--port PORT] [--once] "
+		"[--verbose] IMAGE\n"
+		"  serve the card image IMAGE (from `eidctl card issue`) to\n"
+		"  pcscd's vpcd driver at HOST:PORT (default 127.0.0.1:35963)\n"
+		"  --once     exit when vpcd disconnects, do not reconnect\n"
 		"  --verbose  log every command and response on stderr\n");
 }
 
@@ -96,7 +97,8 @@ static int connect_to(const struct opts *o)
 	}
 	freeaddrinfo(res);
 	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				 sizeof(one));
 	return fd;
 }
 
@@ -203,12 +205,14 @@ static enum session_end serve(int fd, int sigfd, eid_vcard *vc,
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
 				 sizeof(one));
 		if (got <= 0) {
-			end = got == 0 || errno == ECONNRESET ? END_PEER : END_ERROR;
+			end = got == 0 || errno == ECONNRESET ? END_PEER
+							      : END_ERROR;
 			break;
 		}
 		if (eid_buf_put(&in, chunk, (size_t)got) != EID_OK ||
 		    !drain(fd, vc, o, &in, &reply)) {
-			fprintf(stderr, "eid-vcard: protocol error, reconnecting\n");
+			fprintf(stderr,
+				"eid-vcard: protocol error, reconnecting\n");
 			end = END_PEER;
 			break;
 		}
@@ -227,7 +231,8 @@ static int wait_connect(int sigfd, const struct opts *o)
 
 	while ((fd = connect_to(o)) < 0) {
 		if (!said)
-			fprintf(stderr, "eid-vcard: waiting for vpcd at %s:%s\n",
+			fprintf(stderr,
+				"eid-vcard: waiting for vpcd at %s:%s\n",
 				o->host, o->port);
 		said = true;
 		if (poll(&pfd, 1, RECONNECT_MS) > 0)
@@ -285,11 +290,13 @@ int main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return rc;
 	if ((r = eid_cardimage_load(o.image, &img)) != EID_OK) {
-		fprintf(stderr, "eid-vcard: %s: %s\n", o.image, eid_strerror(r));
+		fprintf(stderr, "eid-vcard: %s: %s\n", o.image,
+			eid_strerror(r));
 		return 1;
 	}
 	if ((r = eid_vcard_new(&img, NULL, NULL, &vc)) != EID_OK) {
-		fprintf(stderr, "eid-vcard: %s: %s\n", o.image, eid_strerror(r));
+		fprintf(stderr, "eid-vcard: %s: %s\n", o.image,
+			eid_strerror(r));
 		eid_cardimage_clear(&img);
 		return 1;
 	}

@@ -79,15 +79,16 @@ static int issue_options(struct eidctl *ctl, const struct issue_args *a,
 	if (a->citizen == NULL || a->out == NULL)
 		return eidctl_usage(ctl, "--citizen and --out are required");
 	if (a->fault && eid_card_fault_parse(a->fault, &o->fault) != EID_OK)
-		return eidctl_usage(ctl, "--fault: tampered-dg1, tampered-dg13, "
-					 "wrong-sod-signer, expired-dsc, "
-					 "no-dg15 or bac-only");
+		return eidctl_usage(ctl, "--fault: tampered-dg1, "
+					 "tampered-dg13, wrong-sod-signer, "
+					 "expired-dsc, no-dg15 or bac-only");
 	if (a->aa && strcmp(a->aa, "ec") == 0)
 		o->aa_key = EID_ISSUER_KEY_P256;
 	else if (a->aa && strcmp(a->aa, "rsa") != 0)
 		return eidctl_usage(ctl, "--aa: rsa or ec");
 	o->extended = a->extended;
-	if (!parse_size(a->max_read, 1, a->extended ? 65536 : 256, &o->max_read))
+	if (!parse_size(a->max_read, 1, a->extended ? 65536 : 256,
+			&o->max_read))
 		return eidctl_usage(ctl, "--max-read: 1 to 256 (65536 with "
 					 "--extended)");
 	if (!parse_size(a->face_bytes, 0, 200000, &o->face_bytes))
@@ -152,7 +153,8 @@ static int card_issue(struct eidctl *ctl, int argc, char **argv)
 		return rc;
 	issue_args_from(&vals, &a);
 	if (optind_ < argc)
-		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
+		return eidctl_usage(ctl, "unexpected argument '%s'",
+				    argv[optind_]);
 	if ((rc = issue_options(ctl, &a, &o)) != EIDCTL_CONTINUE)
 		return rc;
 	if ((rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE ||
@@ -160,8 +162,10 @@ static int card_issue(struct eidctl *ctl, int argc, char **argv)
 		goto out;
 	snprintf(pki_dir, sizeof(pki_dir), "%s/test-pki",
 		 env.cfg.store.data_dir);
-	if ((r = eid_test_pki_open(a.pki ? a.pki : pki_dir, &pki, &created))) {
-		rc = eidctl_fail(ctl, r, "test PKI in %s", a.pki ? a.pki : pki_dir);
+	if (a.pki != NULL)
+		snprintf(pki_dir, sizeof(pki_dir), "%s", a.pki);
+	if ((r = eid_test_pki_open(pki_dir, &pki, &created)) != EID_OK) {
+		rc = eidctl_fail(ctl, r, "test PKI in %s", pki_dir);
 		goto out;
 	}
 	if ((r = eid_card_issue(&c, &pki, &o, &img)) != EID_OK) {
@@ -172,7 +176,7 @@ static int card_issue(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_fail(ctl, r, "cannot write %s", a.out);
 		goto out;
 	}
-	rc = report_issued(ctl, &a, &img, a.pki ? a.pki : pki_dir, created);
+	rc = report_issued(ctl, &a, &img, pki_dir, created);
 out:
 	eid_cardimage_clear(&img);
 	eid_test_pki_close(&pki);

@@ -71,7 +71,8 @@ static void doc_free(struct chip_doc *d)
 static int mrz_info_arg(const char *arg, eid_buf *out)
 {
 	char docno[EID_MRZ_DOCNO_MAX + 1], dob[7], exp[7];
-	const char *p1 = strchr(arg, '+'), *p2 = p1 ? strchr(p1 + 1, '+') : NULL;
+	const char *p1 = strchr(arg, '+');
+	const char *p2 = p1 != NULL ? strchr(p1 + 1, '+') : NULL;
 
 	if (p1 == NULL)
 		return eid_buf_put_str(out, arg);
@@ -136,9 +137,12 @@ static void add_identity(json_t *out, const struct chip_doc *d)
 	int r;
 
 	if (d->f[FILE_DG1].len > 0) {
-		r = eid_lds_dg1_parse(d->f[FILE_DG1].data, d->f[FILE_DG1].len, &m);
-		json_object_set_new(out, "mrz", r == EID_OK ? mrz_json(&m)
-				    : json_pack("{s:s}", "error", eid_strerror(r)));
+		r = eid_lds_dg1_parse(d->f[FILE_DG1].data, d->f[FILE_DG1].len,
+				      &m);
+		j = r == EID_OK ? mrz_json(&m)
+				: json_pack("{s:s}", "error", eid_strerror(r));
+		json_object_set_new(out, "mrz", j);
+		j = NULL;
 	}
 	if (d->f[FILE_DG13].len == 0 || (d13 = malloc(sizeof(*d13))) == NULL)
 		return;
@@ -208,9 +212,9 @@ static bool passive_auth(const eid_csca_store *store,
 		ok = r == EID_OK;
 		json_object_set_new(out, "passive_authentication", j);
 	} else {
-		json_object_set_new(out, "passive_authentication",
-				    json_pack("{s:s, s:s}", "overall", "invalid",
-					      "reason", eid_strerror(r)));
+		j = json_pack("{s:s, s:s}", "overall", "invalid", "reason",
+			      eid_strerror(r));
+		json_object_set_new(out, "passive_authentication", j);
 	}
 	eid_sod_free(sod);
 	free(rep);
@@ -311,7 +315,8 @@ static int read_files(eid_reader *rd, struct chip_doc *d, json_t *read,
 
 	for (size_t i = 0; i < N_FILES; i++) {
 		eid_reader_stats(rd, &before);
-		r = eid_reader_read_file(rd, chip_files[i].fid, false, &d->f[i]);
+		r = eid_reader_read_file(rd, chip_files[i].fid, false,
+					 &d->f[i]);
 		if (r == EID_ENOTFOUND)
 			continue;
 		if (r != EID_OK)
@@ -368,7 +373,8 @@ static int write_files(struct eidctl *ctl, const char *dir,
 
 		if (d->f[i].len == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s.bin", dir, chip_files[i].name);
+		snprintf(path, sizeof(path), "%s/%s.bin", dir,
+			 chip_files[i].name);
 		if ((f = fopen(path, "we")) == NULL)
 			return eidctl_fail(ctl, EID_EIO, "%s", path);
 		ok = fwrite(d->f[i].data, 1, d->f[i].len, f) == d->f[i].len;
@@ -443,10 +449,13 @@ static void add_stats(json_t *out, eid_reader *rd)
 
 	eid_reader_stats(rd, &st);
 	json_object_set_new(out, "apdus", json_integer((json_int_t)st.apdus));
-	json_object_set_new(out, "bytes", json_integer((json_int_t)(st.bytes_in +
-								    st.bytes_out)));
-	json_object_set_new(out, "bytes_in", json_integer((json_int_t)st.bytes_in));
-	json_object_set_new(out, "bytes_out", json_integer((json_int_t)st.bytes_out));
+	json_object_set_new(out, "bytes",
+			    json_integer((json_int_t)(st.bytes_in +
+						      st.bytes_out)));
+	json_object_set_new(out, "bytes_in",
+			    json_integer((json_int_t)st.bytes_in));
+	json_object_set_new(out, "bytes_out",
+			    json_integer((json_int_t)st.bytes_out));
 }
 
 /* Connect and read EF.CardAccess (in the MF: it tells whether the card
@@ -466,7 +475,8 @@ static int open_card(struct eidctl *ctl, const struct read_args *a,
 		eid_reader_free(s->rd);
 		s->rd = NULL;
 		eid_transport_close(&s->t);
-		if ((rc = connect_reader(ctl, a->reader, &s->t)) != EIDCTL_CONTINUE)
+		rc = connect_reader(ctl, a->reader, &s->t);
+		if (rc != EIDCTL_CONTINUE)
 			return rc;
 		if ((r = eid_reader_new(&s->t, ro, &s->rd)) != EID_OK)
 			return eidctl_fail(ctl, r, "reader");
@@ -484,13 +494,18 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	static const struct eidctl_opt opts[] = {
 		{ "mrz-info", required_argument, "DOCNO+DOB+EXPIRY",
 		  "BAC with the MRZ information (dates YYMMDD)" },
-		{ "can", required_argument, "CAN", "PACE with the card access number" },
-		{ "reader", required_argument, "N", "reader index (see chip readers)" },
-		{ "out", required_argument, "DIR", "write each file read to DIR" },
+		{ "can", required_argument, "CAN",
+		  "PACE with the card access number" },
+		{ "reader", required_argument, "N",
+		  "reader index (see chip readers)" },
+		{ "out", required_argument, "DIR",
+		  "write each file read to DIR" },
 		{ "csca", required_argument, "DIR",
-		  "trusted CSCAs from DIR (default: the data directory's store)" },
+		  "trusted CSCAs from DIR (default: the data directory's "
+		  "store)" },
 		{ "max-read", required_argument, "N",
-		  "first READ BINARY size (default 223; > 256 uses extended length)" },
+		  "first READ BINARY size (default 223; > 256: extended "
+		  "length)" },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct eidctl_values vals = { .opts = opts };
@@ -505,11 +520,12 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 
 	doc_init(&s.doc);
 	eid_buf_init(&card_access, EID_READ_FILE_MAX);
-	rc = eidctl_getopt(ctl, cmd_of("read"), argc, argv, opts, eidctl_collect,
-			   &vals, &optind_);
+	rc = eidctl_getopt(ctl, cmd_of("read"), argc, argv, opts,
+			   eidctl_collect, &vals, &optind_);
 	read_args_from(&vals, &a);
 	if (rc == EIDCTL_CONTINUE && optind_ < argc)
-		rc = eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
+		rc = eidctl_usage(ctl, "unexpected argument '%s'",
+				  argv[optind_]);
 	if (rc != EIDCTL_CONTINUE ||
 	    (rc = parse_read_args(ctl, &a, &ro, &s.keys)) != EIDCTL_CONTINUE ||
 	    (rc = load_csca(ctl, a.csca, &s.csca)) != EIDCTL_CONTINUE)
@@ -595,7 +611,8 @@ static int chip_verify(struct eidctl *ctl, int argc, char **argv)
 		{ "dg14", required_argument, "FILE", "DG14" },
 		{ "dg15", required_argument, "FILE", "DG15" },
 		{ "csca", required_argument, "DIR",
-		  "trusted CSCAs from DIR (default: the data directory's store)" },
+		  "trusted CSCAs from DIR (default: the data directory's "
+		  "store)" },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct verify_args a = { 0 };
@@ -685,13 +702,15 @@ static int chip_bac_keys(struct eidctl *ctl, int argc, char **argv)
 	if (rc != EIDCTL_CONTINUE)
 		return rc;
 	if (argc - optind_ != 1)
-		return eidctl_usage(ctl, "expected MRZINFO (or DOCNO+DOB+EXPIRY)");
+		return eidctl_usage(ctl, "expected MRZINFO (or "
+					 "DOCNO+DOB+EXPIRY)");
 	eid_buf_init_secret(&info, EID_BAC_MRZ_INFO_MAX + 1);
 	r = mrz_info_arg(argv[optind_], &info);
 	if (r != EID_OK || (s = eid_buf_cstr(&info)) == NULL ||
 	    eid_bac_keys_hex(s, kenc, kmac) != EID_OK) {
-		rc = eidctl_usage(ctl, "MRZINFO: 24 to 40 characters with valid "
-				       "check digits, or DOCNO+YYMMDD+YYMMDD");
+		rc = eidctl_usage(ctl, "MRZINFO: 24 to 40 characters with "
+				       "valid check digits, or "
+				       "DOCNO+YYMMDD+YYMMDD");
 		goto out;
 	}
 	if (ctl->json)

@@ -77,7 +77,8 @@ static int import_master_list(eid_txn *t, const eid_buf *file,
 						   !allow_unverified, &added,
 						   ret_verified)) != EID_OK)
 		goto out;
-	for (size_t i = 0; r == EID_OK && i < eid_csca_store_count(store); i++) {
+	for (size_t i = 0; r == EID_OK && i < eid_csca_store_count(store);
+	     i++) {
 		eid_buf_reset(&der);
 		r = eid_csca_store_cert_der(store, i, &der);
 		if (r == EID_OK)
@@ -163,8 +164,8 @@ static int csca_import(struct eidctl *ctl, int argc, char **argv)
 						      "already_present",
 						      (json_int_t)c.present));
 	else {
-		printf("%s: %zu CSCA certificate(s) added, %zu already present\n",
-		       kind, c.added, c.present);
+		printf("%s: %zu CSCA certificate(s) added, %zu already "
+		       "present\n", kind, c.added, c.present);
 		rc = EIDCTL_EXIT_OK;
 	}
 out:
@@ -255,7 +256,8 @@ static int csca_list(struct eidctl *ctl, int argc, char **argv)
 		       json_string_value(json_object_get(e, "not_after")),
 		       json_string_value(json_object_get(e, "sha256")));
 	if (json_array_size(arr) == 0)
-		printf("no CSCA certificates (add some with `eidctl csca import`)\n");
+		printf("no CSCA certificates (add some with "
+		       "`eidctl csca import`)\n");
 	rc = EIDCTL_EXIT_OK;
 out:
 	eid_txn_abort(t);
@@ -266,7 +268,8 @@ out:
 
 const struct eidctl_command eidctl_csca_commands[] = {
 	{ "csca", "import", "FILE [--allow-unverified]",
-	  "trust CSCA certificates: PEM/DER certificates or an ICAO master list",
+	  "trust CSCA certificates: PEM/DER certificates or an ICAO "
+	  "master list",
 	  csca_import },
 	{ "csca", "list", "", "list the trusted CSCA certificates", csca_list },
 	{ NULL, NULL, NULL, NULL, NULL },
