@@ -67,6 +67,26 @@ size_t eid_csca_store_count(const eid_csca_store *store)
 	return (size_t)sk_X509_OBJECT_num(objs);
 }
 
+int eid_csca_store_cert_der(const eid_csca_store *store, size_t i,
+			    eid_buf *out)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store->store);
+	unsigned char *der = NULL;
+	X509 *x;
+	int n, r;
+
+	if (i >= (size_t)sk_X509_OBJECT_num(objs))
+		return EID_ENOTFOUND;
+	x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, (int)i));
+	if (x == NULL)
+		return EID_ENOTFOUND; /* a CRL */
+	if ((n = i2d_X509(x, &der)) <= 0)
+		return EID_ECRYPTO;
+	r = eid_buf_put(out, der, (size_t)n);
+	OPENSSL_free(der);
+	return r;
+}
+
 /* Only CA certificates become anchors: partial chains are allowed (link
  * certificates from master lists are trusted as they stand), so a leaf in
  * the store would vouch for itself. */

@@ -35,6 +35,11 @@ int eid_csca_store_add_crl(eid_csca_store *store, const uint8_t *p, size_t n);
 int eid_csca_store_load_dir(eid_csca_store *store, const char *dir,
 			    size_t *ret_added, size_t *ret_skipped);
 size_t eid_csca_store_count(const eid_csca_store *store);
+/* The DER of the i-th entry (0 .. count-1, in no particular order)
+ * appended to out; EID_ENOTFOUND past the end or when the entry is a CRL.
+ * This is how the trusted certificates are saved elsewhere. */
+int eid_csca_store_cert_der(const eid_csca_store *store, size_t i,
+			    eid_buf *out);
 
 /* An ICAO Master List (ICAO 9303-12 section 9): a CMS SignedData with
  * content type 2.23.136.1.1.2 holding CscaMasterList {version, SET OF

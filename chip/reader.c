@@ -23,6 +23,7 @@ struct eid_reader {
 	eid_sm *sm;
 	size_t chunk;
 	size_t max_file;
+	bool header_first;
 	struct eid_reader_stats stats;
 };
 
@@ -55,6 +56,7 @@ int eid_reader_new(const struct eid_transport *t,
 	rd->counted.ctx = rd;
 	rd->chunk = chunk != 0 ? chunk : EID_READ_CHUNK_SM;
 	rd->max_file = max_file != 0 ? max_file : EID_READ_FILE_MAX;
+	rd->header_first = opts != NULL && opts->header_first;
 	*ret_reader = rd;
 	return EID_OK;
 }
@@ -305,7 +307,13 @@ int eid_reader_read_file(eid_reader *rd, uint16_t fid, bool use_sfi,
 	eid_buf_reset(out);
 	if (!use_sfi && (r = eid_reader_select_ef(rd, fid)) != EID_OK)
 		return r;
-	if ((r = read_chunk(rd, sfi, 0, HEADER_READ, out)) != EID_OK)
+	/* Unless told to read the tag and length alone, the first read takes
+	 * a whole chunk: a file that fits costs one READ BINARY, and a long
+	 * one the fewest the chunk size allows (cards answer a short file
+	 * with what there is, 9000 or 6282). */
+	if ((r = read_chunk(rd, sfi, 0, rd->header_first ? HEADER_READ
+							 : rd->chunk,
+			    out)) != EID_OK)
 		return r;
 	if ((r = tlv_total(out->data, out->len, &total)) != EID_OK)
 		goto out;

@@ -31,6 +31,10 @@ struct eid_reader_opts {
 	size_t max_chunk; /* first READ BINARY size to try: <= 256 short,
 			   * up to 65536 uses extended length; 0: 0xDF */
 	size_t max_file;  /* largest file accepted; 0: EID_READ_FILE_MAX */
+	/* First read only the tag and length (4 bytes), as the ICAO 9303-11
+	 * worked example does; by default the first read takes a whole
+	 * chunk, so a file costs the fewest READ BINARYs the chunk allows. */
+	bool header_first;
 };
 
 struct eid_reader_stats {

@@ -1,9 +1,12 @@
 #include "crypto/buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
@@ -291,6 +294,66 @@ int eid_rd_sub(eid_rd *r, size_t n, eid_rd *ret)
 		return rc;
 	*ret = eid_rd_make(p, n);
 	return EID_OK;
+}
+
+int eid_buf_read_file(eid_buf *b, const char *path)
+{
+	uint8_t chunk[8192];
+	size_t start = b->len;
+	ssize_t got;
+	int fd, r = EID_OK;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? EID_ENOTFOUND : EID_EIO;
+	while (r == EID_OK && (got = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		r = got < 0 ? EID_EIO : eid_buf_put(b, chunk, (size_t)got);
+	}
+	close(fd);
+	eid_wipe(chunk, sizeof(chunk));
+	if (r != EID_OK)
+		eid_buf_truncate(b, start);
+	return r;
+}
+
+int eid_write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return EID_EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return EID_OK;
+}
+
+int eid_buf_write_file(const eid_buf *b, const char *path, unsigned mode)
+{
+	char tmp[4096];
+	int fd, r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return EID_EINVAL;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
+		return EID_EIO;
+	r = eid_write_all(fd, b->data, b->len);
+	if (r == EID_OK && fsync(fd) != 0)
+		r = EID_EIO;
+	if (close(fd) != 0 && r == EID_OK)
+		r = EID_EIO;
+	if (r == EID_OK && rename(tmp, path) != 0)
+		r = EID_EIO;
+	if (r != EID_OK)
+		unlink(tmp);
+	return r;
 }
 
 void eid_hex_encode(const void *p, size_t n, char *out)

@@ -53,6 +53,16 @@ const char *eid_buf_cstr(eid_buf *b);
  * leave the buffer empty.  EID_EMALFORMED when the contents hold a NUL. */
 int eid_buf_take_str(eid_buf *b, char **ret_str);
 
+/* Append the whole of the file at path: EID_ETOOBIG when it would pass
+ * max (nothing kept then), EID_ENOTFOUND when it does not exist, EID_EIO
+ * for other failures. */
+int eid_buf_read_file(eid_buf *b, const char *path);
+/* Write all n bytes to fd (retrying short writes and EINTR); EID_EIO. */
+int eid_write_all(int fd, const void *p, size_t n);
+/* Replace the file at path with the contents of b, atomically (a
+ * temporary file beside it, synced, then renamed) and created with mode
+ * (0600 for secrets).  EID_EIO on failure, EID_EINVAL for a path too long. */
+int eid_buf_write_file(const eid_buf *b, const char *path, unsigned mode);
 /* Lowercase hex of n bytes into out, which holds 2n + 1 (NUL-terminated). */
 void eid_hex_encode(const void *p, size_t n, char *out);
 /* Hex digits (either case, slen of them, even) into out (at most max

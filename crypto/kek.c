@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include "crypto/buf.h"
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "crypto/secret.h"
@@ -158,20 +159,6 @@ static int fsync_dir_of(const char *path)
 	return r;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return EID_EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return EID_OK;
-}
-
 int eid_kek_generate_file(const char *path)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -197,7 +184,7 @@ int eid_kek_generate_file(const char *path)
 	r = EID_EIO;
 	/* fchmod: the mode must not depend on what open() made of umask. */
 	if (fchmod(fd, 0600) != 0 ||
-	    write_all(fd, text, sizeof(text)) != EID_OK || fsync(fd) != 0)
+	    eid_write_all(fd, text, sizeof(text)) != EID_OK || fsync(fd) != 0)
 		goto out;
 	r = EID_OK;
 out:

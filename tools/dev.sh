@@ -11,7 +11,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# What the build needs (libraries and tools), and what the tests add.
+# What the build needs (libraries and tools), and what the tests add
+# (pcscd and vsmartcard-vpcd: the chip tests' PC/SC stack; the test starts
+# its own pcscd, so no service manager is needed).
 build_packages=(
 	build-essential meson ninja-build pkg-config
 	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev

@@ -23,6 +23,9 @@ static const struct eidctl_command *const groups[] = {
 	eidctl_client_commands,
 	eidctl_ca_commands,
 	eidctl_sign_commands,
+	eidctl_card_commands,
+	eidctl_chip_commands,
+	eidctl_csca_commands,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

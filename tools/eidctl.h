@@ -43,6 +43,9 @@ extern const struct eidctl_command eidctl_audit_commands[];
 extern const struct eidctl_command eidctl_client_commands[];
 extern const struct eidctl_command eidctl_ca_commands[];
 extern const struct eidctl_command eidctl_sign_commands[];
+extern const struct eidctl_command eidctl_card_commands[];
+extern const struct eidctl_command eidctl_chip_commands[];
+extern const struct eidctl_command eidctl_csca_commands[];
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1

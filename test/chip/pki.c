@@ -9,6 +9,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "chip/issuer.h"
+#include "crypto/error.h"
+
 uint8_t pki_dg1[7] = { 0x61, 0x05, 0x5f, 0x1f, 0x02, 'V', 'N' };
 uint8_t pki_dg2[5] = { 0x75, 0x03, 0x01, 0x02, 0x03 };
 uint8_t pki_dg13[5] = { 0x6d, 0x03, 0x02, 0x01, 0x01 };
@@ -53,64 +56,15 @@ EVP_PKEY *pki_key(const char *kind)
 	return NULL;
 }
 
-static bool add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-	bool ok;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value)) == NULL)
-		return false;
-	ok = X509_add_ext(x, ext, -1) == 1;
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-static bool set_name(X509 *x, const char *cn)
-{
-	X509_NAME *name = X509_get_subject_name(x);
-
-	return X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC,
-					  (const unsigned char *)"VN", -1, -1,
-					  0) == 1 &&
-	       X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-					  (const unsigned char *)cn, -1, -1,
-					  0) == 1;
-}
-
 X509 *pki_cert(const char *cn, EVP_PKEY *key, X509 *issuer,
 	       EVP_PKEY *issuer_key, long from_days, long to_days, long serial,
 	       bool ca)
 {
-	X509 *x = X509_new();
-	X509 *iss;
-	bool ok;
+	X509 *x = NULL;
 
-	if (x == NULL)
+	if (eid_issuer_cert(cn, key, issuer, issuer_key, from_days * PKI_DAY,
+			    to_days * PKI_DAY, serial, ca, &x) != EID_OK)
 		return NULL;
-	iss = issuer != NULL ? issuer : x;
-	ok = X509_set_version(x, 2) &&
-	     ASN1_INTEGER_set(X509_get_serialNumber(x), serial) &&
-	     X509_gmtime_adj(X509_getm_notBefore(x), from_days * PKI_DAY) &&
-	     X509_gmtime_adj(X509_getm_notAfter(x), to_days * PKI_DAY) &&
-	     X509_set_pubkey(x, key) && set_name(x, cn) &&
-	     X509_set_issuer_name(x, X509_get_subject_name(iss)) &&
-	     add_ext(x, iss, NID_subject_key_identifier, "hash") &&
-	     add_ext(x, iss, NID_authority_key_identifier, "keyid:always");
-	if (ok && ca)
-		ok = add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE") &&
-		     add_ext(x, iss, NID_key_usage,
-			     "critical,keyCertSign,cRLSign");
-	else if (ok)
-		ok = add_ext(x, iss, NID_key_usage, "critical,digitalSignature");
-	if (ok)
-		ok = X509_sign(x, issuer_key != NULL ? issuer_key : key,
-			       EVP_sha256()) > 0;
-	if (!ok) {
-		X509_free(x);
-		return NULL;
-	}
 	return x;
 }
 
