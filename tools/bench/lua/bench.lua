@@ -1,0 +1,102 @@
+-- Shared by every row's script: reads the row's settings from the
+-- environment, keeps per-thread counters, and prints one machine-readable
+-- line at the end ("BENCHJSON {...}") that tools/bench/report.mjs reads.
+--
+-- Environment (set by tools/bench/bench.sh):
+--   BENCH_PATH    request path (from the discovery document)
+--   BENCH_AUTH    value of the Authorization header, or empty
+--   BENCH_FILE    prepared values, one per line (codes, tokens), or empty
+local M = {}
+
+M.path = os.getenv("BENCH_PATH") or "/"
+M.auth = os.getenv("BENCH_AUTH") or ""
+
+local threads = {}
+local next_id = 0
+
+-- wrk calls setup() once per thread before the run, in the main state.
+function setup(thread)
+	thread:set("thread_id", next_id)
+	thread:set("thread_count", 0) -- fixed up below once all are known
+	next_id = next_id + 1
+	table.insert(threads, thread)
+	for _, t in ipairs(threads) do
+		t:set("thread_count", next_id)
+	end
+end
+
+non2xx = 0
+starved = 0
+
+-- Rows that look at responses count every status outside 200..299 (wrk
+-- itself counts only >= 400).
+function M.count_status(status)
+	if status < 200 or status > 299 then
+		non2xx = non2xx + 1
+	end
+end
+
+-- This thread's share of the prepared values: lines i with
+-- i % thread_count == thread_id, so no two threads use the same one.
+function M.my_lines()
+	local file = os.getenv("BENCH_FILE") or ""
+	local mine = {}
+	if file == "" then
+		return mine
+	end
+	local i = 0
+	for line in io.lines(file) do
+		if line ~= "" then
+			if i % thread_count == thread_id then
+				table.insert(mine, line)
+			end
+			i = i + 1
+		end
+	end
+	return mine
+end
+
+function M.headers(content_type)
+	local h = {}
+	if M.auth ~= "" then
+		h["Authorization"] = M.auth
+	end
+	if content_type then
+		h["Content-Type"] = content_type
+	end
+	return h
+end
+
+-- RFC 3986 unreserved characters pass; everything else is %XX.
+function M.urlencode(s)
+	return (s:gsub("[^%w%-%._~]", function(c)
+		return string.format("%%%02X", string.byte(c))
+	end))
+end
+
+function M.form(fields)
+	local parts = {}
+	for _, kv in ipairs(fields) do
+		table.insert(parts, kv[1] .. "=" .. M.urlencode(kv[2]))
+	end
+	return table.concat(parts, "&")
+end
+
+function done(summary, latency, requests)
+	local n2, st = 0, 0
+	for _, t in ipairs(threads) do
+		n2 = n2 + (t:get("non2xx") or 0)
+		st = st + (t:get("starved") or 0)
+	end
+	local e = summary.errors
+	io.write(string.format(
+		'BENCHJSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+		'"p50_us":%d,"p99_us":%d,"max_us":%d,"status_errors":%d,' ..
+		'"non2xx":%d,"starved":%d,"connect_errors":%d,' ..
+		'"read_errors":%d,"write_errors":%d,"timeouts":%d}\n',
+		summary.requests, summary.duration, summary.bytes,
+		latency:percentile(50), latency:percentile(99), latency.max,
+		e.status, n2, st, e.connect, e.read, e.write, e.timeout))
+end
+
+return M
