@@ -6,6 +6,9 @@
 #   tools/dev.sh test     build (plain and sanitized) and run every test;
 #                         ends with "N passed, N failed"
 #   tools/dev.sh fuzz [TARGET] [SECONDS]   run libFuzzer targets (clang)
+#   tools/dev.sh bench [--quick] [--full] ...   optimised build, eidd and
+#                         node-oidc-provider under wrk, one table
+#                         (tools/bench/bench.sh, docs/performance.md)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -121,6 +124,30 @@ cmd_test() {
 	[ "$failed" -eq 0 ]
 }
 
+# node-oidc-provider for the benchmark's side-by-side rows, as locked.
+install_peer_modules() {
+	local dir=tools/bench/peer
+	if [ ! -d "$dir/node_modules" ] ||
+		[ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+		log "installing node-oidc-provider for the benchmark"
+		npm ci --prefix "$dir" --no-audit --no-fund >&2
+		touch "$dir/node_modules"
+	fi
+}
+
+cmd_bench() {
+	install_packages "${build_packages[@]}" "${test_packages[@]}"
+	install_peer_modules
+	# Only what the benchmark runs: a release build of everything else
+	# (the unit tests) is not needed here.
+	if [ ! -f build-release/build.ninja ]; then
+		meson setup build-release --buildtype=release -Db_ndebug=true >/dev/null
+	fi
+	ninja -C build-release tools/eidd tools/eidctl tools/bench/gen_citizens \
+		test/idp/bench_registry_import >&2
+	exec tools/bench/bench.sh --build "$root/build-release" "$@"
+}
+
 cmd_fuzz() {
 	install_packages "${build_packages[@]}" clang
 	local target=${1:-} seconds=${2:-60} t
@@ -140,5 +167,6 @@ case "${1:-}" in
 run) shift; cmd_run "$@" ;;
 test) shift; cmd_test "$@" ;;
 fuzz) shift; cmd_fuzz "$@" ;;
-*) echo "usage: tools/dev.sh run|test|fuzz [TARGET] [SECONDS]" >&2; exit 2 ;;
+bench) shift; cmd_bench "$@" ;;
+*) echo "usage: tools/dev.sh run|test|fuzz [TARGET] [SECONDS]|bench [--quick]" >&2; exit 2 ;;
 esac
