@@ -46,7 +46,8 @@
 	X(EID_EPH_JTI, "jti")                  \
 	X(EID_EPH_OTP, "otp")                  \
 	X(EID_EPH_CHALLENGES, "challenges")    \
-	X(EID_EPH_COUNTERS, "counters")
+	X(EID_EPH_COUNTERS, "counters")    \
+	X(EID_EPH_JWKS, "jwks")
 
 enum eid_table {
 #define EID_STORE_ENUM(e, name) e,

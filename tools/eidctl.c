@@ -16,6 +16,7 @@
 static const struct eidctl_command *const groups[] = {
 	eidctl_keys_commands,
 	eidctl_token_commands,
+	eidctl_client_commands,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -34,6 +34,7 @@ struct eidctl_command {
 /* Command tables, one per group (tools/eidctl_<group>.c). */
 extern const struct eidctl_command eidctl_keys_commands[];
 extern const struct eidctl_command eidctl_token_commands[];
+extern const struct eidctl_command eidctl_client_commands[];
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1
