@@ -94,7 +94,7 @@ export function parseWrk(text) {
       r.rps = r.duration_us > 0 ? r.requests / (r.duration_us / 1e6) : 0;
       // wrk counts only statuses >= 400; scripts with a response()
       // callback count every non-2xx.
-      r.errors = Math.max(r.status_errors, r.non2xx) + r.starved
+      r.errors = Math.max(r.status_errors, r.non2xx)
         + r.connect_errors + r.read_errors + r.write_errors + r.timeouts;
       return r;
     }
@@ -264,6 +264,9 @@ export function table(w) {
     for (const [n, s] of by)
       out.push(`| ${Number(n).toLocaleString('en-US')} | ${fmtRate(s.gen_rate)} | ${fmtRate(s.import_rate)} | ${fmtRate(s.bytes / Number(n))} | ${fmtMB(s.bytes / 1024)} |`);
   }
+  const starved = runs.filter((r) => r.starved > 0);
+  if (starved.length)
+    out.push('', `prepared codes ran out in ${starved.map((r) => `${r.server}/${r.row}/${r.conns}`).join(', ')}: those rates are over the time the codes lasted`);
   const bad = runs.filter((r) => r.errors > 0 || r.failed);
   out.push('');
   out.push(bad.length ? `ERRORS in ${bad.length} run(s): ${bad.map((r) => `${r.server}/${r.row}/${r.conns}`).join(', ')}` : 'errors: 0 in every run');

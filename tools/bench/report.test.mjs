@@ -34,7 +34,8 @@ test('wrk: rate from requests and duration; every kind of error counts', () => {
   assert.equal(r.rps, 10000);
   assert.equal(r.errors, 0);
   assert.equal(parseWrk(wrkOut({ status_errors: 3, non2xx: 5, timeouts: 1, read_errors: 2 })).errors, 8);
-  assert.equal(parseWrk(wrkOut({ starved: 4 })).errors, 4);
+  // Codes running out is the harness's shortfall, not the server's error.
+  assert.equal(parseWrk(wrkOut({ starved: 4 })).errors, 0);
   assert.equal(parseWrk('wrk: connection refused\n'), null);
 });
 

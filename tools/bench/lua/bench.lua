@@ -6,6 +6,7 @@
 --   BENCH_PATH    request path (from the discovery document)
 --   BENCH_AUTH    value of the Authorization header, or empty
 --   BENCH_FILE    prepared values, one per line (codes, tokens), or empty
+--   BENCH_THREADS wrk's thread count (-t), to share BENCH_FILE out
 local M = {}
 
 M.path = os.getenv("BENCH_PATH") or "/"
@@ -14,15 +15,16 @@ M.auth = os.getenv("BENCH_AUTH") or ""
 local threads = {}
 local next_id = 0
 
--- wrk calls setup() once per thread before the run, in the main state.
+-- wrk calls setup() for a thread, in the main state, just before that
+-- thread's init(): so a thread knows its own number there but not yet how
+-- many follow, which comes from BENCH_THREADS (wrk -t).
+thread_id = 0
+thread_count = tonumber(os.getenv("BENCH_THREADS") or "1") or 1
+
 function setup(thread)
 	thread:set("thread_id", next_id)
-	thread:set("thread_count", 0) -- fixed up below once all are known
 	next_id = next_id + 1
 	table.insert(threads, thread)
-	for _, t in ipairs(threads) do
-		t:set("thread_count", next_id)
-	end
 end
 
 non2xx = 0
