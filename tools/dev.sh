@@ -93,13 +93,13 @@ run_suite() {
 	failed=$((failed + fail))
 }
 
-# The integration tests' npm packages (jose, openid-client), exactly as
-# locked in package-lock.json.
+# npm packages exactly as locked in DIR/package-lock.json: the integration
+# tests' (jose, openid-client), the benchmark's peer (oidc-provider).
 install_node_modules() {
-	local dir=test/integration
+	local dir=$1
 	if [ ! -d "$dir/node_modules" ] ||
 		[ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-		log "installing npm packages for the integration tests"
+		log "installing npm packages in $dir"
 		npm ci --prefix "$dir" --no-audit --no-fund >&2
 		touch "$dir/node_modules"
 	fi
@@ -107,7 +107,7 @@ install_node_modules() {
 
 cmd_test() {
 	install_packages "${build_packages[@]}" "${test_packages[@]}"
-	install_node_modules
+	install_node_modules test/integration
 	local build_failed=0
 	build build || build_failed=1
 	# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -124,20 +124,9 @@ cmd_test() {
 	[ "$failed" -eq 0 ]
 }
 
-# node-oidc-provider for the benchmark's side-by-side rows, as locked.
-install_peer_modules() {
-	local dir=tools/bench/peer
-	if [ ! -d "$dir/node_modules" ] ||
-		[ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-		log "installing node-oidc-provider for the benchmark"
-		npm ci --prefix "$dir" --no-audit --no-fund >&2
-		touch "$dir/node_modules"
-	fi
-}
-
 cmd_bench() {
 	install_packages "${build_packages[@]}" "${test_packages[@]}"
-	install_peer_modules
+	install_node_modules tools/bench/peer
 	# Only what the benchmark runs: a release build of everything else
 	# (the unit tests) is not needed here.
 	if [ ! -f build-release/build.ninja ]; then

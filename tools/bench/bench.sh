@@ -113,6 +113,21 @@ wait_http() {
 	return 1
 }
 
+# start_server NAME URL COMMAND...: start it in the background (output in
+# $work/NAME.log) and wait until URL answers; server_pid is its pid.
+start_server() {
+	local name=$1 url=$2
+	shift 2
+	"$@" >"$work/$name.log" 2>&1 &
+	server_pid=$!
+	pids+=("$server_pid")
+	if ! wait_http "$url" "$server_pid"; then
+		log "$name did not start:"
+		cat "$work/$name.log" >&2
+		exit 1
+	fi
+}
+
 # The process and its direct children (node's cluster workers).
 proc_tree() {
 	local pid=$1
@@ -185,15 +200,9 @@ access_log = false
 EOF
 eidd_port=$(free_port)
 eidd_base="http://127.0.0.1:$eidd_port"
-"$eidd_bin" --config "$work/eidd.ini" --data "$work/eidd-data" --demo \
-	--listen "127.0.0.1:$eidd_port" >"$work/eidd.log" 2>&1 &
-eidd_pid=$!
-pids+=("$eidd_pid")
-if ! wait_http "$eidd_base/healthz" "$eidd_pid"; then
-	log "eidd did not start:"
-	cat "$work/eidd.log" >&2
-	exit 1
-fi
+start_server eidd "$eidd_base/healthz" "$eidd_bin" --config "$work/eidd.ini" \
+	--data "$work/eidd-data" --demo --listen "127.0.0.1:$eidd_port"
+eidd_pid=$server_pid
 sample_mem "$eidd_pid" eidd
 {
 	echo "eidd_threads=$eidd_threads"
@@ -214,16 +223,11 @@ if [ "$with_peer" -eq 1 ]; then
 	fi
 	peer_port=$(free_port)
 	peer_base="http://127.0.0.1:$peer_port"
-	NODE_ENV=production BENCH_WORKERS=2 BENCH_CLIENT_ID="$client_id" \
+	start_server peer "$peer_base/.well-known/openid-configuration" \
+		env NODE_ENV=production BENCH_WORKERS=2 BENCH_CLIENT_ID="$client_id" \
 		BENCH_CLIENT_SECRET="$client_secret" \
-		node "$here/peer/server.mjs" "$peer_port" >"$work/peer.log" 2>&1 &
-	peer_pid=$!
-	pids+=("$peer_pid")
-	if ! wait_http "$peer_base/.well-known/openid-configuration" "$peer_pid"; then
-		log "node-oidc-provider did not start:"
-		cat "$work/peer.log" >&2
-		exit 1
-	fi
+		node "$here/peer/server.mjs" "$peer_port"
+	peer_pid=$server_pid
 	sleep 0.5 # the second worker
 	sample_mem "$peer_pid" peer
 	curl -fsS "$peer_base/.well-known/openid-configuration" >"$work/peer-discovery.json"
@@ -249,45 +253,44 @@ unavailable() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$work/unavailable.tsv"; 
 code_duration=$((duration < 5 ? duration : 5))
 prepared_count() { echo $((code_duration * 15000 + 1000)); }
 
-# The client, registered as an operator would (issue 4's eidctl client).
-eidd_client=""
-register_eidd_client() {
-	[ -n "$eidd_client" ] && { [ "$eidd_client" = ok ]; return; }
-	eidd_client=failed
-	if ! "$eidctl_bin" client add --help >/dev/null 2>&1; then
-		eidd_client_reason="eidctl has no 'client add' yet"
-		return 1
+# eidctl_once NAME INPUT GROUP COMMAND [ARGS...]: run an eidctl command
+# on eidd's data directory once (the first call decides for later ones),
+# INPUT on its standard input; on failure step_reason says why.
+eidctl_once() {
+	local name=$1 input=$2 group=$3 cmd=$4
+	shift 4
+	if [ ! -f "$work/$name.rc" ]; then
+		if ! "$eidctl_bin" "$group" "$cmd" --help >/dev/null 2>&1; then
+			printf "eidctl has no '%s %s' yet\n" "$group" "$cmd" >"$work/$name.out"
+			echo 1 >"$work/$name.rc"
+		elif printf '%s\n' "$input" | "$eidctl_bin" --data "$work/eidd-data" \
+			"$group" "$cmd" "$@" >"$work/$name.out" 2>&1; then
+			echo 0 >"$work/$name.rc"
+		else
+			sed -i "1s/^/eidctl $group $cmd failed: /" "$work/$name.out"
+			echo 1 >"$work/$name.rc"
+		fi
 	fi
-	if ! printf '%s' "$client_secret" | "$eidctl_bin" --data "$work/eidd-data" client add \
+	step_reason=$(head -n 1 "$work/$name.out")
+	[ "$(cat "$work/$name.rc")" = 0 ]
+}
+
+# The client, registered as an operator would (issue 4's eidctl client).
+register_eidd_client() {
+	eidctl_once client "$client_secret" client add \
 		--id "$client_id" --name "Benchmark" --auth-method client_secret_basic \
 		--grant client_credentials --grant authorization_code --grant refresh_token \
 		--redirect-uri "$redirect_uri" --scope "openid profile offline_access" \
-		--secret-stdin >"$work/client.out" 2>&1; then
-		eidd_client_reason="eidctl client add failed: $(head -n 1 "$work/client.out")"
-		return 1
-	fi
-	eidd_client=ok
+		--secret-stdin
 }
 
 # A signed-in citizen for the user-bound rows: the demo citizen Nguyễn Văn
 # An with an account (issue 3's eidctl account create).
 bench_user=001090012345
 bench_password=$(openssl rand -base64 18)
-eidd_account=""
 create_eidd_account() {
-	[ -n "$eidd_account" ] && { [ "$eidd_account" = ok ]; return; }
-	eidd_account=failed
-	if ! "$eidctl_bin" account create --help >/dev/null 2>&1; then
-		eidd_account_reason="eidctl has no 'account create' yet"
-		return 1
-	fi
-	if ! printf '%s\n' "$bench_password" | "$eidctl_bin" --data "$work/eidd-data" \
-		account create --personal-id "$bench_user" --phone +84901234567 \
-		--password-stdin >"$work/account.out" 2>&1; then
-		eidd_account_reason="eidctl account create failed: $(head -n 1 "$work/account.out")"
-		return 1
-	fi
-	eidd_account=ok
+	eidctl_once account "$bench_password" account create \
+		--personal-id "$bench_user" --phone +84901234567 --password-stdin
 }
 
 # prepare SERVER BASE KIND FILE [N]: run prepare.mjs; its reason on failure.
@@ -333,7 +336,7 @@ setup_row() {
 		return 1
 	fi
 	if [ "$server" = eidd ] && ! register_eidd_client; then
-		unavailable eidd "$row" "$eidd_client_reason"
+		unavailable eidd "$row" "$step_reason"
 		return 1
 	fi
 	row_auth=$basic
@@ -354,7 +357,7 @@ process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) pr
 		fi ;;
 	userinfo|refresh_token|authorization_code)
 		if ! create_eidd_account; then
-			unavailable eidd "$row" "$eidd_account_reason"
+			unavailable eidd "$row" "$step_reason"
 			return 1
 		fi
 		row_script=$row.lua

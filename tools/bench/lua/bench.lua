@@ -58,6 +58,36 @@ function M.my_lines()
 	return mine
 end
 
+-- A row that sends one fixed request: build() makes it once per thread.
+-- With count, a response() callback counts every non-2xx (it costs wrk a
+-- little CPU per response, so the HTTP-floor rows go without).
+function M.fixed(build, count)
+	local req
+	function init(args)
+		req = build()
+	end
+	function request()
+		return req
+	end
+	if count then
+		function response(status, headers, body)
+			M.count_status(status)
+		end
+	end
+end
+
+-- The one value every thread shares (a token to present).
+function M.first_line()
+	local file = os.getenv("BENCH_FILE") or ""
+	if file == "" then
+		return ""
+	end
+	for line in io.lines(file) do
+		return line
+	end
+	return ""
+end
+
 function M.headers(content_type)
 	local h = {}
 	if M.auth ~= "" then

@@ -4,9 +4,7 @@
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local bench = require("bench")
 
-local req
-
-function init(args)
+bench.fixed(function()
 	local fields = { { "grant_type", "client_credentials" } }
 	local scope = os.getenv("BENCH_SCOPE") or ""
 	local resource = os.getenv("BENCH_RESOURCE") or ""
@@ -16,11 +14,7 @@ function init(args)
 	if resource ~= "" then
 		table.insert(fields, { "resource", resource })
 	end
-	req = wrk.format("POST", bench.path,
+	return wrk.format("POST", bench.path,
 		bench.headers("application/x-www-form-urlencoded"),
 		bench.form(fields))
-end
-
-function request()
-	return req
-end
+end)

@@ -1,14 +1,8 @@
 -- GET BENCH_PATH with an optional Authorization header (/healthz,
--- discovery, /jwks, /userinfo with a bearer token).
+-- discovery, /jwks).
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local bench = require("bench")
 
-local req
-
-function init(args)
-	req = wrk.format("GET", bench.path, bench.headers(nil))
-end
-
-function request()
-	return req
-end
+bench.fixed(function()
+	return wrk.format("GET", bench.path, bench.headers(nil))
+end)

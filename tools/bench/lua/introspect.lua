@@ -4,20 +4,9 @@
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local bench = require("bench")
 
-local req
-
-function init(args)
-	local token = bench.my_lines()[1] or ""
-	req = wrk.format("POST", bench.path,
+bench.fixed(function()
+	return wrk.format("POST", bench.path,
 		bench.headers("application/x-www-form-urlencoded"),
-		bench.form({ { "token", token },
+		bench.form({ { "token", bench.first_line() },
 			{ "token_type_hint", "access_token" } }))
-end
-
-function request()
-	return req
-end
-
-function response(status, headers, body)
-	bench.count_status(status)
-end
+end, true)

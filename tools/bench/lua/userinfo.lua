@@ -3,17 +3,7 @@
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local bench = require("bench")
 
-local req
-
-function init(args)
-	local token = bench.my_lines()[1] or ""
-	req = wrk.format("GET", bench.path, { ["Authorization"] = "Bearer " .. token })
-end
-
-function request()
-	return req
-end
-
-function response(status, headers, body)
-	bench.count_status(status)
-end
+bench.fixed(function()
+	return wrk.format("GET", bench.path,
+		{ ["Authorization"] = "Bearer " .. bench.first_line() })
+end, true)
