@@ -6,6 +6,9 @@
 #   tools/dev.sh test     build (plain and sanitized) and run every test;
 #                         ends with "N passed, N failed"
 #   tools/dev.sh fuzz [TARGET] [SECONDS]   run libFuzzer targets (clang)
+#   tools/dev.sh bench [--quick] [--full] ...   optimised build, eidd and
+#                         node-oidc-provider under wrk, one table
+#                         (tools/bench/bench.sh, docs/performance.md)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -92,13 +95,13 @@ run_suite() {
 	failed=$((failed + fail))
 }
 
-# The integration tests' npm packages (jose, openid-client), exactly as
-# locked in package-lock.json.
+# npm packages exactly as locked in DIR/package-lock.json: the integration
+# tests' (jose, openid-client), the benchmark's peer (oidc-provider).
 install_node_modules() {
-	local dir=test/integration
+	local dir=$1
 	if [ ! -d "$dir/node_modules" ] ||
 		[ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-		log "installing npm packages for the integration tests"
+		log "installing npm packages in $dir"
 		npm ci --prefix "$dir" --no-audit --no-fund >&2
 		touch "$dir/node_modules"
 	fi
@@ -106,7 +109,7 @@ install_node_modules() {
 
 cmd_test() {
 	install_packages "${build_packages[@]}" "${test_packages[@]}"
-	install_node_modules
+	install_node_modules test/integration
 	local build_failed=0
 	build build || build_failed=1
 	# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -121,6 +124,19 @@ cmd_test() {
 	run_suite build-san "sanitized build" --no-suite integration
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
+}
+
+cmd_bench() {
+	install_packages "${build_packages[@]}" "${test_packages[@]}"
+	install_node_modules tools/bench/peer
+	# Only what the benchmark runs: a release build of everything else
+	# (the unit tests) is not needed here.
+	if [ ! -f build-release/build.ninja ]; then
+		meson setup build-release --buildtype=release -Db_ndebug=true >/dev/null
+	fi
+	ninja -C build-release tools/eidd tools/eidctl tools/bench/gen_citizens \
+		test/idp/bench_registry_import >&2
+	exec tools/bench/bench.sh --build "$root/build-release" "$@"
 }
 
 cmd_fuzz() {
@@ -142,5 +158,6 @@ case "${1:-}" in
 run) shift; cmd_run "$@" ;;
 test) shift; cmd_test "$@" ;;
 fuzz) shift; cmd_fuzz "$@" ;;
-*) echo "usage: tools/dev.sh run|test|fuzz [TARGET] [SECONDS]" >&2; exit 2 ;;
+bench) shift; cmd_bench "$@" ;;
+*) echo "usage: tools/dev.sh run|test|fuzz [TARGET] [SECONDS]|bench [--quick]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,509 @@
+#!/usr/bin/env bash
+# The benchmark harness behind `tools/dev.sh bench` (which installs what it
+# needs and builds build-release/ first).  Starts eidd, and beside it
+# node-oidc-provider (tools/bench/peer), on free loopback ports with fresh
+# data, loads every row that can run with wrk, and prints one table.  Rows
+# whose endpoint the server's discovery document does not list yet are
+# printed as "not available yet", with the reason.
+#
+#   tools/bench/bench.sh [--quick] [--full] [--no-peer] [--no-scale]
+#                        [--repeat N] [--duration S] [--build DIR] [--keep DIR]
+#
+#   --quick     2 s runs, 64 connections, once; scale at 10 thousand only
+#   --full      scale also at 10 million citizens (minutes, GBs of disk)
+#   --no-peer   skip node-oidc-provider
+#   --no-scale  skip the generator and import measurements
+#   --keep DIR  leave the raw outputs in DIR (default: a temporary
+#               directory, removed at exit)
+#
+# Exits 1 when a run had errors (non-2xx or socket errors must be 0).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+duration=10
+conns_list="64 256"
+repeat=3
+wrk_threads=2
+build_dir="$root/build-release"
+with_peer=1
+scale_sizes="10000 1000000"
+keep=""
+quick=0
+full=0
+
+usage() {
+	sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1 ;;
+	--full) full=1 ;;
+	--no-peer) with_peer=0 ;;
+	--no-scale) scale_sizes="" ;;
+	--repeat) [ $# -ge 2 ] || usage; repeat=$2; shift ;;
+	--duration) [ $# -ge 2 ] || usage; duration=$2; shift ;;
+	--build) [ $# -ge 2 ] || usage; build_dir=$2; shift ;;
+	--keep) [ $# -ge 2 ] || usage; keep=$2; shift ;;
+	*) usage ;;
+	esac
+	shift
+done
+if [ "$quick" -eq 1 ]; then
+	duration=2
+	conns_list="64"
+	repeat=1
+	[ -n "$scale_sizes" ] && scale_sizes="10000"
+fi
+if [ "$full" -eq 1 ] && [ -n "$scale_sizes" ]; then
+	scale_sizes="$scale_sizes 10000000"
+fi
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+eidd_bin="$build_dir/tools/eidd"
+eidctl_bin="$build_dir/tools/eidctl"
+gen_bin="$build_dir/tools/bench/gen_citizens"
+for b in "$eidd_bin" "$eidctl_bin"; do
+	[ -x "$b" ] || { log "$b is missing: build first (tools/dev.sh bench)"; exit 1; }
+done
+
+if [ -n "$keep" ]; then
+	mkdir -p "$keep"
+	work=$(cd "$keep" && pwd)
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/eid-bench.XXXXXX")
+fi
+mkdir -p "$work/runs" "$work/mem"
+: >"$work/unavailable.tsv"
+: >"$work/scale.tsv"
+
+# Everything started here is stopped at exit, by its own pid.
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ -z "$keep" ]; then
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+free_port() {
+	node -e 'const s = require("net").createServer();
+s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# wait_http URL PID: until URL answers 2xx, or the process has exited.
+wait_http() {
+	local url=$1 pid=$2 i
+	for i in $(seq 1 200); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_server NAME URL COMMAND...: start it in the background (output in
+# $work/NAME.log) and wait until URL answers; server_pid is its pid.
+start_server() {
+	local name=$1 url=$2
+	shift 2
+	"$@" >"$work/$name.log" 2>&1 &
+	server_pid=$!
+	pids+=("$server_pid")
+	if ! wait_http "$url" "$server_pid"; then
+		log "$name did not start:"
+		cat "$work/$name.log" >&2
+		exit 1
+	fi
+}
+
+# The process and its direct children (node's cluster workers).
+proc_tree() {
+	local pid=$1
+	printf '%s\n' "$pid"
+	cat "/proc/$pid/task/"*/children 2>/dev/null | tr ' ' '\n' | sed '/^$/d' || true
+}
+
+# One line of memory figures, summed over the tree: ms rss anon file hwm
+# lmdb, where lmdb is the resident part of the LMDB maps (data.mdb files,
+# from smaps): pages of the database file, which the kernel may drop.
+mem_line() {
+	local files=() maps=() p
+	for p in $(proc_tree "$1"); do
+		[ -r "/proc/$p/status" ] && files+=("/proc/$p/status")
+		[ -r "/proc/$p/smaps" ] && maps+=("/proc/$p/smaps")
+	done
+	[ "${#files[@]}" -gt 0 ] || return 0
+	awk -v ms="$(date +%s%3N)" '
+		FILENAME ~ /status$/ && /^VmRSS:/ { r += $2 }
+		FILENAME ~ /status$/ && /^RssAnon:/ { a += $2 }
+		FILENAME ~ /status$/ && /^RssFile:/ { f += $2 }
+		FILENAME ~ /status$/ && /^VmHWM:/ { h += $2 }
+		FILENAME ~ /smaps$/ && /^[0-9a-f]+-[0-9a-f]+ / { m = ($NF ~ /\.mdb$/) }
+		FILENAME ~ /smaps$/ && m && /^Rss:/ { l += $2 }
+		END { printf "%s %d %d %d %d %d\n", ms, r, a, f, h, l }' \
+		"${files[@]}" "${maps[@]}" 2>/dev/null || true
+}
+
+# sample_mem PID NAME: idle figures now, then a sample every 200 ms.
+sample_mem() {
+	local pid=$1 name=$2
+	mem_line "$pid" >"$work/mem/$name.idle"
+	(
+		while kill -0 "$pid" 2>/dev/null; do
+			mem_line "$pid" >>"$work/mem/$name.tsv"
+			sleep 0.2
+		done
+	) &
+	pids+=("$!")
+}
+
+# ---- the machine and the crypto limit ----
+
+{
+	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "kernel=$(uname -r)"
+	echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "duration=$duration"
+	echo "repeat=$repeat"
+	echo "wrk_threads=$wrk_threads"
+	echo "node_version=$(node --version 2>/dev/null || echo none)"
+} >"$work/meta.env"
+
+log "openssl speed ecdsap256 (the ES256 limit, per core)"
+openssl speed -seconds "$([ "$quick" -eq 1 ] && echo 1 || echo 3)" ecdsap256 \
+	>"$work/openssl.txt" 2>/dev/null || log "openssl speed failed"
+
+# ---- eidd ----
+
+kek=$(openssl rand -hex 32)
+export EID_KEK="$kek"
+eidd_threads=2
+cat >"$work/eidd.ini" <<EOF
+[server]
+threads = $eidd_threads
+[log]
+access_log = false
+EOF
+eidd_port=$(free_port)
+eidd_base="http://127.0.0.1:$eidd_port"
+start_server eidd "$eidd_base/healthz" "$eidd_bin" --config "$work/eidd.ini" \
+	--data "$work/eidd-data" --demo --listen "127.0.0.1:$eidd_port"
+eidd_pid=$server_pid
+sample_mem "$eidd_pid" eidd
+{
+	echo "eidd_threads=$eidd_threads"
+	echo "eidd_cores=$(($(nproc) < eidd_threads ? $(nproc) : eidd_threads))"
+} >>"$work/meta.env"
+curl -fsS "$eidd_base/.well-known/openid-configuration" >"$work/eidd-discovery.json" ||
+	: >"$work/eidd-discovery.json"
+
+# ---- node-oidc-provider ----
+
+peer_base=""
+client_id=bench
+client_secret=$(openssl rand -hex 24)
+if [ "$with_peer" -eq 1 ]; then
+	if [ ! -d "$here/peer/node_modules/oidc-provider" ]; then
+		log "tools/bench/peer/node_modules is missing (npm ci --prefix tools/bench/peer)"
+		exit 1
+	fi
+	peer_port=$(free_port)
+	peer_base="http://127.0.0.1:$peer_port"
+	start_server peer "$peer_base/.well-known/openid-configuration" \
+		env NODE_ENV=production BENCH_WORKERS=2 BENCH_CLIENT_ID="$client_id" \
+		BENCH_CLIENT_SECRET="$client_secret" \
+		node "$here/peer/server.mjs" "$peer_port"
+	peer_pid=$server_pid
+	sleep 0.5 # the second worker
+	sample_mem "$peer_pid" peer
+	curl -fsS "$peer_base/.well-known/openid-configuration" >"$work/peer-discovery.json"
+	{
+		echo "peer_workers=2"
+		echo "peer_cores=$(($(nproc) < 2 ? $(nproc) : 2))"
+		echo "peer_version=$(node -p 'require(process.argv[1]).version' \
+			"$here/peer/node_modules/oidc-provider/package.json")"
+	} >>"$work/meta.env"
+fi
+
+# ---- what each row needs, prepared before the timed runs ----
+
+basic="Basic $(printf '%s:%s' "$client_id" "$client_secret" | base64 -w0)"
+redirect_uri="http://127.0.0.1/bench/callback"
+rows="healthz discovery jwks client_credentials refresh_token authorization_code userinfo introspect chip_verify password_login"
+
+unavailable() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$work/unavailable.tsv"; }
+
+# Authorization codes live 60 s, so the code row runs at most 5 s on
+# codes prepared just before it, enough for 15,000 exchanges/s.  Should
+# they run out, the threads stop and the table says so.
+code_duration=$((duration < 5 ? duration : 5))
+prepared_count() { echo $((code_duration * 15000 + 1000)); }
+
+# eidctl_once NAME INPUT GROUP COMMAND [ARGS...]: run an eidctl command
+# on eidd's data directory once (the first call decides for later ones),
+# INPUT on its standard input; on failure step_reason says why.
+eidctl_once() {
+	local name=$1 input=$2 group=$3 cmd=$4
+	shift 4
+	if [ ! -f "$work/$name.rc" ]; then
+		if ! "$eidctl_bin" "$group" "$cmd" --help >/dev/null 2>&1; then
+			printf "eidctl has no '%s %s' yet\n" "$group" "$cmd" >"$work/$name.out"
+			echo 1 >"$work/$name.rc"
+		elif printf '%s\n' "$input" | "$eidctl_bin" --data "$work/eidd-data" \
+			"$group" "$cmd" "$@" >"$work/$name.out" 2>&1; then
+			echo 0 >"$work/$name.rc"
+		else
+			sed -i "1s/^/eidctl $group $cmd failed: /" "$work/$name.out"
+			echo 1 >"$work/$name.rc"
+		fi
+	fi
+	step_reason=$(head -n 1 "$work/$name.out")
+	[ "$(cat "$work/$name.rc")" = 0 ]
+}
+
+# The client, registered as an operator would (issue 4's eidctl client).
+register_eidd_client() {
+	eidctl_once client "$client_secret" client add \
+		--id "$client_id" --name "Benchmark" --auth-method client_secret_basic \
+		--grant client_credentials --grant authorization_code --grant refresh_token \
+		--redirect-uri "$redirect_uri" --scope "openid profile offline_access" \
+		--secret-stdin
+}
+
+# A signed-in citizen for the user-bound rows: the demo citizen Nguyễn Văn
+# An with an account (issue 3's eidctl account create).
+bench_user=001090012345
+bench_password=$(openssl rand -base64 18)
+create_eidd_account() {
+	eidctl_once account "$bench_password" account create \
+		--personal-id "$bench_user" --phone +84901234567 --password-stdin
+}
+
+# prepare SERVER BASE KIND FILE [N]: run prepare.mjs; its reason on failure.
+prepare() {
+	local out
+	out=$(BENCH_BASE="$2" BENCH_CLIENT_ID="$client_id" BENCH_CLIENT_SECRET="$client_secret" \
+		BENCH_REDIRECT_URI="$redirect_uri" BENCH_USERNAME="$bench_user" \
+		BENCH_PASSWORD="$bench_password" \
+		node "$here/prepare.mjs" "$3" ${5:+"$5"} "$4" 2>&1 | tail -n 1)
+	[ "$out" = ok ] && return 0
+	prep_reason=${out#unavailable }
+	return 1
+}
+
+# setup_row SERVER BASE ROW: sets row_script, row_path, row_auth, row_file,
+# row_per_run (prepare before every run: single-use values), or records
+# why the row cannot run and fails.
+setup_row() {
+	local server=$1 base=$2 row=$3 probe
+	row_script=get.lua row_auth="" row_file="" row_per_run=""
+	case "$row" in
+	chip_verify)
+		unavailable "$server" "$row" "no POST /chip/verify route yet (issue 5)"
+		return 1 ;;
+	password_login)
+		unavailable "$server" "$row" "no login endpoint yet (issues 3 and 4)"
+		return 1 ;;
+	esac
+	if [ "$server" = peer ] && [ "$row" = healthz ]; then
+		unavailable peer healthz "node-oidc-provider has no health route"
+		return 1
+	fi
+	probe=$(node "$here/report.mjs" probe "$work/$server-discovery.json" "$row")
+	case "$probe" in
+	"ok "*) row_path=${probe#ok } ;;
+	*) unavailable "$server" "$row" "${probe#unavailable }"; return 1 ;;
+	esac
+	case "$row" in
+	healthz|discovery|jwks) return 0 ;;
+	esac
+	if [ "$server" = peer ] && [ "$row" != client_credentials ]; then
+		unavailable peer "$row" "the peer's server script prepares no user grants yet"
+		return 1
+	fi
+	if [ "$server" = eidd ] && ! register_eidd_client; then
+		unavailable eidd "$row" "$step_reason"
+		return 1
+	fi
+	row_auth=$basic
+	case "$row" in
+	client_credentials)
+		row_script=client_credentials.lua ;;
+	introspect)
+		row_script=introspect.lua
+		row_file="$work/$server-introspect.txt"
+		if ! curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials \
+			"$base$(node "$here/report.mjs" probe "$work/$server-discovery.json" client_credentials |
+				sed -n 's/^ok //p')" | node -e '
+let s = ""; process.stdin.on("data", (d) => { s += d; });
+process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) process.exit(1); console.log(t); });' \
+			>"$row_file" 2>/dev/null; then
+			unavailable "$server" "$row" "no client_credentials access token to introspect"
+			return 1
+		fi ;;
+	userinfo|refresh_token|authorization_code)
+		if ! create_eidd_account; then
+			unavailable eidd "$row" "$step_reason"
+			return 1
+		fi
+		row_script=$row.lua
+		[ "$row" = userinfo ] && row_auth=""
+		row_file="$work/$server-$row.txt"
+		[ "$row" = authorization_code ] && row_per_run=codes
+		[ "$row" = refresh_token ] && row_per_run=refresh
+		if [ "$row" = userinfo ] && ! prepare "$server" "$base" access "$row_file"; then
+			unavailable "$server" "$row" "$prep_reason"
+			return 1
+		fi ;;
+	esac
+	return 0
+}
+
+# run_row SERVER BASE ROW CONNS REP
+run_row() {
+	local server=$1 base=$2 row=$3 conns=$4 rep=$5 out n
+	out="$work/runs/${server}__${row}__${conns}__${rep}.out"
+	if [ "$row_per_run" = codes ]; then
+		n=$(prepared_count)
+		prepare "$server" "$base" codes "$row_file" "$n" || {
+			unavailable "$server" "$row" "$prep_reason"; return 0; }
+	elif [ "$row_per_run" = refresh ]; then
+		# One rotating token per connection, each from its own grant.
+		prepare "$server" "$base" refresh "$row_file" "$((conns + wrk_threads))" || {
+			unavailable "$server" "$row" "$prep_reason"; return 0; }
+	fi
+	log "$server $row, $conns connections, run $rep"
+	local d=$duration
+	[ "$row_per_run" = codes ] && d=$code_duration
+	BENCH_LUA="$here/lua" BENCH_THREADS="$wrk_threads" BENCH_PATH="$row_path" BENCH_AUTH="$row_auth" \
+		BENCH_FILE="$row_file" \
+		wrk -t "$wrk_threads" -c "$conns" -d "${d}s" --timeout 5s \
+		-s "$here/lua/$row_script" "$base" >"$out" 2>&1 || true
+}
+
+servers="eidd"
+[ "$with_peer" -eq 1 ] && servers="eidd peer"
+
+# Which rows run on which server, decided once before any load: one file
+# per ready row holding its settings, a line each.
+mkdir -p "$work/ready"
+for server in $servers; do
+	base=$eidd_base
+	[ "$server" = peer ] && base=$peer_base
+	for row in $rows; do
+		if setup_row "$server" "$base" "$row"; then
+			printf '%s\n' "$row_script" "$row_path" "$row_auth" "$row_file" \
+				"$row_per_run" >"$work/ready/${server}__$row"
+		fi
+	done
+done
+
+# load_row SERVER ROW: the settings setup_row kept for a ready row.
+load_row() {
+	{
+		read -r row_script
+		read -r row_path
+		read -r row_auth
+		read -r row_file
+		read -r row_per_run
+	} <"$work/ready/${1}__$2"
+}
+
+# A warm-up run of every row first (not recorded): node's JIT and both
+# servers' caches settle before anything is measured.
+for server in $servers; do
+	for row in $rows; do
+		[ -f "$work/ready/${server}__$row" ] || continue
+		case "$row" in refresh_token|authorization_code) continue ;; esac
+		base=$eidd_base
+		[ "$server" = peer ] && base=$peer_base
+		load_row "$server" "$row"
+		BENCH_LUA="$here/lua" BENCH_THREADS="$wrk_threads" BENCH_PATH="$row_path" BENCH_AUTH="$row_auth" \
+			BENCH_FILE="$row_file" wrk -t "$wrk_threads" -c 64 -d 1s \
+			-s "$here/lua/$row_script" "$base" >/dev/null 2>&1 || true
+	done
+done
+
+# Repetitions outermost, so background load spreads over every row alike;
+# within one repetition each eidd row runs next to /healthz and the peer's
+# same row, and the ratios are taken within it.
+for rep in $(seq 1 "$repeat"); do
+	for conns in $conns_list; do
+		for row in $rows; do
+			for server in $servers; do
+				[ -f "$work/ready/${server}__$row" ] || continue
+				base=$eidd_base
+				[ "$server" = peer ] && base=$peer_base
+				load_row "$server" "$row"
+				run_row "$server" "$base" "$row" "$conns" "$rep"
+			done
+		done
+	done
+done
+
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/meta.env"
+sleep 0.3 # a last memory sample
+
+# ---- scale: generated citizens and import ----
+
+# scale_size N: generate N citizens straight into a store; bytes per
+# citizen from the data directory's size; import speed.
+scale_size() {
+	local n=$1 dir="$work/scale-$n" out rate
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	log "scale: $n citizens into a store"
+	out=$("$gen_bin" --data "$dir" --count "$n" --map-mb 65536)
+	rate=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\)\/s$/\1/p')
+	printf '%s\tgen_rate\t%s\n' "$n" "$rate" >>"$work/scale.tsv"
+	printf '%s\tbytes\t%s\n' "$n" "$(du -sb "$dir" | cut -f1)" >>"$work/scale.tsv"
+	rm -rf "$dir"
+	if "$eidctl_bin" registry import --help >/dev/null 2>&1; then
+		local file="$work/citizens-$n.jsonl" t0 t1
+		"$gen_bin" --jsonl "$file" --count "$n" >/dev/null
+		mkdir -p "$dir"
+		t0=$(date +%s%N)
+		"$eidctl_bin" --data "$dir" registry import "$file" >/dev/null
+		t1=$(date +%s%N)
+		printf '%s\timport_rate\t%s\n' "$n" \
+			"$(awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')" \
+			>>"$work/scale.tsv"
+		rm -rf "$dir" "$file"
+	fi
+}
+
+if [ -n "$scale_sizes" ]; then
+	if [ ! -x "$gen_bin" ]; then
+		log "$gen_bin is missing: no scale figures"
+	else
+		for n in $scale_sizes; do
+			scale_size "$n"
+		done
+		# Before `eidctl registry import` exists: the library import, 200
+		# thousand rows (test/idp/bench_registry_import).
+		if ! "$eidctl_bin" registry import --help >/dev/null 2>&1 &&
+			[ -x "$build_dir/test/idp/bench_registry_import" ]; then
+			log "scale: library import (eidctl registry import is not there yet)"
+			"$build_dir/test/idp/bench_registry_import" >"$work/import.txt"
+			awk '/CSV, new records/ { for (i = 1; i <= NF; i++) if ($i == "rows/s") print $(i - 1) }' \
+				"$work/import.txt" | head -n 1 |
+				sed 's/^/200000\timport_rate\t/' >>"$work/scale.tsv"
+		fi
+	fi
+fi
+
+node "$here/report.mjs" table "$work"

@@ -1,0 +1,108 @@
+// The benchmark's parsers and table, on canned outputs (no server).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import {
+  cryptoLimit, median, memory, parseOpensslSpeed, parseWrk,
+  pathOf, probe, readWorkdir, table,
+} from './report.mjs';
+
+const OPENSSL = `CPUINFO: OPENSSL_ia32cap=0xfffa3203078bffff:0x405fc6f1bf07ab
+                              sign    verify    sign/s verify/s
+ 256 bits ecdsa (nistp256)   0.0000s   0.0001s  51209.9  16584.7
+`;
+
+const wrkOut = (o) => `Running 2s test @ http://127.0.0.1:1
+  2 threads and 64 connections
+BENCHJSON ${JSON.stringify({
+  requests: 20000, duration_us: 2000000, bytes: 1, p50_us: 1500, p99_us: 4000, max_us: 9000,
+  status_errors: 0, non2xx: 0, starved: 0, connect_errors: 0, read_errors: 0, write_errors: 0, timeouts: 0, ...o,
+})}
+Requests/sec:  10000.00
+`;
+
+test('openssl speed: sign and verify per second', () => {
+  assert.deepEqual(parseOpensslSpeed(OPENSSL), { sign: 51209.9, verify: 16584.7 });
+  assert.equal(parseOpensslSpeed('garbage\n'), null);
+});
+
+test('wrk: rate from requests and duration; every kind of error counts', () => {
+  const r = parseWrk(wrkOut({}));
+  assert.equal(r.rps, 10000);
+  assert.equal(r.errors, 0);
+  assert.equal(parseWrk(wrkOut({ status_errors: 3, non2xx: 5, timeouts: 1, read_errors: 2 })).errors, 8);
+  // Codes running out is the harness's shortfall, not the server's error.
+  assert.equal(parseWrk(wrkOut({ starved: 4 })).errors, 0);
+  assert.equal(parseWrk('wrk: connection refused\n'), null);
+});
+
+test('memory: idle, peaks, and RSS beside the LMDB map', () => {
+  const m = memory('0 10240 2048 8192 10240 1024\n',
+    '1 20000 12000 8000 20000 3000\n2 30000 15000 15000 31000 9000\nbad line\n');
+  assert.deepEqual(m.idle, { rss: 10240, anon: 2048, file: 8192, hwm: 10240, lmdb: 1024, own: 9216 });
+  assert.deepEqual(m.peak, { rss: 30000, anon: 15000, file: 15000, hwm: 31000, lmdb: 9000, own: 21000 });
+});
+
+test('median of odd and even counts', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+});
+
+test('probe: endpoints and grants from discovery', () => {
+  const doc = {
+    issuer: 'http://127.0.0.1:9', jwks_uri: 'http://127.0.0.1:9/jwks',
+    token_endpoint: 'http://127.0.0.1:9/token', grant_types_supported: ['authorization_code', 'client_credentials'],
+  };
+  assert.deepEqual(probe(doc, 'healthz'), { ok: true, path: '/healthz' });
+  assert.deepEqual(probe(doc, 'jwks'), { ok: true, path: '/jwks' });
+  assert.deepEqual(probe(doc, 'client_credentials'), { ok: true, path: '/token' });
+  assert.equal(probe(doc, 'refresh_token').reason, 'grant_types_supported lacks refresh_token');
+  assert.equal(probe(doc, 'userinfo').reason, 'discovery lists no userinfo_endpoint');
+  assert.equal(probe({ issuer: 'x', jwks_uri: '/jwks' }, 'jwks').reason, 'jwks_uri is not a URL');
+  // RFC 8414's default for grant_types_supported has no client_credentials.
+  assert.equal(probe({ token_endpoint: 'http://h/token' }, 'client_credentials').ok, false);
+  assert.equal(probe({ token_endpoint: 'http://h/token' }, 'authorization_code').ok, true);
+  assert.equal(probe(doc, 'chip_verify').ok, false);
+  assert.equal(pathOf('http://h:1/a/b?x=1'), '/a/b?x=1');
+});
+
+test('ES256 limit: cores over the cost of one request', () => {
+  const speed = { sign: 50000, verify: 20000 };
+  assert.equal(Math.round(cryptoLimit({ sign: 1 }, speed, 2)), 100000);
+  assert.equal(Math.round(cryptoLimit({ sign: 2 }, speed, 2)), 50000);
+  assert.equal(Math.round(cryptoLimit({ verify: 1 }, speed, 2)), 40000);
+  assert.ok(Number.isNaN(cryptoLimit({}, speed, 2)));
+});
+
+test('table from a work directory: ratios within a run, unavailable rows, errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eid-report-'));
+  try {
+    mkdirSync(join(dir, 'runs'));
+    mkdirSync(join(dir, 'mem'));
+    writeFileSync(join(dir, 'meta.env'), 'date=2026-01-01\nnproc=2\neidd_cores=2\npeer_cores=2\nrepeat=1\n');
+    writeFileSync(join(dir, 'openssl.txt'), OPENSSL);
+    writeFileSync(join(dir, 'runs', 'eidd__healthz__64__1.out'), wrkOut({ requests: 40000 }));
+    writeFileSync(join(dir, 'runs', 'eidd__client_credentials__64__1.out'), wrkOut({ requests: 20000 }));
+    writeFileSync(join(dir, 'runs', 'peer__client_credentials__64__1.out'), wrkOut({ requests: 5000, non2xx: 2 }));
+    writeFileSync(join(dir, 'unavailable.tsv'), 'eidd\tuserinfo\tdiscovery lists no userinfo_endpoint\n');
+    writeFileSync(join(dir, 'mem', 'eidd.idle'), '0 10240 2048 8192 10240 1024\n');
+    writeFileSync(join(dir, 'mem', 'eidd.tsv'), '1 20480 4096 16384 20480 2048\n');
+    writeFileSync(join(dir, 'scale.tsv'), '10000\tgen_rate\t500000\n10000\tbytes\t4096000\n');
+    const t = table(readWorkdir(dir));
+    assert.equal(t.ok, false);
+    const line = (s) => t.text.split('\n').find((l) => l.includes(s));
+    // 10k/s against 20k/s healthz; 2.5× the peer; 10k / (2 × 51209.9) = 10%.
+    assert.match(line('| eidd | client_credentials | 64'), /\| 10,000 \| 1\.50 \| 4\.00 \| 0 \| 50% \| 10% \| 4\.00× \|$/);
+    assert.match(line('| peer | client_credentials'), /\| 2,500 \| .* \| 2 \|/);
+    assert.match(line('GET /userinfo'), /not available yet: discovery lists no userinfo_endpoint/);
+    assert.match(line('| eidd | 10.0 MB'), /\| 2\.0 MB \| 8\.0 MB \| 1\.0 MB \| 20\.0 MB \| 4\.0 MB \| 16\.0 MB \| 2\.0 MB \| 18\.0 MB \| 20\.0 MB \|$/);
+    assert.match(line('| 10,000 | 500'), /\| 500,000 \| — \| 410 \| 3\.9 MB \|/);
+    assert.match(t.text, /ERRORS in 1 run\(s\): peer\/client_credentials\/64/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
