@@ -36,7 +36,10 @@
 	X(EID_TABLE_OFFICERS, "officers")  \
 	X(EID_TABLE_AUDIT, "audit")        \
 	X(EID_TABLE_CSCA, "csca")          \
-	X(EID_TABLE_GRANTS, "grants")
+	X(EID_TABLE_GRANTS, "grants")      \
+	X(EID_TABLE_OUTBOX, "outbox")      \
+	X(EID_TABLE_PORTRAITS, "portraits") \
+	X(EID_TABLE_CREDENTIALS, "credentials")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \
