@@ -1,6 +1,7 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
 #include "api/html.h"
+#include "api/selfservice.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
 
@@ -10,6 +11,9 @@ static const struct eid_http_route routes[] = {
 	{ "GET", EID_PATH_DISCOVERY, false, eid_api_discovery },
 	{ "GET", EID_PATH_JWKS, false, eid_api_jwks },
 	{ "GET", EID_HTML_CSS_PATH, false, eid_api_css },
+	{ "POST", EID_PATH_REGISTRATIONS, false, eid_api_registration_start },
+	{ "POST", EID_PATH_REGISTRATIONS "/", true,
+	  eid_api_registration_confirm },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

@@ -41,6 +41,8 @@ extern const struct eidctl_command eidctl_account_commands[];
 extern const struct eidctl_command eidctl_officer_commands[];
 extern const struct eidctl_command eidctl_audit_commands[];
 extern const struct eidctl_command eidctl_client_commands[];
+/* A group whose entry has the name "" is also run as "GROUP [--opts]". */
+extern const struct eidctl_command eidctl_outbox_commands[];
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1
@@ -141,6 +143,10 @@ void eidctl_actor(char ret[EIDCTL_ACTOR_MAX + 1]);
  * secret the caller frees with eid_free_secret_str.  Prints why and
  * returns EIDCTL_EXIT_FAIL or EIDCTL_EXIT_USAGE on failure. */
 int eidctl_read_secret_line(const struct eidctl *ctl, char **ret_line);
+
+/* --since: YYYY-MM-DD (midnight UTC) or unix seconds, as milliseconds;
+ * NULL is 0.  EID_EINVAL otherwise. */
+int eidctl_parse_since(const char *s, uint64_t *ret_ms);
 
 /* Print a JSON value (pretty) on stdout; steals the reference. */
 int eidctl_print_json(const struct eidctl *ctl, json_t *v);

@@ -14,6 +14,7 @@
 #include "crypto/error.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
+#include "idp/citizen.h"
 #include "idp/config.h"
 #include "idp/store.h"
 
@@ -354,4 +355,32 @@ int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
 		eidctl_fail(ctl, r, "%s", what);
 	eid_buf_free(&why);
 	return r == EID_OK ? EIDCTL_CONTINUE : EIDCTL_EXIT_FAIL;
+}
+
+int eidctl_parse_since(const char *s, uint64_t *ret_ms)
+{
+	struct eid_date d;
+	char *end = NULL;
+	unsigned long long v;
+
+	if (s == NULL) {
+		*ret_ms = 0;
+		return EID_OK;
+	}
+	if (eid_date_parse(s, strlen(s), &d) == EID_OK) {
+		struct tm tm = { .tm_year = d.year - 1900, .tm_mon = d.month - 1,
+				 .tm_mday = d.day };
+		time_t t = timegm(&tm);
+		if (t < 0)
+			return EID_EINVAL;
+		*ret_ms = (uint64_t)t * 1000;
+		return EID_OK;
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return EID_EINVAL;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v > UINT64_MAX / 1000)
+		return EID_EINVAL;
+	*ret_ms = (uint64_t)v * 1000;
+	return EID_OK;
 }
