@@ -14,6 +14,12 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_REGISTRATIONS, false, eid_api_registration_start },
 	{ "POST", EID_PATH_REGISTRATIONS "/", true,
 	  eid_api_registration_confirm },
+	{ "GET", EID_PATH_REGISTER_PAGE, false, eid_page_register },
+	{ "POST", EID_PATH_REGISTER_PAGE, false, eid_page_register },
+	{ "GET", EID_PATH_REGISTER_CONFIRM_PAGE, false,
+	  eid_page_register_confirm },
+	{ "POST", EID_PATH_REGISTER_CONFIRM_PAGE, false,
+	  eid_page_register_confirm },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

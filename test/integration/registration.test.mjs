@@ -164,3 +164,86 @@ test('bad input and limits', async () => {
   assert.equal(last.status, 429);
   assert.ok(Number(last.headers.get('retry-after')) > 0);
 });
+
+// ---- the same through the web pages ----
+
+function cookieOf(r) {
+  const c = r.headers.getSetCookie().find((h) => h.startsWith('eid_reg_csrf='));
+  return c ? c.split(';')[0] : null;
+}
+
+function hidden(html, name) {
+  const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+  return m ? m[1] : null;
+}
+
+async function registerPage(c, { cookie, csrf, lang = 'en' } = {}) {
+  const form = new FormData();
+  form.set('csrf', csrf);
+  for (const k of ['personal_id', 'full_name', 'birthdate', 'phone']) form.set(k, c[k]);
+  form.set('email', '');
+  form.set('portrait', new Blob([JPEG], { type: 'image/jpeg' }), 'me.jpg');
+  return fetch(`${s.base}/register`, {
+    method: 'POST', body: form, redirect: 'manual',
+    headers: { cookie, 'accept-language': lang },
+  });
+}
+
+test('the registration pages: form, code, password, done', async () => {
+  let r = await fetch(`${s.base}/register`, { headers: { 'accept-language': 'en' } });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  const cookie = cookieOf(r);
+  assert.ok(cookie);
+  let html = await r.text();
+  assert.match(html, /enctype="multipart\/form-data"/);
+  assert.doesNotMatch(html, /<script/);
+  const csrf = hidden(html, 'csrf');
+  assert.equal(`eid_reg_csrf=${csrf}`, cookie);
+
+  // Without the cookie's token: refused.
+  const c = citizen();
+  r = await registerPage(c, { cookie, csrf: 'x'.repeat(43) });
+  assert.equal(r.status, 403);
+
+  r = await registerPage(c, { cookie, csrf });
+  assert.equal(r.status, 303);
+  const loc = r.headers.get('location');
+  assert.match(loc, /^\/register\/confirm\?id=[A-Za-z0-9_-]{22}$/);
+  const id = loc.split('=')[1];
+  r = await fetch(`${s.base}${loc}`, { headers: { cookie, 'accept-language': 'vi' } });
+  assert.equal(r.status, 200);
+  html = await r.text();
+  assert.match(html, /lang="vi"/);
+  assert.equal(hidden(html, 'id'), id);
+
+  const confirm = (code, password) => fetch(`${s.base}/register/confirm`, {
+    method: 'POST', headers: { cookie, 'accept-language': 'en' },
+    body: new URLSearchParams({ csrf, id, code, password }),
+  });
+  const { code } = lastCode(c.phone);
+  r = await confirm(code, 'password');
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /cannot be used/);
+  r = await confirm(code, PASSWORD);
+  assert.equal(r.status, 200);
+  assert.match(await r.text(), /You can now sign in/);
+  assert.equal(account(c.personal_id).status, 'active');
+});
+
+test('the registration pages refuse like the API', async () => {
+  let r = await fetch(`${s.base}/register`);
+  const cookie = cookieOf(r);
+  const csrf = hidden(await r.text(), 'csrf');
+  const c = citizen();
+  r = await registerPage({ ...c, full_name: 'Someone Else' }, { cookie, csrf });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /do not match the population registry/);
+  const teen = citizen({ age: 13 });
+  r = await registerPage(teen, { cookie, csrf });
+  assert.equal(r.status, 403);
+  assert.match(await r.text(), /guardian/);
+  r = await registerPage({ ...c, birthdate: 'yesterday' }, { cookie, csrf });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /birthdate/);
+});
