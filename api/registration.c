@@ -231,10 +231,16 @@ int eid_api_registration_confirm(struct eid_http_request *req,
 	r = reply != NULL ? eid_http_reply_json(res, 201, reply) : EID_ENOMEM;
 	json_decref(reply);
 out:
-	if (o != NULL && json_object_get(o, "password") != NULL)
-		eid_wipe((void *)json_string_value(json_object_get(o, "password")),
-			 json_string_length(json_object_get(o, "password")));
+	eid_ss_wipe_password(o);
 	json_decref(o);
 	eid_buf_free(&why);
 	return r;
+}
+
+void eid_ss_wipe_password(json_t *o)
+{
+	json_t *pw = json_object_get(o, "password");
+
+	if (json_is_string(pw))
+		eid_wipe((void *)json_string_value(pw), json_string_length(pw));
 }

@@ -9,9 +9,6 @@
 
 #define EID_PATH_REGISTRATIONS "/api/v1/registrations"
 #define EID_PATH_PASSWORD_RESETS "/api/v1/password-resets"
-#define EID_PATH_PASSWORD_CHANGE "/api/v1/password"
-#define EID_PATH_TOTP "/api/v1/totp"
-#define EID_PATH_RECOVERY_CODES "/api/v1/recovery-codes"
 #define EID_PATH_REGISTER_PAGE "/register"
 #define EID_PATH_REGISTER_CONFIRM_PAGE "/register/confirm"
 
@@ -30,12 +27,6 @@ int eid_api_password_reset_start(struct eid_http_request *req,
 				 struct eid_http_response *res, void *app);
 int eid_api_password_reset_confirm(struct eid_http_request *req,
 				   struct eid_http_response *res, void *app);
-int eid_api_password_change(struct eid_http_request *req,
-			    struct eid_http_response *res, void *app);
-int eid_api_totp(struct eid_http_request *req, struct eid_http_response *res,
-		 void *app);
-int eid_api_recovery_codes(struct eid_http_request *req,
-			   struct eid_http_response *res, void *app);
 
 /* ---- shared by the handlers ---- */
 
@@ -64,5 +55,7 @@ int eid_ss_code_error(struct eid_http_response *res, int r,
  * EID_EMALFORMED when either is missing or the password holds a NUL. */
 int eid_ss_code_password(const json_t *o, const char **ret_code,
 			 const char **ret_password);
+/* Wipe the "password" member of a request body (NULL is fine). */
+void eid_ss_wipe_password(json_t *o);
 
 #endif

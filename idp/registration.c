@@ -310,10 +310,9 @@ int eid_registration_input_from_json(const char *s, size_t n,
 
 /* ---- rate limits ---- */
 
-/* Count an attempt for who; EID_ELIMIT past max within the window. */
-static int count_attempt(eid_store *s, const char *kind, const char *who,
-			 uint64_t max, uint64_t window, int64_t now,
-			 uint64_t *retry_after)
+int eid_attempt_limit(eid_store *s, const char *kind, const char *who,
+		      uint64_t max, uint64_t window, int64_t now,
+		      uint64_t *retry_after)
 {
 	char key[LIMIT_KEY_MAX];
 	uint64_t count = 0, exp = 0;
@@ -322,7 +321,7 @@ static int count_attempt(eid_store *s, const char *kind, const char *who,
 
 	if (max == 0 || who == NULL || who[0] == '\0')
 		return EID_OK;
-	(void)snprintf(key, sizeof(key), "registration-%s|%s", kind, who);
+	(void)snprintf(key, sizeof(key), "%s|%s", kind, who);
 	r = eid_eph_incr(s, EID_EPH_COUNTERS, key, strlen(key),
 			 (uint64_t)now + window, &count);
 	if (r != EID_OK || count <= max)
@@ -491,11 +490,12 @@ int eid_registration_start(const struct eid_registration_ctx *ctx,
 	memset(ret, 0, sizeof(*ret));
 	if ((r = eid_registration_input_complete(in, why)) != EID_OK)
 		return r;
-	if ((r = count_attempt(ctx->store, "addr", remote, ctx->per_address_max,
-			       ctx->window, now, &ret->retry_after)) != EID_OK ||
-	    (r = count_attempt(ctx->store, "id", in->personal_id,
-			       ctx->per_id_max, ctx->window, now,
-			       &ret->retry_after)) != EID_OK)
+	if ((r = eid_attempt_limit(ctx->store, "registration-addr", remote,
+				   ctx->per_address_max, ctx->window, now,
+				   &ret->retry_after)) != EID_OK ||
+	    (r = eid_attempt_limit(ctx->store, "registration-id",
+				   in->personal_id, ctx->per_id_max,
+				   ctx->window, now, &ret->retry_after)) != EID_OK)
 		return r;
 	if ((r = match(ctx, in, now, &silent, why)) != EID_OK)
 		return r;

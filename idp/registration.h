@@ -112,6 +112,14 @@ int eid_registration_confirm(const struct eid_registration_ctx *ctx,
 			     const char *password, const char *remote,
 			     int64_t now, char *ret_personal_id, eid_buf *why);
 
+/* Count an attempt by who (a source address, a personal ID) for a flow
+ * ("registration-addr", "reset-id"...) in EID_EPH_COUNTERS: EID_ELIMIT,
+ * with *retry_after set, past max attempts within window seconds.  max 0
+ * or an empty who: no limit. */
+int eid_attempt_limit(eid_store *s, const char *kind, const char *who,
+		      uint64_t max, uint64_t window, int64_t now,
+		      uint64_t *retry_after);
+
 /* The portrait stored with an account: SHA-256 (32 bytes) then the JPEG,
  * in EID_TABLE_PORTRAITS under the personal ID.  Appends the JPEG. */
 int eid_portrait_get(eid_txn *t, const char *personal_id, eid_buf *out);

@@ -247,3 +247,22 @@ test('the registration pages refuse like the API', async () => {
   assert.equal(r.status, 400);
   assert.match(await r.text(), /birthdate/);
 });
+
+test('password reset through the phone', async () => {
+  const c = citizen();
+  let r = await register(c);
+  const { confirm_uri } = await r.json();
+  r = await post(confirm_uri, { code: lastCode(c.phone).code, password: PASSWORD });
+  assert.equal(r.status, 201);
+  const before = account(c.personal_id);
+
+  // A phone that is not the account's: the same answer, no message.
+  r = await post('/api/v1/password-resets', { personal_id: c.personal_id, phone: '0977000111' });
+  assert.equal(r.status, 202);
+  assert.equal(lastCode('0977000111'), null);
+
+  // The resend interval of the registration's code is still running.
+  r = await post('/api/v1/password-resets', { personal_id: c.personal_id, phone: c.phone });
+  assert.equal(r.status, 429);
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
+});
