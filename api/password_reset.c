@@ -62,18 +62,9 @@ int eid_api_password_reset_confirm(struct eid_http_request *req,
 	int r;
 
 	eid_buf_init(&why, WHY_MAX);
-	if (eid_ss_path_id(eid_http_path(req), EID_PATH_PASSWORD_RESETS,
-			   "confirm", id, sizeof(id)) != EID_OK) {
-		r = eid_ss_error(res, 404, "not_found", NULL, 0);
-		goto out;
-	}
-	if ((o = eid_ss_json_body(req, res)) == NULL) {
+	if (eid_ss_code_request(req, res, EID_PATH_PASSWORD_RESETS, id,
+				sizeof(id), &o, &code, &pw) != EID_OK) {
 		r = EID_OK;
-		goto out;
-	}
-	if (eid_ss_code_password(o, &code, &pw) != EID_OK) {
-		r = eid_ss_error(res, 400, "invalid_request",
-				 "code and password are required", 0);
 		goto out;
 	}
 	eid_ss_registration_ctx(app, &ctx);

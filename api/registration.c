@@ -204,18 +204,9 @@ int eid_api_registration_confirm(struct eid_http_request *req,
 	int r;
 
 	eid_buf_init(&why, WHY_MAX);
-	if (eid_ss_path_id(eid_http_path(req), EID_PATH_REGISTRATIONS,
-			   "confirm", id, sizeof(id)) != EID_OK) {
-		r = eid_ss_error(res, 404, "not_found", NULL, 0);
-		goto out;
-	}
-	if ((o = eid_ss_json_body(req, res)) == NULL) {
+	if (eid_ss_code_request(req, res, EID_PATH_REGISTRATIONS, id,
+				sizeof(id), &o, &code, &pw) != EID_OK) {
 		r = EID_OK;
-		goto out;
-	}
-	if (eid_ss_code_password(o, &code, &pw) != EID_OK) {
-		r = eid_ss_error(res, 400, "invalid_request",
-				 "code and password are required", 0);
 		goto out;
 	}
 	eid_ss_registration_ctx(app, &ctx);
@@ -243,4 +234,28 @@ void eid_ss_wipe_password(json_t *o)
 
 	if (json_is_string(pw))
 		eid_wipe((void *)json_string_value(pw), json_string_length(pw));
+}
+
+int eid_ss_code_request(struct eid_http_request *req,
+			struct eid_http_response *res, const char *prefix,
+			char *id, size_t cap, json_t **ret_body,
+			const char **ret_code, const char **ret_password)
+{
+	json_t *o;
+
+	*ret_body = NULL;
+	if (eid_ss_path_id(eid_http_path(req), prefix, "confirm", id, cap) !=
+	    EID_OK) {
+		(void)eid_ss_error(res, 404, "not_found", NULL, 0);
+		return 1;
+	}
+	if ((o = eid_ss_json_body(req, res)) == NULL)
+		return 1;
+	*ret_body = o;
+	if (eid_ss_code_password(o, ret_code, ret_password) != EID_OK) {
+		(void)eid_ss_error(res, 400, "invalid_request",
+				   "code and password are required", 0);
+		return 1;
+	}
+	return EID_OK;
 }

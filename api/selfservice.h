@@ -55,6 +55,13 @@ int eid_ss_code_error(struct eid_http_response *res, int r,
  * EID_EMALFORMED when either is missing or the password holds a NUL. */
 int eid_ss_code_password(const json_t *o, const char **ret_code,
 			 const char **ret_password);
+/* The first steps of a POST {prefix}/{id}/confirm with a JSON body of
+ * code and password: EID_OK, or 1 after replying 404 or 400 (*ret_body,
+ * when not NULL, is the caller's to free either way). */
+int eid_ss_code_request(struct eid_http_request *req,
+			struct eid_http_response *res, const char *prefix,
+			char *id, size_t cap, json_t **ret_body,
+			const char **ret_code, const char **ret_password);
 /* Wipe the "password" member of a request body (NULL is fine). */
 void eid_ss_wipe_password(json_t *o);
 

@@ -53,19 +53,6 @@ static const char *const citizens[] = {
 
 #define fx tmpstore_pol
 
-static void put_citizen(eid_store *s, const char *json)
-{
-	struct eid_citizen c;
-	eid_txn *t = NULL;
-
-	assert_int_equal(eid_citizen_parse_json(json, strlen(json),
-						EID_CITIZEN_NO_CLOCK, &c, NULL),
-			 EID_OK);
-	assert_int_equal(eid_store_begin(s, true, &t), EID_OK);
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
-}
-
 static int setup(void **state)
 {
 	struct fx *f;
@@ -74,7 +61,7 @@ static int setup(void **state)
 	f = *state;
 	f->pol.password.on_argon2 = count_argon2;
 	for (size_t i = 0; i < sizeof(citizens) / sizeof(citizens[0]); i++)
-		put_citizen(f->ts.store, citizens[i]);
+		tmpstore_put_citizen(f->ts.store, citizens[i]);
 	*state = f;
 	return 0;
 }

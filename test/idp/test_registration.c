@@ -53,19 +53,6 @@ struct fx {
 	eid_buf why;
 };
 
-static void put_citizen(eid_store *s, const char *json)
-{
-	struct eid_citizen c;
-	eid_txn *t = NULL;
-
-	assert_int_equal(eid_citizen_parse_json(json, strlen(json),
-						EID_CITIZEN_NO_CLOCK, &c, NULL),
-			 EID_OK);
-	assert_int_equal(eid_store_begin(s, true, &t), EID_OK);
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
-}
-
 static int setup(void **state)
 {
 	static struct fx f;
@@ -75,7 +62,7 @@ static int setup(void **state)
 	tmpstore_open(&f.p.ts, tmpstore_movable_clock);
 	tmpstore_test_policy(&f.p.pol);
 	for (size_t i = 0; i < sizeof(citizens) / sizeof(citizens[0]); i++)
-		put_citizen(f.p.ts.store, citizens[i]);
+		tmpstore_put_citizen(f.p.ts.store, citizens[i]);
 	fake_notify_init(&f.fake, &f.n);
 	assert_int_equal(eid_registry_open_local(f.p.ts.store, &f.reg), EID_OK);
 	f.ctx = (struct eid_registration_ctx){

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "tmpstore.h"
+#include "idp/registry.h"
 
 #include <ftw.h>
 #include <setjmp.h>
@@ -109,4 +110,17 @@ int tmpstore_pol_teardown(void **state)
 	tmpstore_close(&f->ts);
 	free(f);
 	return 0;
+}
+
+void tmpstore_put_citizen(eid_store *s, const char *json)
+{
+	struct eid_citizen c;
+	eid_txn *t = NULL;
+
+	assert_int_equal(eid_citizen_parse_json(json, strlen(json),
+						EID_CITIZEN_NO_CLOCK, &c, NULL),
+			 EID_OK);
+	assert_int_equal(eid_store_begin(s, true, &t), EID_OK);
+	assert_int_equal(eid_registry_put(t, &c), EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
 }
