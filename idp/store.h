@@ -38,8 +38,7 @@
 	X(EID_TABLE_CSCA, "csca")          \
 	X(EID_TABLE_GRANTS, "grants")      \
 	X(EID_TABLE_OUTBOX, "outbox")      \
-	X(EID_TABLE_PORTRAITS, "portraits") \
-	X(EID_TABLE_CREDENTIALS, "credentials")
+	X(EID_TABLE_PORTRAITS, "portraits")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \
