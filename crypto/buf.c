@@ -292,3 +292,45 @@ int eid_rd_sub(eid_rd *r, size_t n, eid_rd *ret)
 	*ret = eid_rd_make(p, n);
 	return EID_OK;
 }
+
+void eid_hex_encode(const void *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int eid_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
+		   size_t *ret_len)
+{
+	if (s == NULL || ret_len == NULL || (out == NULL && max > 0))
+		return EID_EINVAL;
+	if (slen % 2 != 0)
+		return EID_EMALFORMED;
+	if (slen / 2 > max)
+		return EID_ETOOBIG;
+	for (size_t i = 0; i < slen; i += 2) {
+		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return EID_EMALFORMED;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*ret_len = slen / 2;
+	return EID_OK;
+}

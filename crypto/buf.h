@@ -53,6 +53,14 @@ const char *eid_buf_cstr(eid_buf *b);
  * leave the buffer empty.  EID_EMALFORMED when the contents hold a NUL. */
 int eid_buf_take_str(eid_buf *b, char **ret_str);
 
+/* Lowercase hex of n bytes into out, which holds 2n + 1 (NUL-terminated). */
+void eid_hex_encode(const void *p, size_t n, char *out);
+/* Hex digits (either case, slen of them, even) into out (at most max
+ * bytes).  EID_EMALFORMED for an odd length or a non-hex character,
+ * EID_ETOOBIG past max. */
+int eid_hex_decode(const char *s, size_t slen, uint8_t *out, size_t max,
+		   size_t *ret_len);
+
 /* A read cursor over len bytes at p, which it borrows. */
 typedef struct eid_rd {
 	const uint8_t *p;

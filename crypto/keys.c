@@ -391,6 +391,28 @@ int eid_key_generate(eid_alg alg, eid_key **ret_key)
 	return key_wrap(pkey, alg, true, NULL, ret_key);
 }
 
+int eid_key_from_pkey(EVP_PKEY *pkey, eid_key **ret_key)
+{
+	eid_alg alg = EID_ALG_RS256;
+	int r;
+
+	if (pkey == NULL || ret_key == NULL)
+		return EID_EINVAL;
+	if (EVP_PKEY_is_a(pkey, "EC"))
+		alg = EID_ALG_ES256;
+	else if (!EVP_PKEY_is_a(pkey, "RSA"))
+		return EID_EUNSUPPORTED;
+	if (EVP_PKEY_up_ref(pkey) != 1)
+		return EID_ECRYPTO;
+	r = key_wrap(pkey, alg, true, NULL, ret_key);
+	if (r == EID_EMISMATCH)
+		r = EID_EUNSUPPORTED; /* an EC curve other than P-256 */
+	else if (r == EID_ECRYPTO || r == EID_EMALFORMED)
+		r = EID_EINVAL; /* no private half to read */
+	ERR_clear_error();
+	return r;
+}
+
 /* ---- sealed storage ---- */
 
 /* AES-256-GCM over in[n] into out[n]; the tag is written when sealing and

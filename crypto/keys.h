@@ -54,6 +54,11 @@ typedef struct eid_key eid_key;
  * the floor for keys meant to sign beyond 2030; 2048 bits is only 112-bit.
  * EID_EUNSUPPORTED for any other alg. */
 int eid_key_generate(eid_alg alg, eid_key **ret_key);
+/* Wrap an outside private key (an imported CA key): EC P-256 becomes an
+ * ES256 key, RSA (2048..8192 bits) an RS256 key.  pkey is up-referenced,
+ * the caller keeps its own reference.  EID_EUNSUPPORTED for another type
+ * or curve, EID_EINVAL for a public-only key. */
+int eid_key_from_pkey(EVP_PKEY *pkey, eid_key **ret_key);
 /* Safe on NULL; private material is wiped by OpenSSL and cjose. */
 void eid_key_free(eid_key *key);
 

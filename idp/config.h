@@ -66,6 +66,11 @@ struct eid_config {
 		uint64_t per_address_window;
 	} lockout;
 	struct {
+		char *subject;            /* DN of a new CA (eidctl ca init) */
+		uint64_t days;            /* validity of a new CA */
+		uint64_t crl_next_update; /* seconds a CRL stays current */
+	} ca;
+	struct {
 		char *sms_gateway_url;        /* "": messages go to the outbox */
 		char *sms_gateway_token_file; /* bearer token, "" : none */
 		uint64_t outbox_retention;    /* how long the outbox keeps messages */

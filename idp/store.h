@@ -37,6 +37,8 @@
 	X(EID_TABLE_AUDIT, "audit")        \
 	X(EID_TABLE_CSCA, "csca")          \
 	X(EID_TABLE_GRANTS, "grants")      \
+	X(EID_TABLE_CA, "ca")              \
+	X(EID_TABLE_CERTS, "certs")        \
 	X(EID_TABLE_OUTBOX, "outbox")      \
 	X(EID_TABLE_PORTRAITS, "portraits")
 

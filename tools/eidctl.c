@@ -21,6 +21,8 @@ static const struct eidctl_command *const groups[] = {
 	eidctl_officer_commands,
 	eidctl_audit_commands,
 	eidctl_client_commands,
+	eidctl_ca_commands,
+	eidctl_sign_commands,
 	eidctl_outbox_commands,
 };
 

@@ -41,6 +41,8 @@ extern const struct eidctl_command eidctl_account_commands[];
 extern const struct eidctl_command eidctl_officer_commands[];
 extern const struct eidctl_command eidctl_audit_commands[];
 extern const struct eidctl_command eidctl_client_commands[];
+extern const struct eidctl_command eidctl_ca_commands[];
+extern const struct eidctl_command eidctl_sign_commands[];
 /* A group whose entry has the name "" is also run as "GROUP [--opts]". */
 extern const struct eidctl_command eidctl_outbox_commands[];
 
@@ -144,6 +146,19 @@ void eidctl_actor(char ret[EIDCTL_ACTOR_MAX + 1]);
  * returns EIDCTL_EXIT_FAIL or EIDCTL_EXIT_USAGE on failure. */
 int eidctl_read_secret_line(const struct eidctl *ctl, char **ret_line);
 
+/* Read a whole file into out, whose cap bounds it ("-": stdin).  Prints
+ * the error and returns EIDCTL_EXIT_FAIL, or EIDCTL_CONTINUE. */
+int eidctl_read_file(const struct eidctl *ctl, const char *path, eid_buf *out);
+/* Write n bytes to path (created or replaced), or stdout for "-". */
+int eidctl_write_file(const struct eidctl *ctl, const char *path,
+		      const void *p, size_t n);
+
+/* The citizen signing CA: with its private key when kek is given, else
+ * the certificate only.  Prints why not and returns EIDCTL_EXIT_FAIL, or
+ * EIDCTL_CONTINUE. */
+typedef struct eid_ca eid_ca;
+int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+		   const uint8_t *kek, eid_ca **ret_ca);
 /* --since: YYYY-MM-DD (midnight UTC) or unix seconds, as milliseconds;
  * NULL is 0.  EID_EINVAL otherwise. */
 int eidctl_parse_since(const char *s, uint64_t *ret_ms);

@@ -14,6 +14,7 @@
 #include "crypto/error.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
+#include "idp/ca.h"
 #include "idp/citizen.h"
 #include "idp/config.h"
 #include "idp/store.h"
@@ -355,6 +356,58 @@ int eidctl_write(const struct eidctl *ctl, struct eidctl_env *env,
 		eidctl_fail(ctl, r, "%s", what);
 	eid_buf_free(&why);
 	return r == EID_OK ? EIDCTL_CONTINUE : EIDCTL_EXIT_FAIL;
+}
+
+int eidctl_read_file(const struct eidctl *ctl, const char *path, eid_buf *out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	uint8_t chunk[16384];
+	size_t n;
+	int r = EID_OK;
+
+	if (f == NULL)
+		return eidctl_fail(ctl, 0, "%s: %s", path, strerror(errno));
+	while (r == EID_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		r = eid_buf_put(out, chunk, n);
+	if (r == EID_OK && ferror(f))
+		r = EID_EIO;
+	if (f != stdin)
+		fclose(f);
+	if (r == EID_ETOOBIG)
+		return eidctl_fail(ctl, 0, "%s: larger than %zu bytes", path, out->max);
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "%s", path);
+	return EIDCTL_CONTINUE;
+}
+
+int eidctl_write_file(const struct eidctl *ctl, const char *path,
+		      const void *p, size_t n)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	bool ok;
+
+	if (f == NULL)
+		return eidctl_fail(ctl, 0, "%s: %s", path, strerror(errno));
+	ok = fwrite(p, 1, n, f) == n;
+	ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+	if (!ok)
+		return eidctl_fail(ctl, EID_EIO, "%s", path);
+	return EIDCTL_CONTINUE;
+}
+
+int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+		   const uint8_t *kek, eid_ca **ret_ca)
+{
+	int r = kek ? eid_ca_load(env->store, kek, env->cfg.server.issuer, ret_ca) :
+		      eid_ca_load_public(env->store, ret_ca);
+
+	if (r == EID_ENOTFOUND)
+		return eidctl_fail(ctl, 0, "no CA in this store (run eidctl ca init)");
+	if (r == EID_EVERIFY)
+		return eidctl_fail(ctl, 0, "the key-encryption key does not open the CA key");
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "cannot load the CA");
+	return EIDCTL_CONTINUE;
 }
 
 int eidctl_parse_since(const char *s, uint64_t *ret_ms)
