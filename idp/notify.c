@@ -61,21 +61,6 @@ void eid_notify_close(eid_notify *n)
 
 /* ---- the outbox table ---- */
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* After the last key: this second's next number (a clock that went back
  * keeps the last second, so the order holds). */
 static int next_key(eid_txn *t, int64_t now, uint8_t key[KEY_LEN])
@@ -87,13 +72,13 @@ static int next_key(eid_txn *t, int64_t now, uint8_t key[KEY_LEN])
 	eid_buf_init(&k, EID_STORE_MAX_KEY);
 	eid_buf_init(&v, EID_STORE_MAX_VALUE);
 	r = eid_txn_last(t, EID_TABLE_OUTBOX, &k, &v);
-	if (r == EID_OK && k.len == KEY_LEN && get_be64(k.data) >= sec) {
-		sec = get_be64(k.data);
-		seq = get_be64(k.data + 8) + 1;
+	if (r == EID_OK && k.len == KEY_LEN && eid_be64_load(k.data) >= sec) {
+		sec = eid_be64_load(k.data);
+		seq = eid_be64_load(k.data + 8) + 1;
 	}
 	if (r == EID_ENOTFOUND || r == EID_OK) {
-		put_be64(key, sec);
-		put_be64(key + 8, seq);
+		eid_be64_store(key, sec);
+		eid_be64_store(key + 8, seq);
 		r = EID_OK;
 	}
 	eid_buf_free(&k);
@@ -132,7 +117,7 @@ int eid_outbox_append(eid_txn *t, int64_t now, const char *channel,
 
 static int64_t key_time(const void *key, size_t klen)
 {
-	return klen == KEY_LEN ? (int64_t)get_be64(key) : INT64_MIN;
+	return klen == KEY_LEN ? (int64_t)eid_be64_load(key) : INT64_MIN;
 }
 
 struct prune {

@@ -63,21 +63,6 @@ static int code_hash(const uint8_t salt[SALT_LEN], enum eid_otp_purpose p,
 	return r;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The per-phone throttle: one code per interval, a few an hour. */
 static int throttle(eid_store *s, const char *phone, int64_t now,
 		    uint64_t *ret_wait)
@@ -149,7 +134,7 @@ static int store_code(eid_store *s, enum eid_otp_purpose p,
 	if ((r = eid_random_bytes(rec, SALT_LEN)) != EID_OK ||
 	    (r = code_hash(rec, p, subject, code, rec + SALT_LEN)) != EID_OK)
 		goto out;
-	put_be64(rec + SALT_LEN + HASH_LEN, exp);
+	eid_be64_store(rec + SALT_LEN + HASH_LEN, exp);
 	(void)make_key('c', p, subject, key);
 	if ((r = eid_eph_set(s, EID_EPH_OTP, key, strlen(key), rec,
 			     sizeof(rec), exp + KEEP_AFTER)) != EID_OK)
@@ -263,7 +248,7 @@ int eid_otp_check(eid_store *s, enum eid_otp_purpose purpose,
 		r = EID_EMALFORMED;
 	if (r != EID_OK)
 		goto out;
-	exp = get_be64(rec.data + SALT_LEN + HASH_LEN);
+	exp = eid_be64_load(rec.data + SALT_LEN + HASH_LEN);
 	if (used(s, purpose, subject)) {
 		r = EID_EREPLAY;
 		goto out;

@@ -572,8 +572,7 @@ static int put_portrait(eid_txn *t, const char *personal_id,
 	    (r = eid_b64url_decode(b64, strlen(b64), &v)) != EID_OK ||
 	    (r = eid_sha256(v.data + 32, v.len - 32, v.data)) != EID_OK)
 		goto out;
-	for (size_t i = 0; i < 32; i++)
-		(void)snprintf(hex + 2 * i, 3, "%02x", v.data[i]);
+	eid_hex_encode(v.data, 32, hex);
 	r = eid_txn_put(t, EID_TABLE_PORTRAITS, personal_id,
 			strlen(personal_id), v.data, v.len);
 out:
