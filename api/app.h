@@ -10,6 +10,7 @@
 #include "idp/ca.h"
 #include "idp/config.h"
 #include "idp/logout.h"
+#include "idp/notify.h"
 #include "idp/registry.h"
 #include "idp/signing.h"
 #include "idp/store.h"
@@ -20,6 +21,7 @@ struct eid_app {
 	eid_signer *signer;
 	struct eid_account_policy policy; /* passwords and lockout */
 	eid_registry registry;            /* where citizens' data comes from */
+	eid_notify notify;                /* SMS and e-mail to citizens */
 	uint8_t subject_key[32];          /* public and pairwise `sub` */
 	uint8_t dpop_nonce_key[32];       /* stateless DPoP nonces */
 	eid_ca *ca;                       /* the signing CA; NULL when none */

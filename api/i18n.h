@@ -61,7 +61,32 @@ enum eid_lang {
 	  "Bạn có muốn đăng xuất khỏi định danh điện tử quốc gia không?")      \
 	X(MSG_LOGOUT_YES, "Sign out", "Đăng xuất")                             \
 	X(MSG_LOGOUT_NO, "Stay signed in", "Giữ đăng nhập")                    \
-	X(MSG_BAD_HINT, "The sign-out request is not valid.", "Yêu cầu đăng xuất không hợp lệ.")
+	X(MSG_BAD_HINT, "The sign-out request is not valid.", "Yêu cầu đăng xuất không hợp lệ.") \
+	X(MSG_REGISTER_TITLE, "Create an account", "Đăng ký tài khoản")        \
+	X(MSG_REGISTER_INTRO, "Level 1: your details must match the population registry. A code will be sent to your phone.", \
+	  "Mức 1: thông tin phải khớp với Cơ sở dữ liệu quốc gia về dân cư. Mã xác thực sẽ được gửi tới điện thoại của bạn.") \
+	X(MSG_FULL_NAME, "Full name (as on your ID card)", "Họ, chữ đệm và tên (như trên thẻ căn cước)") \
+	X(MSG_BIRTHDATE, "Date of birth", "Ngày sinh")                       \
+	X(MSG_PHONE, "Mobile phone number", "Số điện thoại di động")          \
+	X(MSG_EMAIL_OPTIONAL, "E-mail (optional)", "Thư điện tử (không bắt buộc)") \
+	X(MSG_PORTRAIT, "Portrait photo (JPEG, at most 200 KB)", "Ảnh chân dung (JPEG, tối đa 200 KB)") \
+	X(MSG_SUBMIT_REGISTER, "Continue", "Tiếp tục")                       \
+	X(MSG_REGISTER_REJECTED, "The details do not match the population registry, or an account exists already.", \
+	  "Thông tin không khớp với Cơ sở dữ liệu quốc gia về dân cư, hoặc tài khoản đã tồn tại.") \
+	X(MSG_GUARDIAN_REQUIRED, "Citizens under 14 are registered through a guardian's level-2 account.", \
+	  "Công dân dưới 14 tuổi được đăng ký thông qua tài khoản mức 2 của người giám hộ.") \
+	X(MSG_INVALID_INPUT, "Some details are not valid:", "Một số thông tin không hợp lệ:") \
+	X(MSG_CONFIRM_TITLE, "Confirm your phone number", "Xác nhận số điện thoại") \
+	X(MSG_CODE_SENT, "Enter the 6-digit code sent to your phone, and choose a password.", \
+	  "Nhập mã 6 chữ số đã gửi tới điện thoại của bạn và chọn mật khẩu.") \
+	X(MSG_CODE, "Code", "Mã xác thực")                                   \
+	X(MSG_NEW_PASSWORD, "New password (at least 12 characters)", "Mật khẩu mới (tối thiểu 12 ký tự)") \
+	X(MSG_SUBMIT_CONFIRM, "Create the account", "Tạo tài khoản")          \
+	X(MSG_CODE_WRONG, "The code is wrong, expired or already used.", "Mã xác thực không đúng, đã hết hạn hoặc đã được sử dụng.") \
+	X(MSG_WEAK_PASSWORD, "The password cannot be used:", "Không thể dùng mật khẩu này:") \
+	X(MSG_REGISTERED_TITLE, "Your account is ready", "Tài khoản đã được tạo") \
+	X(MSG_REGISTERED_TEXT, "Your level-1 account is active. You can now sign in with your personal ID number and password.", \
+	  "Tài khoản mức 1 của bạn đã được kích hoạt. Bạn có thể đăng nhập bằng số định danh cá nhân và mật khẩu.")
 
 enum eid_msg {
 #define EID_MSG_ENUM(id, en, vi) EID_##id,

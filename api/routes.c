@@ -5,6 +5,7 @@
 #include "api/front.h"
 #include "api/endpoints.h"
 #include "api/html.h"
+#include "api/selfservice.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
 
@@ -30,6 +31,19 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_USERINFO, false, eid_api_userinfo },
 	{ "POST", EID_PATH_INTROSPECT, false, eid_api_introspect },
 	{ "POST", EID_PATH_REVOKE, false, eid_api_revoke },
+	{ "POST", EID_PATH_REGISTRATIONS, false, eid_api_registration_start },
+	{ "POST", EID_PATH_REGISTRATIONS "/", true,
+	  eid_api_registration_confirm },
+	{ "POST", EID_PATH_PASSWORD_RESETS, false,
+	  eid_api_password_reset_start },
+	{ "POST", EID_PATH_PASSWORD_RESETS "/", true,
+	  eid_api_password_reset_confirm },
+	{ "GET", EID_PATH_REGISTER_PAGE, false, eid_page_register },
+	{ "POST", EID_PATH_REGISTER_PAGE, false, eid_page_register },
+	{ "GET", EID_PATH_REGISTER_CONFIRM_PAGE, false,
+	  eid_page_register_confirm },
+	{ "POST", EID_PATH_REGISTER_CONFIRM_PAGE, false,
+	  eid_page_register_confirm },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

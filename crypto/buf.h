@@ -63,6 +63,22 @@ int eid_write_all(int fd, const void *p, size_t n);
  * temporary file beside it, synced, then renamed) and created with mode
  * (0600 for secrets).  EID_EIO on failure, EID_EINVAL for a path too long. */
 int eid_buf_write_file(const eid_buf *b, const char *path, unsigned mode);
+/* A 64-bit value as 8 bytes big-endian at p, and back. */
+static inline void eid_be64_store(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t eid_be64_load(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* Lowercase hex of n bytes into out, which holds 2n + 1 (NUL-terminated). */
 void eid_hex_encode(const void *p, size_t n, char *out);
 /* Hex digits (either case, slen of them, even) into out (at most max

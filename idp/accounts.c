@@ -713,6 +713,25 @@ out:
 	return r;
 }
 
+int eid_account_end_sessions(eid_txn *t, const char *personal_id,
+			     const char *actor, int64_t now)
+{
+	struct eid_account a;
+	int r;
+
+	if (actor == NULL)
+		return EID_EINVAL;
+	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
+		return r;
+	a.sessions_revoked_before = now + 1;
+	a.updated_at = now;
+	if ((r = eid_account_put(t, &a)) == EID_OK)
+		r = eid_audit_record(t, "account.sessions_ended", actor,
+				     a.personal_id, NULL, NULL, now);
+	eid_account_clear(&a);
+	return r;
+}
+
 int eid_account_change_phone(eid_txn *t, const char *personal_id,
 			     const char *phone, const char *actor,
 			     int64_t now, eid_buf *why)

@@ -158,6 +158,11 @@ int eid_account_revoke(eid_txn *t, const char *personal_id,
 int eid_account_set_password(eid_txn *t, const struct eid_account_policy *pol,
 			     const char *personal_id, const char *password,
 			     const char *actor, int64_t now, eid_buf *why);
+/* End every session, code and token issued to the account up to now
+ * (sessions_revoked_before = now + 1), e.g. after a password reset.
+ * Audit: account.sessions_ended. */
+int eid_account_end_sessions(eid_txn *t, const char *personal_id,
+			     const char *actor, int64_t now);
 /* Move the account to a new phone number; officers only (the actor starts
  * with "officer:"; EID_EPERM otherwise).  EID_EEXIST when another account
  * holds the number. */

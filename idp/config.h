@@ -71,6 +71,16 @@ struct eid_config {
 		uint64_t crl_next_update; /* seconds a CRL stays current */
 	} ca;
 	struct {
+		char *sms_gateway_url;        /* "": messages go to the outbox */
+		char *sms_gateway_token_file; /* bearer token, "" : none */
+		uint64_t outbox_retention;    /* how long the outbox keeps messages */
+	} notify;
+	struct {
+		uint64_t per_address_max; /* attempts per source address */
+		uint64_t per_id_max;      /* attempts per personal ID */
+		uint64_t window;          /* of both counters */
+	} registration;
+	struct {
 		bool access_log;
 	} log;
 	struct {

@@ -39,7 +39,9 @@
 	X(EID_TABLE_GRANTS, "grants")      \
 	X(EID_TABLE_CA, "ca")              \
 	X(EID_TABLE_CERTS, "certs")        \
-	X(EID_TABLE_CONSENTS, "consents")
+	X(EID_TABLE_CONSENTS, "consents")  \
+	X(EID_TABLE_OUTBOX, "outbox")      \
+	X(EID_TABLE_PORTRAITS, "portraits")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \

@@ -26,6 +26,7 @@ static const struct eidctl_command *const groups[] = {
 	eidctl_card_commands,
 	eidctl_chip_commands,
 	eidctl_csca_commands,
+	eidctl_outbox_commands,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -124,6 +125,14 @@ int main(int argc, char **argv)
 	}
 	cmd = find_command(argv[i], i + 1 < argc ? argv[i + 1] : NULL,
 			   &group_known);
+	if (cmd == NULL && (i + 1 >= argc || (argv[i + 1][0] == '-' &&
+					      strcmp(argv[i + 1], "--help") != 0)) &&
+	    (cmd = find_command(argv[i], "", &group_known)) != NULL) {
+		/* The group's only command: it sees argv from the group word. */
+		snprintf(command, sizeof(command), "%s", cmd->group);
+		ctl.command = command;
+		return cmd->run(&ctl, argc - i, argv + i);
+	}
 	if (cmd == NULL) {
 		bool help = i + 1 < argc && strcmp(argv[i + 1], "--help") == 0;
 

@@ -46,6 +46,8 @@ extern const struct eidctl_command eidctl_sign_commands[];
 extern const struct eidctl_command eidctl_card_commands[];
 extern const struct eidctl_command eidctl_chip_commands[];
 extern const struct eidctl_command eidctl_csca_commands[];
+/* A group whose entry has the name "" is also run as "GROUP [--opts]". */
+extern const struct eidctl_command eidctl_outbox_commands[];
 
 #define EIDCTL_EXIT_OK 0
 #define EIDCTL_EXIT_FAIL 1
@@ -160,6 +162,9 @@ int eidctl_write_file(const struct eidctl *ctl, const char *path,
 typedef struct eid_ca eid_ca;
 int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
 		   const uint8_t *kek, eid_ca **ret_ca);
+/* --since: YYYY-MM-DD (midnight UTC) or unix seconds, as milliseconds;
+ * NULL is 0.  EID_EINVAL otherwise. */
+int eidctl_parse_since(const char *s, uint64_t *ret_ms);
 
 /* Print a JSON value (pretty) on stdout; steals the reference. */
 int eidctl_print_json(const struct eidctl *ctl, json_t *v);

@@ -79,35 +79,6 @@ out:
 	return rc;
 }
 
-/* --since: YYYY-MM-DD (midnight UTC) or unix seconds. */
-static int parse_since(const char *s, uint64_t *ret_ms)
-{
-	struct eid_date d;
-	char *end = NULL;
-	unsigned long long v;
-
-	if (s == NULL) {
-		*ret_ms = 0;
-		return EID_OK;
-	}
-	if (eid_date_parse(s, strlen(s), &d) == EID_OK) {
-		struct tm tm = { .tm_year = d.year - 1900, .tm_mon = d.month - 1,
-				 .tm_mday = d.day };
-		time_t t = timegm(&tm);
-		if (t < 0)
-			return EID_EINVAL;
-		*ret_ms = (uint64_t)t * 1000;
-		return EID_OK;
-	}
-	if (s[0] < '0' || s[0] > '9')
-		return EID_EINVAL;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || v > UINT64_MAX / 1000)
-		return EID_EINVAL;
-	*ret_ms = (uint64_t)v * 1000;
-	return EID_OK;
-}
-
 static int print_line(json_t *entry, void *arg)
 {
 	(void)arg;
@@ -136,7 +107,7 @@ static int audit_export(struct eidctl *ctl, int argc, char **argv)
 		return rc;
 	if (optind_ < argc)
 		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
-	if (parse_since(eidctl_value(&vals, "since"), &since) != EID_OK)
+	if (eidctl_parse_since(eidctl_value(&vals, "since"), &since) != EID_OK)
 		return eidctl_usage(ctl, "--since takes YYYY-MM-DD or unix seconds");
 	if ((rc = open_read(ctl, &env, &t)) != EIDCTL_CONTINUE)
 		goto out;

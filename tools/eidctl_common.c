@@ -15,6 +15,7 @@
 #include "crypto/keys.h"
 #include "crypto/secret.h"
 #include "idp/ca.h"
+#include "idp/citizen.h"
 #include "idp/config.h"
 #include "idp/store.h"
 
@@ -407,4 +408,32 @@ int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
 	if (r != EID_OK)
 		return eidctl_fail(ctl, r, "cannot load the CA");
 	return EIDCTL_CONTINUE;
+}
+
+int eidctl_parse_since(const char *s, uint64_t *ret_ms)
+{
+	struct eid_date d;
+	char *end = NULL;
+	unsigned long long v;
+
+	if (s == NULL) {
+		*ret_ms = 0;
+		return EID_OK;
+	}
+	if (eid_date_parse(s, strlen(s), &d) == EID_OK) {
+		struct tm tm = { .tm_year = d.year - 1900, .tm_mon = d.month - 1,
+				 .tm_mday = d.day };
+		time_t t = timegm(&tm);
+		if (t < 0)
+			return EID_EINVAL;
+		*ret_ms = (uint64_t)t * 1000;
+		return EID_OK;
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return EID_EINVAL;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v > UINT64_MAX / 1000)
+		return EID_EINVAL;
+	*ret_ms = (uint64_t)v * 1000;
+	return EID_OK;
 }

@@ -65,7 +65,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->server.listen.port, 8080);
 	assert_string_equal(c->server.issuer, "http://127.0.0.1:8080");
 	assert_int_equal(c->server.threads, 2);
-	assert_int_equal(c->server.max_body, 65536);
+	assert_int_equal(c->server.max_body, 512 * 1024);
 	assert_int_equal(c->server.max_connections, 1024);
 	assert_int_equal(c->server.connection_timeout, 30);
 	assert_string_equal(c->store.data_dir, "var");

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "tmpstore.h"
+#include "idp/registry.h"
 
 #include <ftw.h>
 #include <setjmp.h>

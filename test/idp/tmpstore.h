@@ -40,6 +40,9 @@ uint64_t tmpstore_movable_clock(void *arg);
  * defaults: tests check behaviour, not cost. */
 void tmpstore_test_policy(struct eid_account_policy *pol);
 
+/* Add a registry record given as citizen JSON.  Fails the test on error. */
+void tmpstore_put_citizen(eid_store *s, const char *json);
+
 /* A store on the movable clock (reset to TMPSTORE_NOW) with the test
  * policy, as cmocka setup/teardown: *state becomes a struct tmpstore_pol. */
 struct tmpstore_pol {

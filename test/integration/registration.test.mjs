@@ -14,22 +14,23 @@ const year = new Date().getUTCFullYear();
 let s;
 let seq = 0;
 
-// A fresh citizen in the registry: 12-digit ID consistent with the birth
-// year and sex, a unique phone number.
+// A fresh citizen in the registry: a 12-digit ID consistent with the
+// birth year and sex, and a phone number of its own.
 function citizen({ age = 30, name = 'Nguyễn Văn Thành' } = {}) {
   seq += 1;
-  const by = year - age - 1; // birthday already passed this year
+  const by = year - age; // born on 1 January: the birthday has passed
   const century = by >= 2000 ? 2 : 0;
-  const id = `001${century}${String(by % 100).padStart(2, '0')}${String(700000 + seq * 37 + process.pid % 1000).slice(-6)}`;
-  const birthdate = `${by}-01-15`;
-  const phone = `09${String(10000000 + seq * 7919 + (process.pid % 1000) * 13).slice(-8)}`;
+  const serial = String(100000 + seq * 37).slice(-6);
+  const id = `001${century}${String(by % 100).padStart(2, '0')}${serial}`;
+  const birthdate = `${by}-01-01`;
+  const phone = `09${String(10000000 + seq * 7919).slice(-8)}`;
   const r = eidctl(['--data', s.dataDir, 'registry', 'add', '--personal-id', id,
     '--full-name', name, '--birthdate', birthdate, '--sex', 'male']);
   assert.equal(r.status, 0, r.stderr);
   return { personal_id: id, full_name: name, birthdate, phone };
 }
 
-function e164(phone) { return `+84${phone.slice(1)}`; }
+export function e164(phone) { return `+84${phone.slice(1)}`; }
 
 function lastCode(phone) {
   const r = eidctl(['--data', s.dataDir, 'outbox', '--phone', phone, '--json']);
@@ -101,7 +102,7 @@ test('mismatches and unknown IDs get one generic refusal', async () => {
   const c = citizen();
   const variants = [
     { full_name: 'Nguyễn Văn Thanh' },
-    { birthdate: c.birthdate.replace('-15', '-16') },
+    { birthdate: c.birthdate.replace('-01-01', '-01-02') },
     { personal_id: `${c.personal_id.slice(0, 6)}999999` },
   ];
   const bodies = [];
@@ -127,12 +128,13 @@ test('under 14: refused, pointing to the guardian flow', async () => {
 });
 
 test('a phone already bound: the same answer, no message', async () => {
+  // The number's owner got their account from an operator (no message
+  // to the phone, so its resend interval is not running).
   const first = citizen();
-  let r = await register(first);
-  assert.equal(r.status, 202);
-  const { confirm_uri } = await r.json();
-  r = await post(confirm_uri, { code: lastCode(first.phone).code, password: PASSWORD });
-  assert.equal(r.status, 201);
+  const made = eidctl(['--data', s.dataDir, 'account', 'create', '--personal-id',
+    first.personal_id, '--phone', first.phone, '--password-stdin'], { input: `${PASSWORD}\n` });
+  assert.equal(made.status, 0, made.stderr);
+  let r;
 
   const second = citizen();
   second.phone = first.phone;
@@ -140,7 +142,7 @@ test('a phone already bound: the same answer, no message', async () => {
   assert.equal(r.status, 202);
   const b = await r.json();
   assert.match(b.registration_id, /^[A-Za-z0-9_-]{22}$/);
-  assert.equal(lastCode(first.phone).count, 1);
+  assert.equal(lastCode(first.phone), null);
   r = await post(b.confirm_uri, { code: '123456', password: PASSWORD });
   assert.equal(r.status, 400);
   assert.equal(account(second.personal_id), null);
@@ -161,4 +163,106 @@ test('bad input and limits', async () => {
   for (let i = 0; i < 6; i++) last = await register(u);
   assert.equal(last.status, 429);
   assert.ok(Number(last.headers.get('retry-after')) > 0);
+});
+
+// ---- the same through the web pages ----
+
+function cookieOf(r) {
+  const c = r.headers.getSetCookie().find((h) => h.startsWith('eid_reg_csrf='));
+  return c ? c.split(';')[0] : null;
+}
+
+function hidden(html, name) {
+  const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+  return m ? m[1] : null;
+}
+
+async function registerPage(c, { cookie, csrf, lang = 'en' } = {}) {
+  const form = new FormData();
+  form.set('csrf', csrf);
+  for (const k of ['personal_id', 'full_name', 'birthdate', 'phone']) form.set(k, c[k]);
+  form.set('email', '');
+  form.set('portrait', new Blob([JPEG], { type: 'image/jpeg' }), 'me.jpg');
+  return fetch(`${s.base}/register`, {
+    method: 'POST', body: form, redirect: 'manual',
+    headers: { cookie, 'accept-language': lang },
+  });
+}
+
+test('the registration pages: form, code, password, done', async () => {
+  let r = await fetch(`${s.base}/register`, { headers: { 'accept-language': 'en' } });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  const cookie = cookieOf(r);
+  assert.ok(cookie);
+  let html = await r.text();
+  assert.match(html, /enctype="multipart\/form-data"/);
+  assert.doesNotMatch(html, /<script/);
+  const csrf = hidden(html, 'csrf');
+  assert.equal(`eid_reg_csrf=${csrf}`, cookie);
+
+  // Without the cookie's token: refused.
+  const c = citizen();
+  r = await registerPage(c, { cookie, csrf: 'x'.repeat(43) });
+  assert.equal(r.status, 403);
+
+  r = await registerPage(c, { cookie, csrf });
+  assert.equal(r.status, 303);
+  const loc = r.headers.get('location');
+  assert.match(loc, /^\/register\/confirm\?id=[A-Za-z0-9_-]{22}$/);
+  const id = loc.split('=')[1];
+  r = await fetch(`${s.base}${loc}`, { headers: { cookie, 'accept-language': 'vi' } });
+  assert.equal(r.status, 200);
+  html = await r.text();
+  assert.match(html, /lang="vi"/);
+  assert.equal(hidden(html, 'id'), id);
+
+  const confirm = (code, password) => fetch(`${s.base}/register/confirm`, {
+    method: 'POST', headers: { cookie, 'accept-language': 'en' },
+    body: new URLSearchParams({ csrf, id, code, password }),
+  });
+  const { code } = lastCode(c.phone);
+  r = await confirm(code, 'password');
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /cannot be used/);
+  r = await confirm(code, PASSWORD);
+  assert.equal(r.status, 200);
+  assert.match(await r.text(), /You can now sign in/);
+  assert.equal(account(c.personal_id).status, 'active');
+});
+
+test('the registration pages refuse like the API', async () => {
+  let r = await fetch(`${s.base}/register`);
+  const cookie = cookieOf(r);
+  const csrf = hidden(await r.text(), 'csrf');
+  const c = citizen();
+  r = await registerPage({ ...c, full_name: 'Someone Else' }, { cookie, csrf });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /do not match the population registry/);
+  const teen = citizen({ age: 13 });
+  r = await registerPage(teen, { cookie, csrf });
+  assert.equal(r.status, 403);
+  assert.match(await r.text(), /guardian/);
+  r = await registerPage({ ...c, birthdate: 'yesterday' }, { cookie, csrf });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /birthdate/);
+});
+
+test('password reset through the phone', async () => {
+  const c = citizen();
+  let r = await register(c);
+  const { confirm_uri } = await r.json();
+  r = await post(confirm_uri, { code: lastCode(c.phone).code, password: PASSWORD });
+  assert.equal(r.status, 201);
+  const before = account(c.personal_id);
+
+  // A phone that is not the account's: the same answer, no message.
+  r = await post('/api/v1/password-resets', { personal_id: c.personal_id, phone: '0977000111' });
+  assert.equal(r.status, 202);
+  assert.equal(lastCode('0977000111'), null);
+
+  // The resend interval of the registration's code is still running.
+  r = await post('/api/v1/password-resets', { personal_id: c.personal_id, phone: c.phone });
+  assert.equal(r.status, 429);
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
 });

@@ -1,0 +1,98 @@
+/* The notification gateway: how the IdP reaches a citizen (one-time codes
+ * by SMS, notices by e-mail).  An interface with two implementations:
+ *
+ *  - the outbox (the default): every message is appended to the durable
+ *    EID_TABLE_OUTBOX table (time, channel, recipient, text) and kept for
+ *    a configurable time; `eidctl outbox` lists it (operators relaying
+ *    messages by hand, tests reading codes);
+ *  - an HTTP SMS gateway: POST {"to": "+84...", "text": "..."} as JSON to a
+ *    configured URL with a bearer token (libcurl, TLS verified, timeouts,
+ *    retries on 5xx only: a timed-out POST may have been sent).  E-mail
+ *    still goes to the outbox.
+ *
+ * Implementations must be safe to call from several threads at once. */
+#ifndef EID_NOTIFY_H
+#define EID_NOTIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "idp/store.h"
+
+struct eid_config;
+
+#define EID_NOTIFY_TEXT_MAX 1024u   /* bytes of one message */
+#define EID_NOTIFY_SUBJECT_MAX 200u
+
+typedef struct eid_notify {
+	int (*send_sms)(void *ctx, const char *phone, const char *text);
+	int (*send_email)(void *ctx, const char *address, const char *subject,
+			  const char *text);
+	void (*close)(void *ctx); /* frees ctx; may be NULL */
+	void *ctx;
+} eid_notify;
+
+/* Send through the gateway.  EID_EINVAL for NULL or empty arguments, a
+ * text over EID_NOTIFY_TEXT_MAX or with bytes below 0x20 other than '\n';
+ * otherwise the implementation's answer. */
+int eid_notify_sms(const eid_notify *n, const char *phone, const char *text);
+int eid_notify_email(const eid_notify *n, const char *address,
+		     const char *subject, const char *text);
+/* Release the implementation; the struct may be reused.  Safe on NULL. */
+void eid_notify_close(eid_notify *n);
+
+/* ---- the outbox ---- */
+
+/* Messages older than retention (seconds) are removed as new ones are
+ * appended.  The store must outlive the gateway. */
+int eid_notify_open_outbox(eid_store *s, uint64_t retention,
+			   eid_notify *ret);
+
+/* Append one message in the caller's write transaction (the outbox's own
+ * sends use their own).  channel: "sms" or "email"; subject may be NULL. */
+int eid_outbox_append(eid_txn *t, int64_t now, const char *channel,
+		      const char *to, const char *subject, const char *text);
+/* Remove messages from before cutoff (unix seconds), at most max of them;
+ * *ret_removed (may be NULL) counts them. */
+int eid_outbox_prune(eid_txn *t, int64_t cutoff, size_t max,
+		     uint64_t *ret_removed);
+
+/* Visit messages at or after since (unix seconds), oldest first, as JSON
+ * objects {"time", "channel", "to", "subject"?, "text"} (borrowed for the
+ * call).  to (may be NULL) keeps only one recipient.  The visitor returns
+ * EID_OK to go on, 1 to stop, or an error. */
+typedef int (*eid_outbox_visit_fn)(const json_t *msg, void *arg);
+int eid_outbox_scan(eid_txn *t, int64_t since, const char *to,
+		    eid_outbox_visit_fn fn, void *arg);
+
+/* ---- the HTTP SMS gateway ---- */
+
+struct eid_notify_http_options {
+	const char *url;          /* https:// */
+	const char *bearer_token; /* NULL: none */
+	const char *ca_file;      /* NULL: the system's trust anchors */
+	long connect_timeout_ms;  /* 0: 3000 */
+	long timeout_ms;          /* 0: 10000 */
+	unsigned max_retries;     /* on 5xx */
+	long backoff_ms;          /* 0: 200 */
+	bool allow_insecure_http; /* tests on loopback */
+	eid_store *email_outbox;  /* where e-mail goes; NULL: EID_EUNSUPPORTED */
+	uint64_t outbox_retention;
+};
+
+/* 2xx: EID_OK; 401/403: EID_EPERM; 5xx after the retries: EID_ENETWORK;
+ * timeouts: EID_ETIMEOUT; another status: EID_EMALFORMED.  EID_ECONFIG
+ * for bad options. */
+int eid_notify_open_http(const struct eid_notify_http_options *opt,
+			 eid_notify *ret);
+
+/* The gateway the [notify] section asks for: the outbox when
+ * sms_gateway_url is empty, else the HTTP gateway with the token read
+ * from sms_gateway_token_file (one line).  EID_ECONFIG when the URL or
+ * the token file is bad. */
+int eid_notify_open_config(const struct eid_config *cfg, eid_store *s,
+			   eid_notify *ret);
+
+#endif

@@ -1,0 +1,175 @@
+/* The HTTP SMS gateway adapter and the choice made by [notify]. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/error.h"
+#include "crypto/secret.h"
+#include "idp/config.h"
+#include "idp/httpc.h"
+#include "idp/notify.h"
+
+#define REPLY_MAX (4u * 1024)
+#define TOKEN_MAX 1024u
+
+struct sms_http {
+	struct eid_httpc client;
+	eid_notify email; /* the outbox, or nothing */
+};
+
+static int status_error(long status)
+{
+	if (status >= 200 && status < 300)
+		return EID_OK;
+	if (status == 401 || status == 403)
+		return EID_EPERM;
+	if (status >= 500)
+		return EID_ENETWORK;
+	return EID_EMALFORMED;
+}
+
+static int http_sms(void *ctx, const char *phone, const char *text)
+{
+	struct sms_http *h = ctx;
+	json_t *o = json_pack("{s:s, s:s}", "to", phone, "text", text);
+	char *body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	eid_buf reply;
+	long status = 0;
+	int r = EID_ENOMEM;
+
+	json_decref(o);
+	eid_buf_init(&reply, REPLY_MAX);
+	if (body == NULL)
+		goto out;
+	r = eid_httpc_request(&h->client, h->client.url, "application/json",
+			      body, strlen(body), &reply, &status);
+	if (r == EID_OK)
+		r = status_error(status);
+out:
+	eid_free_secret_str(body); /* it holds the code */
+	eid_buf_free(&reply);
+	return r;
+}
+
+static int http_email(void *ctx, const char *address, const char *subject,
+		      const char *text)
+{
+	struct sms_http *h = ctx;
+
+	if (h->email.send_email == NULL)
+		return EID_EUNSUPPORTED;
+	return eid_notify_email(&h->email, address, subject, text);
+}
+
+static void http_close(void *ctx)
+{
+	struct sms_http *h = ctx;
+
+	if (h == NULL)
+		return;
+	eid_httpc_free(&h->client);
+	eid_notify_close(&h->email);
+	free(h);
+}
+
+int eid_notify_open_http(const struct eid_notify_http_options *opt,
+			 eid_notify *ret)
+{
+	struct eid_httpc_options o;
+	struct sms_http *h;
+	int r;
+
+	if (opt == NULL || ret == NULL)
+		return EID_EINVAL;
+	o = (struct eid_httpc_options){
+		.url = opt->url,
+		.bearer_token = opt->bearer_token,
+		.ca_file = opt->ca_file,
+		.connect_timeout_ms = opt->connect_timeout_ms,
+		.timeout_ms = opt->timeout_ms,
+		.max_retries = opt->max_retries,
+		.backoff_ms = opt->backoff_ms,
+		.max_response = REPLY_MAX,
+		.allow_insecure_http = opt->allow_insecure_http,
+	};
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return EID_ENOMEM;
+	r = eid_httpc_init(&h->client, &o);
+	if (r == EID_OK && opt->email_outbox != NULL)
+		r = eid_notify_open_outbox(opt->email_outbox,
+					   opt->outbox_retention, &h->email);
+	if (r != EID_OK) {
+		http_close(h);
+		return r;
+	}
+	*ret = (eid_notify){ http_sms, http_email, http_close, h };
+	return EID_OK;
+}
+
+/* The first line of the token file, as a secret string. */
+static int read_token(const char *path, char **ret)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f = fopen(path, "r");
+	int r = EID_ECONFIG;
+
+	*ret = NULL;
+	if (f == NULL)
+		return EID_ECONFIG;
+	n = getline(&line, &cap, f);
+	fclose(f);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n > 0 && (size_t)n <= TOKEN_MAX) {
+		*ret = line;
+		return EID_OK;
+	}
+	if (line != NULL)
+		eid_free_secret(line, cap);
+	return r;
+}
+
+/* Plain http is allowed only to a gateway on this machine. */
+static bool loopback_http(const char *url)
+{
+	static const char *const hosts[] = { "http://127.0.0.1",
+					     "http://[::1]", "http://localhost" };
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(hosts[i]);
+
+		if (strncmp(url, hosts[i], n) == 0 &&
+		    (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+int eid_notify_open_config(const struct eid_config *cfg, eid_store *s,
+			   eid_notify *ret)
+{
+	const char *url = cfg->notify.sms_gateway_url;
+	const char *tf = cfg->notify.sms_gateway_token_file;
+	struct eid_notify_http_options o = {
+		.url = url,
+		.max_retries = 2,
+		.email_outbox = s,
+		.outbox_retention = cfg->notify.outbox_retention,
+	};
+	char *token = NULL;
+	int r;
+
+	if (url[0] == '\0')
+		return eid_notify_open_outbox(s, cfg->notify.outbox_retention,
+					      ret);
+	if (tf[0] != '\0' && (r = read_token(tf, &token)) != EID_OK)
+		return r;
+	o.bearer_token = token;
+	o.allow_insecure_http = loopback_http(url);
+	r = eid_notify_open_http(&o, ret);
+	eid_free_secret_str(token);
+	return r;
+}
