@@ -38,7 +38,7 @@ static int front_channel(json_t *o, const char *issuer)
 			 EID_PATH_END_SESSION)) != EID_OK)
 		return r;
 	fixed = json_pack("{s:[s], s:[s], s:[s,s,s,s], s:[s,s],"
-			  " s:[s,s], s:[s], s:b, s:b, s:b, s:b, s:b, s:b}",
+			  " s:[s,s], s:[s], s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
 			  "response_types_supported", "code",
 			  "response_modes_supported", "query",
 			  "prompt_values_supported", "none", "login", "consent",
@@ -51,7 +51,8 @@ static int front_channel(json_t *o, const char *issuer)
 			  "backchannel_logout_session_supported", 1,
 			  "authorization_response_iss_parameter_supported", 1,
 			  "request_parameter_supported", 0,
-			  "request_uri_parameter_supported", 1);
+			  "request_uri_parameter_supported", 1,
+			  "require_pushed_authorization_requests", 0);
 	if (fixed == NULL)
 		return EID_ENOMEM;
 	r = json_object_update_missing(o, fixed) == 0 ? EID_OK : EID_ENOMEM;
@@ -127,6 +128,7 @@ static int set_backchannel(json_t *o, const char *issuer)
 		const char *path;
 	} urls[] = {
 		{ "token_endpoint", EID_PATH_TOKEN },
+		{ "pushed_authorization_request_endpoint", EID_PATH_PAR },
 		{ "userinfo_endpoint", EID_PATH_USERINFO },
 		{ "introspection_endpoint", EID_PATH_INTROSPECT },
 		{ "revocation_endpoint", EID_PATH_REVOKE },
