@@ -428,3 +428,32 @@ test('an expired code: invalid_grant (code_ttl = 1 from the configuration)', asy
     t.cleanup();
   }
 });
+
+test('the C example relying party (examples/rp-c) signs in end to end', async () => {
+  const { spawn } = await import('node:child_process');
+  const { buildDir, freePort } = await import('./lib/eidd.mjs');
+  const port = await freePort();
+  const c = addClient(s.dataDir, ['--id', 'rp-c-example', '--name', 'C example',
+    '--redirect-uri', `http://127.0.0.1:${port}/cb`, '--scope', 'openid profile']);
+  const proc = spawn(join(buildDir, 'examples', 'rp-c', 'eid-rp-example'),
+    [s.base, c.client_id, c.client_secret, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise((r) => proc.on('exit', r));
+  const waitFor = async (re) => {
+    for (let k = 0; k < 200 && !re.test(out); k++) await new Promise((r) => setTimeout(r, 50));
+    return out.match(re);
+  };
+  proc.stdout.on('data', (d) => { out += d; });
+  const url = (await waitFor(/^open: (\S+)$/m))[1];
+  await waitFor(/^listening:/m);
+  const done = await signIn(new Browser(s.base), url);
+  assert.equal(done.status, 303);
+  const hit = await fetch(done.location);
+  assert.equal(hit.status, 200);
+  assert.equal(await exited, 0, err);
+  const claims = JSON.parse(out.match(/^claims: (.*)$/m)[1]);
+  assert.ok(claims.sub);
+  assert.ok(claims.name);
+});
