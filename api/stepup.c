@@ -65,10 +65,7 @@ static int otp_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_STEPUP_TEXT))) ||
 	    (r = eid_buf_put_str(b, "</p>")))
 		return r;
-	if (error != EID_MSG_COUNT &&
-	    ((r = eid_buf_put_str(b, "<p class=\"error\" role=\"alert\">")) ||
-	     (r = eid_html_text(b, eid_msg(lang, error))) ||
-	     (r = eid_buf_put_str(b, "</p>"))))
+	if ((r = eid_html_alert(b, lang, error)))
 		return r;
 	if ((r = eid_buf_put_str(b, "<form method=\"post\" action=\""
 				    EID_PATH_LOGIN_OTP "\">")) ||
@@ -79,14 +76,8 @@ static int otp_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = eid_buf_put_str(b, "</label><input id=\"code\" name=\"code\" "
 				    "type=\"text\" inputmode=\"numeric\" "
 				    "pattern=\"[0-9]{6}\" maxlength=\"6\" "
-				    "autocomplete=\"one-time-code\" required>"
-				    "<button type=\"submit\">")) ||
-	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_SUBMIT_REGISTER))) ||
-	    (r = eid_buf_put_str(b, "</button><button type=\"submit\" "
-				    "name=\"cancel\" value=\"1\" "
-				    "class=\"secondary\" formnovalidate>")) ||
-	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CANCEL))) ||
-	    (r = eid_buf_put_str(b, "</button></form>")))
+				    "autocomplete=\"one-time-code\" required>")) ||
+	    (r = eid_html_submit_cancel(b, lang, EID_MSG_SUBMIT_REGISTER)))
 		return r;
 	return eid_html_end(b, lang);
 }
