@@ -534,6 +534,7 @@ struct read_session {
 	struct chip_doc doc;
 	struct eid_bac_keys keys;
 	eid_buf mrz_info; /* for PACE with the MRZ */
+	char can[EID_PACE_CAN_MAX + 1];
 	json_t *out;
 	struct eid_httpc http; /* --upload */
 	eid_buf aa_sig;
@@ -547,14 +548,26 @@ static void session_close(struct read_session *s)
 	doc_free(&s->doc);
 	eid_bac_keys_wipe(&s->keys);
 	eid_buf_free(&s->mrz_info);
+	eid_wipe(s->can, sizeof(s->can));
 	json_decref(s->out);
 	eid_httpc_free(&s->http);
 	eid_buf_free(&s->aa_sig);
 }
 
+/* Keep the CAN in the session only (wiped at its end), not in argv, where
+ * /proc/PID/cmdline would show it for as long as the read takes. */
+static void take_can(const char *arg, char can[EID_PACE_CAN_MAX + 1])
+{
+	size_t n = strlen(arg);
+
+	memcpy(can, arg, n + 1);
+	eid_wipe((char *)arg, n);
+}
+
 static int parse_read_args(struct eidctl *ctl, const struct read_args *a,
 			   struct eid_reader_opts *opts,
-			   struct eid_bac_keys *keys, eid_buf *mrz_info)
+			   struct eid_bac_keys *keys, eid_buf *mrz_info,
+			   char can[EID_PACE_CAN_MAX + 1])
 {
 	char *end = NULL;
 
@@ -570,6 +583,8 @@ static int parse_read_args(struct eidctl *ctl, const struct read_args *a,
 			       strspn(a->can, "0123456789") != strlen(a->can)))
 		return eidctl_usage(ctl, "--can: the card access number, 1 to "
 					 "%d digits", EID_PACE_CAN_MAX);
+	if (a->can != NULL)
+		take_can(a->can, can);
 	if (a->mrz_info != NULL &&
 	    (mrz_keys(a->mrz_info, keys) != EID_OK ||
 	     mrz_info_arg(a->mrz_info, mrz_info) != EID_OK ||
@@ -643,7 +658,7 @@ static int access_control(struct eidctl *ctl, const struct read_args *a,
 	if (card_access != NULL)
 		r = a->can != NULL
 			    ? access_pace(s->rd, card_access, EID_PACE_CAN,
-					  a->can)
+					  s->can)
 			    : access_pace(s->rd, card_access, EID_PACE_MRZ,
 					  eid_buf_cstr(&s->mrz_info));
 	if (r == EID_EAUTH)
@@ -723,7 +738,8 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_usage(ctl, "unexpected argument '%s'",
 				  argv[optind_]);
 	if (rc != EIDCTL_CONTINUE ||
-	    (rc = parse_read_args(ctl, &a, &ro, &s.keys, &s.mrz_info)) !=
+	    (rc = parse_read_args(ctl, &a, &ro, &s.keys, &s.mrz_info,
+				  s.can)) !=
 		    EIDCTL_CONTINUE ||
 	    (rc = load_csca(ctl, a.csca, &s.csca)) != EIDCTL_CONTINUE)
 		goto out;
