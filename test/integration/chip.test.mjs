@@ -217,26 +217,54 @@ test('wrong MRZ information on a BAC-only card: BAC fails with a clear error', o
 // ---- --upload: the server verifies ----
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
-let cookie;
+let cookie, browser;
 
 // A citizen session on eidd (password login through /authorize).
 async function citizenSession() {
   if (cookie) return cookie;
   addClient(data, ['--id', 'chip-rp', '--name', 'Chip RP', '--auth-method', 'none',
     '--redirect-uri', REDIRECT, '--scope', 'openid']);
-  const b = new Browser(eidd.base);
+  browser = new Browser(eidd.base);
   const { challenge } = pkce();
-  const r = await b.get(authorizeUrl(eidd.base, {
+  const r = await browser.get(authorizeUrl(eidd.base, {
     client_id: 'chip-rp', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
     state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256',
   }));
   assert.equal(r.status, 303, r.text);
-  const page = await b.get(r.location);
+  const page = await browser.get(r.location);
   const { action, fields } = formFields(page.text);
-  await b.post(action, { ...fields, username: CITIZEN, password: PASSWORD });
-  cookie = b.cookies.get('eid_session');
+  await browser.post(action, { ...fields, username: CITIZEN, password: PASSWORD });
+  cookie = browser.cookies.get('eid_session');
   assert.ok(cookie, 'no eid_session after login');
   return cookie;
+}
+
+// An access token for the citizen: the code flow on the session above.
+async function accessToken() {
+  await citizenSession();
+  const { verifier, challenge } = pkce();
+  let r = await browser.get(authorizeUrl(eidd.base, {
+    client_id: 'chip-rp', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
+    state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256',
+  }));
+  if (r.location.startsWith('/consent')) {
+    const page = await browser.get(r.location);
+    const { action, fields } = formFields(page.text);
+    r = await browser.post(action, { ...fields, approve: '1' });
+  }
+  assert.ok(r.location?.startsWith(REDIRECT), `no code: ${r.status} ${r.location}`);
+  const code = new URL(r.location).searchParams.get('code');
+  const t = await fetch(`${eidd.base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: REDIRECT,
+      client_id: 'chip-rp', code_verifier: verifier,
+    }),
+  });
+  const body = await t.json();
+  assert.equal(t.status, 200, JSON.stringify(body));
+  return body.access_token;
 }
 
 const chipPost = (path, body, headers = {}) => fetch(`${eidd.base}${path}`, {
@@ -268,6 +296,30 @@ test('--upload: a tampered card is not valid on the server', opts, async () => {
   assert.equal(v.valid, false);
   assert.equal(v.passive_authentication.verdict, 'invalid');
   assert.equal(v.passive_authentication.report.dg_hashes.verdict, 'invalid');
+});
+
+test('--upload with a bearer access token instead of a session', opts, async () => {
+  const token = await accessToken();
+  const r = await readCard(join(dir, 'good.img'),
+    ['--can', CAN, '--upload', eidd.base, '--bearer', token]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.doc.server_verdict.valid, true);
+  // A challenge taken with the token cannot be used from the session.
+  const ch = await fetch(`${eidd.base}/chip/challenge`, {
+    method: 'POST', body: '{}',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  });
+  assert.equal(ch.status, 200);
+  const { challenge_id } = await ch.json();
+  const other = await chipPost('/chip/verify', { challenge_id, sod: 'dwA', dg1: 'YQA' });
+  assert.equal(other.status, 403);
+  assert.equal((await other.json()).error, 'access_denied');
+  // A bad token is refused.
+  const bad = await fetch(`${eidd.base}/chip/challenge`, {
+    method: 'POST', body: '{}',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+  });
+  assert.equal(bad.status, 401);
 });
 
 test('/chip/verify: a replayed challenge is refused, callers are checked', opts, async () => {
