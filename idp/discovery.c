@@ -169,6 +169,26 @@ static int set_backchannel(json_t *o, const char *issuer)
 	return r == EID_OK ? set_claims(o) : r;
 }
 
+/* ID tokens are signed with the configured algorithm ([keys] algorithm,
+ * listed first), or with RS256 or PS256 for a client registered so: a key
+ * of that algorithm is made when such a client is added. */
+static int set_id_token_algs(json_t *o, const char *primary)
+{
+	static const char *const algs[] = { "ES256", "RS256", "PS256" };
+	json_t *a = json_pack("[s]", primary);
+
+	for (size_t i = 0; a != NULL && i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(algs[i], primary) != 0 &&
+		    json_array_append_new(a, json_string(algs[i])) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	if (a == NULL)
+		return EID_ENOMEM;
+	return json_object_set_new(o, "id_token_signing_alg_values_supported",
+				   a) == 0 ? EID_OK : EID_ENOMEM;
+}
+
 int eid_discovery_build(const char *issuer, const char *id_token_alg,
 			json_t **ret_metadata)
 {
@@ -188,13 +208,8 @@ int eid_discovery_build(const char *issuer, const char *id_token_alg,
 	    (r = set_backchannel(o, issuer)) != EID_OK ||
 	    (r = front_channel(o, issuer)) != EID_OK)
 		goto out;
-	/* ID tokens are signed by the active key, whose algorithm is the
-	 * configured one ([keys] algorithm): announce only that. */
-	if (json_object_set_new(o, "id_token_signing_alg_values_supported",
-				json_pack("[s]", id_token_alg)) != 0) {
-		r = EID_ENOMEM;
+	if ((r = set_id_token_algs(o, id_token_alg)) != EID_OK)
 		goto out;
-	}
 	*ret_metadata = o;
 	return EID_OK;
 out:

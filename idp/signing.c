@@ -183,8 +183,10 @@ static void compute_timeline(struct key_rec *k, size_t n, uint64_t now,
 		struct eid_key_info *ki = &k[i].info;
 		uint64_t end = 0;
 
+		/* Keys of another algorithm sign side by side: only the next
+		 * key of the same algorithm takes over. */
 		for (size_t j = i + 1; j < n; j++) {
-			if (ever_signs(&k[j].info)) {
+			if (k[j].info.alg == ki->alg && ever_signs(&k[j].info)) {
 				end = k[j].info.activates_at;
 				break;
 			}
@@ -329,8 +331,9 @@ int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
 	if ((r = load_keys(t, now, 0, &ks)) != EID_OK)
 		goto out;
 	for (size_t i = 0; i < ks.n; i++)
-		usable |= ks.k[i].info.state == EID_KEY_ACTIVE ||
-			  ks.k[i].info.state == EID_KEY_PENDING;
+		usable |= ks.k[i].info.alg == alg &&
+			  (ks.k[i].info.state == EID_KEY_ACTIVE ||
+			   ks.k[i].info.state == EID_KEY_PENDING);
 	if (!usable) {
 		if ((r = add_key(t, kek, alg, now, now, NULL)) != EID_OK)
 			goto out;
@@ -388,7 +391,8 @@ static bool another_signs_now(const struct key_set *ks, size_t except,
 	 * never come back. */
 	for (size_t i = except + 1; i < ks->n; i++) {
 		const struct eid_key_info *k = &ks->k[i].info;
-		if (ever_signs(k) && k->activates_at <= now)
+		if (k->alg == ks->k[except].info.alg && ever_signs(k) &&
+		    k->activates_at <= now)
 			return true;
 	}
 	(void)retire_after;
@@ -472,7 +476,7 @@ struct ring {
 	unsigned refs;
 	eid_key **keys; /* published keys, unsealed */
 	size_t n;
-	ssize_t active; /* index into keys, -1: none signs now */
+	ssize_t active[EID_ALG_SLOTS]; /* by algorithm: index into keys, -1: none */
 	char *jwks;
 	uint64_t valid_until; /* first instant the snapshot is stale; 0: never */
 	uint64_t generation;
@@ -485,6 +489,7 @@ struct eid_signer {
 	pthread_mutex_t lock;
 	struct ring *cur;
 	uint64_t checked_at;
+	eid_alg primary; /* what eid_signer_sign uses */
 };
 
 static void ring_free(struct ring *rg)
@@ -512,8 +517,9 @@ static int ring_add(struct ring *rg, const struct key_rec *k,
 
 	if (r != EID_OK)
 		return r;
-	if (k->info.state == EID_KEY_ACTIVE)
-		rg->active = (ssize_t)rg->n;
+	if (k->info.state == EID_KEY_ACTIVE &&
+	    (unsigned)k->info.alg < EID_ALG_SLOTS)
+		rg->active[k->info.alg] = (ssize_t)rg->n;
 	rg->n++;
 	return EID_OK;
 }
@@ -529,7 +535,8 @@ static int ring_build(eid_signer *sg, uint64_t now, uint64_t gen,
 
 	if (rg == NULL)
 		return EID_ENOMEM;
-	rg->active = -1;
+	for (size_t i = 0; i < EID_ALG_SLOTS; i++)
+		rg->active[i] = -1;
 	rg->generation = gen;
 	if ((r = eid_store_begin(sg->store, false, &t)) != EID_OK ||
 	    (r = load_keys(t, now, sg->retire_after, &ks)) != EID_OK)
@@ -632,6 +639,7 @@ int eid_signer_open(eid_store *s, const uint8_t kek[32],
 	}
 	sg->store = s;
 	sg->retire_after = retire_after;
+	sg->primary = EID_ALG_ES256;
 	memcpy(sg->kek, kek, sizeof(sg->kek));
 	/* Unseal everything once now, so a wrong KEK fails at start. */
 	if ((r = ring_get(sg, &rg)) != EID_OK) {
@@ -653,20 +661,35 @@ void eid_signer_close(eid_signer *sg)
 	free(sg);
 }
 
-int eid_signer_sign(eid_signer *sg, const char *typ, const json_t *claims,
-		    char **ret_compact)
+int eid_signer_sign_alg(eid_signer *sg, eid_alg alg, const char *typ,
+			const json_t *claims, char **ret_compact)
 {
 	struct ring *rg = NULL;
 	int r;
 
+	if ((unsigned)alg >= EID_ALG_SLOTS)
+		return EID_EINVAL;
 	if ((r = ring_get(sg, &rg)) != EID_OK)
 		return r;
-	if (rg->active < 0)
+	if (rg->active[alg] < 0)
 		r = EID_ESTATE;
 	else
-		r = eid_jws_sign(rg->keys[rg->active], typ, claims, ret_compact);
+		r = eid_jws_sign(rg->keys[rg->active[alg]], typ, claims,
+				 ret_compact);
 	ring_put(sg, rg);
 	return r;
+}
+
+int eid_signer_sign(eid_signer *sg, const char *typ, const json_t *claims,
+		    char **ret_compact)
+{
+	return eid_signer_sign_alg(sg, sg->primary, typ, claims, ret_compact);
+}
+
+void eid_signer_set_primary(eid_signer *sg, eid_alg alg)
+{
+	if ((unsigned)alg < EID_ALG_SLOTS && alg != EID_ALG_UNSET)
+		sg->primary = alg;
 }
 
 int eid_signer_jwks(eid_signer *sg, char **ret_json, uint64_t *ret_max_age)
@@ -712,7 +735,7 @@ bool eid_signer_ready(eid_signer *sg)
 
 	if (ring_get(sg, &rg) != EID_OK)
 		return false;
-	ok = rg->active >= 0;
+	ok = rg->active[sg->primary] >= 0;
 	ring_put(sg, rg);
 	return ok;
 }

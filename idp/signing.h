@@ -1,4 +1,6 @@
-/* The token-signing keyring: keys live sealed in the store (table "keys"),
+/* The token-signing keyring (one line of keys per algorithm: keys of
+ * different algorithms sign side by side, each superseded only by the next
+ * key of its own algorithm).  Keys live sealed in the store (table "keys"),
  * and each key's life is a timeline computed from three instants:
  *
  *   created_at    published in JWKS from here on ("pending")
@@ -25,6 +27,8 @@
 #include "idp/store.h"
 
 #define EID_KID_MAX 64
+/* Slots for per-algorithm state: every eid_alg value is below this. */
+#define EID_ALG_SLOTS 8
 
 enum eid_key_state {
 	EID_KEY_PENDING,  /* published, not yet signing */
@@ -46,9 +50,11 @@ struct eid_key_info {
 
 const char *eid_key_state_name(enum eid_key_state s);
 
-/* First start: when no key signs now and none is pending, generate one
- * that signs at once (nothing has been issued yet, so there is nothing to
- * publish ahead of).  ret_created (may be NULL) says whether it did. */
+/* When no key of this algorithm signs now and none is pending (first
+ * start, or the first client asking for RS256/PS256 ID tokens), generate
+ * one that signs at once (nothing has been signed with that algorithm yet,
+ * so there is nothing to publish ahead of).  ret_created (may be NULL)
+ * says whether it did. */
 int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
 		       uint64_t now, bool *ret_created);
 
@@ -77,10 +83,18 @@ int eid_signer_open(eid_store *s, const uint8_t kek[32],
 		    uint64_t retire_after, eid_signer **ret_signer);
 void eid_signer_close(eid_signer *sg);
 
-/* Sign claims with the key active now: a compact JWS with alg, kid and typ
- * (NULL: none) in the header.  EID_ESTATE when no key signs now. */
+/* Sign claims with the primary algorithm's key active now: a compact JWS
+ * with alg, kid and typ (NULL: none) in the header.  EID_ESTATE when no
+ * key of that algorithm signs now. */
 int eid_signer_sign(eid_signer *sg, const char *typ, const json_t *claims,
 		    char **ret_compact);
+/* The same with the active key of a given algorithm (relying parties that
+ * registered RS256 or PS256 ID tokens); EID_ESTATE when none signs. */
+int eid_signer_sign_alg(eid_signer *sg, eid_alg alg, const char *typ,
+			const json_t *claims, char **ret_compact);
+/* The algorithm eid_signer_sign uses (default ES256; eidd sets the
+ * configured [keys] algorithm). */
+void eid_signer_set_primary(eid_signer *sg, eid_alg alg);
 
 /* The JWKS document (public keys only) as JSON text, and the number of
  * seconds it stays valid (for Cache-Control). */

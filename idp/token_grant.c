@@ -160,6 +160,7 @@ static int sign_id(const struct eid_token_env *env,
 		.amr = g->amr, .sid = g->sid,
 		.access_token = res->access_token, .auth_time = g->auth_time,
 		.now = env->now, .ttl = id_ttl(env, client),
+		.alg = client->id_token_alg,
 	};
 	json_t *claims = NULL;
 	int r;

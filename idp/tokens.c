@@ -103,7 +103,9 @@ int eid_id_token_issue(eid_signer *sg, const struct eid_id_token_params *p,
 	    (r = add_at_hash(o, p->access_token)) != EID_OK ||
 	    (r = eid_json_merge(o, p->claims, reserved)) != EID_OK)
 		goto out;
-	r = eid_signer_sign(sg, TYP_ID, o, ret_jwt);
+	r = p->alg == EID_ALG_UNSET ? eid_signer_sign(sg, TYP_ID, o, ret_jwt)
+				    : eid_signer_sign_alg(sg, p->alg, TYP_ID, o,
+							  ret_jwt);
 out:
 	json_decref(o);
 	return r;

@@ -35,13 +35,14 @@ struct eid_id_token_params {
 	uint64_t auth_time;
 	uint64_t now;
 	uint64_t ttl;
+	eid_alg alg;              /* the client's; EID_ALG_UNSET: the primary */
 };
 
 /* Sign an ID token.  EID_EINVAL when issuer, sub, client_id or ttl is
  * missing, amr is not an array, claims is not an object or names one of the
  * claims set here (iss, sub, aud, exp, iat, auth_time, nonce, acr, amr,
  * sid, at_hash, azp, jti, cnf, gid, client_id, scope); EID_ESTATE when no
- * key signs now. */
+ * key of the algorithm signs now. */
 int eid_id_token_issue(eid_signer *sg, const struct eid_id_token_params *p,
 		       char **ret_jwt);
 

@@ -10,6 +10,7 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/clients.h"
+#include "idp/signing.h"
 #include "idp/config.h"
 #include "tools/eidctl.h"
 
@@ -307,6 +308,44 @@ static int print_client(const struct eidctl *ctl, eid_store *s,
 	return r == EID_OK ? EIDCTL_EXIT_OK : EIDCTL_EXIT_FAIL;
 }
 
+/* A client that asks for RS256 or PS256 ID tokens needs a key of that
+ * algorithm: make one now (the running server picks it up). */
+static int ensure_alg_key(const struct eidctl *ctl,
+			  const struct eid_config *cfg, eid_store *s,
+			  const char *client_id)
+{
+	struct eid_client c;
+	eid_alg primary;
+	uint8_t kek[32];
+	int rc, r;
+
+	if (eid_client_get(s, client_id, &c) != EID_OK)
+		return EIDCTL_EXIT_OK; /* nothing to do for what is not there */
+	/* eidd makes the configured algorithm's key itself at start. */
+	if (eid_alg_from_name(cfg->keys.algorithm, &primary) == EID_OK &&
+	    c.id_token_alg == primary) {
+		eid_client_clear(&c);
+		return EIDCTL_EXIT_OK;
+	}
+	memset(kek, 0, sizeof(kek));
+	r = EID_OK;
+	rc = eidctl_load_kek(ctl, cfg, kek);
+	if (rc == EIDCTL_CONTINUE) {
+		r = eid_signing_ensure(s, kek, c.id_token_alg, eid_store_now(s),
+				       NULL);
+		rc = EIDCTL_EXIT_OK;
+	}
+	eid_wipe(kek, sizeof(kek));
+	eid_client_clear(&c);
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "no %s signing key for the client's ID "
+					   "tokens (run: eidctl keys rotate --alg "
+					   "%s --now)",
+				   eid_alg_name(c.id_token_alg),
+				   eid_alg_name(c.id_token_alg));
+	return rc;
+}
+
 static int client_add(struct eidctl *ctl, int argc, char **argv)
 {
 	struct client_opts o = { json_object(), false, NULL };
@@ -327,7 +366,9 @@ static int client_add(struct eidctl *ctl, int argc, char **argv)
 	else if ((r = eid_client_add(s, o.meta, o.secret_stdin ? given : NULL,
 				     len, ACTOR, &secret, &why)) != EID_OK)
 		rc = fail_why(ctl, r, &why, "cannot add the client");
-	else
+	else if ((rc = ensure_alg_key(ctl, &cfg, s, json_string_value(
+					       json_object_get(o.meta, "client_id")))) ==
+		 EIDCTL_EXIT_OK)
 		rc = print_client(ctl, s, json_string_value(json_object_get(
 						  o.meta, "client_id")),
 				  secret, "added");

@@ -24,6 +24,7 @@
 #include "crypto/error.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
+#include "idp/clients.h"
 #include "idp/config.h"
 #include "idp/officers.h"
 #include "idp/signing.h"
@@ -211,6 +212,34 @@ static int load_kek(struct eidd *d)
 	return 0;
 }
 
+struct alg_set {
+	bool want[EID_ALG_SLOTS];
+};
+
+static int note_client_alg(const struct eid_client *c, void *arg)
+{
+	struct alg_set *set = arg;
+
+	if ((unsigned)c->id_token_alg < EID_ALG_SLOTS)
+		set->want[c->id_token_alg] = true;
+	return EID_OK;
+}
+
+/* Relying parties may ask for RS256 or PS256 ID tokens: make sure a key of
+ * every algorithm a registered client uses exists (`eidctl client add`
+ * does the same when it registers one). */
+static int ensure_client_algs(struct eidd *d)
+{
+	struct alg_set set = { { false } };
+	int r = eid_client_list(d->store, note_client_alg, &set);
+
+	for (unsigned a = 1; r == EID_OK && a < EID_ALG_SLOTS; a++)
+		if (set.want[a])
+			r = eid_signing_ensure(d->store, d->kek, (eid_alg)a,
+					       eid_store_now(d->store), NULL);
+	return r;
+}
+
 static int open_store(struct eidd *d)
 {
 	struct eid_store_options opt = {
@@ -234,8 +263,13 @@ static int open_store(struct eidd *d)
 			       &created);
 	if (r != EID_OK)
 		return fail("signing key: %s", eid_strerror(r));
+	if ((r = ensure_client_algs(d)) != EID_OK)
+		return fail("signing key for a client's ID token algorithm: %s",
+			    eid_strerror(r));
 	r = eid_signer_open(d->store, d->kek, d->cfg.keys.retire_after,
 			    &d->signer);
+	if (r == EID_OK)
+		eid_signer_set_primary(d->signer, alg);
 	if (r == EID_EVERIFY)
 		return fail("signing keys in %s do not open with this "
 			    "key-encryption key", d->cfg.store.data_dir);

@@ -130,7 +130,7 @@ static void test_rotation_timeline(void **state)
 	/* Rotate with a publish delay: the new key is published at once but
 	 * the old one keeps signing until the delay has passed. */
 	f->now += 10;
-	assert_int_equal(eid_signing_rotate(f->store, f->kek, EID_ALG_RS256,
+	assert_int_equal(eid_signing_rotate(f->store, f->kek, EID_ALG_ES256,
 					    f->now, 300, RETIRE, new_kid), EID_OK);
 	f->now += 2; /* past the generation check interval */
 	assert_int_equal(jwks_count(sg), 2);
@@ -227,6 +227,42 @@ static void test_no_key_not_ready(void **state)
 	eid_signer_close(sg);
 }
 
+/* Keys of different algorithms sign side by side: an RS256 key for the
+ * relying parties that want it does not take over from the ES256 one. */
+static void test_algorithms_side_by_side(void **state)
+{
+	struct fixture *f = *state;
+	eid_signer *sg = NULL;
+	json_t *claims = json_pack("{s:s}", "sub", "x"), *h = NULL, *c = NULL;
+	char es[80], *jws = NULL;
+	bool created = false;
+
+	assert_int_equal(eid_signing_ensure(f->store, f->kek, EID_ALG_ES256,
+					    f->now, NULL), EID_OK);
+	assert_int_equal(eid_signer_open(f->store, f->kek, RETIRE, &sg), EID_OK);
+	assert_int_equal(eid_signer_sign_alg(sg, EID_ALG_RS256, NULL, claims,
+					     &jws), EID_ESTATE);
+	assert_int_equal(eid_signing_ensure(f->store, f->kek, EID_ALG_RS256,
+					    f->now, &created), EID_OK);
+	assert_true(created);
+	assert_int_equal(eid_signing_ensure(f->store, f->kek, EID_ALG_RS256,
+					    f->now, &created), EID_OK);
+	assert_false(created);
+	f->now += 2;
+	sign_kid(sg, es, sizeof(es)); /* the primary is still ES256 */
+	assert_int_equal(eid_signer_sign_alg(sg, EID_ALG_RS256, "JWT", claims,
+					     &jws), EID_OK);
+	assert_int_equal(eid_signer_verify(sg, jws, strlen(jws), &h, &c), EID_OK);
+	assert_string_equal(json_string_value(json_object_get(h, "alg")), "RS256");
+	assert_string_not_equal(json_string_value(json_object_get(h, "kid")), es);
+	assert_int_equal(jwks_count(sg), 2);
+	free(jws);
+	json_decref(h);
+	json_decref(c);
+	json_decref(claims);
+	eid_signer_close(sg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retire_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_kek_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_key_not_ready, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_algorithms_side_by_side, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

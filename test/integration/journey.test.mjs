@@ -457,3 +457,19 @@ test('the C example relying party (examples/rp-c) signs in end to end', async ()
   assert.ok(claims.sub);
   assert.ok(claims.name);
 });
+
+test('a client registered for RS256 ID tokens gets them, and openid-client validates them', async () => {
+  const c = register(['--auth-method', 'client_secret_basic', '--id-token-alg', 'RS256']);
+  const meta = await (await fetch(`${s.base}/.well-known/openid-configuration`)).json();
+  assert.deepEqual(meta.id_token_signing_alg_values_supported, ['ES256', 'RS256', 'PS256']);
+  const config = await client.discovery(new URL(s.base), c.client_id,
+    { id_token_signed_response_alg: 'RS256' }, client.ClientSecretBasic(c.client_secret),
+    { execute: [client.allowInsecureRequests] });
+  const { tokens } = await authorize(config);
+  const header = JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url'));
+  assert.equal(header.alg, 'RS256');
+  // Access tokens stay on the server's own algorithm.
+  const at = JSON.parse(Buffer.from(tokens.access_token.split('.')[0], 'base64url'));
+  assert.equal(at.alg, 'ES256');
+  assert.equal(tokens.claims().aud, c.client_id);
+});
