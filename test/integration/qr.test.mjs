@@ -82,7 +82,7 @@ after(async () => {
 
 // /authorize -> the login page: the browser, the page and its QR form.
 async function loginPage(b = new Browser(s.base)) {
-  const { challenge } = pkce();
+  const { challenge, verifier } = pkce();
   const r = await b.get(authorizeUrl(s.base, {
     client_id: 'rp', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid profile',
     state: 'qr-state', code_challenge: challenge, code_challenge_method: 'S256',
@@ -97,7 +97,7 @@ async function loginPage(b = new Browser(s.base)) {
   assert.match(page.text, /<svg [^>]*class="qr"/);
   assert.ok(page.text.includes(`<code class="qr-url">${s.base}/qr/${fields.h}</code>`));
   assert.match(page.text, /<script src="\/static\/qr.js" defer><\/script>/);
-  return { b, page, action, fields, h: fields.h };
+  return { b, page, action, fields, h: fields.h, verifier };
 }
 
 async function status(b, h) {
@@ -136,7 +136,7 @@ test('app requests: bearer-less, bad JWS and replays are 401', async () => {
 });
 
 test('QR login: approve on the phone, poll, continue, the RP gets a code with amr hwk', async () => {
-  const { b, action, fields, h } = await loginPage();
+  const { b, action, fields, h, verifier } = await loginPage();
   assert.deepEqual(await status(b, h), { code: 200, status: 'pending' });
   const png = await b.get(`/login/qr.png?h=${h}`);
   assert.equal(png.status, 200);
@@ -163,6 +163,19 @@ test('QR login: approve on the phone, poll, continue, the RP gets a code with am
   const p = rpParams(back.location);
   assert.match(p.code, /^[A-Za-z0-9_-]{43}$/);
   assert.equal(p.state, 'qr-state');
+  const tok = await fetch(`${s.base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: p.code, redirect_uri: REDIRECT,
+      client_id: 'rp', code_verifier: verifier,
+    }),
+  });
+  const body = await tok.json();
+  assert.equal(tok.status, 200, JSON.stringify(body));
+  const idt = jose.decodeJwt(body.id_token);
+  assert.deepEqual(idt.amr, ['hwk', 'user']);
+  assert.equal(idt.sub !== undefined, true);
   // Replayed continue: the handle is used up.
   const { b: b2, action: a2, fields: f2 } = await loginPage();
   const replay = await b2.post(a2, { ...f2, h });
