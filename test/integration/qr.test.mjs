@@ -207,6 +207,20 @@ test('denied and unknown handles', async () => {
   assert.match(u.err, /expired_handle/);
 });
 
+// The PNG's content by zbarimg (zbar-tools) when it is installed; null
+// otherwise (the URL shown beside the code is then what is checked).
+async function zbarDecode(page, href) {
+  const { spawnSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  if (spawnSync('zbarimg', ['--version']).error) return null;
+  const bytes = await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer())], href);
+  const file = join(work, 'qr.png');
+  writeFileSync(file, Buffer.from(bytes));
+  const r = spawnSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -240,6 +254,8 @@ test('Chromium shows the QR, eid-app approves, the polling script lands at the R
       return { status: r.status, type: r.headers.get('content-type') };
     }, await page.locator('a.qr-png').getAttribute('href'));
     assert.deepEqual(png, { status: 200, type: 'image/png' });
+    const decoded = await zbarDecode(page, await page.locator('a.qr-png').getAttribute('href'));
+    if (decoded !== null) assert.equal(decoded, url);
     const ok = await app(['approve', url]);
     assert.equal(ok.status, 0, ok.err);
     await page.waitForURL(/\/(callback|consent)\?/, { timeout: 20000 });
