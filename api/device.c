@@ -17,7 +17,6 @@
 #define BIND_PREFIX "devbind|"
 #define BIND_ID_LEN 22
 #define BIND_REC_MAX 4096
-#define AUD_MAX 2048
 
 int eid_api_device_nonce(struct eid_http_request *req,
 			 struct eid_http_response *res, void *arg)
@@ -183,36 +182,6 @@ static int pending_get(struct eid_app *app, const char *bid, bool take,
 	return r;
 }
 
-/* The JWS in the Authorization header, by the pending key, iss = bid. */
-static int pending_proof(struct eid_app *app,
-			 const struct eid_http_request *req,
-			 const struct pending *p)
-{
-	static const char scheme[] = EID_DEVICE_AUTH_SCHEME " ";
-	const char *h = eid_http_header(req, "Authorization");
-	struct eid_device_auth_request q = { 0 };
-	uint8_t key[32];
-	eid_buf aud;
-	int r;
-
-	if (h == NULL || strncmp(h, scheme, sizeof(scheme) - 1) != 0)
-		return EID_EAUTH;
-	h += sizeof(scheme) - 1;
-	eid_buf_init(&aud, AUD_MAX);
-	if ((r = eid_app_device_nonce_key(app, key)) == EID_OK &&
-	    (r = eid_app_audience(app, eid_http_path(req), &aud)) == EID_OK) {
-		q.aud = eid_buf_cstr(&aud);
-		q.nonce_key = key;
-		q.now = eid_store_now(app->store);
-		r = eid_device_auth_check(app->store, h, strlen(h),
-					  json_object_get(p->rec, "jwk"),
-					  p->bid, &q);
-	}
-	eid_wipe(key, sizeof(key));
-	eid_buf_free(&aud);
-	return r;
-}
-
 static void notify_rebound(struct eid_app *app, const char *personal_id)
 {
 	struct eid_account a;
@@ -270,16 +239,6 @@ out:
 	return r;
 }
 
-static int code_refused(struct eid_http_response *res, int r)
-{
-	if (r == EID_EAUTH)
-		return eid_ss_error(res, 400, "invalid_code",
-				    "the code is wrong", 0);
-	return eid_ss_error(res, 400, "code_expired",
-			    "the code is expired, used or burnt: start again",
-			    0);
-}
-
 int eid_api_device_confirm(struct eid_http_request *req,
 			   struct eid_http_response *res, void *arg)
 {
@@ -287,40 +246,42 @@ int eid_api_device_confirm(struct eid_http_request *req,
 	struct pending p = { 0 };
 	const char *code;
 	json_t *body = NULL;
+	eid_buf none; /* no password here: no reason to give */
 	int r;
 
+	eid_buf_init(&none, 1);
 	if (eid_ss_path_id(eid_http_path(req), EID_PATH_DEVICES, "confirm",
 			   p.bid, sizeof(p.bid)) != EID_OK ||
-	    pending_get(app, p.bid, false, &p) != EID_OK)
-		return eid_ss_error(res, 404, "not_found",
-				    "no such binding (or it expired)", 0);
+	    pending_get(app, p.bid, false, &p) != EID_OK) {
+		r = eid_ss_error(res, 404, "not_found",
+				 "no such binding (or it expired)", 0);
+		goto out;
+	}
 	if ((body = eid_ss_json_body(req, res)) == NULL) {
 		r = EID_OK;
 		goto out;
 	}
 	code = json_string_value(json_object_get(body, "code"));
-	if ((r = pending_proof(app, req, &p)) != EID_OK) {
-		r = eid_http_reply_oauth_challenge(
-			res, EID_DEVICE_AUTH_SCHEME,
-			r == EID_ESTATE ? "use_device_nonce" : "invalid_token",
-			"a JWS by the key being bound is required");
+	/* Proof of possession of the key being bound (iss: the binding). */
+	if ((r = eid_app_device_jws(app, req, json_object_get(p.rec, "jwk"),
+				    p.bid, NULL)) != EID_OK) {
+		r = eid_app_device_unauthorized(app, res, r);
 		goto out;
 	}
 	r = eid_otp_check(app->store, EID_OTP_DEVICE, p.bid,
 			  code != NULL ? code : "",
 			  (int64_t)eid_store_now(app->store));
+	if (r == EID_OK && pending_get(app, p.bid, true, NULL) != EID_OK)
+		r = EID_EREPLAY;
 	if (r != EID_OK) {
-		r = code_refused(res, r);
-		goto out;
-	}
-	if (pending_get(app, p.bid, true, NULL) != EID_OK) {
-		r = code_refused(res, EID_EREPLAY);
+		r = eid_ss_code_error(res, r, &none);
 		goto out;
 	}
 	r = do_bind(app, req, res, &p);
 out:
 	json_decref(body);
 	json_decref(p.rec);
+	eid_buf_free(&none);
 	return r;
 }
 

@@ -70,6 +70,17 @@ int eid_app_device_auth(struct eid_app *app,
 			const struct eid_http_request *req,
 			struct eid_http_response *res, struct eid_device *ret,
 			bool *ret_done);
+/* The request's EID-Device JWS checked against jwk for iss (a binding in
+ * progress), or, jwk NULL, against the bound device it names (into ret).
+ * EID_EAUTH without such a header; otherwise eid_device_auth_check's or
+ * eid_device_auth_verify's answers. */
+int eid_app_device_jws(struct eid_app *app,
+		       const struct eid_http_request *req, const json_t *jwk,
+		       const char *iss, struct eid_device *ret);
+/* 401 with an EID-Device challenge (use_device_nonce for EID_ESTATE,
+ * invalid_token otherwise) and a fresh EID-Device-Nonce. */
+int eid_app_device_unauthorized(const struct eid_app *app,
+				struct eid_http_response *res, int why);
 /* The QR URL of a handle: ISSUER/qr/HANDLE. */
 int eid_app_qr_url(const struct eid_app *app, const char *handle,
 		   eid_buf *out);

@@ -47,8 +47,8 @@ int eid_app_qr_url(const struct eid_app *app, const char *handle,
 	return r == EID_OK ? eid_buf_put_str(out, handle) : r;
 }
 
-static int unauthorized(const struct eid_app *app,
-			struct eid_http_response *res, int why)
+int eid_app_device_unauthorized(const struct eid_app *app,
+				struct eid_http_response *res, int why)
 {
 	uint8_t key[32];
 	char nonce[EID_DEVICE_NONCE_LEN + 1];
@@ -88,21 +88,19 @@ static int account_active(struct eid_app *app, const char *personal_id,
 	return r;
 }
 
-int eid_app_device_auth(struct eid_app *app,
-			const struct eid_http_request *req,
-			struct eid_http_response *res, struct eid_device *ret,
-			bool *ret_done)
+int eid_app_device_jws(struct eid_app *app,
+		       const struct eid_http_request *req, const json_t *jwk,
+		       const char *iss, struct eid_device *ret)
 {
 	static const char scheme[] = EID_DEVICE_AUTH_SCHEME " ";
 	const char *h = eid_http_header(req, "Authorization");
 	struct eid_device_auth_request q = { 0 };
 	uint8_t key[32];
-	int level = 0, r;
 	eid_buf aud;
+	int r;
 
-	*ret_done = true;
 	if (h == NULL || strncmp(h, scheme, sizeof(scheme) - 1) != 0)
-		return unauthorized(app, res, EID_EAUTH);
+		return EID_EAUTH;
 	h += sizeof(scheme) - 1;
 	eid_buf_init(&aud, AUD_MAX);
 	if ((r = eid_app_device_nonce_key(app, key)) != EID_OK ||
@@ -111,23 +109,38 @@ int eid_app_device_auth(struct eid_app *app,
 	q.aud = eid_buf_cstr(&aud);
 	q.nonce_key = key;
 	q.now = eid_store_now(app->store);
-	r = eid_device_auth_verify(app->store, h, strlen(h), &q, ret);
-	if (r == EID_OK &&
-	    (r = account_active(app, ret->personal_id, &level)) != EID_OK) {
-		eid_device_clear(ret);
-		r = r == EID_ELOCKED ? eid_ss_error(res, 403, "account_locked",
-						    "the account is not active", 0) :
-				       r;
-		goto out;
-	}
-	if (r == EID_OK) {
-		ret->level = ret->level == 2 && level == 2 ? 2 : 1;
-		*ret_done = false;
-	} else if (r != EID_ENOMEM && r != EID_EIO) {
-		r = unauthorized(app, res, r);
-	}
+	r = jwk != NULL ?
+		    eid_device_auth_check(app->store, h, strlen(h), jwk, iss, &q) :
+		    eid_device_auth_verify(app->store, h, strlen(h), &q, ret);
 out:
 	eid_wipe(key, sizeof(key));
 	eid_buf_free(&aud);
+	return r;
+}
+
+int eid_app_device_auth(struct eid_app *app,
+			const struct eid_http_request *req,
+			struct eid_http_response *res, struct eid_device *ret,
+			bool *ret_done)
+{
+	int level = 0, r;
+
+	*ret_done = true;
+	r = eid_app_device_jws(app, req, NULL, NULL, ret);
+	if (r == EID_OK &&
+	    (r = account_active(app, ret->personal_id, &level)) != EID_OK) {
+		eid_device_clear(ret);
+		return r == EID_ELOCKED ?
+			       eid_ss_error(res, 403, "account_locked",
+					    "the account is not active", 0) :
+			       r;
+	}
+	if (r == EID_OK) {
+		/* What a login with the device reaches today. */
+		ret->level = ret->level == 2 && level == 2 ? 2 : 1;
+		*ret_done = false;
+	} else if (r != EID_ENOMEM && r != EID_EIO) {
+		r = eid_app_device_unauthorized(app, res, r);
+	}
 	return r;
 }
