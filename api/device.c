@@ -218,6 +218,12 @@ static int do_bind(struct eid_app *app, const struct eid_http_request *req,
 		return r;
 	if ((r = eid_account_get(t, pid, &a)) != EID_OK)
 		goto out;
+	if (a.status != EID_ACCOUNT_ACTIVE) {
+		eid_account_clear(&a);
+		r = eid_ss_error(res, 403, "account_locked",
+				 "the account is not active", 0);
+		goto out;
+	}
 	/* The level now, not when the code was asked for. */
 	r = eid_device_bind(t, pid, json_object_get(p->rec, "jwk"), a.level,
 			    eid_http_remote(req),

@@ -64,8 +64,9 @@ int eid_app_device_nonce_key(const struct eid_app *app, uint8_t ret[32]);
 int eid_app_audience(const struct eid_app *app, const char *path,
 		     eid_buf *out);
 /* The request's EID-Device authorization for an active device of an
- * active account.  On failure the 401/403 answer is sent and *ret_done
- * set. */
+ * active account; ret->level becomes the level a QR login with it
+ * reaches today (2 only when bound at level 2 and the account still is).
+ * On failure the 401/403 answer is sent and *ret_done set. */
 int eid_app_device_auth(struct eid_app *app,
 			const struct eid_http_request *req,
 			struct eid_http_response *res, struct eid_device *ret,

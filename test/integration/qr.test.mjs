@@ -4,7 +4,8 @@
 // eid-app approves it, the page's status says approved and "continue"
 // brings the RP a code.  Expired, replayed, foreign-session and denied
 // handles are refused; an unbound device key is refused; then the same in
-// headless Chromium through the page's polling script.
+// headless Chromium through the page's polling script.  Two waits: a
+// minute between two codes to one phone, 120 s for a handle to expire.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -24,6 +25,7 @@ let s;
 let work;
 let state;
 let boundAt = 0; // codes to one phone: one a minute
+let stale; // a login page's QR form left to expire (120 s)
 
 // Runs eid-app; lines are written to its stdin, a function of its output
 // so far may supply one more line later (the SMS code).
@@ -106,6 +108,7 @@ async function status(b, h) {
 }
 
 test('bind a device: password and SMS code, key file 0600 encrypted under the PIN', async () => {
+  stale = { ...(await loginPage()), at: Date.now() };
   const id = await bindDevice();
   assert.match(id, /^[A-Za-z0-9_-]{22}$/);
   assert.equal(statSync(state).mode & 0o777, 0o600);
@@ -287,4 +290,16 @@ test('a new binding ends the old device: its key is refused', { timeout: 90000 }
   assert.match(r.err, /401/);
   const sms = JSON.parse(eidctl(['--data', s.dataDir, 'outbox', '--json']).stdout);
   assert.ok(sms.some((m) => /new device was linked/.test(m.text)));
+});
+
+test('an expired handle is refused by the app, the status and the continue form', { timeout: 150000 }, async () => {
+  const wait = stale.at + 122000 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  assert.deepEqual(await status(stale.b, stale.h), { code: 200, status: 'expired' });
+  const r = await app(['approve', stale.h]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.err, /404 expired_handle/);
+  assert.equal((await stale.b.get(`/login/qr.png?h=${stale.h}`)).status, 404);
+  const page = await stale.b.post(stale.action, stale.fields);
+  assert.notEqual(page.status, 303);
 });
