@@ -4,6 +4,7 @@
 #define EID_API_FRONT_H
 
 #include "api/http.h"
+#include "api/i18n.h"
 
 /* GET|POST /authorize */
 int eid_api_authorize(struct eid_http_request *req,
@@ -26,5 +27,21 @@ int eid_api_consent_post(struct eid_http_request *req,
 /* GET|POST /end_session */
 int eid_api_end_session(struct eid_http_request *req,
 			struct eid_http_response *res, void *app);
+
+/* For the login page's other ways in (QR login, api/login_qr.c): the
+ * page with an error message (EID_MSG_COUNT: none), and the session of a
+ * citizen who has just authenticated (ending the one this browser had,
+ * which may be somebody else's), then the next step. */
+struct eid_app;
+struct eid_interaction;
+int eid_login_reply(struct eid_app *app, const struct eid_http_request *req,
+		    struct eid_http_response *res,
+		    const struct eid_interaction *it, unsigned status,
+		    enum eid_msg error);
+int eid_login_open_session(struct eid_app *app,
+			   const struct eid_http_request *req,
+			   struct eid_http_response *res,
+			   struct eid_interaction *it, const char *personal_id,
+			   int account_level, int level, const char *amr);
 
 #endif

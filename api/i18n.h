@@ -89,7 +89,12 @@ enum eid_lang {
 	X(MSG_WEAK_PASSWORD, "The password cannot be used:", "Không thể dùng mật khẩu này:") \
 	X(MSG_REGISTERED_TITLE, "Your account is ready", "Tài khoản đã được tạo") \
 	X(MSG_REGISTERED_TEXT, "Your level-1 account is active. You can now sign in with your personal ID number and password.", \
-	  "Tài khoản mức 1 của bạn đã được kích hoạt. Bạn có thể đăng nhập bằng số định danh cá nhân và mật khẩu.")
+	  "Tài khoản mức 1 của bạn đã được kích hoạt. Bạn có thể đăng nhập bằng số định danh cá nhân và mật khẩu.") \
+	X(MSG_QR_SCAN, "Or scan this code with the national e-ID app:", "Hoặc quét mã này bằng ứng dụng định danh điện tử:") \
+	X(MSG_QR_CONTINUE, "I approved on my phone: continue", "Tôi đã đồng ý trên điện thoại: tiếp tục") \
+	X(MSG_QR_PENDING, "The sign-in has not been approved on the phone yet. Scan the new code.", \
+	  "Chưa có xác nhận đăng nhập trên điện thoại. Vui lòng quét mã mới.") \
+	X(MSG_QR_DENIED, "The sign-in was refused on the phone.", "Đăng nhập đã bị từ chối trên điện thoại.")
 
 enum eid_msg {
 #define EID_MSG_ENUM(id, en, vi) EID_##id,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/device.h"
 #include "api/flow.h"
 #include "api/front.h"
 #include "api/html.h"
@@ -71,16 +72,16 @@ static int login_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = put_field(b, lang, EID_MSG_PASSWORD,
 			   "type=\"password\" autocomplete=\"current-password\" "
 			   "maxlength=\"1024\"", NULL)) ||
-	    (r = eid_html_submit_cancel(b, lang, EID_MSG_SUBMIT_LOGIN)))
+	    (r = eid_html_submit_cancel(b, lang, EID_MSG_SUBMIT_LOGIN)) ||
+	    (r = eid_login_qr_block(app, b, lang, it, csrf)))
 		return r;
 	return eid_html_end(b, lang);
 }
 
-/* The page, with an error message (EID_MSG_COUNT: none). */
-static int reply_form(struct eid_app *app, const struct eid_http_request *req,
-		      struct eid_http_response *res,
-		      const struct eid_interaction *it, unsigned status,
-		      enum eid_msg error)
+int eid_login_reply(struct eid_app *app, const struct eid_http_request *req,
+		    struct eid_http_response *res,
+		    const struct eid_interaction *it, unsigned status,
+		    enum eid_msg error)
 {
 	enum eid_lang lang = eid_flow_lang(req, it->req.ui_locales);
 	struct eid_client c = { 0 };
@@ -109,16 +110,16 @@ int eid_api_login_page(struct eid_http_request *req,
 
 	if (eid_flow_interaction(app, req, &it) != EID_OK)
 		return eid_flow_expired(req, res);
-	r = reply_form(app, req, res, &it, 200, EID_MSG_COUNT);
+	r = eid_login_reply(app, req, res, &it, 200, EID_MSG_COUNT);
 	eid_interaction_clear(&it);
 	return r;
 }
 
-/* The password was right: a new session (ending the one this browser had,
- * which may be somebody else's), then the next step. */
-static int logged_in(struct eid_app *app, const struct eid_http_request *req,
-		     struct eid_http_response *res, struct eid_interaction *it,
-		     const struct eid_account *acct)
+int eid_login_open_session(struct eid_app *app,
+			   const struct eid_http_request *req,
+			   struct eid_http_response *res,
+			   struct eid_interaction *it, const char *personal_id,
+			   int account_level, int level, const char *amr)
 {
 	const char *old = eid_http_cookie(req, EID_SESSION_COOKIE);
 	struct eid_flow_session fs = { 0 };
@@ -126,9 +127,8 @@ static int logged_in(struct eid_app *app, const struct eid_http_request *req,
 
 	if (old != NULL)
 		(void)eid_session_end(app->store, old);
-	fs.account_level = acct->level;
-	/* A password alone is level 1, whatever the account's level. */
-	if ((r = eid_session_create(app->store, acct->personal_id, 1, "pwd",
+	fs.account_level = account_level;
+	if ((r = eid_session_create(app->store, personal_id, level, amr,
 				    eid_http_remote(req),
 				    eid_store_now(app->store),
 				    EID_FLOW_SESSION_TTL, fs.cookie,
@@ -156,16 +156,16 @@ static int refused(struct eid_app *app, const struct eid_http_request *req,
 	case EID_ELIMIT:
 		snprintf(after, sizeof(after), "%llu",
 			 (unsigned long long)(info->retry_after ? info->retry_after : 1));
-		if ((r = reply_form(app, req, res, it, 429, EID_MSG_TOO_MANY)))
+		if ((r = eid_login_reply(app, req, res, it, 429, EID_MSG_TOO_MANY)))
 			return r;
 		return eid_http_set_header(res, "Retry-After", after);
 	case EID_ELOCKED:
-		return reply_form(app, req, res, it, 403, EID_MSG_LOCKED);
+		return eid_login_reply(app, req, res, it, 403, EID_MSG_LOCKED);
 	case EID_ESTATE:
-		return reply_form(app, req, res, it, 403, EID_MSG_NOT_ACTIVE);
+		return eid_login_reply(app, req, res, it, 403, EID_MSG_NOT_ACTIVE);
 	case EID_EAUTH:
 		/* Never which of the two was wrong. */
-		return reply_form(app, req, res, it, 200, EID_MSG_BAD_CREDENTIALS);
+		return eid_login_reply(app, req, res, it, 200, EID_MSG_BAD_CREDENTIALS);
 	default:
 		return verdict;
 	}
@@ -199,7 +199,10 @@ int eid_api_login_post(struct eid_http_request *req,
 				     (int64_t)eid_store_now(app->store), &acct,
 				     &info);
 	if (r == EID_OK) {
-		r = logged_in(app, req, res, &it, &acct);
+		/* A password alone is level 1, whatever the account's. */
+		r = eid_login_open_session(app, req, res, &it,
+					   acct.personal_id, acct.level, 1,
+					   "pwd");
 		eid_account_clear(&acct);
 	} else {
 		r = refused(app, req, res, &it, r, &info);

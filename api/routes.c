@@ -2,6 +2,7 @@
 #include "api/app.h"
 #include "api/ca.h"
 #include "api/chip.h"
+#include "api/device.h"
 #include "api/flow.h"
 #include "api/front.h"
 #include "api/endpoints.h"
@@ -50,6 +51,17 @@ static const struct eid_http_route routes[] = {
 	  eid_page_register_confirm },
 	{ "POST", EID_PATH_REGISTER_CONFIRM_PAGE, false,
 	  eid_page_register_confirm },
+	{ "GET", EID_PATH_LOGIN_QR_PNG, false, eid_api_login_qr_png },
+	{ "GET", EID_PATH_LOGIN_QR_STATUS, false, eid_api_login_qr_status },
+	{ "POST", EID_PATH_LOGIN_QR, false, eid_api_login_qr_post },
+	{ "GET", EID_PATH_QR_JS, false, eid_api_qr_js },
+	{ "GET", EID_PATH_QR, true, eid_page_qr_handle },
+	{ "GET", EID_PATH_DEVICE_NONCE, false, eid_api_device_nonce },
+	{ "GET", EID_PATH_DEVICE_CURRENT, false, eid_api_device_current },
+	{ "POST", EID_PATH_DEVICES, false, eid_api_device_bind },
+	{ "POST", EID_PATH_DEVICES "/", true, eid_api_device_confirm },
+	{ "GET", EID_PATH_APP_QR, true, eid_api_app_qr },
+	{ "POST", EID_PATH_APP_QR, true, eid_api_app_qr },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

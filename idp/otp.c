@@ -25,11 +25,13 @@
 #define KEY_MAX (EID_OTP_SUBJECT_MAX + 32)
 #define PHONE_KEY_MAX 64
 
-static const char *const purpose_names[] = { "register", "reset", "stepup" };
+static const char *const purpose_names[] = { "register", "reset", "stepup",
+					       "device" };
+#define NPURPOSES (sizeof(purpose_names) / sizeof(purpose_names[0]))
 
 const char *eid_otp_purpose_name(enum eid_otp_purpose p)
 {
-	return (unsigned)p < 3 ? purpose_names[p] : "unknown";
+	return (unsigned)p < NPURPOSES ? purpose_names[p] : "unknown";
 }
 
 static int make_key(char kind, enum eid_otp_purpose p, const char *subject,
@@ -37,7 +39,7 @@ static int make_key(char kind, enum eid_otp_purpose p, const char *subject,
 {
 	size_t n;
 
-	if (subject == NULL || (unsigned)p >= 3 || subject[0] == '\0' ||
+	if (subject == NULL || (unsigned)p >= NPURPOSES || subject[0] == '\0' ||
 	    (n = strlen(subject)) > EID_OTP_SUBJECT_MAX ||
 	    memchr(subject, '|', n) != NULL)
 		return EID_EINVAL;
@@ -112,7 +114,8 @@ static int message(enum eid_otp_purpose p, const char *code, char *out,
 		   size_t n)
 {
 	static const char *const what[] = { "dang ky tai khoan",
-					    "dat lai mat khau", "xac thuc" };
+					    "dat lai mat khau", "xac thuc",
+					    "lien ket thiet bi" };
 	int w = snprintf(out, n,
 			 "eID: %s la ma %s cua ban, hieu luc %d phut. "
 			 "Khong chia se ma nay cho bat ky ai. / "

@@ -32,6 +32,7 @@ enum eid_otp_purpose {
 	EID_OTP_REGISTER,
 	EID_OTP_RESET,
 	EID_OTP_STEPUP,
+	EID_OTP_DEVICE, /* binding the e-ID app's device key */
 };
 
 const char *eid_otp_purpose_name(enum eid_otp_purpose p);
