@@ -815,3 +815,29 @@ int eid_account_sync_card_status(eid_txn *t, const char *personal_id,
 	eid_account_clear(&a);
 	return r;
 }
+
+int eid_account_raise_pending(eid_txn *t, const char *personal_id,
+			      const char *actor, int64_t now)
+{
+	struct eid_account a;
+	int r;
+
+	if (actor == NULL)
+		return EID_EINVAL;
+	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
+		return r;
+	if (a.status != EID_ACCOUNT_ACTIVE &&
+	    a.status != EID_ACCOUNT_PENDING_ACTIVATION) {
+		r = EID_ESTATE;
+		goto out;
+	}
+	a.level = 2;
+	a.status = EID_ACCOUNT_PENDING_ACTIVATION;
+	a.updated_at = now;
+	if ((r = eid_account_put(t, &a)) == EID_OK)
+		r = eid_audit_record(t, "account.level2_pending", actor,
+				     a.personal_id, NULL, NULL, now);
+out:
+	eid_account_clear(&a);
+	return r;
+}
