@@ -1,6 +1,7 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
 #include "api/ca.h"
+#include "api/chip.h"
 #include "api/flow.h"
 #include "api/front.h"
 #include "api/endpoints.h"
@@ -38,6 +39,8 @@ static const struct eid_http_route routes[] = {
 	  eid_api_password_reset_start },
 	{ "POST", EID_PATH_PASSWORD_RESETS "/", true,
 	  eid_api_password_reset_confirm },
+	{ "POST", EID_PATH_CHIP_CHALLENGE, false, eid_api_chip_challenge },
+	{ "POST", EID_PATH_CHIP_VERIFY, false, eid_api_chip_verify },
 	{ "GET", EID_PATH_REGISTER_PAGE, false, eid_page_register },
 	{ "POST", EID_PATH_REGISTER_PAGE, false, eid_page_register },
 	{ "GET", EID_PATH_REGISTER_CONFIRM_PAGE, false,

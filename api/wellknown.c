@@ -31,6 +31,8 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 	    (r = eid_kek_derive(kek, "eid csrf v1", app->csrf_key,
 				sizeof(app->csrf_key))) != EID_OK)
 		return r;
+	if ((r = eid_csca_cache_new(store, &app->csca)) != EID_OK)
+		return r;
 	/* The signing CA is optional (`eidctl ca init` creates it). */
 	r = eid_ca_load(store, kek, cfg->server.issuer, &app->ca);
 	if (r != EID_OK && r != EID_ENOTFOUND)
@@ -49,6 +51,8 @@ void eid_app_cleanup(struct eid_app *app)
 	eid_registry_close(&app->registry);
 	eid_ca_free(app->ca);
 	app->ca = NULL;
+	eid_csca_cache_free(app->csca);
+	app->csca = NULL;
 	eid_notify_close(&app->notify);
 	eid_wipe(app->subject_key, sizeof(app->subject_key));
 	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));

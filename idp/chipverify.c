@@ -333,6 +333,101 @@ out:
 	return r;
 }
 
+/* ---- the upload body ---- */
+
+static const char *const body_members[7] = {
+	"sod", "dg1", "dg2", "dg13", "dg14", "dg15", "aa_signature",
+};
+
+static struct eid_chip_file *body_slot(struct eid_chip_upload *up, size_t i)
+{
+	struct eid_chip_file *slots[7] = { &up->sod,  &up->dg1,  &up->dg2,
+					   &up->dg13, &up->dg14, &up->dg15,
+					   &up->aa_signature };
+
+	return slots[i];
+}
+
+void eid_chip_body_init(struct eid_chip_body *b)
+{
+	memset(b, 0, sizeof(*b));
+	for (size_t i = 0; i < 7; i++)
+		eid_buf_init(&b->files[i], i == 0 ? EID_SOD_MAX_LEN
+					  : i == 6 ? EID_AA_MAX_SIG
+						   : EID_CHIPVERIFY_FILE_MAX);
+}
+
+void eid_chip_body_clear(struct eid_chip_body *b)
+{
+	for (size_t i = 0; i < 7; i++)
+		eid_buf_free(&b->files[i]);
+	eid_chip_body_init(b);
+}
+
+static int body_file(const json_t *o, size_t i, struct eid_chip_body *b)
+{
+	const json_t *v = json_object_get(o, body_members[i]);
+	int r;
+
+	if (v == NULL)
+		return EID_OK;
+	if (!json_is_string(v))
+		return EID_EMALFORMED;
+	r = eid_b64url_decode(json_string_value(v), json_string_length(v),
+			      &b->files[i]);
+	if (r == EID_OK)
+		*body_slot(&b->up, i) = (struct eid_chip_file){
+			b->files[i].data, b->files[i].len };
+	return r;
+}
+
+int eid_chip_body_parse(const uint8_t *p, size_t n, struct eid_chip_body *b,
+			const char **ret_member)
+{
+	const char *member = "";
+	const json_t *id;
+	json_t *o = NULL;
+	int r = EID_EMALFORMED;
+
+	if (n > EID_CHIPVERIFY_BODY_MAX) {
+		r = EID_ETOOBIG;
+		goto out;
+	}
+	o = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(o))
+		goto out;
+	for (size_t i = 0; i < 7; i++)
+		if ((r = body_file(o, i, b)) != EID_OK) {
+			member = body_members[i];
+			goto out;
+		}
+	member = "challenge_id";
+	id = json_object_get(o, "challenge_id");
+	if (id != NULL && (!json_is_string(id) ||
+			   json_string_length(id) > EID_CHIPVERIFY_ID_LEN ||
+			   strlen(json_string_value(id)) !=
+				   json_string_length(id))) {
+		r = EID_EMALFORMED;
+		goto out;
+	}
+	if (id != NULL) {
+		memcpy(b->challenge_id, json_string_value(id),
+		       json_string_length(id) + 1);
+		b->up.challenge_id = b->challenge_id;
+	}
+	r = EID_OK;
+	if (id == NULL || b->up.sod.len == 0 || b->up.dg1.len == 0) {
+		member = id == NULL ? "challenge_id"
+			 : b->up.sod.len == 0 ? "sod" : "dg1";
+		r = EID_EINVAL;
+	}
+out:
+	json_decref(o);
+	if (ret_member != NULL)
+		*ret_member = r == EID_OK ? "" : member;
+	return r;
+}
+
 const char *eid_chip_check_name(enum eid_chip_check c)
 {
 	switch (c) {

@@ -98,6 +98,29 @@ int eid_chipverify_run(eid_store *s, const eid_csca_store *csca,
 		       const struct eid_chip_upload *up, const char *binding,
 		       uint64_t now, struct eid_chip_verdict *ret);
 
+/* ---- the upload as POST /chip/verify carries it ---- */
+
+#define EID_CHIPVERIFY_BODY_MAX (512u * 1024)
+
+/* A JSON object whose members sod, dg1, dg2, dg13, dg14, dg15 and
+ * aa_signature are base64url strings (strict, no padding) and challenge_id
+ * a string; unknown members are ignored.  The decoded bytes live in the
+ * body; up points into them. */
+struct eid_chip_body {
+	eid_buf files[7];
+	char challenge_id[EID_CHIPVERIFY_ID_LEN + 1];
+	struct eid_chip_upload up;
+};
+
+void eid_chip_body_init(struct eid_chip_body *b);
+void eid_chip_body_clear(struct eid_chip_body *b);
+/* Parse into an initialised body.  EID_EMALFORMED for anything but such an
+ * object (ret_member, when not NULL, names the bad member or is ""),
+ * EID_ETOOBIG past EID_CHIPVERIFY_BODY_MAX or a file over its limit,
+ * EID_EINVAL when sod, dg1 or challenge_id is missing. */
+int eid_chip_body_parse(const uint8_t *p, size_t n, struct eid_chip_body *b,
+			const char **ret_member);
+
 /* "valid", "invalid", "not_supported", "not_checked". */
 const char *eid_chip_check_name(enum eid_chip_check c);
 

@@ -68,9 +68,47 @@ static void put_and_load(void **state)
 	OPENSSL_free(leaf);
 }
 
+/* The server's cache reloads after an import and keeps old snapshots
+ * alive for their users. */
+static void cache_reloads(void **state)
+{
+	struct tmpstore *ts = *state;
+	eid_csca_cache *c = NULL;
+	const eid_csca_store *st1 = NULL, *st2 = NULL, *st3 = NULL;
+	eid_csca_snap *s1 = NULL, *s2 = NULL, *s3 = NULL;
+	uint8_t *ca;
+	size_t ca_len = cert_der(true, &ca);
+	uint64_t gen = 7;
+	eid_txn *t = NULL;
+	bool added;
+
+	assert_int_equal(eid_csca_cache_new(ts->store, &c), EID_OK);
+	assert_int_equal(eid_csca_cache_acquire(c, &st1, &s1), EID_OK);
+	assert_int_equal(eid_csca_store_count(st1), 0);
+	assert_int_equal(eid_store_begin(ts->store, true, &t), EID_OK);
+	assert_int_equal(eid_csca_generation(t, &gen), EID_OK);
+	assert_int_equal(gen, 0);
+	assert_int_equal(eid_csca_put(t, ca, ca_len, &added), EID_OK);
+	assert_int_equal(eid_csca_generation(t, &gen), EID_OK);
+	assert_int_equal(gen, 1);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(eid_csca_cache_acquire(c, &st2, &s2), EID_OK);
+	assert_int_equal(eid_csca_store_count(st2), 1);
+	assert_int_equal(eid_csca_store_count(st1), 0); /* still usable */
+	assert_int_equal(eid_csca_cache_acquire(c, &st3, &s3), EID_OK);
+	assert_ptr_equal(st2, st3); /* no change, no reload */
+	eid_csca_cache_release(c, s1);
+	eid_csca_cache_release(c, s2);
+	eid_csca_cache_release(c, s3);
+	eid_csca_cache_free(c);
+	OPENSSL_free(ca);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(cache_reloads, tmpstore_setup,
+						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(put_and_load, tmpstore_setup,
 						tmpstore_teardown),
 	};

@@ -1,0 +1,24 @@
+/* POST /chip/challenge and POST /chip/verify: server-side verification of
+ * a chip ID card (idp/chipverify.h) for the officer console and the phone
+ * app.  Both are bound to the caller: a citizen session (cookie
+ * eid_session) or, failing that, a bearer access token we issued (its
+ * `sub`).  Requests carry JSON (Content-Type: application/json, which a
+ * cross-site form cannot send) and are rate limited per address. */
+#ifndef EID_API_CHIP_H
+#define EID_API_CHIP_H
+
+#include "api/http.h"
+
+#define EID_PATH_CHIP_CHALLENGE "/chip/challenge"
+#define EID_PATH_CHIP_VERIFY "/chip/verify"
+
+/* Requests per address and window (seconds), both endpoints together. */
+#define EID_CHIP_RATE_MAX 30u
+#define EID_CHIP_RATE_WINDOW 60u
+
+int eid_api_chip_challenge(struct eid_http_request *req,
+			   struct eid_http_response *res, void *app);
+int eid_api_chip_verify(struct eid_http_request *req,
+			struct eid_http_response *res, void *app);
+
+#endif
