@@ -1,6 +1,7 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
 #include "api/ca.h"
+#include "api/console.h"
 #include "api/chip.h"
 #include "api/flow.h"
 #include "api/front.h"
@@ -47,6 +48,22 @@ static const struct eid_http_route routes[] = {
 	  eid_page_register_confirm },
 	{ "POST", EID_PATH_REGISTER_CONFIRM_PAGE, false,
 	  eid_page_register_confirm },
+	/* officer console, level-2 activation, the citizen's account */
+	{ "GET", EID_PATH_OFFICER, false, eid_page_officer_home },
+	{ "GET", EID_PATH_OFFICER_LOGIN, false, eid_page_officer_login },
+	{ "POST", EID_PATH_OFFICER_LOGIN, false, eid_page_officer_login },
+	{ "POST", EID_PATH_OFFICER_LOGOUT, false, eid_page_officer_logout },
+	{ "GET", EID_PATH_OFFICER_CITIZEN, false, eid_page_officer_citizen },
+	{ "POST", EID_PATH_OFFICER_ACCOUNT, false, eid_page_officer_account },
+	{ "GET", EID_PATH_OFFICER_ACTIVATION, false,
+	  eid_page_officer_activation },
+	{ "POST", EID_PATH_OFFICER_ACTIVATION_START, false,
+	  eid_page_officer_activation_start },
+	{ "POST", EID_PATH_OFFICER_ACTIVATION_ATTEST, false,
+	  eid_page_officer_activation_attest },
+	{ "POST", EID_PATH_OFFICER_ACTIVATION "/", true, eid_api_officer_chip },
+	{ "GET", EID_PATH_ACTIVATE, false, eid_page_activate },
+	{ "POST", EID_PATH_ACTIVATE, false, eid_page_activate },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)
