@@ -182,6 +182,10 @@ static int check_options(const struct eid_httpc_options *o)
 	    (o->bearer_token[0] == '\0' ||
 	     strpbrk(o->bearer_token, "\r\n") != NULL))
 		return EID_ECONFIG;
+	if (o->cookie != NULL &&
+	    (o->bearer_token != NULL || strchr(o->cookie, '=') == NULL ||
+	     strpbrk(o->cookie, "\r\n") != NULL))
+		return EID_ECONFIG;
 	return EID_OK;
 }
 
@@ -218,10 +222,13 @@ int eid_httpc_init(struct eid_httpc *h, const struct eid_httpc_options *o)
 	n = strlen(h->url);
 	while (n > 0 && h->url[n - 1] == '/')
 		h->url[--n] = '\0';
-	if (o->bearer_token == NULL)
+	if (o->bearer_token == NULL && o->cookie == NULL)
 		goto out;
 	eid_buf_init_secret(&auth, EID_HTTPC_URL_MAX);
-	r = eid_buf_printf(&auth, "Authorization: Bearer %s", o->bearer_token);
+	r = o->cookie != NULL
+		    ? eid_buf_printf(&auth, "Cookie: %s", o->cookie)
+		    : eid_buf_printf(&auth, "Authorization: Bearer %s",
+				     o->bearer_token);
 	if (r == EID_OK)
 		r = eid_buf_take_str(&auth, &h->auth_header);
 	eid_buf_free(&auth);

@@ -16,6 +16,7 @@
 struct eid_httpc_options {
 	const char *url;          /* https:// (http:// only with the flag) */
 	const char *bearer_token; /* Authorization: Bearer ...; NULL: none */
+	const char *cookie;       /* Cookie: NAME=VALUE instead; NULL: none */
 	const char *ca_file;      /* trust anchors; NULL: the system's */
 	long connect_timeout_ms;  /* 0: 3000 */
 	long timeout_ms;          /* whole request; 0: 10000 */

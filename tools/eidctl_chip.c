@@ -21,6 +21,7 @@
 #include "crypto/secret.h"
 #include "idp/config.h"
 #include "idp/csca.h"
+#include "tools/chipupload.h"
 #include "tools/eidctl.h"
 
 #define CONNECT_TIMEOUT_MS 5000
@@ -230,6 +231,9 @@ struct read_args {
 	const char *out;
 	const char *csca;
 	const char *max_read;
+	const char *upload;
+	const char *bearer;
+	const char *cookie;
 };
 
 static void read_args_from(const struct eidctl_values *v,
@@ -241,6 +245,9 @@ static void read_args_from(const struct eidctl_values *v,
 	a->out = eidctl_value(v, "out");
 	a->csca = eidctl_value(v, "csca");
 	a->max_read = eidctl_value(v, "max-read");
+	a->upload = eidctl_value(v, "upload");
+	a->bearer = eidctl_value(v, "bearer");
+	a->cookie = eidctl_value(v, "cookie");
 }
 
 static int pcsc_fail(struct eidctl *ctl, int r, const struct eid_pcsc_err *e,
@@ -334,12 +341,15 @@ static int read_files(eid_reader *rd, struct chip_doc *d, json_t *read,
 		       ? EID_OK : EID_ENOTFOUND;
 }
 
-/* "valid", "invalid" or "not_supported" (no DG15). */
-static const char *active_auth(eid_reader *rd, const struct chip_doc *d)
+/* "valid", "invalid" or "not_supported" (no DG15) of the card's answer
+ * to challenge, which goes to sig (for the server) when the card gave
+ * one. */
+static const char *active_auth(eid_reader *rd, const struct chip_doc *d,
+			       const uint8_t challenge[EID_AA_CHALLENGE_LEN],
+			       eid_buf *sig)
 {
-	uint8_t challenge[EID_AA_CHALLENGE_LEN];
 	struct eid_apdu cmd = { .ins = 0x88, .data = challenge,
-				.nc = sizeof(challenge), .ne = 256 };
+				.nc = EID_AA_CHALLENGE_LEN, .ne = 256 };
 	struct eid_rapdu resp;
 	EVP_PKEY *key = NULL;
 	const char *v = "invalid";
@@ -349,15 +359,70 @@ static const char *active_auth(eid_reader *rd, const struct chip_doc *d)
 	eid_rapdu_init(&resp, EID_AA_MAX_SIG + 64);
 	if (eid_lds_dg15_parse(d->f[FILE_DG15].data, d->f[FILE_DG15].len,
 			       &key) == EID_OK &&
-	    eid_random_bytes(challenge, sizeof(challenge)) == EID_OK &&
 	    eid_reader_transmit(rd, &cmd, &resp) == EID_OK &&
 	    resp.sw == EID_SW_OK &&
+	    eid_buf_put(sig, resp.data.data, resp.data.len) == EID_OK &&
 	    eid_aa_verify(key, challenge, resp.data.data, resp.data.len,
 			  NULL) == EID_OK)
 		v = "valid";
 	EVP_PKEY_free(key);
 	eid_rapdu_free(&resp);
 	return v;
+}
+
+/* ---- --upload: the server verifies ---- */
+
+/* The AA challenge: the server's with --upload, else a random one. */
+static int get_challenge(struct eidctl *ctl, const struct read_args *a,
+			 struct eid_httpc *h,
+			 uint8_t challenge[EID_AA_CHALLENGE_LEN],
+			 char id[EID_CHIPVERIFY_ID_LEN + 1])
+{
+	char why[EID_CHIPUPLOAD_ERR_MAX];
+	int r;
+
+	if (a->upload == NULL)
+		return eid_random_bytes(challenge, EID_AA_CHALLENGE_LEN) ==
+				       EID_OK
+			       ? EIDCTL_CONTINUE
+			       : eidctl_fail(ctl, EID_ECRYPTO, "challenge");
+	if ((r = eid_chipupload_open(a->upload, a->bearer, a->cookie, h)))
+		return eidctl_usage(ctl, "--upload: an http(s) URL; --bearer "
+					 "TOKEN or --cookie NAME=VALUE");
+	r = eid_chipupload_challenge(h, challenge, id, why);
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "%s/chip/challenge%s%s", h->url,
+				   why[0] ? ": " : "", why);
+	return EIDCTL_CONTINUE;
+}
+
+static struct eid_chip_file doc_file(const struct chip_doc *d, size_t i)
+{
+	return (struct eid_chip_file){ d->f[i].data, d->f[i].len };
+}
+
+/* POST the document and the card's signature; the server's verdict goes
+ * to out as "server_verdict".  ret_valid is the server's "valid". */
+static int upload(struct eidctl *ctl, const struct eid_httpc *h,
+		  const struct chip_doc *d, const eid_buf *sig, const char *id,
+		  json_t *out, bool *ret_valid)
+{
+	struct eid_chip_upload up = {
+		.sod = doc_file(d, FILE_SOD), .dg1 = doc_file(d, FILE_DG1),
+		.dg2 = doc_file(d, 2), .dg13 = doc_file(d, FILE_DG13),
+		.dg14 = doc_file(d, 4), .dg15 = doc_file(d, FILE_DG15),
+		.aa_signature = { sig->data, sig->len }, .challenge_id = id,
+	};
+	char why[EID_CHIPUPLOAD_ERR_MAX];
+	json_t *v = NULL;
+	int r = eid_chipupload_verify(h, &up, &v, why);
+
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "%s/chip/verify%s%s", h->url,
+				   why[0] ? ": " : "", why);
+	*ret_valid = json_is_true(json_object_get(v, "valid"));
+	json_object_set_new(out, "server_verdict", v);
+	return EIDCTL_CONTINUE;
 }
 
 static int write_files(struct eidctl *ctl, const char *dir,
@@ -408,6 +473,8 @@ struct read_session {
 	struct chip_doc doc;
 	struct eid_bac_keys keys;
 	json_t *out;
+	struct eid_httpc http; /* --upload */
+	eid_buf aa_sig;
 };
 
 static void session_close(struct read_session *s)
@@ -418,6 +485,8 @@ static void session_close(struct read_session *s)
 	doc_free(&s->doc);
 	eid_bac_keys_wipe(&s->keys);
 	json_decref(s->out);
+	eid_httpc_free(&s->http);
+	eid_buf_free(&s->aa_sig);
 }
 
 static int parse_read_args(struct eidctl *ctl, const struct read_args *a,
@@ -428,6 +497,11 @@ static int parse_read_args(struct eidctl *ctl, const struct read_args *a,
 
 	if ((a->mrz_info == NULL) == (a->can == NULL))
 		return eidctl_usage(ctl, "give one of --mrz-info and --can");
+	if ((a->bearer != NULL || a->cookie != NULL) && a->upload == NULL)
+		return eidctl_usage(ctl, "--bearer and --cookie go with "
+					 "--upload");
+	if (a->bearer != NULL && a->cookie != NULL)
+		return eidctl_usage(ctl, "give --bearer or --cookie, not both");
 	if (a->can != NULL)
 		return eidctl_fail(ctl, 0, "--can: PACE not available yet "
 					   "(use --mrz-info for BAC)");
@@ -506,6 +580,13 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 		{ "max-read", required_argument, "N",
 		  "first READ BINARY size (default 223; > 256: extended "
 		  "length)" },
+		{ "upload", required_argument, "URL",
+		  "AA over URL/chip/challenge, then POST to URL/chip/verify "
+		  "and print the server's verdict" },
+		{ "bearer", required_argument, "TOKEN",
+		  "--upload with this access token" },
+		{ "cookie", required_argument, "NAME=VALUE",
+		  "--upload with this session cookie" },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct eidctl_values vals = { .opts = opts };
@@ -514,11 +595,14 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	struct read_session s = { .out = json_object() };
 	json_t *read = json_array(), *stats = json_object();
 	eid_buf card_access;
+	uint8_t challenge[EID_AA_CHALLENGE_LEN];
+	char challenge_id[EID_CHIPVERIFY_ID_LEN + 1] = "";
 	const char *aa;
-	bool pa_ok;
+	bool pa_ok, server_ok = false;
 	int optind_ = 0, rc, r = EID_ENOTFOUND;
 
 	doc_init(&s.doc);
+	eid_buf_init(&s.aa_sig, EID_AA_MAX_SIG + 64);
 	eid_buf_init(&card_access, EID_READ_FILE_MAX);
 	rc = eidctl_getopt(ctl, cmd_of("read"), argc, argv, opts,
 			   eidctl_collect, &vals, &optind_);
@@ -558,7 +642,10 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	json_object_set_new(s.out, "files_read", read);
 	json_object_set_new(s.out, "file_stats", stats);
 	read = stats = NULL;
-	aa = active_auth(s.rd, &s.doc);
+	if ((rc = get_challenge(ctl, &a, &s.http, challenge, challenge_id)) !=
+	    EIDCTL_CONTINUE)
+		goto out;
+	aa = active_auth(s.rd, &s.doc, challenge, &s.aa_sig);
 	add_stats(s.out, s.rd);
 	if (a.out != NULL &&
 	    (rc = write_files(ctl, a.out, &s.doc)) != EIDCTL_CONTINUE)
@@ -566,6 +653,12 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	add_identity(s.out, &s.doc);
 	pa_ok = passive_auth(s.csca, &s.doc, s.out);
 	json_object_set_new(s.out, "active_authentication", json_string(aa));
+	if (a.upload != NULL &&
+	    (rc = upload(ctl, &s.http, &s.doc, &s.aa_sig, challenge_id, s.out,
+			 &server_ok)) != EIDCTL_CONTINUE)
+		goto out;
+	if (a.upload != NULL && !server_ok)
+		pa_ok = false; /* the server's word is final */
 	rc = finish(ctl, s.out, pa_ok, aa);
 	s.out = NULL;
 out:
@@ -732,7 +825,8 @@ const struct eidctl_command eidctl_chip_commands[] = {
 	{ "chip", "readers", "", "list the PC/SC readers", chip_readers },
 	{ "chip", "read",
 	  "(--mrz-info DOCNO+DOB+EXPIRY | --can CAN) [--reader N] [--out DIR] "
-	  "[--csca DIR] [--max-read N]",
+	  "[--csca DIR] [--max-read N] [--upload URL [--bearer TOKEN | "
+	  "--cookie NAME=VALUE]]",
 	  "read a chip ID card and verify it (JSON)", chip_read },
 	{ "chip", "verify",
 	  "--sod F --dg1 F [--dg2 F] [--dg13 F] [--dg14 F] [--dg15 F] "
