@@ -134,3 +134,32 @@ export function startVcard(image, port) {
     async stop() { proc.kill('SIGTERM'); return exited; },
   };
 }
+
+// Serve image on the vpcd port, run `eidctl chip read ARGS` through ctl
+// (a function of the argument list), stop the card (it must exit
+// cleanly).  Returns ctl's result and the parsed JSON document (doc).
+export async function readCardWith(ctl, image, port, args) {
+  const card = startVcard(image, port);
+  const tries = [];
+  let r;
+  try {
+    await card.connected();
+    for (let i = 0; i < 5; i++) {
+      r = ctl(['chip', 'read', ...args]);
+      // pcscd may still be settling the last card's removal: a transport
+      // error before any document is worth another try.
+      if (r.stdout || !/pcscd|card|connect|transport/i.test(r.stderr) ||
+          /BAC failed|verdict/.test(r.stderr)) break;
+      tries.push(r.stderr.trim());
+      await sleep(300);
+    }
+  } finally {
+    const end = await card.stop();
+    if (end.code !== 0 || end.sig !== null) {
+      throw new Error(`eid-vcard exit ${JSON.stringify(end)}: ${card.stderr()}`);
+    }
+  }
+  const doc = r.stdout ? JSON.parse(r.stdout) : null;
+  if (tries.length) console.log(`# chip read retried after: ${tries.join(' | ')}`);
+  return { ...r, doc };
+}
