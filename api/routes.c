@@ -64,6 +64,11 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_OFFICER_ACTIVATION "/", true, eid_api_officer_chip },
 	{ "GET", EID_PATH_ACTIVATE, false, eid_page_activate },
 	{ "POST", EID_PATH_ACTIVATE, false, eid_page_activate },
+	{ "GET", EID_PATH_ACCOUNT, false, eid_page_account },
+	{ "POST", EID_PATH_ACCOUNT_SESSION_END, false,
+	  eid_page_account_session_end },
+	{ "POST", EID_PATH_ACCOUNT_LOCK, false, eid_page_account_lock },
+	{ "GET", EID_PATH_ME_HISTORY, false, eid_api_me_history },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

@@ -13,7 +13,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
-import { Browser, CITIZEN, formFields } from './lib/front.mjs';
+import { Browser, CITIZEN, addClient, authorizeUrl, formFields, pkce } from './lib/front.mjs';
 import { OFFICER_PASSWORD, addOfficer, totp } from './lib/officer.mjs';
 import { pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
 
@@ -192,4 +192,65 @@ test('the citizen activates with the code and a new password; the code works onc
   assert.match(again.text, /used already/);
   // acr urn:eid:loa:2 at a relying party needs the OIDC step-up (branch
   // oidc2), not on main yet: the account's level 2 is asserted above.
+});
+
+let rpAdded = false;
+
+// The citizen signs in at a relying party (password: level 1 in the
+// session) and comes back with the eid_session cookie.
+async function citizenSignIn(b) {
+  const REDIRECT = 'http://127.0.0.1:9/cb';
+  if (!rpAdded) {
+    addClient(data, ['--id', 'rp-act', '--name', 'Dịch vụ công', '--auth-method', 'none',
+      '--redirect-uri', REDIRECT, '--scope', 'openid']);
+    rpAdded = true;
+  }
+  const r = await b.get(authorizeUrl(eidd.base, {
+    client_id: 'rp-act', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
+    state: 's', nonce: 'n', code_challenge: pkce().challenge, code_challenge_method: 'S256',
+  }));
+  assert.equal(r.status, 303, r.text);
+  const page = await b.get(r.location);
+  const { action, fields } = formFields(page.text);
+  const done = await b.post(action, { ...fields, username: CITIZEN, password: NEW_PASSWORD });
+  assert.equal(done.status, 303, done.text);
+  assert.ok(b.cookies.get('eid_session'));
+}
+
+test('the citizen sees the account, the sessions, the history, and locks the account', opts, async () => {
+  const b = new Browser(eidd.base);
+  b.acceptLanguage = 'en';
+  const anon = await b.get('/account');
+  assert.equal(anon.status, 401);
+  // Activation ended every session up to the second after it
+  // (sessions_revoked_before): a login in that same second would count
+  // as earlier.
+  await new Promise((r) => setTimeout(r, 1100));
+  await citizenSignIn(b);
+  const other = new Browser(eidd.base);
+  await citizenSignIn(other);
+  let page = await b.get('/account');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Level<\/th><td>2/);
+  assert.match(page.text, /this browser/);
+  // end the other browser's session
+  const sid = page.text.match(/name="sid" value="([^"]+)"/)[1];
+  const ended = await b.post('/account/session/end', { csrf: csrfOf(page.text), sid });
+  assert.equal(ended.status, 200);
+  assert.equal((await other.get('/account')).status, 401);
+  // the history: the activation, the sign-ins
+  const h = await b.get('/api/v1/me/history');
+  assert.equal(h.status, 200);
+  const types = JSON.parse(h.text).events.map((e) => e.type);
+  for (const t of ['activation.start', 'activation.attest', 'activation.complete', 'login.success']) {
+    assert.ok(types.includes(t), `${t} in ${types}`);
+  }
+  // lock: every session ends
+  page = await b.get('/account');
+  const locked = await b.post('/account/lock', { csrf: csrfOf(page.text) });
+  assert.equal(locked.status, 200);
+  assert.match(locked.text, /id="locked"/);
+  assert.equal(account().status, 'locked');
+  assert.equal(account().lock_reason, 'citizen_request');
+  assert.equal((await b.get('/account')).status, 401);
 });
