@@ -53,12 +53,24 @@ static void citizen_table(struct eid_page *p, const struct eid_citizen *c)
 		     c->personal_id);
 	eid_page_row(p, "Full name", "Họ và tên", c->full_name);
 	eid_page_row(p, "Date of birth", "Ngày sinh", bd);
-	eid_page_row(p, "Sex", "Giới tính",
-		     c->has_sex ? eid_sex_name(c->sex) : "");
+	eid_page_raw(p, "<tr><th>");
+	eid_page_t(p, "Sex", "Giới tính");
+	eid_page_raw(p, "</th><td>");
+	if (c->has_sex && c->sex == EID_SEX_FEMALE)
+		eid_page_t(p, "female", "Nữ");
+	else if (c->has_sex)
+		eid_page_t(p, "male", "Nam");
+	eid_page_raw(p, "</td></tr>");
 	eid_page_row(p, "Residence", "Nơi cư trú", c->residence);
 	eid_page_row(p, "Card expires", "Thẻ hết hạn", ex);
-	eid_page_row(p, "Card", "Thẻ",
-		     c->card_status == EID_CARD_REVOKED ? "revoked" : "valid");
+	eid_page_raw(p, "<tr><th>");
+	eid_page_t(p, "Card", "Thẻ");
+	eid_page_raw(p, "</th><td>");
+	if (c->card_status == EID_CARD_REVOKED)
+		eid_page_t(p, "revoked", "đã thu hồi");
+	else
+		eid_page_t(p, "valid", "còn hiệu lực");
+	eid_page_raw(p, "</td></tr>");
 	eid_page_raw(p, "</table>");
 }
 
