@@ -215,16 +215,6 @@ out:
 
 /* ---- opening a case ---- */
 
-static bool card_expired(const struct eid_citizen *c, int64_t now)
-{
-	struct eid_date today;
-
-	if (c->card_expires.year == 0)
-		return false;
-	eid_date_today(now, &today);
-	return eid_date_cmp(&c->card_expires, &today) < 0;
-}
-
 /* The rules about who can be activated now. */
 static int check_citizen(eid_txn *t, const struct eid_citizen *c,
 			 int64_t now, eid_buf *why)
@@ -239,7 +229,7 @@ static int check_citizen(eid_txn *t, const struct eid_citizen *c,
 			 "their guardian, which this console does not do yet");
 		return EID_EPERM;
 	}
-	if (c->card_status == EID_CARD_REVOKED || card_expired(c, now)) {
+	if (c->card_status == EID_CARD_REVOKED || eid_account_card_expired(c, now)) {
 		say(why, "the registry marks the citizen's card revoked or "
 			 "expired: a new card is needed first");
 		return EID_ESTATE;
