@@ -330,13 +330,19 @@ int eid_flow_next(struct eid_app *app, const struct eid_http_request *req,
 					     "the citizen must sign in");
 		return redirect_step(res, EID_PATH_LOGIN, it->id);
 	}
-	/* Never a lower level than asked. TODO(step-up): a level-2 account
-	 * reaches level 2 only with a second factor, which citizens do not
-	 * have yet: until they do, level 2 is unmet for every session. */
-	if (q->acr_level > fs->ses.level)
-		return eid_flow_fail(app, req, res, it,
-				     "unmet_authentication_requirements",
-				     "the requested level of assurance cannot be met");
+	/* Never a lower level than asked: a level-2 account steps up with a
+	 * one-time code to its phone; any other cannot reach the level. */
+	if (q->acr_level > fs->ses.level) {
+		if (fs->account_level < q->acr_level)
+			return eid_flow_fail(app, req, res, it,
+					     "unmet_authentication_requirements",
+					     "the requested level of assurance cannot be met");
+		if (none)
+			return eid_flow_fail(app, req, res, it,
+					     "interaction_required",
+					     "the citizen must confirm a one-time code");
+		return redirect_step(res, EID_PATH_LOGIN_OTP, it->id);
+	}
 	if (!(q->prompt & EID_PROMPT_CONSENT) &&
 	    (r = eid_consent_check(app->store, fs->ses.personal_id,
 				   q->client_id, q->scopes, q->claims,

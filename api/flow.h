@@ -7,7 +7,12 @@
  *   a login of this interaction, max_age exceeded    -> /login (or
  *                                                   login_required with
  *                                                   prompt=none)
- *   the RP asks a higher level than the session has  -> the RP gets
+ *   the RP asks level 2, the session has level 1     -> /login/otp for a
+ *                                                   level-2 account (a
+ *                                                   one-time code by SMS;
+ *                                                   interaction_required
+ *                                                   with prompt=none);
+ *                                                   any other account:
  *                                                   unmet_authentication_requirements
  *   no consent covering the request, prompt=consent  -> /consent (or
  *                                                   consent_required)
@@ -24,6 +29,7 @@
 #include "idp/session.h"
 
 #define EID_PATH_LOGIN "/login"
+#define EID_PATH_LOGIN_OTP "/login/otp"
 #define EID_PATH_CONSENT "/consent"
 
 /* How long a browser session lasts after a login (absolute). */

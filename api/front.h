@@ -13,6 +13,11 @@ int eid_api_login_page(struct eid_http_request *req,
 		       struct eid_http_response *res, void *app);
 int eid_api_login_post(struct eid_http_request *req,
 		       struct eid_http_response *res, void *app);
+/* GET /login/otp?i=ID, POST /login/otp (level-2 step-up) */
+int eid_api_stepup_page(struct eid_http_request *req,
+			struct eid_http_response *res, void *app);
+int eid_api_stepup_post(struct eid_http_request *req,
+			struct eid_http_response *res, void *app);
 /* GET /consent?i=ID, POST /consent */
 int eid_api_consent_page(struct eid_http_request *req,
 			 struct eid_http_response *res, void *app);

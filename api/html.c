@@ -78,3 +78,29 @@ int eid_html_hidden(eid_buf *b, const char *name, const char *value)
 		return r;
 	return eid_buf_put_str(b, "\">");
 }
+
+int eid_html_alert(eid_buf *b, enum eid_lang lang, enum eid_msg msg)
+{
+	int r;
+
+	if (msg == EID_MSG_COUNT)
+		return EID_OK;
+	if ((r = eid_buf_put_str(b, "<p class=\"error\" role=\"alert\">")) ||
+	    (r = eid_html_text(b, eid_msg(lang, msg))))
+		return r;
+	return eid_buf_put_str(b, "</p>");
+}
+
+int eid_html_submit_cancel(eid_buf *b, enum eid_lang lang, enum eid_msg label)
+{
+	int r;
+
+	if ((r = eid_buf_put_str(b, "<button type=\"submit\">")) ||
+	    (r = eid_html_text(b, eid_msg(lang, label))) ||
+	    (r = eid_buf_put_str(b, "</button><button type=\"submit\" "
+				    "name=\"cancel\" value=\"1\" "
+				    "class=\"secondary\" formnovalidate>")) ||
+	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CANCEL))))
+		return r;
+	return eid_buf_put_str(b, "</button></form>");
+}

@@ -21,6 +21,11 @@ int eid_html_end(eid_buf *b, enum eid_lang lang);
 
 /* <input type=hidden name=NAME value=VALUE>, both escaped. */
 int eid_html_hidden(eid_buf *b, const char *name, const char *value);
+/* <p class="error" role="alert">msg</p>; nothing for EID_MSG_COUNT. */
+int eid_html_alert(eid_buf *b, enum eid_lang lang, enum eid_msg msg);
+/* A form's submit button (label) and its Cancel button (name "cancel"),
+ * then </form>. */
+int eid_html_submit_cancel(eid_buf *b, enum eid_lang lang, enum eid_msg label);
 
 /* The style sheet served at EID_HTML_CSS_PATH. */
 #define EID_HTML_CSS_PATH "/static/eid.css"

@@ -23,6 +23,9 @@ enum eid_lang {
 	  "Quá nhiều lần thử. Vui lòng thử lại sau.")                         \
 	X(MSG_LOCKED, "This account is locked. Contact the police of your commune.", \
 	  "Tài khoản này đang bị khóa. Vui lòng liên hệ công an cấp xã.")       \
+	X(MSG_STEPUP_TITLE, "Confirm it is you", "Xác nhận danh tính")        \
+	X(MSG_STEPUP_TEXT, "This service asks for a level-2 sign-in. Enter the 6-digit code sent to your phone.", \
+	  "Dịch vụ này yêu cầu đăng nhập mức 2. Nhập mã 6 chữ số đã gửi tới điện thoại của bạn.") \
 	X(MSG_CONSENT_TITLE, "Share your information", "Chia sẻ thông tin")  \
 	X(MSG_CONSENT_ASKS, "asks for the following information:",           \
 	  "yêu cầu các thông tin sau:")                                         \

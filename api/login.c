@@ -57,10 +57,7 @@ static int login_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = eid_html_text(b, client_name)) ||
 	    (r = eid_buf_put_str(b, "</span></p>")))
 		return r;
-	if (error != EID_MSG_COUNT &&
-	    ((r = eid_buf_put_str(b, "<p class=\"error\" role=\"alert\">")) ||
-	     (r = eid_html_text(b, eid_msg(lang, error))) ||
-	     (r = eid_buf_put_str(b, "</p>"))))
+	if ((r = eid_html_alert(b, lang, error)))
 		return r;
 	if ((r = eid_buf_put_str(b, "<form method=\"post\" action=\""
 				    EID_PATH_LOGIN "\">")) ||
@@ -74,13 +71,7 @@ static int login_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = put_field(b, lang, EID_MSG_PASSWORD,
 			   "type=\"password\" autocomplete=\"current-password\" "
 			   "maxlength=\"1024\"", NULL)) ||
-	    (r = eid_buf_put_str(b, "<button type=\"submit\">")) ||
-	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_SUBMIT_LOGIN))) ||
-	    (r = eid_buf_put_str(b, "</button><button type=\"submit\" "
-				    "name=\"cancel\" value=\"1\" "
-				    "class=\"secondary\" formnovalidate>")) ||
-	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CANCEL))) ||
-	    (r = eid_buf_put_str(b, "</button></form>")))
+	    (r = eid_html_submit_cancel(b, lang, EID_MSG_SUBMIT_LOGIN)))
 		return r;
 	return eid_html_end(b, lang);
 }

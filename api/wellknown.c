@@ -37,7 +37,8 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 	r = eid_ca_load(store, kek, cfg->server.issuer, &app->ca);
 	if (r != EID_OK && r != EID_ENOTFOUND)
 		return r;
-	if ((r = eid_discovery_build(cfg->server.issuer, &meta)) != EID_OK)
+	if ((r = eid_discovery_build(cfg->server.issuer, cfg->keys.algorithm,
+				     &meta)) != EID_OK)
 		return r;
 	app->discovery_json = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);

@@ -604,6 +604,46 @@ out:
 	return r;
 }
 
+/* Every parameter eid_authz_request_parse reads. */
+static const char *const authz_params[] = {
+	"client_id", "redirect_uri", "request", "request_uri",
+	"response_type", "response_mode", "scope", "state", "nonce",
+	"code_challenge", "code_challenge_method", "prompt", "max_age",
+	"login_hint", "acr_values", "ui_locales", "claims", "dpop_jkt",
+};
+
+int eid_authz_params_collect(eid_authz_param_fn get, void *arg,
+			     json_t **ret_params)
+{
+	json_t *o = json_object();
+	int r = o != NULL ? EID_OK : EID_ENOMEM;
+
+	for (size_t i = 0; r == EID_OK &&
+			   i < sizeof(authz_params) / sizeof(authz_params[0]);
+	     i++) {
+		const char *v = NULL;
+		json_t *js;
+		r = get(arg, authz_params[i], &v);
+		if (r == EID_ENOTFOUND) {
+			r = EID_OK;
+			continue;
+		}
+		if (r != EID_OK)
+			break;
+		/* NULL for text that is not UTF-8. */
+		if ((js = json_string(v)) == NULL)
+			r = EID_EINVAL;
+		else if (json_object_set_new(o, authz_params[i], js) != 0)
+			r = EID_ENOMEM;
+	}
+	if (r != EID_OK) {
+		json_decref(o);
+		return r == EID_ENOMEM ? r : EID_EINVAL;
+	}
+	*ret_params = o;
+	return EID_OK;
+}
+
 /* ---- the stored form ---- */
 
 static int set_str(json_t *j, const char *name, const char *v)

@@ -103,6 +103,14 @@ int eid_authz_request_parse(const struct eid_client *c, bool par,
 /* A lookup over a JSON object of string members (a pushed request). */
 int eid_authz_param_json(void *obj, const char *name, const char **ret_value);
 
+/* The authorization parameters of a request that eid_authz_request_parse
+ * has accepted, copied into a new JSON object of strings (what /par
+ * stores and /authorize parses again).  Parameters this server does not
+ * know are left out (RFC 6749 3.1: ignored).  EID_EINVAL when one is
+ * repeated, EID_ENOMEM. */
+int eid_authz_params_collect(eid_authz_param_fn get, void *arg,
+			     json_t **ret_params);
+
 /* The request as JSON (to keep during the interaction) and back. */
 int eid_authz_request_to_json(const struct eid_authz_request *r,
 			      json_t **ret_json);

@@ -38,7 +38,7 @@ static int front_channel(json_t *o, const char *issuer)
 			 EID_PATH_END_SESSION)) != EID_OK)
 		return r;
 	fixed = json_pack("{s:[s], s:[s], s:[s,s,s,s], s:[s,s],"
-			  " s:[s,s], s:[s], s:b, s:b, s:b, s:b, s:b, s:b}",
+			  " s:[s,s], s:[s], s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
 			  "response_types_supported", "code",
 			  "response_modes_supported", "query",
 			  "prompt_values_supported", "none", "login", "consent",
@@ -51,7 +51,8 @@ static int front_channel(json_t *o, const char *issuer)
 			  "backchannel_logout_session_supported", 1,
 			  "authorization_response_iss_parameter_supported", 1,
 			  "request_parameter_supported", 0,
-			  "request_uri_parameter_supported", 1);
+			  "request_uri_parameter_supported", 1,
+			  "require_pushed_authorization_requests", 0);
 	if (fixed == NULL)
 		return EID_ENOMEM;
 	r = json_object_update_missing(o, fixed) == 0 ? EID_OK : EID_ENOMEM;
@@ -93,7 +94,6 @@ static const char *const scopes[] = {
 	"offline_access", NULL,
 };
 static const char *const subject_types[] = { "public", "pairwise", NULL };
-static const char *const id_token_algs[] = { "ES256", "RS256", "PS256", NULL };
 static const char *const pkce_methods[] = { "S256", NULL };
 static const char *const acr_values[] = {
 	"urn:eid:loa:1", "urn:eid:loa:2", NULL,
@@ -127,6 +127,7 @@ static int set_backchannel(json_t *o, const char *issuer)
 		const char *path;
 	} urls[] = {
 		{ "token_endpoint", EID_PATH_TOKEN },
+		{ "pushed_authorization_request_endpoint", EID_PATH_PAR },
 		{ "userinfo_endpoint", EID_PATH_USERINFO },
 		{ "introspection_endpoint", EID_PATH_INTROSPECT },
 		{ "revocation_endpoint", EID_PATH_REVOKE },
@@ -152,8 +153,6 @@ static int set_backchannel(json_t *o, const char *issuer)
 		  scopes },
 		{ "subject_types_supported",
 		  subject_types },
-		{ "id_token_signing_alg_values_supported",
-		  id_token_algs },
 		{ "code_challenge_methods_supported",
 		  pkce_methods },
 		{ "acr_values_supported",
@@ -170,12 +169,13 @@ static int set_backchannel(json_t *o, const char *issuer)
 	return r == EID_OK ? set_claims(o) : r;
 }
 
-int eid_discovery_build(const char *issuer, json_t **ret_metadata)
+int eid_discovery_build(const char *issuer, const char *id_token_alg,
+			json_t **ret_metadata)
 {
 	json_t *o;
 	int r;
 
-	if (issuer == NULL || issuer[0] == '\0')
+	if (issuer == NULL || issuer[0] == '\0' || id_token_alg == NULL)
 		return EID_EINVAL;
 	o = json_object();
 	if (o == NULL)
@@ -188,6 +188,13 @@ int eid_discovery_build(const char *issuer, json_t **ret_metadata)
 	    (r = set_backchannel(o, issuer)) != EID_OK ||
 	    (r = front_channel(o, issuer)) != EID_OK)
 		goto out;
+	/* ID tokens are signed by the active key, whose algorithm is the
+	 * configured one ([keys] algorithm): announce only that. */
+	if (json_object_set_new(o, "id_token_signing_alg_values_supported",
+				json_pack("[s]", id_token_alg)) != 0) {
+		r = EID_ENOMEM;
+		goto out;
+	}
 	*ret_metadata = o;
 	return EID_OK;
 out:

@@ -17,8 +17,10 @@
 #define EID_PATH_INTROSPECT "/introspect"
 #define EID_PATH_REVOKE "/revoke"
 
-/* Build the metadata for issuer (no trailing slash).  The caller owns the
- * returned object. */
-int eid_discovery_build(const char *issuer, json_t **ret_metadata);
+/* Build the metadata for issuer (no trailing slash) whose ID tokens are
+ * signed with id_token_alg ("ES256").  The caller owns the returned
+ * object. */
+int eid_discovery_build(const char *issuer, const char *id_token_alg,
+			json_t **ret_metadata);
 
 #endif

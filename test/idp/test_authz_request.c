@@ -471,6 +471,44 @@ static void test_json_lookup(void **state)
 	assert_null(eid_acr_for_level(3));
 }
 
+/* What /par keeps: the known parameters, not the others, and a pushed
+ * request parses again to the same request. */
+static void test_params_collect(void **state)
+{
+	const struct eid_client *c = *state;
+	struct eid_authz_request a = { 0 }, b = { 0 };
+	struct eid_authz_error err = { 0 };
+	struct params p;
+	json_t *o = NULL;
+
+	build(&p, "acr_values", "urn:eid:loa:2");
+	add(&p, "client_secret", "not kept");
+	add(&p, "unknown", "ignored");
+	assert_int_equal(eid_authz_request_parse(c, true, lookup, &p, &a, &err),
+			 EID_OK);
+	assert_int_equal(eid_authz_params_collect(lookup, &p, &o), EID_OK);
+	assert_null(json_object_get(o, "client_secret"));
+	assert_null(json_object_get(o, "unknown"));
+	assert_string_equal(json_string_value(json_object_get(o, "scope")),
+			    "openid profile");
+	assert_int_equal(eid_authz_request_parse(c, true, eid_authz_param_json,
+						 o, &b, &err), EID_OK);
+	assert_string_equal(a.scope, b.scope);
+	assert_string_equal(a.code_challenge, b.code_challenge);
+	assert_int_equal(b.acr_level, 2);
+	assert_true(b.par);
+	json_decref(o);
+	eid_authz_request_clear(&a);
+	eid_authz_request_clear(&b);
+
+	/* Repeated, or not UTF-8: refused. */
+	build(&p, NULL, NULL);
+	add(&p, "state", "again");
+	assert_int_equal(eid_authz_params_collect(lookup, &p, &o), EID_EINVAL);
+	build(&p, "nonce", "\xff\xfe");
+	assert_int_equal(eid_authz_params_collect(lookup, &p, &o), EID_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_error_state),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_lookup),
+		cmocka_unit_test(test_params_collect),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

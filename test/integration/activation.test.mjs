@@ -4,7 +4,8 @@
 // `eidctl chip read --upload` at the officer's desk (AA over the server's
 // challenge bound to the officer); the case shows the verdicts and DG13
 // against the registry; the officer attests the face check and gets the
-// activation code; the citizen activates with a new password.  Refusals: a
+// activation code; the citizen activates with a new password, and a
+// relying party asking acr urn:eid:loa:2 gets it (step-up by SMS code).  Refusals: a
 // tampered card stops the case, a used code does not work twice, a child
 // cannot be activated alone, a POST without the CSRF token is refused.
 import { after, before, test } from 'node:test';
@@ -190,42 +191,80 @@ test('the citizen activates with the code and a new password; the code works onc
   const again = await b.post('/activate', { ...fields, personal_id: CITIZEN, code, password: NEW_PASSWORD });
   assert.equal(again.status, 400);
   assert.match(again.text, /used already/);
-  // acr urn:eid:loa:2 at a relying party needs the OIDC step-up (branch
-  // oidc2), not on main yet: the account's level 2 is asserted above.
 });
 
 let rpAdded = false;
+const REDIRECT = 'http://127.0.0.1:9/cb';
 
-// The citizen signs in at a relying party (password: level 1 in the
-// session) and comes back with the eid_session cookie.
-async function citizenSignIn(b) {
-  const REDIRECT = 'http://127.0.0.1:9/cb';
+// The latest one-time code sent to a phone, read from the outbox.
+function lastCode(phone) {
+  const r = ctl(['outbox', '--phone', phone, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const msgs = JSON.parse(r.stdout);
+  return msgs[msgs.length - 1].text.match(/\b(\d{6})\b/)[1];
+}
+
+// The citizen signs in at a relying party (with extra authorize
+// parameters), through the one-time code step-up and consent when asked,
+// and comes back with the eid_session cookie.  Returns the redirect to
+// the RP and the PKCE verifier.
+async function citizenSignIn(b, extra = {}) {
   if (!rpAdded) {
     addClient(data, ['--id', 'rp-act', '--name', 'Dịch vụ công', '--auth-method', 'none',
       '--redirect-uri', REDIRECT, '--scope', 'openid']);
     rpAdded = true;
   }
+  const { verifier, challenge } = pkce();
   const r = await b.get(authorizeUrl(eidd.base, {
     client_id: 'rp-act', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
-    state: 's', nonce: 'n', code_challenge: pkce().challenge, code_challenge_method: 'S256',
+    state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', ...extra,
   }));
   assert.equal(r.status, 303, r.text);
-  const page = await b.get(r.location);
-  const { action, fields } = formFields(page.text);
-  const done = await b.post(action, { ...fields, username: CITIZEN, password: NEW_PASSWORD });
-  assert.equal(done.status, 303, done.text);
+  let page = await b.get(r.location);
+  let { action, fields } = formFields(page.text);
+  let next = await b.post(action, { ...fields, username: CITIZEN, password: NEW_PASSWORD });
+  assert.equal(next.status, 303, next.text);
   assert.ok(b.cookies.get('eid_session'));
+  for (const step of ['/login/otp', '/consent']) {
+    if (!next.location.startsWith(step)) continue;
+    page = await b.get(next.location);
+    ({ action, fields } = formFields(page.text));
+    const form = step === '/consent' ? { approve: '1' } : { code: lastCode('+84912345678') };
+    next = await b.post(action, { ...fields, ...form });
+    assert.equal(next.status, 303, next.text);
+  }
+  return { location: next.location, verifier };
 }
+
+test('a relying party asking acr urn:eid:loa:2 signs the citizen in at level 2', opts, async () => {
+  // Activation ended every session up to the second after it
+  // (sessions_revoked_before): a login in that same second would count
+  // as earlier.
+  await new Promise((r) => setTimeout(r, 1100));
+  const b = new Browser(eidd.base);
+  const { location, verifier } = await citizenSignIn(b, { acr_values: 'urn:eid:loa:2' });
+  assert.ok(location.startsWith(`${REDIRECT}?`), location);
+  const code = new URL(location).searchParams.get('code');
+  const res = await fetch(`${eidd.base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'rp-act',
+      code_verifier: verifier,
+    }),
+  });
+  const tok = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(tok));
+  const claims = JSON.parse(Buffer.from(tok.id_token.split('.')[1], 'base64url'));
+  assert.equal(claims.acr, 'urn:eid:loa:2');
+  assert.ok(claims.amr.includes('otp'), JSON.stringify(claims.amr));
+});
 
 test('the citizen sees the account, the sessions, the history, and locks the account', opts, async () => {
   const b = new Browser(eidd.base);
   b.acceptLanguage = 'en';
   const anon = await b.get('/account');
   assert.equal(anon.status, 401);
-  // Activation ended every session up to the second after it
-  // (sessions_revoked_before): a login in that same second would count
-  // as earlier.
-  await new Promise((r) => setTimeout(r, 1100));
   await citizenSignIn(b);
   const other = new Browser(eidd.base);
   await citizenSignIn(other);

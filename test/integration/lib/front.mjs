@@ -134,3 +134,25 @@ export async function recorder(handler) {
     close() { return new Promise((r) => srv.close(r)); },
   };
 }
+
+// Follows an authorization URL through the pages like a citizen: the
+// login form (username, password), the one-time code page (otp() gives
+// the code), the consent page (approved).  Returns the final response
+// that leaves the server (its location is the RP's redirect URI) or the
+// first page it cannot go past.
+export async function signIn(b, url, { username = CITIZEN, password = PASSWORD, otp } = {}) {
+  let r = await b.get(url);
+  for (let hops = 0; hops < 10; hops++) {
+    if (r.status === 303 && r.location.startsWith('/')) {
+      r = await b.get(r.location);
+      continue;
+    }
+    if (r.status !== 200 || !/<form/.test(r.text)) return r;
+    const { action, fields } = formFields(r.text);
+    if (action === '/login') r = await b.post(action, { ...fields, username, password });
+    else if (action === '/login/otp' && otp) r = await b.post(action, { ...fields, code: await otp() });
+    else if (action === '/consent') r = await b.post(action, { ...fields, approve: '1' });
+    else return r;
+  }
+  throw new Error('too many hops');
+}
