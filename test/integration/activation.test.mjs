@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
 import { Browser, CITIZEN, addClient, authorizeUrl, formFields, pkce } from './lib/front.mjs';
 import { OFFICER_PASSWORD, addOfficer, totp } from './lib/officer.mjs';
-import { pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
+import { issueCard, pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
 
 const MRZ_INFO = '090012345+900315+300315';
 const NEW_PASSWORD = 'Hoa-sen-no-2026!';
@@ -42,12 +42,7 @@ after(async () => {
 
 const ctl = (args) => eidctl(['--data', data, ...args], { env: pcscd.env });
 
-function issue(name, extra = []) {
-  const image = join(dir, `${name}.img`);
-  const r = ctl(['card', 'issue', '--citizen', CITIZEN, '--out', image, ...extra]);
-  assert.equal(r.status, 0, r.stderr);
-  return image;
-}
+const issue = (name, extra = []) => issueCard(ctl, dir, CITIZEN, name, extra);
 
 function account(id = CITIZEN) {
   const r = ctl(['--json', 'account', 'show', id]);

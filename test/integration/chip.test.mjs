@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
-import { pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
+import { issueCard, pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
 
 const CITIZEN = '001090012345'; // eidd --demo: Nguyễn Văn An, born 1990-03-15
 const MRZ_INFO = '090012345+900315+300315';
@@ -41,12 +41,7 @@ after(async () => {
 
 const ctl = (args) => eidctl(['--data', data, ...args], { env: pcscd.env });
 
-function issue(name, extra = []) {
-  const image = join(dir, `${name}.img`);
-  const r = ctl(['card', 'issue', '--citizen', CITIZEN, '--out', image, ...extra]);
-  assert.equal(r.status, 0, r.stderr);
-  return image;
-}
+const issue = (name, extra = []) => issueCard(ctl, dir, CITIZEN, name, extra);
 
 // Serve image, run `chip read`, stop the card (it must exit cleanly).
 const readCard = (image, args = ['--mrz-info', MRZ_INFO]) =>

@@ -163,3 +163,12 @@ export async function readCardWith(ctl, image, port, args) {
   if (tries.length) console.log(`# chip read retried after: ${tries.join(' | ')}`);
   return { ...r, doc };
 }
+
+// `eidctl card issue` (through ctl) for citizen into DIR/NAME.img; returns
+// the image's path.
+export function issueCard(ctl, dir, citizen, name, extra = []) {
+  const image = join(dir, `${name}.img`);
+  const r = ctl(['card', 'issue', '--citizen', citizen, '--out', image, ...extra]);
+  if (r.status !== 0) throw new Error(`card issue: ${r.stderr}`);
+  return image;
+}
