@@ -292,3 +292,27 @@ test('the citizen sees the account, the sessions, the history, and locks the acc
   assert.equal(account().lock_reason, 'citizen_request');
   assert.equal((await b.get('/account')).status, 401);
 });
+
+test('the officer unlocks the account, moves it to a new phone, locks it with a reason', opts, async () => {
+  const act = async (form) => {
+    const page = await console_.get(`/officer/citizen?id=${CITIZEN}`);
+    return console_.post('/officer/account', { csrf: csrfOf(page.text), id: CITIZEN, ...form });
+  };
+  let r = await act({ action: 'unlock' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(account().status, 'active');
+  r = await act({ action: 'phone', phone: '0355 123 456' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(account().phone, '+84355123456');
+  r = await act({ action: 'phone', phone: 'not a phone' });
+  assert.equal(r.status, 409);
+  assert.match(r.text, /refused/);
+  r = await act({ action: 'lock', reason: 'suspected_fraud' });
+  assert.equal(r.status, 200, r.text);
+  const a = account();
+  assert.equal(a.status, 'locked');
+  assert.equal(a.lock_reason, 'suspected_fraud');
+  assert.equal(a.locked_by, 'officer:hbt01');
+  r = await act({ action: 'lock', reason: 'officer' });
+  assert.equal(r.status, 409);
+});
