@@ -6,6 +6,10 @@
 #include <openssl/x509.h>
 
 #include "chip/aa.h"
+#include "chip/ca.h"
+#include "chip/cardaccess.h"
+#include "chip/lds.h"
+#include "chip/pace.h"
 #include "chip/reader.h"
 #include "chip/tlv.h"
 #include "crypto/error.h"
@@ -36,6 +40,13 @@ const uint8_t eid_vcard_aid[EID_VCARD_AID_LEN] = {
 #define INS_GET_CHALLENGE 0x84
 #define INS_EXTERNAL_AUTH 0x82
 #define INS_INTERNAL_AUTH 0x88
+#define INS_MSE 0x22
+#define INS_GENERAL_AUTH 0x86
+
+#define SW_REF_NOT_FOUND 0x6a88u
+#define MSE_PACE_AT 0xc1a4u /* MSE:Set AT for PACE (mutual auth.) */
+#define MSE_CA_AT 0x41a4u   /* MSE:Set AT for Chip Authentication */
+#define MSE_CA_KAT 0x41a6u  /* MSE:Set KAT (3DES Chip Authentication) */
 
 #define FID_MF 0x3f00
 #define RAPDU_MAX (EID_CARDIMAGE_READ_MAX + 64)
@@ -64,6 +75,10 @@ struct eid_vcard {
 	bool challenge;          /* rnd_ic is fresh */
 	eid_buf rest;            /* response data GET RESPONSE has to give */
 	struct eid_vcard_stats stats;
+	eid_pace_card *pace;     /* NULL: the card offers no PACE */
+	struct eid_ca_info ca;   /* from DG14, when has_ca */
+	bool has_ca;
+	bool ca_armed;           /* MSE:Set AT for CA done: 86 is CA's */
 };
 
 /* ---- files ---- */
@@ -257,9 +272,89 @@ static uint16_t do_internal_auth(eid_vcard *vc, const struct eid_apdu *cmd,
 		       ? SW_OK : SW_UNKNOWN;
 }
 
-/* Instructions the card knows.  PACE adds MSE:Set AT (22) and GENERAL
- * AUTHENTICATE (86) here, Chip Authentication its MSE:Set KAT / GENERAL
- * AUTHENTICATE variants, each through the handler interface in vcard.h. */
+/* ---- PACE and Chip Authentication (chip/pace.h, chip/ca.h card sides) */
+
+static uint16_t sw_of_pace(int r)
+{
+	switch (r) {
+	case EID_OK:
+		return SW_OK;
+	case EID_ENOTFOUND:
+		return SW_REF_NOT_FOUND;
+	case EID_EAUTH:
+		return SW_AUTH_FAILED;
+	case EID_ESTATE:
+		return SW_CONDITIONS;
+	case EID_EMALFORMED:
+	case EID_EVERIFY:
+	case EID_EINVAL:
+		return SW_WRONG_DATA;
+	default:
+		return SW_UNKNOWN;
+	}
+}
+
+/* MSE:Set AT for PACE (plain, before the applet) or for CA (under the
+ * session access control opened), MSE:Set KAT for 3DES CA. */
+static uint16_t do_mse(eid_vcard *vc, const struct eid_apdu *cmd,
+		       eid_buf *resp)
+{
+	uint16_t p1p2 = (uint16_t)(cmd->p1 << 8 | cmd->p2);
+	eid_sm *sm = NULL;
+	int r;
+
+	(void)resp;
+	vc->ca_armed = false;
+	if (p1p2 == MSE_PACE_AT) {
+		if (vc->pace == NULL)
+			return SW_REF_NOT_FOUND;
+		return sw_of_pace(eid_pace_card_set_at(vc->pace, cmd->data,
+						       cmd->nc));
+	}
+	if (p1p2 != MSE_CA_AT && p1p2 != MSE_CA_KAT)
+		return SW_WRONG_P1P2;
+	if (!vc->has_ca || vc->ca_key == NULL)
+		return SW_REF_NOT_FOUND;
+	if (vc->sm == NULL)
+		return SW_SECURITY;
+	if (p1p2 == MSE_CA_AT) {
+		r = eid_ca_card_set_at(&vc->ca, cmd->data, cmd->nc);
+		vc->ca_armed = r == EID_OK;
+		return sw_of_pace(r);
+	}
+	r = eid_ca_card_set_kat(vc->ca_key, &vc->ca, cmd->data, cmd->nc, &sm);
+	if (r == EID_OK)
+		eid_vcard_set_sm(vc, sm); /* after this answer */
+	return sw_of_pace(r);
+}
+
+static uint16_t do_general_auth(eid_vcard *vc, const struct eid_apdu *cmd,
+				eid_buf *resp)
+{
+	eid_sm *sm = NULL;
+	uint16_t sw;
+	int r;
+
+	if (vc->ca_armed) {
+		vc->ca_armed = false;
+		r = eid_ca_card_general_authenticate(vc->ca_key, &vc->ca,
+						     cmd->data, cmd->nc, resp,
+						     &sm);
+	} else if (vc->pace != NULL && vc->sm == NULL) {
+		r = eid_pace_card_general_authenticate(vc->pace, cmd->cla,
+						       cmd->data, cmd->nc,
+						       resp, &sm);
+	} else {
+		return SW_CONDITIONS;
+	}
+	sw = sw_of_pace(r);
+	if (r == EID_OK && sm != NULL)
+		eid_vcard_set_sm(vc, sm); /* after this answer */
+	return sw;
+}
+
+/* Instructions the card knows, each through the handler interface in
+ * vcard.h. */
 static const struct {
 	uint8_t ins;
 	eid_vcard_handler_fn fn;
@@ -270,6 +365,8 @@ static const struct {
 	{ INS_GET_CHALLENGE, do_get_challenge },
 	{ INS_EXTERNAL_AUTH, do_external_auth },
 	{ INS_INTERNAL_AUTH, do_internal_auth },
+	{ INS_MSE, do_mse },
+	{ INS_GENERAL_AUTH, do_general_auth },
 };
 
 /* Session changes a handler asks for wait until its answer is wrapped. */
@@ -278,7 +375,8 @@ static uint16_t dispatch(eid_vcard *vc, const struct eid_apdu *cmd,
 {
 	uint16_t sw = SW_INS;
 
-	if ((cmd->cla & 0xf0) != 0x00)
+	/* Interindustry classes; bit 0x10 is command chaining (PACE). */
+	if ((cmd->cla & 0xe0) != 0x00)
 		return SW_CLA;
 	vc->busy = true;
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
@@ -491,6 +589,67 @@ static int decode_key(const eid_buf *der, EVP_PKEY **ret)
 	return EID_OK;
 }
 
+/* PACE as EF.CardAccess offers it, with the image's CAN and MRZ. */
+static int setup_pace(eid_vcard *vc, struct eid_security_infos *si)
+{
+	const eid_buf *f = eid_cardimage_file(vc->img, EID_FID_CARD_ACCESS);
+	struct eid_pace_card_config cfg = { 0 };
+	int r;
+
+	if (vc->img->access != EID_CARD_ACCESS_PACE_BAC || f == NULL)
+		return EID_OK;
+	/* A file we cannot parse is served as it is, without PACE (test
+	 * images carry odd ones on purpose). */
+	if ((r = eid_security_infos_parse(f->data, f->len, si)) != EID_OK)
+		return r == EID_ENOMEM ? r : EID_OK;
+	if (si->npace == 0)
+		return EID_OK;
+	cfg = (struct eid_pace_card_config){
+		.infos = si->pace, .ninfos = si->npace,
+		.can = vc->img->can[0] != '\0' ? vc->img->can : NULL,
+		.mrz_info = vc->img->mrz_info, .rnd = vc->rnd,
+		.rnd_ctx = vc->rnd_ctx,
+	};
+	return eid_pace_card_new(&cfg, &vc->pace);
+}
+
+/* Chip Authentication as DG14 announces it (with the image's CA key). */
+static int setup_ca(eid_vcard *vc, struct eid_security_infos *si)
+{
+	const eid_buf *f = eid_cardimage_file(vc->img, EID_FID_DG14);
+	struct eid_lds_dg14 d = { 0 };
+	int r;
+
+	if (f == NULL || vc->ca_key == NULL)
+		return EID_OK;
+	if ((r = eid_lds_dg14_parse(f->data, f->len, &d)) == EID_OK &&
+	    (r = eid_security_infos_parse(d.security_infos,
+					  d.security_infos_len, si)) ==
+		    EID_OK &&
+	    si->nca > 0) {
+		vc->ca = si->ca[0];
+		vc->has_ca = true;
+	}
+	eid_lds_dg14_clear(&d);
+	return r;
+}
+
+static int setup_eac(eid_vcard *vc)
+{
+	struct eid_security_infos *si = calloc(1, sizeof(*si));
+	int r;
+
+	if (si == NULL)
+		return EID_ENOMEM;
+	r = setup_pace(vc, si);
+	if (r == EID_OK) {
+		memset(si, 0, sizeof(*si));
+		r = setup_ca(vc, si);
+	}
+	free(si);
+	return r;
+}
+
 int eid_vcard_new(const struct eid_cardimage *img, eid_bac_random_fn rnd,
 		  void *rnd_ctx, eid_vcard **ret_vc)
 {
@@ -508,7 +667,8 @@ int eid_vcard_new(const struct eid_cardimage *img, eid_bac_random_fn rnd,
 		vc->atr[ATR_LEN - 1] ^= atr_head[i];
 	if ((r = eid_bac_keys_from_mrz_info(img->mrz_info, &vc->bac)) ||
 	    (r = decode_key(&img->aa_key, &vc->aa_key)) ||
-	    (r = decode_key(&img->ca_key, &vc->ca_key))) {
+	    (r = decode_key(&img->ca_key, &vc->ca_key)) ||
+	    (r = setup_eac(vc))) {
 		eid_vcard_free(vc);
 		return r == EID_EINVAL ? EID_EMALFORMED : r;
 	}
@@ -526,6 +686,7 @@ void eid_vcard_free(eid_vcard *vc)
 	eid_buf_free(&vc->rest);
 	EVP_PKEY_free(vc->aa_key);
 	EVP_PKEY_free(vc->ca_key);
+	eid_pace_card_free(vc->pace);
 	eid_bac_keys_wipe(&vc->bac);
 	eid_free_secret(vc, sizeof(*vc));
 }
@@ -536,6 +697,7 @@ void eid_vcard_reset(eid_vcard *vc)
 	vc->applet = false;
 	vc->file = -1;
 	vc->challenge = false;
+	vc->ca_armed = false;
 	eid_wipe(vc->rnd_ic, sizeof(vc->rnd_ic));
 	eid_buf_reset(&vc->rest);
 }

@@ -12,10 +12,15 @@
  * command during secure messaging ends it (ICAO 9303-11 9.8), and so does
  * a command whose MAC does not verify (answered 6988).
  *
+ * PACE (MSE:Set AT C1A4 and chained GENERAL AUTHENTICATE, chip/pace.h's
+ * card side) runs with the image's CAN or MRZ information when the
+ * image's EF.CardAccess offers it; Chip Authentication (MSE:Set AT 41A4 +
+ * GENERAL AUTHENTICATE, or MSE:Set KAT 41A6, chip/ca.h's card side) with
+ * the image's CA key when DG14 announces it, under the session access
+ * control opened.
+ *
  * Commands are dispatched through a table of instruction handlers in
- * vcard.c; PACE (MSE:Set AT, GENERAL AUTHENTICATE) and Chip Authentication
- * add their entries there and use the handler interface at the end of
- * this header. */
+ * vcard.c, using the handler interface at the end of this header. */
 #ifndef EID_VCARD_H
 #define EID_VCARD_H
 

@@ -10,10 +10,13 @@
 
 #include "chip/aa.h"
 #include "chip/bac.h"
+#include "chip/ca.h"
+#include "chip/cardaccess.h"
 #include "chip/dg13.h"
 #include "chip/lds.h"
 #include "chip/mrz.h"
 #include "chip/pa.h"
+#include "chip/pace.h"
 #include "chip/pcsc.h"
 #include "chip/reader.h"
 #include "chip/sod.h"
@@ -47,6 +50,7 @@ static const struct chip_file {
 #define FILE_SOD (N_FILES - 1)
 #define FILE_DG1 1
 #define FILE_DG13 3
+#define FILE_DG14 4
 #define FILE_DG15 5
 
 struct chip_doc {
@@ -290,12 +294,33 @@ out:
 	return rc;
 }
 
-/* PACE comes with the PACE module; until then a CAN cannot open a card. */
-static int access_pace(eid_reader *rd, const char *can)
+/* PACE as EF.CardAccess offers it (the best protocol we run), then the
+ * eMRTD application under its session.  EID_EUNSUPPORTED when no offered
+ * protocol is one we run. */
+static int access_pace(eid_reader *rd, const eid_buf *card_access,
+		       enum eid_pace_pw type, const char *pw)
 {
-	(void)rd;
-	(void)can;
-	return EID_EUNSUPPORTED;
+	struct eid_security_infos *si = calloc(1, sizeof(*si));
+	struct eid_pace_params p = { .pw_type = type, .pw = pw };
+	eid_sm *sm = NULL;
+	int r = EID_ENOMEM;
+
+	if (si == NULL)
+		goto out;
+	if ((r = eid_security_infos_parse(card_access->data, card_access->len,
+					  si)) != EID_OK)
+		goto out;
+	r = eid_pace_choose(si, &p.info, &p.send_param_id);
+	if (r == EID_ENOTFOUND)
+		r = EID_EUNSUPPORTED;
+	if (r != EID_OK ||
+	    (r = eid_pace_authenticate(eid_reader_transport(rd), &p, &sm)))
+		goto out;
+	eid_reader_set_sm(rd, sm);
+	r = eid_reader_select_emrtd(rd);
+out:
+	free(si);
+	return r;
 }
 
 static int access_bac(eid_reader *rd, const struct eid_bac_keys *keys)
@@ -370,6 +395,38 @@ static const char *active_auth(eid_reader *rd, const struct chip_doc *d,
 	return v;
 }
 
+/* Chip Authentication with DG14's key ("not_supported" without one),
+ * proved by the next secure messaging answer: EF.COM read again under the
+ * new keys. */
+static const char *chip_auth(eid_reader *rd, const struct chip_doc *d)
+{
+	struct eid_lds_dg14 dg14 = { 0 };
+	struct eid_security_infos *si = calloc(1, sizeof(*si));
+	struct eid_ca_params p = { 0 };
+	const char *v = "not_supported";
+	eid_buf com;
+
+	eid_buf_init(&com, EID_READ_FILE_MAX);
+	if (si == NULL || d->f[FILE_DG14].len == 0 ||
+	    eid_lds_dg14_parse(d->f[FILE_DG14].data, d->f[FILE_DG14].len,
+			       &dg14) != EID_OK ||
+	    eid_security_infos_parse(dg14.security_infos,
+				     dg14.security_infos_len, si) != EID_OK ||
+	    si->nca == 0 || dg14.ca_key == NULL)
+		goto out;
+	p.info = &si->ca[0];
+	p.chip_key = dg14.ca_key;
+	v = eid_ca_authenticate(rd, &p) == EID_OK &&
+			    eid_reader_read_file(rd, EID_FID_COM, false,
+						 &com) == EID_OK
+		    ? "valid" : "invalid";
+out:
+	eid_buf_free(&com);
+	eid_lds_dg14_clear(&dg14);
+	free(si);
+	return v;
+}
+
 /* ---- --upload: the server verifies ---- */
 
 /* The AA challenge: the server's with --upload, else a random one. */
@@ -410,7 +467,7 @@ static int upload(struct eidctl *ctl, const struct eid_httpc *h,
 	struct eid_chip_upload up = {
 		.sod = doc_file(d, FILE_SOD), .dg1 = doc_file(d, FILE_DG1),
 		.dg2 = doc_file(d, 2), .dg13 = doc_file(d, FILE_DG13),
-		.dg14 = doc_file(d, 4), .dg15 = doc_file(d, FILE_DG15),
+		.dg14 = doc_file(d, FILE_DG14), .dg15 = doc_file(d, FILE_DG15),
 		.aa_signature = { sig->data, sig->len }, .challenge_id = id,
 	};
 	char why[EID_CHIPUPLOAD_ERR_MAX];
@@ -450,9 +507,12 @@ static int write_files(struct eidctl *ctl, const char *dir,
 }
 
 /* Print the document and the overall verdict; exit 0 only when valid. */
-static int finish(struct eidctl *ctl, json_t *out, bool pa_ok, const char *aa)
+static int finish(struct eidctl *ctl, json_t *out, bool pa_ok, const char *aa,
+		  const char *ca)
 {
-	const char *verdict = !pa_ok || strcmp(aa, "invalid") == 0 ? "invalid"
+	const char *verdict = !pa_ok || strcmp(aa, "invalid") == 0 ||
+					      strcmp(ca, "invalid") == 0
+				      ? "invalid"
 			      : strcmp(aa, "valid") == 0 ? "valid"
 							 : "incomplete";
 	int rc;
@@ -462,8 +522,9 @@ static int finish(struct eidctl *ctl, json_t *out, bool pa_ok, const char *aa)
 	if (rc != EIDCTL_EXIT_OK || strcmp(verdict, "valid") == 0)
 		return rc;
 	return eidctl_fail(ctl, 0, "verdict %s (passive authentication %s, "
-				   "active authentication %s)",
-			   verdict, pa_ok ? "valid" : "invalid", aa);
+				   "active authentication %s, chip "
+				   "authentication %s)",
+			   verdict, pa_ok ? "valid" : "invalid", aa, ca);
 }
 
 struct read_session {
@@ -472,6 +533,8 @@ struct read_session {
 	eid_csca_store *csca;
 	struct chip_doc doc;
 	struct eid_bac_keys keys;
+	eid_buf mrz_info; /* for PACE with the MRZ */
+	char can[EID_PACE_CAN_MAX + 1];
 	json_t *out;
 	struct eid_httpc http; /* --upload */
 	eid_buf aa_sig;
@@ -484,14 +547,27 @@ static void session_close(struct read_session *s)
 	eid_csca_store_free(s->csca);
 	doc_free(&s->doc);
 	eid_bac_keys_wipe(&s->keys);
+	eid_buf_free(&s->mrz_info);
+	eid_wipe(s->can, sizeof(s->can));
 	json_decref(s->out);
 	eid_httpc_free(&s->http);
 	eid_buf_free(&s->aa_sig);
 }
 
+/* Keep the CAN in the session only (wiped at its end), not in argv, where
+ * /proc/PID/cmdline would show it for as long as the read takes. */
+static void take_can(const char *arg, char can[EID_PACE_CAN_MAX + 1])
+{
+	size_t n = strlen(arg);
+
+	memcpy(can, arg, n + 1);
+	eid_wipe((char *)arg, n);
+}
+
 static int parse_read_args(struct eidctl *ctl, const struct read_args *a,
 			   struct eid_reader_opts *opts,
-			   struct eid_bac_keys *keys)
+			   struct eid_bac_keys *keys, eid_buf *mrz_info,
+			   char can[EID_PACE_CAN_MAX + 1])
 {
 	char *end = NULL;
 
@@ -502,10 +578,17 @@ static int parse_read_args(struct eidctl *ctl, const struct read_args *a,
 					 "--upload");
 	if (a->bearer != NULL && a->cookie != NULL)
 		return eidctl_usage(ctl, "give --bearer or --cookie, not both");
+	if (a->can != NULL && (strlen(a->can) == 0 ||
+			       strlen(a->can) > EID_PACE_CAN_MAX ||
+			       strspn(a->can, "0123456789") != strlen(a->can)))
+		return eidctl_usage(ctl, "--can: the card access number, 1 to "
+					 "%d digits", EID_PACE_CAN_MAX);
 	if (a->can != NULL)
-		return eidctl_fail(ctl, 0, "--can: PACE not available yet "
-					   "(use --mrz-info for BAC)");
-	if (mrz_keys(a->mrz_info, keys) != EID_OK)
+		take_can(a->can, can);
+	if (a->mrz_info != NULL &&
+	    (mrz_keys(a->mrz_info, keys) != EID_OK ||
+	     mrz_info_arg(a->mrz_info, mrz_info) != EID_OK ||
+	     eid_buf_cstr(mrz_info) == NULL))
 		return eidctl_usage(ctl, "--mrz-info: DOCNO+YYMMDD+YYMMDD "
 					 "(document number, birth, expiry)");
 	if (a->max_read != NULL) {
@@ -563,6 +646,49 @@ static int open_card(struct eidctl *ctl, const struct read_args *a,
 	return EIDCTL_CONTINUE;
 }
 
+/* PACE when the card offers it (card_access not NULL), with the CAN or
+ * the MRZ information; BAC when it does not, or when it offers only PACE
+ * protocols we do not run.  "access_control" says which ran. */
+static int access_control(struct eidctl *ctl, const struct read_args *a,
+			  struct read_session *s, const eid_buf *card_access)
+{
+	const char *ac = "PACE";
+	int r = EID_EUNSUPPORTED;
+
+	if (card_access != NULL)
+		r = a->can != NULL
+			    ? access_pace(s->rd, card_access, EID_PACE_CAN,
+					  s->can)
+			    : access_pace(s->rd, card_access, EID_PACE_MRZ,
+					  eid_buf_cstr(&s->mrz_info));
+	if (r == EID_EAUTH)
+		return eidctl_fail(ctl, r, "PACE failed: the card refused the "
+					   "%s", a->can != NULL
+					   ? "CAN (check the 6 digits printed "
+					     "on the card)"
+					   : "MRZ information (check document "
+					     "number, birth and expiry dates)");
+	if (r != EID_OK && r != EID_EUNSUPPORTED)
+		return eidctl_fail(ctl, r, "PACE");
+	if (r == EID_EUNSUPPORTED) {
+		ac = "BAC";
+		if (a->mrz_info == NULL)
+			return eidctl_fail(ctl, 0, "the card offers no PACE we "
+						   "run, and BAC needs "
+						   "--mrz-info (a CAN cannot "
+						   "open it)");
+		r = access_bac(s->rd, &s->keys);
+	}
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, r == EID_EAUTH
+				   ? "BAC failed: the card refused the MRZ "
+				     "information (check document number, "
+				     "birth and expiry dates)"
+				   : "BAC");
+	json_object_set_new(s->out, "access_control", json_string(ac));
+	return EIDCTL_CONTINUE;
+}
+
 static int chip_read(struct eidctl *ctl, int argc, char **argv)
 {
 	static const struct eidctl_opt opts[] = {
@@ -597,11 +723,12 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	eid_buf card_access;
 	uint8_t challenge[EID_AA_CHALLENGE_LEN];
 	char challenge_id[EID_CHIPVERIFY_ID_LEN + 1] = "";
-	const char *aa;
+	const char *aa, *ca;
 	bool pa_ok, server_ok = false;
 	int optind_ = 0, rc, r = EID_ENOTFOUND;
 
 	doc_init(&s.doc);
+	eid_buf_init_secret(&s.mrz_info, EID_BAC_MRZ_INFO_MAX + 1);
 	eid_buf_init(&s.aa_sig, EID_AA_MAX_SIG + 64);
 	eid_buf_init(&card_access, EID_READ_FILE_MAX);
 	rc = eidctl_getopt(ctl, cmd_of("read"), argc, argv, opts,
@@ -611,7 +738,9 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_usage(ctl, "unexpected argument '%s'",
 				  argv[optind_]);
 	if (rc != EIDCTL_CONTINUE ||
-	    (rc = parse_read_args(ctl, &a, &ro, &s.keys)) != EIDCTL_CONTINUE ||
+	    (rc = parse_read_args(ctl, &a, &ro, &s.keys, &s.mrz_info,
+				  s.can)) !=
+		    EIDCTL_CONTINUE ||
 	    (rc = load_csca(ctl, a.csca, &s.csca)) != EIDCTL_CONTINUE)
 		goto out;
 	if (s.out == NULL || read == NULL || stats == NULL) {
@@ -622,19 +751,10 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	    EIDCTL_CONTINUE)
 		goto out;
 	json_object_set_new(s.out, "pace_offered", json_boolean(r == EID_OK));
-	if (a.can != NULL && (r = access_pace(s.rd, a.can)) != EID_OK) {
-		rc = eidctl_fail(ctl, r, "PACE");
+	if ((rc = access_control(ctl, &a, &s, r == EID_OK ? &card_access
+							   : NULL)) !=
+	    EIDCTL_CONTINUE)
 		goto out;
-	}
-	if ((r = access_bac(s.rd, &s.keys)) != EID_OK) {
-		rc = eidctl_fail(ctl, r, r == EID_EAUTH
-				 ? "BAC failed: the card refused the MRZ "
-				   "information (check document number, "
-				   "birth and expiry dates)"
-				 : "BAC");
-		goto out;
-	}
-	json_object_set_new(s.out, "access_control", json_string("BAC"));
 	if ((r = read_files(s.rd, &s.doc, read, stats)) != EID_OK) {
 		rc = eidctl_fail(ctl, r, "reading the card");
 		goto out;
@@ -645,6 +765,7 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	if ((rc = get_challenge(ctl, &a, &s.http, challenge, challenge_id)) !=
 	    EIDCTL_CONTINUE)
 		goto out;
+	ca = chip_auth(s.rd, &s.doc);
 	aa = active_auth(s.rd, &s.doc, challenge, &s.aa_sig);
 	add_stats(s.out, s.rd);
 	if (a.out != NULL &&
@@ -653,13 +774,14 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 	add_identity(s.out, &s.doc);
 	pa_ok = passive_auth(s.csca, &s.doc, s.out);
 	json_object_set_new(s.out, "active_authentication", json_string(aa));
+	json_object_set_new(s.out, "chip_authentication", json_string(ca));
 	if (a.upload != NULL &&
 	    (rc = upload(ctl, &s.http, &s.doc, &s.aa_sig, challenge_id, s.out,
 			 &server_ok)) != EIDCTL_CONTINUE)
 		goto out;
 	if (a.upload != NULL && !server_ok)
 		pa_ok = false; /* the server's word is final */
-	rc = finish(ctl, s.out, pa_ok, aa);
+	rc = finish(ctl, s.out, pa_ok, aa, ca);
 	s.out = NULL;
 out:
 	eid_buf_free(&card_access);

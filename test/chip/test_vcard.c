@@ -13,6 +13,10 @@
 #include <cmocka.h>
 
 #include "chip/aa.h"
+#include "chip/ca.h"
+#include "chip/cardaccess.h"
+#include "chip/lds.h"
+#include "chip/pace.h"
 #include "chip/issuer.h"
 #include "chip/mrz.h"
 #include "chip/reader.h"
@@ -258,6 +262,195 @@ static void active_authentication(void **state)
 	aa_one("rsa2048");
 }
 
+/* ---- PACE and Chip Authentication ---- */
+
+static uint16_t raw(eid_vcard *vc, const char *h, eid_buf *resp);
+
+#define CAN "123456"
+
+/* A PACE card (ECDH GM AES-128 brainpoolP256r1, CAN and MRZ) with DG14
+ * announcing Chip Authentication with a P-256 key. */
+static void fix_open_eac(struct fix *x, EVP_PKEY **ret_ca)
+{
+	struct eid_pace_info info;
+	eid_buf b;
+
+	fix_open(x, 256, false, 0, EID_CARD_ACCESS_PACE_BAC);
+	eid_reader_free(x->rd);
+	eid_vcard_free(x->vc);
+	memcpy(x->img.can, CAN, sizeof(CAN));
+	eid_buf_init(&b, 4096);
+	assert_int_equal(eid_pace_info_set(&info, EID_KA_ECDH, EID_SM_AES, 16,
+					   13), EID_OK);
+	assert_int_equal(eid_cardaccess_encode(&info, 1, &b), EID_OK);
+	assert_int_equal(eid_cardimage_set_file(&x->img, EID_FID_CARD_ACCESS,
+						b.data, b.len), EID_OK);
+	eid_buf_reset(&b);
+	*ret_ca = pki_key("p256");
+	assert_non_null(*ret_ca);
+	assert_int_equal(eid_lds_dg14_encode_ca(*ret_ca, &b), EID_OK);
+	assert_int_equal(eid_cardimage_set_file(&x->img, EID_FID_DG14, b.data,
+						b.len), EID_OK);
+	assert_int_equal(eid_issuer_key_pkcs8(*ret_ca, &x->img.ca_key),
+			 EID_OK);
+	eid_buf_free(&b);
+	assert_int_equal(eid_vcard_new(&x->img, NULL, NULL, &x->vc), EID_OK);
+	eid_transport_init_callback(&x->t, eid_vcard_transmit, x->vc);
+	assert_int_equal(eid_reader_new(&x->t, NULL, &x->rd), EID_OK);
+}
+
+/* PACE as the terminal runs it, from the card's EF.CardAccess. */
+static int pace(struct fix *x, enum eid_pace_pw type, const char *pw)
+{
+	struct eid_security_infos si;
+	struct eid_pace_params p = { .pw_type = type, .pw = pw };
+	eid_sm *sm = NULL;
+	eid_buf ca;
+	int r;
+
+	eid_buf_init(&ca, 4096);
+	assert_int_equal(eid_reader_read_file(x->rd, EID_FID_CARD_ACCESS,
+					      false, &ca), EID_OK);
+	assert_int_equal(eid_security_infos_parse(ca.data, ca.len, &si),
+			 EID_OK);
+	assert_int_equal(eid_pace_choose(&si, &p.info, &p.send_param_id),
+			 EID_OK);
+	r = eid_pace_authenticate(eid_reader_transport(x->rd), &p, &sm);
+	if (r == EID_OK) {
+		eid_reader_set_sm(x->rd, sm);
+		assert_int_equal(eid_reader_select_emrtd(x->rd), EID_OK);
+	}
+	eid_buf_free(&ca);
+	return r;
+}
+
+/* Chip Authentication with key as the chip's public key (DG14's CA info
+ * read from the card), then a read under the new keys. */
+static int chip_auth(struct fix *x, EVP_PKEY *key)
+{
+	struct eid_security_infos si;
+	struct eid_lds_dg14 d = { 0 };
+	struct eid_ca_params p = { .chip_key = key };
+	eid_buf dg14, dg1;
+	int r;
+
+	eid_buf_init(&dg14, 4096);
+	eid_buf_init(&dg1, 4096);
+	assert_int_equal(eid_reader_read_file(x->rd, EID_FID_DG14, false,
+					      &dg14), EID_OK);
+	assert_int_equal(eid_lds_dg14_parse(dg14.data, dg14.len, &d), EID_OK);
+	assert_int_equal(eid_security_infos_parse(d.security_infos,
+						  d.security_infos_len, &si),
+			 EID_OK);
+	assert_true(si.nca > 0);
+	p.info = &si.ca[0];
+	r = eid_ca_authenticate(x->rd, &p);
+	if (r == EID_OK)
+		r = eid_reader_read_file(x->rd, EID_FID_DG1, false, &dg1);
+	if (r == EID_OK)
+		assert_int_equal(dg1.len, 0x100);
+	eid_lds_dg14_clear(&d);
+	eid_buf_free(&dg14);
+	eid_buf_free(&dg1);
+	return r;
+}
+
+static void pace_can_and_ca(void **state)
+{
+	struct fix x;
+	EVP_PKEY *ca = NULL;
+
+	(void)state;
+	fix_open_eac(&x, &ca);
+	assert_int_equal(pace(&x, EID_PACE_CAN, CAN), EID_OK);
+	assert_int_equal(chip_auth(&x, ca), EID_OK);
+	fix_close(&x);
+	EVP_PKEY_free(ca);
+}
+
+static void pace_mrz(void **state)
+{
+	struct fix x;
+	EVP_PKEY *ca = NULL;
+	eid_buf out;
+
+	(void)state;
+	eid_buf_init(&out, 1 << 20);
+	fix_open_eac(&x, &ca);
+	assert_int_equal(pace(&x, EID_PACE_MRZ, MRZ_INFO), EID_OK);
+	assert_int_equal(eid_reader_read_file(x.rd, EID_FID_DG1, true, &out),
+			 EID_OK);
+	assert_int_equal(out.len, 0x100);
+	fix_close(&x);
+	EVP_PKEY_free(ca);
+	eid_buf_free(&out);
+}
+
+static void pace_wrong_can(void **state)
+{
+	struct fix x;
+	EVP_PKEY *ca = NULL, *ca2 = NULL;
+	eid_buf out;
+
+	(void)state;
+	eid_buf_init(&out, 1 << 20);
+	fix_open_eac(&x, &ca);
+	assert_int_equal(pace(&x, EID_PACE_CAN, "654321"), EID_EAUTH);
+	/* The right CAN still works afterwards. */
+	assert_int_equal(pace(&x, EID_PACE_CAN, CAN), EID_OK);
+	assert_int_equal(eid_reader_read_file(x.rd, EID_FID_DG1, false, &out),
+			 EID_OK);
+	fix_close(&x);
+	/* No session after a failed run: data groups stay closed. */
+	fix_open_eac(&x, &ca2);
+	assert_int_equal(pace(&x, EID_PACE_CAN, "000000"), EID_EAUTH);
+	assert_int_equal(eid_reader_select_emrtd(x.rd), EID_OK);
+	assert_int_equal(eid_reader_read_file(x.rd, EID_FID_DG1, false, &out),
+			 EID_EPERM);
+	EVP_PKEY_free(ca2);
+	fix_close(&x);
+	EVP_PKEY_free(ca);
+	eid_buf_free(&out);
+}
+
+/* A clone without the chip's CA private key: the terminal's check (the
+ * next SM answer) fails.  Simulated by authenticating against another
+ * public key than the card holds. */
+static void ca_wrong_key(void **state)
+{
+	struct fix x;
+	EVP_PKEY *ca = NULL, *other = pki_key("p256");
+
+	(void)state;
+	fix_open_eac(&x, &ca);
+	assert_int_equal(pace(&x, EID_PACE_CAN, CAN), EID_OK);
+	assert_int_not_equal(chip_auth(&x, other), EID_OK);
+	fix_close(&x);
+	EVP_PKEY_free(ca);
+	EVP_PKEY_free(other);
+}
+
+/* PACE and CA commands where they do not belong. */
+static void eac_refused(void **state)
+{
+	struct fix x;
+	eid_buf resp;
+
+	(void)state;
+	eid_buf_init(&resp, 1024);
+	/* A BAC-only card knows no PACE. */
+	fix_open(&x, 256, false, 0, EID_CARD_ACCESS_BAC);
+	assert_int_equal(raw(x.vc, "00 22 C1 A4 06 80 04 04 00 7F 00", &resp),
+			 0x6a88);
+	/* GENERAL AUTHENTICATE without MSE:Set AT. */
+	assert_int_equal(raw(x.vc, "10 86 00 00 02 7C 00 00", &resp), 0x6985);
+	/* CA without a session. */
+	assert_int_equal(raw(x.vc, "00 22 41 A4 03 80 01 00", &resp), 0x6a88);
+	assert_int_equal(raw(x.vc, "00 22 12 34 00", &resp), 0x6b00);
+	fix_close(&x);
+	eid_buf_free(&resp);
+}
+
 /* Send raw bytes; return the status word of the answer. */
 static uint16_t raw(eid_vcard *vc, const char *h, eid_buf *resp)
 {
@@ -390,6 +583,11 @@ int main(void)
 		cmocka_unit_test(secure_messaging_failures),
 		cmocka_unit_test(malformed_commands),
 		cmocka_unit_test(vpcd_messages),
+		cmocka_unit_test(pace_can_and_ca),
+		cmocka_unit_test(pace_mrz),
+		cmocka_unit_test(pace_wrong_can),
+		cmocka_unit_test(ca_wrong_key),
+		cmocka_unit_test(eac_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

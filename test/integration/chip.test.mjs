@@ -1,9 +1,12 @@
 // Chip cards end to end through a real PC/SC stack: `eidctl card issue`
 // makes test cards for a registry citizen, eid-vcard serves each one to
-// pcscd's vpcd driver, and `eidctl chip read` reads it with BAC, Active
-// and Passive Authentication.  A good card is valid in every verdict with
-// its DG13 intact; each faulty card fails the way it should and is never
-// "valid"; wrong MRZ information fails BAC.  Skips (with the reason) only
+// pcscd's vpcd driver, and `eidctl chip read` reads it with PACE (CAN or
+// MRZ; BAC on a card without PACE), Chip, Active and Passive
+// Authentication.  A good card is valid in every verdict with its DG13
+// intact; each faulty card fails the way it should and is never "valid";
+// a wrong CAN or MRZ fails PACE clearly.  Then `--upload` to a running
+// eidd: the server verifies the card over its own challenge, refuses a
+// tampered one and a replayed challenge.  Skips (with the reason) only
 // when pcscd or the vpcd driver is not installed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,10 +14,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
+import { Browser, PASSWORD, addClient, authorizeUrl, formFields, pkce } from './lib/front.mjs';
 import { issueCard, pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
 
 const CITIZEN = '001090012345'; // eidd --demo: Nguyễn Văn An, born 1990-03-15
 const MRZ_INFO = '090012345+900315+300315';
+const CAN = CITIZEN.slice(-6); // what `card issue` puts on the card
 const missing = pcscMissing();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -22,19 +27,21 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Top-level tests (nested ones confuse meson's TAP parser); each skips
 // with the reason when the stack is missing.
 const opts = { skip: missing ?? false };
-let dir, data, pcscd;
+let dir, data, pcscd, eidd;
 
 before(async () => {
   if (missing) return;
   dir = tempDir('eid-chip-');
   data = join(dir, 'data');
-  // eidd --demo seeds the registry with the demo citizens.
-  const eidd = await startEidd({ dataDir: data });
-  await eidd.stop();
+  // eidd --demo seeds the registry with the demo citizens.  It keeps
+  // running for the --upload tests, so the CSCA imported below reaches it
+  // through its reload.
+  eidd = await startEidd({ dataDir: data });
   pcscd = await startPcscd(dir);
 });
 
 after(async () => {
+  if (eidd) await eidd.stop();
   if (pcscd) await pcscd.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -66,15 +73,16 @@ test('chip readers lists the virtual reader', opts, () => {
   assert.match(r.stdout, /Virtual PCD/);
 });
 
-test('a good card: BAC, every verdict valid, DG13 intact', opts, async () => {
+test('a good card: PACE with the MRZ, every verdict valid, DG13 intact', opts, async () => {
   const out = join(dir, 'read');
   const r = await readCard(join(dir, 'good.img'),
     ['--mrz-info', MRZ_INFO, '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   const d = r.doc;
   assert.equal(d.verdict, 'valid');
-  assert.equal(d.access_control, 'BAC');
+  assert.equal(d.access_control, 'PACE');
   assert.equal(d.pace_offered, true);
+  assert.equal(d.chip_authentication, 'valid');
   assert.equal(d.passive_authentication.overall, 'valid');
   assert.equal(d.passive_authentication.signature.verdict, 'valid');
   assert.equal(d.passive_authentication.chain.verdict, 'valid');
@@ -138,24 +146,181 @@ for (const [fault, check] of faults) {
   });
 }
 
+test('PACE with the CAN: every verdict valid, Chip Authentication valid', opts, async () => {
+  const r = await readCard(join(dir, 'good.img'), ['--can', CAN]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.doc.access_control, 'PACE');
+  assert.equal(r.doc.chip_authentication, 'valid');
+  assert.equal(r.doc.active_authentication, 'valid');
+  assert.equal(r.doc.verdict, 'valid');
+});
+
 test('a BAC-only card offers no PACE and reads with BAC', opts, async () => {
-  const r = await readCard(issue('bac-only', ['--fault', 'bac-only']));
+  const image = issue('bac-only', ['--fault', 'bac-only']);
+  const r = await readCard(image);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.doc.pace_offered, false);
   assert.equal(r.doc.access_control, 'BAC');
+  assert.equal(r.doc.chip_authentication, 'valid');
+  // A CAN cannot open a card without PACE.
+  const can = await readCard(image, ['--can', CAN]);
+  assert.equal(can.status, 1);
+  assert.match(can.stderr, /offers no PACE we run, and BAC needs --mrz-info/);
 });
 
-test('wrong MRZ information: BAC fails with a clear error', opts, async () => {
+test('wrong CAN: PACE fails with a clear error', opts, async () => {
+  const r = await readCard(join(dir, 'good.img'), ['--can', '999999']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /PACE failed: the card refused the CAN/);
+});
+
+test('wrong MRZ information: PACE fails with a clear error', opts, async () => {
   const r = await readCard(join(dir, 'good.img'), ['--mrz-info', '090012345+900316+300315']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
+  assert.match(r.stderr, /PACE failed: the card refused the MRZ information/);
+});
+
+test('wrong MRZ information on a BAC-only card: BAC fails with a clear error', opts, async () => {
+  const r = await readCard(join(dir, 'bac-only.img'), ['--mrz-info', '090012345+900316+300315']);
+  assert.equal(r.status, 1);
   assert.match(r.stderr, /BAC failed: the card refused the MRZ information/);
 });
 
-test('--can is refused until PACE exists', opts, () => {
-  const r = ctl(['chip', 'read', '--can', '012345']);
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /PACE not available yet/);
+// ---- --upload: the server verifies ----
+
+const REDIRECT = 'http://127.0.0.1:9/cb';
+let cookie, browser;
+
+// A citizen session on eidd (password login through /authorize).
+async function citizenSession() {
+  if (cookie) return cookie;
+  addClient(data, ['--id', 'chip-rp', '--name', 'Chip RP', '--auth-method', 'none',
+    '--redirect-uri', REDIRECT, '--scope', 'openid']);
+  browser = new Browser(eidd.base);
+  const { challenge } = pkce();
+  const r = await browser.get(authorizeUrl(eidd.base, {
+    client_id: 'chip-rp', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
+    state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256',
+  }));
+  assert.equal(r.status, 303, r.text);
+  const page = await browser.get(r.location);
+  const { action, fields } = formFields(page.text);
+  await browser.post(action, { ...fields, username: CITIZEN, password: PASSWORD });
+  cookie = browser.cookies.get('eid_session');
+  assert.ok(cookie, 'no eid_session after login');
+  return cookie;
+}
+
+// An access token for the citizen: the code flow on the session above.
+async function accessToken() {
+  await citizenSession();
+  const { verifier, challenge } = pkce();
+  let r = await browser.get(authorizeUrl(eidd.base, {
+    client_id: 'chip-rp', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
+    state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256',
+  }));
+  if (r.location.startsWith('/consent')) {
+    const page = await browser.get(r.location);
+    const { action, fields } = formFields(page.text);
+    r = await browser.post(action, { ...fields, approve: '1' });
+  }
+  assert.ok(r.location?.startsWith(REDIRECT), `no code: ${r.status} ${r.location}`);
+  const code = new URL(r.location).searchParams.get('code');
+  const t = await fetch(`${eidd.base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: REDIRECT,
+      client_id: 'chip-rp', code_verifier: verifier,
+    }),
+  });
+  const body = await t.json();
+  assert.equal(t.status, 200, JSON.stringify(body));
+  return body.access_token;
+}
+
+const chipPost = (path, body, headers = {}) => fetch(`${eidd.base}${path}`, {
+  method: 'POST', body: JSON.stringify(body),
+  headers: { 'content-type': 'application/json', cookie: `eid_session=${cookie}`, ...headers },
+});
+
+test('--upload: the server verifies a good card over its own challenge', opts, async () => {
+  const c = await citizenSession();
+  const r = await readCard(join(dir, 'good.img'),
+    ['--can', CAN, '--upload', eidd.base, '--cookie', `eid_session=${c}`]);
+  assert.equal(r.status, 0, r.stderr);
+  const v = r.doc.server_verdict;
+  assert.equal(v.valid, true, JSON.stringify(v));
+  assert.equal(v.passive_authentication.verdict, 'valid');
+  assert.equal(v.active_authentication.verdict, 'valid');
+  assert.equal(v.identity.personal_id, CITIZEN);
+  assert.equal(v.identity.full_name, 'Nguyễn Văn An');
+  assert.equal(v.identity.birthdate, '1990-03-15');
+  assert.equal(r.doc.verdict, 'valid');
+});
+
+test('--upload: a tampered card is not valid on the server', opts, async () => {
+  const c = await citizenSession();
+  const r = await readCard(join(dir, 'tampered-dg13.img'),
+    ['--can', CAN, '--upload', eidd.base, '--cookie', `eid_session=${c}`]);
+  assert.equal(r.status, 1, r.stderr);
+  const v = r.doc.server_verdict;
+  assert.equal(v.valid, false);
+  assert.equal(v.passive_authentication.verdict, 'invalid');
+  assert.equal(v.passive_authentication.report.dg_hashes.verdict, 'invalid');
+});
+
+test('--upload with a bearer access token instead of a session', opts, async () => {
+  const token = await accessToken();
+  const r = await readCard(join(dir, 'good.img'),
+    ['--can', CAN, '--upload', eidd.base, '--bearer', token]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.doc.server_verdict.valid, true);
+  // A challenge taken with the token cannot be used from the session.
+  const ch = await fetch(`${eidd.base}/chip/challenge`, {
+    method: 'POST', body: '{}',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  });
+  assert.equal(ch.status, 200);
+  const { challenge_id } = await ch.json();
+  const other = await chipPost('/chip/verify', { challenge_id, sod: 'dwA', dg1: 'YQA' });
+  assert.equal(other.status, 403);
+  assert.equal((await other.json()).error, 'access_denied');
+  // A bad token is refused.
+  const bad = await fetch(`${eidd.base}/chip/challenge`, {
+    method: 'POST', body: '{}',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+  });
+  assert.equal(bad.status, 401);
+});
+
+test('/chip/verify: a replayed challenge is refused, callers are checked', opts, async () => {
+  await citizenSession();
+  const file = (n) => readFileSync(join(dir, 'read', `${n}.bin`)).toString('base64url');
+  const ch = await chipPost('/chip/challenge', {});
+  assert.equal(ch.status, 200);
+  const { challenge_id, challenge, expires_in } = await ch.json();
+  assert.equal(Buffer.from(challenge, 'base64url').length, 8);
+  assert.equal(expires_in, 300);
+  const body = { challenge_id, sod: file('sod'), dg1: file('dg1'), dg13: file('dg13') };
+  const first = await chipPost('/chip/verify', body);
+  assert.equal(first.status, 200);
+  const v = await first.json();
+  assert.equal(v.valid, false); // no DG15 / AA signature sent
+  assert.equal(v.active_authentication.verdict, 'not_supported');
+  const again = await chipPost('/chip/verify', body);
+  assert.equal(again.status, 400);
+  assert.equal((await again.json()).error, 'invalid_challenge');
+  // No session, no challenge.
+  const anon = await fetch(`${eidd.base}/chip/challenge`, {
+    method: 'POST', body: '{}', headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(anon.status, 401);
+  // A form post (cross-site) is refused.
+  const form = await chipPost('/chip/challenge', {}, { 'content-type': 'text/plain' });
+  assert.equal(form.status, 415);
 });
 
 test('extended length: a 20 KB DG2 in one READ BINARY', opts, async () => {

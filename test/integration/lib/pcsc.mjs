@@ -149,7 +149,7 @@ export async function readCardWith(ctl, image, port, args) {
       // pcscd may still be settling the last card's removal: a transport
       // error before any document is worth another try.
       if (r.stdout || !/pcscd|card|connect|transport/i.test(r.stderr) ||
-          /BAC failed|verdict/.test(r.stderr)) break;
+          /BAC failed|PACE failed|offers no PACE|verdict|chip\/(verify|challenge)/.test(r.stderr)) break;
       tries.push(r.stderr.trim());
       await sleep(300);
     }
