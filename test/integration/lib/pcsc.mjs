@@ -79,8 +79,9 @@ export async function startPcscd(dir) {
   collect(proc);
   const sock = join(run, 'pcscd.comm');
   try {
+    // 20 s: a loaded machine (parallel builds) can take that long.
     await waitFor(() => existsSync(sock) || proc.exitCode !== null || failed,
-      5000, 'pcscd');
+      20000, 'pcscd');
   } catch (e) { proc.kill('SIGKILL'); throw e; }
   if (proc.exitCode === null && !failed) {
     const exited = new Promise((resolve) => proc.on('exit', resolve));
