@@ -268,6 +268,7 @@ static int register_post(struct eid_http_request *req,
 					   &out, &why);
 	}
 	if (r != EID_OK) {
+		(void)eid_buf_cstr(&why); /* the reason as a C string */
 		r = register_refused(res, lang, csrf, r, &in, &why,
 				     out.retry_after);
 		goto out;
@@ -392,7 +393,7 @@ static int confirm_post(struct eid_http_request *req,
 		r = done_page(res, lang);
 	else if (r == EID_EINVAL)
 		r = confirm_page(res, lang, csrf, id, 400, EID_MSG_WEAK_PASSWORD,
-				 why.len ? (const char *)why.data : NULL);
+				 why.len ? eid_buf_cstr(&why) : NULL);
 	else if (r == EID_EAUTH || r == EID_EEXPIRED || r == EID_EREPLAY ||
 		 r == EID_ELIMIT || r == EID_EMISMATCH)
 		r = confirm_page(res, lang, csrf, id, 400, EID_MSG_CODE_WRONG,
