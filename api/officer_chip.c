@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/chip.h"
 #include "api/console.h"
 #include "api/selfservice.h"
 #include "crypto/error.h"
@@ -72,24 +73,12 @@ static int challenge(struct eid_app *app, struct eid_http_request *req,
 {
 	struct eid_officer_session os;
 	char case_id[EID_ACTIVATION_ID_LEN + 1], binding[EID_ACTOR_MAX + 1];
-	char id[EID_CHIPVERIFY_ID_LEN + 1];
-	char ch64[EID_B64URL_LEN(EID_AA_CHALLENGE_LEN) + 1];
-	uint8_t ch[EID_AA_CHALLENGE_LEN];
-	json_t *o = NULL;
 	int r;
 
 	if ((r = admit(app, req, res, "chip/challenge", &os, case_id)) != EID_OK)
 		return r;
-	if ((r = eid_chipverify_challenge(
-		     app->store, eid_console_actor(&os, binding, sizeof(binding)),
-		     eid_store_now(app->store), ch, id)) != EID_OK ||
-	    (r = eid_b64url_encode_str(ch, sizeof(ch), ch64, sizeof(ch64))))
-		goto out;
-	o = json_pack("{s:s, s:s, s:I}", "challenge_id", id, "challenge", ch64,
-		      "expires_in", (json_int_t)EID_CHIPVERIFY_TTL);
-	r = o != NULL ? eid_http_reply_json(res, 200, o) : EID_ENOMEM;
-out:
-	json_decref(o);
+	r = eid_api_chip_reply_challenge(
+		res, app, eid_console_actor(&os, binding, sizeof(binding)));
 	eid_wipe(&os, sizeof(os));
 	return r;
 }
