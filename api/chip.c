@@ -109,18 +109,15 @@ static int admit(struct eid_http_request *req, struct eid_http_response *res,
 	return caller(req, res, app, binding);
 }
 
-int eid_api_chip_challenge(struct eid_http_request *req,
-			   struct eid_http_response *res, void *arg)
+int eid_api_chip_reply_challenge(struct eid_http_response *res,
+				 struct eid_app *app, const char *binding)
 {
-	struct eid_app *app = arg;
-	char binding[BINDING_SIZE], id[EID_CHIPVERIFY_ID_LEN + 1];
+	char id[EID_CHIPVERIFY_ID_LEN + 1];
 	char ch64[EID_B64URL_LEN(EID_AA_CHALLENGE_LEN) + 1];
 	uint8_t ch[EID_AA_CHALLENGE_LEN];
 	json_t *o = NULL;
 	int r;
 
-	if ((r = admit(req, res, app, binding)) != EID_OK)
-		goto out;
 	if ((r = eid_chipverify_challenge(app->store, binding,
 					  eid_store_now(app->store), ch,
 					  id)) != EID_OK ||
@@ -131,6 +128,18 @@ int eid_api_chip_challenge(struct eid_http_request *req,
 	r = o != NULL ? eid_http_reply_json(res, 200, o) : EID_ENOMEM;
 out:
 	json_decref(o);
+	return r;
+}
+
+int eid_api_chip_challenge(struct eid_http_request *req,
+			   struct eid_http_response *res, void *arg)
+{
+	struct eid_app *app = arg;
+	char binding[BINDING_SIZE];
+	int r;
+
+	if ((r = admit(req, res, app, binding)) == EID_OK)
+		r = eid_api_chip_reply_challenge(res, app, binding);
 	return r == EID_API_REPLIED ? EID_OK : r;
 }
 

@@ -18,6 +18,11 @@
 
 int eid_api_chip_challenge(struct eid_http_request *req,
 			   struct eid_http_response *res, void *app);
+/* Issue a challenge bound to binding and answer as POST /chip/challenge
+ * does (the officer console binds the challenge to its officer). */
+struct eid_app;
+int eid_api_chip_reply_challenge(struct eid_http_response *res,
+				 struct eid_app *app, const char *binding);
 int eid_api_chip_verify(struct eid_http_request *req,
 			struct eid_http_response *res, void *app);
 

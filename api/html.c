@@ -21,7 +21,13 @@ const char eid_html_css[] =
 	".error{background:#fde8e8;color:#7f1d1d;padding:.6rem;border-radius:.3rem}"
 	".client{font-weight:600}"
 	"ul.claims{padding-left:1.2rem}"
-	"footer{text-align:center;color:#6b7280;font-size:.85rem;margin:1rem}";
+	"footer{text-align:center;color:#6b7280;font-size:.85rem;margin:1rem}"
+	/* the officer console and the account page */
+	"table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .4rem;vertical-align:top}"
+	"tr.bad{background:#fde8e8}tr.ok td:last-child{color:#166534}"
+	".notice{background:#e8f5e9;padding:.6rem;border-radius:.3rem}"
+	".code{font:600 2rem ui-monospace,monospace;letter-spacing:.2em;text-align:center}"
+	"div.qr{text-align:center}pre{white-space:pre-wrap;word-break:break-all;font-size:.85rem}";
 
 int eid_html_text(eid_buf *b, const char *s)
 {

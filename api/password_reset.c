@@ -71,6 +71,7 @@ int eid_api_password_reset_confirm(struct eid_http_request *req,
 	r = eid_password_reset_confirm(&ctx, id, code, pw, eid_http_remote(req),
 				       (int64_t)eid_store_now(app->store), &why);
 	if (r != EID_OK) {
+		(void)eid_buf_cstr(&why); /* the reason as a C string */
 		r = eid_ss_code_error(res, r, &why);
 		goto out;
 	}

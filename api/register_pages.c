@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/console.h"
 #include "api/form.h"
 #include "api/html.h"
 #include "api/multipart.h"
@@ -31,23 +32,7 @@ static enum eid_lang page_lang(struct eid_http_request *req)
 static int csrf_token(struct eid_http_request *req,
 		      struct eid_http_response *res, char out[CSRF_LEN + 1])
 {
-	const char *c = eid_http_cookie(req, CSRF_COOKIE);
-	struct eid_http_cookie_opts o = {
-		.path = "/register", .max_age = -1, .http_only = true,
-		.same_site = EID_HTTP_SAMESITE_STRICT,
-	};
-	uint8_t raw[32];
-	int r;
-
-	if (c != NULL && strlen(c) == CSRF_LEN) {
-		memcpy(out, c, CSRF_LEN + 1);
-		return EID_OK;
-	}
-	if ((r = eid_random_bytes(raw, sizeof(raw))) != EID_OK ||
-	    (r = eid_b64url_encode_str(raw, sizeof(raw), out, CSRF_LEN + 1)) !=
-		    EID_OK)
-		return r;
-	return eid_http_set_cookie(res, CSRF_COOKIE, out, &o);
+	return eid_page_csrf_cookie(req, res, CSRF_COOKIE, "/register", out);
 }
 
 static bool csrf_ok(struct eid_http_request *req, const char *sent, size_t n)
@@ -283,6 +268,7 @@ static int register_post(struct eid_http_request *req,
 					   &out, &why);
 	}
 	if (r != EID_OK) {
+		(void)eid_buf_cstr(&why); /* the reason as a C string */
 		r = register_refused(res, lang, csrf, r, &in, &why,
 				     out.retry_after);
 		goto out;
@@ -407,7 +393,7 @@ static int confirm_post(struct eid_http_request *req,
 		r = done_page(res, lang);
 	else if (r == EID_EINVAL)
 		r = confirm_page(res, lang, csrf, id, 400, EID_MSG_WEAK_PASSWORD,
-				 why.len ? (const char *)why.data : NULL);
+				 why.len ? eid_buf_cstr(&why) : NULL);
 	else if (r == EID_EAUTH || r == EID_EEXPIRED || r == EID_EREPLAY ||
 		 r == EID_ELIMIT || r == EID_EMISMATCH)
 		r = confirm_page(res, lang, csrf, id, 400, EID_MSG_CODE_WRONG,

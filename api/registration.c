@@ -134,6 +134,7 @@ int eid_api_registration_start(struct eid_http_request *req,
 		r = eid_registration_start(&ctx, &in, eid_http_remote(req), now,
 					   &out, &why);
 	if (r != EID_OK) {
+		(void)eid_buf_cstr(&why); /* the reason as a C string */
 		r = start_error(res, r, &why, out.retry_after);
 		goto out;
 	}
@@ -214,6 +215,7 @@ int eid_api_registration_confirm(struct eid_http_request *req,
 				     (int64_t)eid_store_now(app->store), pid,
 				     &why);
 	if (r != EID_OK) {
+		(void)eid_buf_cstr(&why); /* the reason as a C string */
 		r = eid_ss_code_error(res, r, &why);
 		goto out;
 	}

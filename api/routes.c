@@ -1,6 +1,7 @@
 /* Every endpoint the server answers, in one table. */
 #include "api/app.h"
 #include "api/ca.h"
+#include "api/console.h"
 #include "api/chip.h"
 #include "api/device.h"
 #include "api/flow.h"
@@ -62,6 +63,27 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_DEVICES "/", true, eid_api_device_confirm },
 	{ "GET", EID_PATH_APP_QR, true, eid_api_app_qr },
 	{ "POST", EID_PATH_APP_QR, true, eid_api_app_qr },
+	/* officer console, level-2 activation, the citizen's account */
+	{ "GET", EID_PATH_OFFICER, false, eid_page_officer_home },
+	{ "GET", EID_PATH_OFFICER_LOGIN, false, eid_page_officer_login },
+	{ "POST", EID_PATH_OFFICER_LOGIN, false, eid_page_officer_login },
+	{ "POST", EID_PATH_OFFICER_LOGOUT, false, eid_page_officer_logout },
+	{ "GET", EID_PATH_OFFICER_CITIZEN, false, eid_page_officer_citizen },
+	{ "POST", EID_PATH_OFFICER_ACCOUNT, false, eid_page_officer_account },
+	{ "GET", EID_PATH_OFFICER_ACTIVATION, false,
+	  eid_page_officer_activation },
+	{ "POST", EID_PATH_OFFICER_ACTIVATION_START, false,
+	  eid_page_officer_activation_start },
+	{ "POST", EID_PATH_OFFICER_ACTIVATION_ATTEST, false,
+	  eid_page_officer_activation_attest },
+	{ "POST", EID_PATH_OFFICER_ACTIVATION "/", true, eid_api_officer_chip },
+	{ "GET", EID_PATH_ACTIVATE, false, eid_page_activate },
+	{ "POST", EID_PATH_ACTIVATE, false, eid_page_activate },
+	{ "GET", EID_PATH_ACCOUNT, false, eid_page_account },
+	{ "POST", EID_PATH_ACCOUNT_SESSION_END, false,
+	  eid_page_account_session_end },
+	{ "POST", EID_PATH_ACCOUNT_LOCK, false, eid_page_account_lock },
+	{ "GET", EID_PATH_ME_HISTORY, false, eid_api_me_history },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

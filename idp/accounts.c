@@ -397,7 +397,7 @@ static void say(eid_buf *why, const char *reason)
 
 /* ---- creation ---- */
 
-static bool card_expired(const struct eid_citizen *c, int64_t now)
+bool eid_account_card_expired(const struct eid_citizen *c, int64_t now)
 {
 	struct eid_date today;
 
@@ -434,7 +434,7 @@ static int check_citizen(eid_txn *t, const struct eid_account_new *a,
 		say(why, "only through a guardian's level-2 account");
 		return EID_EPERM;
 	}
-	if (c->card_status == EID_CARD_REVOKED || card_expired(c, now)) {
+	if (c->card_status == EID_CARD_REVOKED || eid_account_card_expired(c, now)) {
 		say(why, c->card_status == EID_CARD_REVOKED ?
 				 "the ID card is revoked" :
 				 "the ID card has expired");
@@ -616,7 +616,7 @@ static int card_still_bad(eid_txn *t, const struct eid_account *a,
 		return EID_OK;
 	if (r == EID_OK)
 		*ret_bad = c.card_status == EID_CARD_REVOKED ||
-			   card_expired(&c, now);
+			   eid_account_card_expired(&c, now);
 	return r;
 }
 
@@ -792,7 +792,7 @@ int eid_account_sync_loaded(eid_txn *t, struct eid_account *a, int64_t now,
 		return r;
 	if (c.card_status == EID_CARD_REVOKED)
 		reason = EID_LOCK_CARD_REVOKED;
-	else if (card_expired(&c, now))
+	else if (eid_account_card_expired(&c, now))
 		reason = EID_LOCK_CARD_EXPIRED;
 	if (reason == EID_LOCK_NONE)
 		return EID_OK;
@@ -812,6 +812,32 @@ int eid_account_sync_card_status(eid_txn *t, const char *personal_id,
 	r = eid_account_sync_loaded(t, &a, now, &locked);
 	if (r == EID_OK && ret_locked != NULL)
 		*ret_locked = locked;
+	eid_account_clear(&a);
+	return r;
+}
+
+int eid_account_raise_pending(eid_txn *t, const char *personal_id,
+			      const char *actor, int64_t now)
+{
+	struct eid_account a;
+	int r;
+
+	if (actor == NULL)
+		return EID_EINVAL;
+	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
+		return r;
+	if (a.status != EID_ACCOUNT_ACTIVE &&
+	    a.status != EID_ACCOUNT_PENDING_ACTIVATION) {
+		r = EID_ESTATE;
+		goto out;
+	}
+	a.level = 2;
+	a.status = EID_ACCOUNT_PENDING_ACTIVATION;
+	a.updated_at = now;
+	if ((r = eid_account_put(t, &a)) == EID_OK)
+		r = eid_audit_record(t, "account.level2_pending", actor,
+				     a.personal_id, NULL, NULL, now);
+out:
 	eid_account_clear(&a);
 	return r;
 }

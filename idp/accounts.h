@@ -169,6 +169,14 @@ int eid_account_end_sessions(eid_txn *t, const char *personal_id,
 int eid_account_change_phone(eid_txn *t, const char *personal_id,
 			     const char *phone, const char *actor,
 			     int64_t now, eid_buf *why);
+/* Raise an active or pending account to level 2, pending activation (the
+ * citizen finishes with an activation code).  EID_ESTATE when locked or
+ * revoked.  Audit: account.level2_pending. */
+int eid_account_raise_pending(eid_txn *t, const char *personal_id,
+			      const char *actor, int64_t now);
+/* True when the registry's card expiry date has passed (in Vietnam's
+ * time zone) at now; a card without one never expires. */
+bool eid_account_card_expired(const struct eid_citizen *c, int64_t now);
 /* Lock the account (actor "system") when the registry marks its card
  * revoked or expired.  *ret_locked (may be NULL) tells whether it did. */
 int eid_account_sync_card_status(eid_txn *t, const char *personal_id,

@@ -81,6 +81,9 @@ struct eid_config {
 		uint64_t window;          /* of both counters */
 	} registration;
 	struct {
+		uint64_t code_ttl;        /* an activation code's lifetime */
+	} activation;
+	struct {
 		bool access_log;
 	} log;
 	struct {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
 import { Browser, PASSWORD, addClient, authorizeUrl, formFields, pkce } from './lib/front.mjs';
-import { pcscMissing, startPcscd, startVcard } from './lib/pcsc.mjs';
+import { issueCard, pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
 
 const CITIZEN = '001090012345'; // eidd --demo: Nguyễn Văn An, born 1990-03-15
 const MRZ_INFO = '090012345+900315+300315';
@@ -48,37 +48,11 @@ after(async () => {
 
 const ctl = (args) => eidctl(['--data', data, ...args], { env: pcscd.env });
 
-function issue(name, extra = []) {
-  const image = join(dir, `${name}.img`);
-  const r = ctl(['card', 'issue', '--citizen', CITIZEN, '--out', image, ...extra]);
-  assert.equal(r.status, 0, r.stderr);
-  return image;
-}
+const issue = (name, extra = []) => issueCard(ctl, dir, CITIZEN, name, extra);
 
 // Serve image, run `chip read`, stop the card (it must exit cleanly).
-async function readCard(image, args = ['--mrz-info', MRZ_INFO]) {
-  const card = startVcard(image, pcscd.port);
-  const tries = [];
-  let r;
-  try {
-    await card.connected();
-    for (let i = 0; i < 5; i++) {
-      r = ctl(['chip', 'read', ...args]);
-      // pcscd may still be settling the last card's removal: a transport
-      // error before any document is worth another try.
-      if (r.stdout || !/pcscd|card|connect|transport/i.test(r.stderr) ||
-          /BAC failed|PACE failed|offers no PACE|verdict|chip\/(verify|challenge)/.test(r.stderr)) break;
-      tries.push(r.stderr.trim());
-      await sleep(300);
-    }
-  } finally {
-    const end = await card.stop();
-    assert.deepEqual(end, { code: 0, sig: null }, `eid-vcard exit: ${card.stderr()}`);
-  }
-  const doc = r.stdout ? JSON.parse(r.stdout) : null;
-  if (tries.length) console.log(`# chip read retried after: ${tries.join(' | ')}`);
-  return { ...r, doc };
-}
+const readCard = (image, args = ['--mrz-info', MRZ_INFO]) =>
+  readCardWith(ctl, image, pcscd.port, args);
 
 test('the test PKI and the CSCA store', opts, () => {
   issue('good');

@@ -79,8 +79,9 @@ export async function startPcscd(dir) {
   collect(proc);
   const sock = join(run, 'pcscd.comm');
   try {
+    // 20 s: a loaded machine (parallel builds) can take that long.
     await waitFor(() => existsSync(sock) || proc.exitCode !== null || failed,
-      5000, 'pcscd');
+      20000, 'pcscd');
   } catch (e) { proc.kill('SIGKILL'); throw e; }
   if (proc.exitCode === null && !failed) {
     const exited = new Promise((resolve) => proc.on('exit', resolve));
@@ -133,4 +134,42 @@ export function startVcard(image, port) {
     },
     async stop() { proc.kill('SIGTERM'); return exited; },
   };
+}
+
+// Serve image on the vpcd port, run `eidctl chip read ARGS` through ctl
+// (a function of the argument list), stop the card (it must exit
+// cleanly).  Returns ctl's result and the parsed JSON document (doc).
+export async function readCardWith(ctl, image, port, args) {
+  const card = startVcard(image, port);
+  const tries = [];
+  let r;
+  try {
+    await card.connected();
+    for (let i = 0; i < 5; i++) {
+      r = ctl(['chip', 'read', ...args]);
+      // pcscd may still be settling the last card's removal: a transport
+      // error before any document is worth another try.
+      if (r.stdout || !/pcscd|card|connect|transport/i.test(r.stderr) ||
+          /BAC failed|PACE failed|offers no PACE|verdict|chip\/(verify|challenge)/.test(r.stderr)) break;
+      tries.push(r.stderr.trim());
+      await sleep(300);
+    }
+  } finally {
+    const end = await card.stop();
+    if (end.code !== 0 || end.sig !== null) {
+      throw new Error(`eid-vcard exit ${JSON.stringify(end)}: ${card.stderr()}`);
+    }
+  }
+  const doc = r.stdout ? JSON.parse(r.stdout) : null;
+  if (tries.length) console.log(`# chip read retried after: ${tries.join(' | ')}`);
+  return { ...r, doc };
+}
+
+// `eidctl card issue` (through ctl) for citizen into DIR/NAME.img; returns
+// the image's path.
+export function issueCard(ctl, dir, citizen, name, extra = []) {
+  const image = join(dir, `${name}.img`);
+  const r = ctl(['card', 'issue', '--citizen', citizen, '--out', image, ...extra]);
+  if (r.status !== 0) throw new Error(`card issue: ${r.stderr}`);
+  return image;
 }

@@ -1,0 +1,83 @@
+/* POST /officer/account: an officer locks (with a reason), unlocks, or
+ * moves to a new phone number a citizen's account.  Each change is
+ * audited by the accounts module with the officer as actor. */
+#include <string.h>
+
+#include "api/console.h"
+#include "crypto/error.h"
+#include "crypto/secret.h"
+
+#define WHY_MAX 256
+
+static int apply(struct eid_app *app, struct eid_http_request *req,
+		 const char *actor, const char *pid, const char *action,
+		 eid_buf *why)
+{
+	int64_t now = (int64_t)eid_store_now(app->store);
+	enum eid_lock_reason reason;
+	const char *v = NULL;
+	eid_txn *t = NULL;
+	int r;
+
+	if ((r = eid_store_begin(app->store, true, &t)) != EID_OK)
+		return r;
+	if (strcmp(action, "lock") == 0) {
+		if (eid_http_form_param(req, "reason", &v) != EID_OK ||
+		    eid_lock_reason_parse(v, &reason) != EID_OK)
+			r = EID_EMALFORMED;
+		else
+			r = eid_account_lock(t, pid, reason, actor, now);
+	} else if (strcmp(action, "unlock") == 0) {
+		r = eid_account_unlock(t, pid, actor, now);
+	} else if (strcmp(action, "phone") == 0) {
+		if (eid_http_form_param(req, "phone", &v) != EID_OK)
+			v = "";
+		r = eid_account_change_phone(t, pid, v, actor, now, why);
+	} else {
+		r = EID_EMALFORMED;
+	}
+	if (r == EID_OK)
+		return eid_txn_commit(t);
+	eid_txn_abort(t);
+	return r;
+}
+
+int eid_page_officer_account(struct eid_http_request *req,
+			     struct eid_http_response *res, void *arg)
+{
+	struct eid_app *app = arg;
+	struct eid_officer_session os;
+	char actor[EID_ACTOR_MAX + 1];
+	const char *pid = NULL, *action = NULL;
+	eid_buf why;
+	int r;
+
+	if ((r = eid_console_officer(app, req, res, &os)) != EID_OK)
+		return r == EID_ENOTFOUND || r == EID_EPERM ? EID_OK : r;
+	eid_buf_init(&why, WHY_MAX);
+	if (eid_http_form_param(req, "id", &pid) != EID_OK ||
+	    eid_http_form_param(req, "action", &action) != EID_OK ||
+	    strlen(pid) != 12 || strspn(pid, "0123456789") != 12) {
+		r = eid_page_error(res, eid_page_lang(req), 400,
+				   "The request is not complete.",
+				   "Yêu cầu không đầy đủ.");
+		goto out;
+	}
+	r = apply(app, req, eid_console_actor(&os, actor, sizeof(actor)), pid,
+		  action, &why);
+	if (r == EID_OK)
+		r = eid_console_citizen_page(app, req, res, &os, pid, 200,
+					     "notice", "Done.", "Đã thực hiện.",
+					     NULL);
+	else if (r == EID_ENOMEM || r == EID_ESTORE)
+		goto out;
+	else
+		r = eid_console_citizen_page(
+			app, req, res, &os, pid, 409, "error",
+			"The change was refused:", "Thay đổi bị từ chối:",
+			why.len ? eid_buf_cstr(&why) : eid_strerror(r));
+out:
+	eid_buf_free(&why);
+	eid_wipe(&os, sizeof(os));
+	return r;
+}

@@ -1,0 +1,125 @@
+/* POST /officer/activation/attest: the officer attests the face check of
+ * a verified case; the account becomes level 2 (pending activation) and
+ * the activation code is shown once, as text and as a QR code that opens
+ * /activate with the code filled in. */
+#include <string.h>
+
+#include "api/console.h"
+#include "api/form.h"
+#include "api/qr.h"
+#include "crypto/error.h"
+#include "crypto/secret.h"
+#include "idp/activation.h"
+
+#define WHY_MAX 256
+
+/* <issuer>/activate?personal_id=..&code=.. */
+static int activate_url(const struct eid_app *app, const char *pid,
+			const char *code, eid_buf *out)
+{
+	int r = eid_buf_put_str(out, app->cfg->server.issuer);
+
+	if (r == EID_OK)
+		r = eid_buf_put_str(out, EID_PATH_ACTIVATE "?");
+	if (r == EID_OK)
+		r = eid_form_encode_append(out, "personal_id", pid);
+	if (r == EID_OK)
+		r = eid_form_encode_append(out, "code", code);
+	return r;
+}
+
+static int code_page(struct eid_app *app, struct eid_http_request *req,
+		     struct eid_http_response *res,
+		     const struct eid_officer_session *os,
+		     const struct eid_activation *c, const char *code)
+{
+	struct eid_page p;
+	eid_buf url, svg;
+	int r;
+
+	eid_buf_init_secret(&url, 1024);
+	eid_buf_init_secret(&svg, 256 * 1024);
+	r = activate_url(app, c->personal_id, code, &url);
+	if (r == EID_OK)
+		r = eid_qr_svg(eid_buf_cstr(&url), &svg);
+	eid_page_begin(&p, eid_page_lang(req), "Activation code",
+		       "Mã kích hoạt");
+	p.r = p.r ? p.r : r;
+	eid_console_header(&p, os);
+	eid_page_raw(&p, "<p>");
+	eid_page_t(&p, "Give the citizen this code. It is shown only once; the citizen enters it at",
+		   "Đưa mã này cho công dân. Mã chỉ hiển thị một lần; công dân nhập mã tại");
+	eid_page_raw(&p, " <code>" EID_PATH_ACTIVATE "</code>.</p>"
+			 "<p class=\"code\" id=\"activation-code\">");
+	eid_page_text(&p, code);
+	eid_page_raw(&p, "</p><div class=\"qr\">");
+	eid_page_raw(&p, svg.len ? eid_buf_cstr(&svg) : "");
+	eid_page_raw(&p, "</div><p>");
+	eid_page_t(&p, "Personal ID number:", "Số định danh cá nhân:");
+	eid_page_raw(&p, " ");
+	eid_page_text(&p, c->personal_id);
+	eid_page_raw(&p, "</p>");
+	eid_buf_free(&url);
+	eid_buf_free(&svg);
+	r = eid_page_reply(&p, res, 200);
+	return r;
+}
+
+static int attest(struct eid_app *app, struct eid_http_request *req,
+		  const struct eid_officer_session *os, struct eid_activation *c,
+		  char code[EID_ACTIVATION_CODE_LEN + 1], eid_buf *why)
+{
+	struct eid_activation_attest a = { 0 };
+	const char *face = NULL;
+	eid_txn *t = NULL;
+	int r;
+
+	if (eid_http_form_param(req, "case", &a.case_id) != EID_OK)
+		a.case_id = "";
+	if (eid_http_form_param(req, "phone", &a.phone) != EID_OK)
+		a.phone = NULL;
+	a.face_checked = eid_http_form_param(req, "face_checked", &face) ==
+				 EID_OK && strcmp(face, "1") == 0;
+	a.officer_id = os->officer_id;
+	a.unit = os->unit;
+	a.code_ttl = app->cfg->activation.code_ttl;
+	if ((r = eid_store_begin(app->store, true, &t)) != EID_OK)
+		return r;
+	r = eid_activation_attest(t, &app->policy, &a,
+				  (int64_t)eid_store_now(app->store), code, c,
+				  why);
+	if (r == EID_OK)
+		return eid_txn_commit(t);
+	eid_txn_abort(t);
+	return r;
+}
+
+int eid_page_officer_activation_attest(struct eid_http_request *req,
+				       struct eid_http_response *res,
+				       void *arg)
+{
+	struct eid_app *app = arg;
+	struct eid_officer_session os;
+	struct eid_activation c;
+	char code[EID_ACTIVATION_CODE_LEN + 1] = "";
+	eid_buf why;
+	int r;
+
+	if ((r = eid_console_officer(app, req, res, &os)) != EID_OK)
+		return r == EID_ENOTFOUND || r == EID_EPERM ? EID_OK : r;
+	eid_buf_init(&why, WHY_MAX);
+	r = attest(app, req, &os, &c, code, &why);
+	if (r == EID_OK) {
+		r = code_page(app, req, res, &os, &c, code);
+	} else if (r != EID_ENOMEM && r != EID_ESTORE) {
+		r = eid_page_error(res, eid_page_lang(req), 409,
+				   why.len ? eid_buf_cstr(&why) :
+					     "The case cannot go on.",
+				   why.len ? eid_buf_cstr(&why) :
+					     "Hồ sơ không thể tiếp tục.");
+	}
+	eid_wipe(code, sizeof(code));
+	eid_buf_free(&why);
+	eid_wipe(&os, sizeof(os));
+	return r;
+}

@@ -1,0 +1,151 @@
+/* Level-2 activation (journey 2 of DESIGN.md): an officer, signed in with
+ * a second factor, opens a case for a citizen; the chip card read at the
+ * desk is verified (Passive and Active Authentication, by idp/chipverify)
+ * and its DG13 matched against the registry field by field; the officer
+ * attests the face check; the account is raised to level 2 in state
+ * pending_activation and a one-time activation code is issued, which the
+ * citizen enters with a new password to finish.
+ *
+ * Cases and codes are durable (EID_TABLE_ACTIVATIONS): an activation code
+ * is a credential.  Keys: "case:<id>" and "code:<personal id>".
+ *
+ * Codes: EID_ACTIVATION_CODE_LEN characters of an alphabet without the
+ * look-alikes (0/O, 1/I/L), about 39 bits, stored as a salted SHA-256,
+ * valid for the configured time, good once, and burnt after
+ * EID_ACTIVATION_MAX_ATTEMPTS wrong tries. */
+#ifndef EID_ACTIVATION_H
+#define EID_ACTIVATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "chip/dg13.h"
+#include "crypto/buf.h"
+#include "idp/accounts.h"
+#include "idp/officers.h"
+#include "idp/store.h"
+
+#define EID_ACTIVATION_ID_LEN 22 /* base64url of 16 random bytes */
+#define EID_ACTIVATION_CODE_LEN 8
+#define EID_ACTIVATION_ALPHABET "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#define EID_ACTIVATION_MAX_ATTEMPTS 5
+#define EID_ACTIVATION_CODE_TTL (24 * 3600) /* the default of the config */
+#define EID_ACTIVATION_REASON_MAX 160
+#define EID_ACTIVATION_MAX_FIELDS 8
+
+enum eid_activation_state {
+	EID_ACTIVATION_STARTED,     /* waiting for the card read */
+	EID_ACTIVATION_CHIP_OK,     /* verified and matching: face check next */
+	EID_ACTIVATION_CHIP_FAILED, /* final: the case cannot proceed */
+	EID_ACTIVATION_CODE_ISSUED, /* attested; the citizen has a code */
+	EID_ACTIVATION_COMPLETED,   /* the citizen used the code */
+};
+
+/* What the chip verification said, whatever did it. */
+enum eid_activation_check {
+	EID_ACHECK_VALID,
+	EID_ACHECK_INVALID,
+	EID_ACHECK_NOT_SUPPORTED,
+	EID_ACHECK_NOT_CHECKED,
+};
+
+struct eid_activation_chip {
+	enum eid_activation_check pa, aa;
+	char pa_reason[EID_ACTIVATION_REASON_MAX];
+	char aa_reason[EID_ACTIVATION_REASON_MAX];
+	bool has_dg13;
+	struct eid_dg13 dg13; /* ~8 KB */
+};
+
+/* One DG13 field against the registry. */
+struct eid_activation_field {
+	char name[24];                      /* "personal_id", "full_name"... */
+	char registry[EID_DG13_STR_MAX + 1];
+	char card[EID_DG13_STR_MAX + 1];
+	bool match;
+};
+
+struct eid_activation {
+	char id[EID_ACTIVATION_ID_LEN + 1];
+	char personal_id[EID_PERSONAL_ID_LEN + 1];
+	char officer[EID_OFFICER_ID_MAX + 1]; /* who opened it */
+	char unit[EID_OFFICER_UNIT_MAX + 1];
+	enum eid_activation_state state;
+	int64_t created_at, updated_at;
+	bool chip_read;                 /* the verdicts below are set */
+	enum eid_activation_check pa, aa;
+	char pa_reason[EID_ACTIVATION_REASON_MAX];
+	char aa_reason[EID_ACTIVATION_REASON_MAX];
+	size_t n_fields;
+	struct eid_activation_field fields[EID_ACTIVATION_MAX_FIELDS];
+	char refusal[EID_ACTIVATION_REASON_MAX]; /* why it cannot proceed */
+	int64_t code_expires_at;        /* with CODE_ISSUED */
+};
+
+const char *eid_activation_state_name(enum eid_activation_state s);
+const char *eid_activation_check_name(enum eid_activation_check c);
+
+/* Open a case for a citizen of the registry (write txn).  Refusals, with
+ * a sentence for the officer in why (may be NULL):
+ *   EID_EMALFORMED  not a personal ID number
+ *   EID_ENOTFOUND   not in the registry
+ *   EID_EPERM       under 14: only with a guardian (not supported here)
+ *   EID_ESTATE      card revoked or expired; account revoked or locked;
+ *                   already active at level 2
+ * Audit: activation.start (actor officer:<id>, details the unit). */
+int eid_activation_start(eid_txn *t, const char *personal_id,
+			 const char *officer_id, const char *unit,
+			 int64_t now, struct eid_activation *ret,
+			 eid_buf *why);
+
+int eid_activation_get(eid_txn *t, const char *case_id,
+		       struct eid_activation *ret);
+
+/* Record the verified card read of a started case: the verdicts and the
+ * DG13 fields matched against the registry.  The case moves to CHIP_OK
+ * only when Passive and Active Authentication are valid and every field
+ * matches; otherwise to CHIP_FAILED for good.  EID_ESTATE when the case is
+ * not waiting for a read.  Audit: activation.chip. */
+int eid_activation_record_chip(eid_txn *t, const char *case_id,
+			       const char *officer_id, const char *unit,
+			       const struct eid_activation_chip *chip,
+			       int64_t now, struct eid_activation *ret);
+
+struct eid_activation_attest {
+	const char *case_id;
+	const char *officer_id;
+	const char *unit;
+	bool face_checked;  /* the officer ticked the face check */
+	const char *phone;  /* needed when the citizen has no account yet */
+	uint64_t code_ttl;  /* 0: EID_ACTIVATION_CODE_TTL */
+};
+
+/* The officer attests the face check of a CHIP_OK case: the account is
+ * created (level 2, pending activation, with a) phone) or raised to level
+ * 2 and set pending activation, and an activation code is issued into
+ * ret_code (secret: show it once, then wipe).  EID_ESTATE when the case
+ * is not CHIP_OK; EID_EINVAL when the face check is not ticked;
+ * eid_account_create's refusals (with why).  Audit: activation.attest. */
+int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
+			  const struct eid_activation_attest *a, int64_t now,
+			  char ret_code[EID_ACTIVATION_CODE_LEN + 1],
+			  struct eid_activation *ret, eid_buf *why);
+
+/* The citizen finishes with the code and a new password (own write
+ * transactions).  In order: the code (EID_ENOTFOUND none issued,
+ * EID_EREPLAY used, EID_EEXPIRED, EID_ELIMIT burnt after too many wrong
+ * tries, EID_EAUTH wrong: one try counted), then the password policy
+ * (EID_EINVAL with the reason in why; the code is not spent).  On success
+ * the account is active at level 2, its earlier sessions, codes and
+ * tokens end, and the case is COMPLETED.  Audit: activation.complete. */
+int eid_activation_complete(eid_store *s, const struct eid_account_policy *pol,
+			    const char *personal_id, const char *code,
+			    const char *password, const char *remote,
+			    int64_t now, eid_buf *why);
+
+/* The case as JSON (for eidctl and the console). */
+int eid_activation_to_json(const struct eid_activation *c, json_t **ret);
+
+#endif

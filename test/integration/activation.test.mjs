@@ -1,0 +1,318 @@
+// Journey 2 end to end: an officer signs in to the console (password and
+// TOTP), looks up a citizen, opens a level-2 activation case; the chip
+// card issued by `eidctl card issue` is read through pcscd/vpcd by
+// `eidctl chip read --upload` at the officer's desk (AA over the server's
+// challenge bound to the officer); the case shows the verdicts and DG13
+// against the registry; the officer attests the face check and gets the
+// activation code; the citizen activates with a new password, and a
+// relying party asking acr urn:eid:loa:2 gets it (step-up by SMS code).  Refusals: a
+// tampered card stops the case, a used code does not work twice, a child
+// cannot be activated alone, a POST without the CSRF token is refused.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
+import { Browser, CITIZEN, addClient, authorizeUrl, formFields, pkce } from './lib/front.mjs';
+import { OFFICER_PASSWORD, addOfficer, totp } from './lib/officer.mjs';
+import { issueCard, pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
+
+const MRZ_INFO = '090012345+900315+300315';
+const NEW_PASSWORD = 'Hoa-sen-no-2026!';
+const missing = pcscMissing();
+const opts = { skip: missing ?? false };
+
+let dir, data, eidd, pcscd, officer, console_;
+
+before(async () => {
+  if (missing) return;
+  dir = tempDir('eid-act-');
+  data = join(dir, 'data');
+  pcscd = await startPcscd(dir);
+  eidd = await startEidd({ dataDir: data });
+  officer = addOfficer(data, 'hbt01');
+});
+
+after(async () => {
+  if (eidd) await eidd.stop();
+  if (pcscd) await pcscd.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const ctl = (args) => eidctl(['--data', data, ...args], { env: pcscd.env });
+
+const issue = (name, extra = []) => issueCard(ctl, dir, CITIZEN, name, extra);
+
+function account(id = CITIZEN) {
+  const r = ctl(['--json', 'account', 'show', id]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+async function signIn(b, off) {
+  const page = await b.get('/officer/login');
+  assert.equal(page.status, 200);
+  const { fields } = formFields(page.text);
+  return b.post('/officer/login', {
+    ...fields, officer_id: off.id, password: OFFICER_PASSWORD, totp: totp(off.totp_secret),
+  });
+}
+
+// The session's CSRF token, from any console page.
+const csrfOf = (html) => html.match(/name="csrf" value="([^"]+)"/)[1];
+
+async function startCase(id = CITIZEN) {
+  const page = await console_.get(`/officer/citizen?id=${id}`);
+  assert.equal(page.status, 200);
+  const r = await console_.post('/officer/activation/start', { csrf: csrfOf(page.text), id });
+  return r;
+}
+
+async function readAtDesk(caseId, image) {
+  return readCardWith(ctl, image, pcscd.port, ['--mrz-info', MRZ_INFO,
+    '--upload', `${eidd.base}/officer/activation/${caseId}`,
+    '--cookie', `eid_officer=${console_.cookies.get('eid_officer')}`]);
+}
+
+test('an officer signs in with password and TOTP; wrong codes are refused', opts, async () => {
+  console_ = new Browser(eidd.base);
+  console_.acceptLanguage = 'en';
+  const before = await console_.get('/officer');
+  assert.equal(before.status, 303);
+  assert.equal(before.location, '/officer/login');
+  const page = await console_.get('/officer/login');
+  const { fields } = formFields(page.text);
+  const wrong = await console_.post('/officer/login', {
+    ...fields, officer_id: officer.id, password: OFFICER_PASSWORD, totp: '000000',
+  });
+  assert.equal(wrong.status, 200);
+  assert.match(wrong.text, /password or code is wrong/);
+  const ok = await signIn(console_, officer);
+  assert.equal(ok.status, 303, ok.text);
+  assert.equal(ok.location, '/officer');
+  const cookie = ok.headers.getSetCookie().find((c) => c.startsWith('eid_officer='));
+  assert.match(cookie, /HttpOnly/i);
+  assert.match(cookie, /SameSite=Strict/i);
+  const home = await console_.get('/officer');
+  assert.equal(home.status, 200);
+  assert.match(home.text, /hbt01/);
+});
+
+test('the officer looks up a citizen (audited)', opts, async () => {
+  const page = await console_.get(`/officer/citizen?id=${CITIZEN}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Nguyễn Văn An/);
+  assert.match(page.text, /start-activation/);
+  const audit = ctl(['audit', 'export', '--since', '2000-01-01']);
+  const lookup = audit.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    .find((e) => e.type === 'officer.lookup');
+  assert.equal(lookup.actor, 'officer:hbt01');
+  assert.equal(lookup.subject, CITIZEN);
+  assert.equal(lookup.details.unit, 'CA-HN-HBT');
+  const forged = await console_.post('/officer/activation/start', { csrf: 'x'.repeat(43), id: CITIZEN });
+  assert.equal(forged.status, 403);
+});
+
+test('a child cannot be activated without a guardian', opts, async () => {
+  const r = await startCase('001216000777');
+  assert.equal(r.status, 409);
+  assert.match(r.text, /under 14/);
+});
+
+test('the CSCA store trusts the test PKI', opts, () => {
+  issue('good');
+  const imp = ctl(['csca', 'import', join(data, 'test-pki', 'csca.pem')]);
+  assert.equal(imp.status, 0, imp.stderr);
+});
+
+test('a tampered card: the case cannot proceed', opts, async () => {
+  const r = await startCase();
+  assert.equal(r.status, 303, r.text);
+  const caseId = new URL(r.location, eidd.base).searchParams.get('case');
+  const read = await readAtDesk(caseId, issue('tampered', ['--fault', 'tampered-dg13']));
+  assert.ok(read.doc, read.stderr);
+  const page = await console_.get(r.location);
+  assert.match(page.text, /id="state">chip_failed/);
+  assert.match(page.text, /cannot proceed/);
+  const attest = await console_.post('/officer/activation/attest', {
+    csrf: csrfOf(page.text), case: caseId, face_checked: '1',
+  });
+  assert.equal(attest.status, 409);
+  assert.equal(account().level, 1);
+});
+
+let code;
+
+test('a good card: verdicts valid, DG13 matches, the officer attests, a code is issued', opts, async () => {
+  const r = await startCase();
+  assert.equal(r.status, 303, r.text);
+  const caseId = new URL(r.location, eidd.base).searchParams.get('case');
+  const read = await readAtDesk(caseId, join(dir, 'good.img'));
+  assert.equal(read.status, 0, read.stderr);
+  const page = await console_.get(r.location);
+  assert.match(page.text, /id="state">chip_verified/);
+  assert.match(page.text, /Passive Authentication<\/th><td>valid/);
+  assert.match(page.text, /Active Authentication<\/th><td>valid/);
+  for (const f of ['personal_id', 'full_name', 'birthdate', 'sex', 'card_expires']) {
+    assert.match(page.text, new RegExp(`<tr class="ok"><th>${f}</th>`));
+  }
+  assert.doesNotMatch(page.text, /class="bad"/);
+  const attest = await console_.post('/officer/activation/attest', {
+    csrf: csrfOf(page.text), case: caseId, face_checked: '1',
+  });
+  assert.equal(attest.status, 200, attest.text);
+  code = attest.text.match(/id="activation-code">([2-9A-Z]{8})</)[1];
+  assert.match(attest.text, /<svg [^>]*class="qr"/);
+  const a = account();
+  assert.equal(a.level, 2);
+  assert.equal(a.status, 'pending_activation');
+});
+
+test('the citizen activates with the code and a new password; the code works once', opts, async () => {
+  const b = new Browser(eidd.base);
+  b.acceptLanguage = 'en';
+  const page = await b.get(`/activate?personal_id=${CITIZEN}`);
+  const { fields } = formFields(page.text);
+  const weak = await b.post('/activate', { ...fields, personal_id: CITIZEN, code, password: 'short' });
+  assert.equal(weak.status, 400);
+  assert.match(weak.text, /password cannot be used/);
+  const ok = await b.post('/activate', { ...fields, personal_id: CITIZEN, code, password: NEW_PASSWORD });
+  assert.equal(ok.status, 200, ok.text);
+  assert.match(ok.text, /id="activated"/);
+  const a = account();
+  assert.equal(a.level, 2);
+  assert.equal(a.status, 'active');
+  const again = await b.post('/activate', { ...fields, personal_id: CITIZEN, code, password: NEW_PASSWORD });
+  assert.equal(again.status, 400);
+  assert.match(again.text, /used already/);
+});
+
+let rpAdded = false;
+const REDIRECT = 'http://127.0.0.1:9/cb';
+
+// The latest one-time code sent to a phone, read from the outbox.
+function lastCode(phone) {
+  const r = ctl(['outbox', '--phone', phone, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const msgs = JSON.parse(r.stdout);
+  return msgs[msgs.length - 1].text.match(/\b(\d{6})\b/)[1];
+}
+
+// The citizen signs in at a relying party (with extra authorize
+// parameters), through the one-time code step-up and consent when asked,
+// and comes back with the eid_session cookie.  Returns the redirect to
+// the RP and the PKCE verifier.
+async function citizenSignIn(b, extra = {}) {
+  if (!rpAdded) {
+    addClient(data, ['--id', 'rp-act', '--name', 'Dịch vụ công', '--auth-method', 'none',
+      '--redirect-uri', REDIRECT, '--scope', 'openid']);
+    rpAdded = true;
+  }
+  const { verifier, challenge } = pkce();
+  const r = await b.get(authorizeUrl(eidd.base, {
+    client_id: 'rp-act', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
+    state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', ...extra,
+  }));
+  assert.equal(r.status, 303, r.text);
+  let page = await b.get(r.location);
+  let { action, fields } = formFields(page.text);
+  let next = await b.post(action, { ...fields, username: CITIZEN, password: NEW_PASSWORD });
+  assert.equal(next.status, 303, next.text);
+  assert.ok(b.cookies.get('eid_session'));
+  for (const step of ['/login/otp', '/consent']) {
+    if (!next.location.startsWith(step)) continue;
+    page = await b.get(next.location);
+    ({ action, fields } = formFields(page.text));
+    const form = step === '/consent' ? { approve: '1' } : { code: lastCode('+84912345678') };
+    next = await b.post(action, { ...fields, ...form });
+    assert.equal(next.status, 303, next.text);
+  }
+  return { location: next.location, verifier };
+}
+
+test('a relying party asking acr urn:eid:loa:2 signs the citizen in at level 2', opts, async () => {
+  // Activation ended every session up to the second after it
+  // (sessions_revoked_before): a login in that same second would count
+  // as earlier.
+  await new Promise((r) => setTimeout(r, 1100));
+  const b = new Browser(eidd.base);
+  const { location, verifier } = await citizenSignIn(b, { acr_values: 'urn:eid:loa:2' });
+  assert.ok(location.startsWith(`${REDIRECT}?`), location);
+  const code = new URL(location).searchParams.get('code');
+  const res = await fetch(`${eidd.base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'rp-act',
+      code_verifier: verifier,
+    }),
+  });
+  const tok = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(tok));
+  const claims = JSON.parse(Buffer.from(tok.id_token.split('.')[1], 'base64url'));
+  assert.equal(claims.acr, 'urn:eid:loa:2');
+  assert.ok(claims.amr.includes('otp'), JSON.stringify(claims.amr));
+});
+
+test('the citizen sees the account, the sessions, the history, and locks the account', opts, async () => {
+  const b = new Browser(eidd.base);
+  b.acceptLanguage = 'en';
+  const anon = await b.get('/account');
+  assert.equal(anon.status, 401);
+  await citizenSignIn(b);
+  const other = new Browser(eidd.base);
+  await citizenSignIn(other);
+  let page = await b.get('/account');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Level<\/th><td>2/);
+  assert.match(page.text, /this browser/);
+  // end the other browsers' sessions (this one has no button)
+  const sids = [...page.text.matchAll(/name="sid" value="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(sids.length >= 1);
+  for (const sid of sids) {
+    const ended = await b.post('/account/session/end', { csrf: csrfOf(page.text), sid });
+    assert.equal(ended.status, 200);
+  }
+  assert.equal((await other.get('/account')).status, 401);
+  assert.equal((await b.get('/account')).status, 200);
+  // the history: the activation, the sign-ins
+  const h = await b.get('/api/v1/me/history');
+  assert.equal(h.status, 200);
+  const types = JSON.parse(h.text).events.map((e) => e.type);
+  for (const t of ['activation.start', 'activation.attest', 'activation.complete', 'login.success']) {
+    assert.ok(types.includes(t), `${t} in ${types}`);
+  }
+  // lock: every session ends
+  page = await b.get('/account');
+  const locked = await b.post('/account/lock', { csrf: csrfOf(page.text) });
+  assert.equal(locked.status, 200);
+  assert.match(locked.text, /id="locked"/);
+  assert.equal(account().status, 'locked');
+  assert.equal(account().lock_reason, 'citizen_request');
+  assert.equal((await b.get('/account')).status, 401);
+});
+
+test('the officer unlocks the account, moves it to a new phone, locks it with a reason', opts, async () => {
+  const act = async (form) => {
+    const page = await console_.get(`/officer/citizen?id=${CITIZEN}`);
+    return console_.post('/officer/account', { csrf: csrfOf(page.text), id: CITIZEN, ...form });
+  };
+  let r = await act({ action: 'unlock' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(account().status, 'active');
+  r = await act({ action: 'phone', phone: '0355 123 456' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(account().phone, '+84355123456');
+  r = await act({ action: 'phone', phone: 'not a phone' });
+  assert.equal(r.status, 409);
+  assert.match(r.text, /refused/);
+  r = await act({ action: 'lock', reason: 'suspected_fraud' });
+  assert.equal(r.status, 200, r.text);
+  const a = account();
+  assert.equal(a.status, 'locked');
+  assert.equal(a.lock_reason, 'suspected_fraud');
+  assert.equal(a.locked_by, 'officer:hbt01');
+  r = await act({ action: 'lock', reason: 'officer' });
+  assert.equal(r.status, 409);
+});

@@ -1,0 +1,63 @@
+// The officer console in a real browser: headless Chromium (Debian's
+// chromium, driven by playwright-core) signs an officer in with password
+// and TOTP, looks up a citizen and opens an activation case, without
+// JavaScript on our pages.  EID_SCREENSHOT=FILE saves the citizen page.
+// Skipped, saying why, when /usr/bin/chromium is not installed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+
+import { startEidd } from './lib/eidd.mjs';
+import { CITIZEN } from './lib/front.mjs';
+import { OFFICER_PASSWORD, addOfficer, totp } from './lib/officer.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const skip = existsSync(CHROMIUM) ? false
+  : `${CHROMIUM} is not installed (apt-get install chromium, or tools/dev.sh test)`;
+
+test('Chromium: an officer signs in, looks up a citizen, opens a case', { skip, timeout: 120000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const s = await startEidd();
+  let browser;
+  try {
+    const officer = addOfficer(s.dataDir, 'hbt02');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const ctx = await browser.newContext({ locale: 'vi-VN', javaScriptEnabled: false });
+    const page = await ctx.newPage();
+    await page.goto(`${s.base}/officer`);
+    assert.match(page.url(), /\/officer\/login$/);
+    assert.equal(await page.locator('h1').textContent(), 'Cán bộ đăng nhập');
+    await page.fill('input[name=officer_id]', officer.id);
+    await page.fill('input[name=password]', OFFICER_PASSWORD);
+    await page.fill('input[name=totp]', totp(officer.totp_secret));
+    await Promise.all([page.waitForURL(/\/officer$/), page.click('form[action="/officer/login"] button')]);
+    assert.equal(await page.locator('h1').textContent(), 'Trang cán bộ');
+
+    const cookies = await ctx.cookies(s.base);
+    const ses = cookies.find((c) => c.name === 'eid_officer');
+    assert.equal(ses.httpOnly, true);
+    assert.equal(ses.sameSite, 'Strict');
+
+    await page.fill('input[name=id]', CITIZEN);
+    await Promise.all([page.waitForURL(/\/officer\/citizen\?id=/),
+      page.click('form[action="/officer/citizen"] button')]);
+    assert.match(await page.locator('table.record').first().textContent(), /Nguyễn Văn An/);
+    assert.match(await page.locator('#account').textContent(), /active/);
+    if (process.env.EID_SCREENSHOT) await page.screenshot({ path: process.env.EID_SCREENSHOT, fullPage: true });
+
+    await Promise.all([page.waitForURL(/\/officer\/activation\?case=/), page.click('#start-activation')]);
+    assert.equal(await page.locator('#state').textContent(), 'started');
+    assert.match(await page.locator('#read-command').textContent(), /eidctl chip read .*--upload/);
+
+    // Sign out: the console is closed again.
+    await Promise.all([page.waitForURL(/\/officer\/login$/),
+      page.click('form[action="/officer/logout"] button')]);
+    await page.goto(`${s.base}/officer`);
+    assert.match(page.url(), /\/officer\/login$/);
+  } finally {
+    await browser?.close();
+    await s.stop();
+  }
+});
