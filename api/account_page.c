@@ -1,6 +1,7 @@
 /* The citizen's own account (signed in: eid_session cookie).
  *   GET  /account               level, status, the live sessions
  *   POST /account/session/end   end one of them (by sid)
+ *   POST /account/consent/revoke withdraw the consent given to a service
  *   POST /account/lock          lock the account (reason citizen_request):
  *                               every session and token ends at once
  * Forms carry the browser session's CSRF token. */
@@ -12,9 +13,12 @@
 #include "api/flow.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/clients.h"
+#include "idp/consent.h"
 #include "idp/session.h"
 
 struct list_arg {
+	struct eid_app *app;
 	struct eid_page *p;
 	const struct eid_flow_session *fs;
 };
@@ -59,6 +63,37 @@ static int list_one(const struct eid_session *ses, void *arg)
 	return p->r;
 }
 
+/* One service the citizen consented to, with a button to withdraw. */
+static int consent_one(const char *client_id, unsigned scopes,
+		       const json_t *claims, int64_t granted_at, void *arg)
+{
+	struct list_arg *a = arg;
+	struct eid_page *p = a->p;
+	struct eid_client c;
+	char at[32];
+
+	(void)scopes;
+	(void)claims;
+	when((uint64_t)granted_at, at);
+	eid_page_raw(p, "<tr><td>");
+	if (eid_client_get(a->app->store, client_id, &c) == EID_OK) {
+		eid_page_text(p, c.name);
+		eid_client_clear(&c);
+	} else {
+		eid_page_text(p, client_id);
+	}
+	eid_page_raw(p, "</td><td>");
+	eid_page_text(p, at);
+	eid_page_raw(p, "</td><td><form method=\"post\" action=\""
+			EID_PATH_ACCOUNT_CONSENT_REVOKE "\">");
+	eid_page_hidden(p, "csrf", a->fs->ses.csrf);
+	eid_page_hidden(p, "client_id", client_id);
+	eid_page_raw(p, "<button type=\"submit\" class=\"secondary\">");
+	eid_page_t(p, "Withdraw", "Rút lại");
+	eid_page_raw(p, "</button></form></td></tr>");
+	return p->r;
+}
+
 static int account_page(struct eid_app *app, struct eid_http_request *req,
 			struct eid_http_response *res,
 			const struct eid_flow_session *fs, const char *notice_en,
@@ -87,9 +122,20 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 	eid_page_raw(&p, "</th><th>");
 	eid_page_t(&p, "Level", "Mức");
 	eid_page_raw(&p, "</th><th></th></tr>");
+	la.app = app;
 	la.p = &p;
 	la.fs = fs;
 	r = eid_session_list(app->store, fs->ses.personal_id, list_one, &la);
+	if (r != EID_OK && p.r == EID_OK)
+		p.r = r;
+	eid_page_raw(&p, "</table><h2>");
+	eid_page_t(&p, "Services you share data with", "Các dịch vụ bạn chia sẻ thông tin");
+	eid_page_raw(&p, "</h2><table id=\"consents\"><tr><th>");
+	eid_page_t(&p, "Service", "Dịch vụ");
+	eid_page_raw(&p, "</th><th>");
+	eid_page_t(&p, "Since", "Từ");
+	eid_page_raw(&p, "</th><th></th></tr>");
+	r = eid_consent_list(app->store, fs->ses.personal_id, consent_one, &la);
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
 	eid_page_raw(&p, "</table><h2>");
@@ -161,6 +207,33 @@ int eid_page_account_session_end(struct eid_http_request *req,
 	if (r == EID_OK || r == EID_ENOTFOUND)
 		r = account_page(app, req, res, &fs, "The session has ended.",
 				 "Phiên đăng nhập đã kết thúc.");
+out:
+	eid_wipe(&fs, sizeof(fs));
+	return r;
+}
+
+/* Withdrawing consent makes the service ask again next time; tokens it
+ * already holds are not touched (a grant ends with its own revocation). */
+int eid_page_account_consent_revoke(struct eid_http_request *req,
+				    struct eid_http_response *res, void *arg)
+{
+	struct eid_app *app = arg;
+	struct eid_flow_session fs;
+	char actor[EID_ACTOR_MAX + 1];
+	const char *client_id = NULL;
+	bool done;
+	int r = citizen(app, req, res, &fs, &done);
+
+	if (done)
+		goto out;
+	if (eid_http_form_param(req, "client_id", &client_id) != EID_OK)
+		client_id = "";
+	snprintf(actor, sizeof(actor), "citizen:%s", fs.ses.personal_id);
+	r = eid_consent_revoke(app->store, fs.ses.personal_id, client_id, actor,
+			       (int64_t)eid_store_now(app->store));
+	if (r == EID_OK || r == EID_ENOTFOUND)
+		r = account_page(app, req, res, &fs, "Consent withdrawn.",
+				 "Đã rút lại sự đồng ý.");
 out:
 	eid_wipe(&fs, sizeof(fs));
 	return r;

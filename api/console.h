@@ -26,6 +26,7 @@
 #define EID_PATH_ACCOUNT "/account"
 #define EID_PATH_ACCOUNT_SESSION_END "/account/session/end"
 #define EID_PATH_ACCOUNT_LOCK "/account/lock"
+#define EID_PATH_ACCOUNT_CONSENT_REVOKE "/account/consent/revoke"
 #define EID_PATH_ME_HISTORY "/api/v1/me/history"
 
 /* ---- handlers ---- */
@@ -53,6 +54,8 @@ int eid_page_account(struct eid_http_request *req,
 		     struct eid_http_response *res, void *app);
 int eid_page_account_session_end(struct eid_http_request *req,
 				 struct eid_http_response *res, void *app);
+int eid_page_account_consent_revoke(struct eid_http_request *req,
+				    struct eid_http_response *res, void *app);
 int eid_page_account_lock(struct eid_http_request *req,
 			  struct eid_http_response *res, void *app);
 /* POST /officer/activation/<case>/chip/{challenge,verify} */

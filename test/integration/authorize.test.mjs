@@ -404,3 +404,33 @@ test('logout without a hint asks first; the signed-out page otherwise', async ()
   assert.match(r.text, /Bạn đã đăng xuất/);
   assert.equal(b.cookies.has('eid_session'), false);
 });
+
+test('the citizen sees the services given consent on /account and withdraws one', async () => {
+  const b = new Browser(s.base);
+  const first = await fullFlow(b, { scope: 'openid profile' });
+  assert.ok(first.code);
+  let r = await b.get(authorizeUrl(s.base, params({ scope: 'openid profile', prompt: 'none' })));
+  assert.ok(rpParams(r.location).code, 'consent remembered');
+
+  const account = await b.get('/account');
+  assert.equal(account.status, 200);
+  const table = account.text.slice(account.text.indexOf('id="consents"'));
+  const forms = [...table.matchAll(/<form method="post" action="\/account\/consent\/revoke">(.*?)<\/form>/gs)];
+  assert.ok(forms.length >= 1, 'a withdraw form per service');
+  const fields = Object.fromEntries([...forms[0][1].matchAll(/name="([^"]+)" value="([^"]*)"/g)]
+    .map((m) => [m[1], m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"')]));
+  assert.equal(fields.client_id, 'rp');
+
+  // Without the CSRF token: refused.
+  r = await b.post('/account/consent/revoke', { client_id: 'rp' });
+  assert.equal(r.status, 403);
+  r = await b.post('/account/consent/revoke', fields);
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Consent withdrawn|Đã rút lại/);
+
+  // The service has to ask again.
+  r = await b.get(authorizeUrl(s.base, params({ scope: 'openid profile', prompt: 'none' })));
+  assert.equal(rpParams(r.location).error, 'consent_required');
+  const audit = eidctl(['--data', s.dataDir, 'audit', 'export']);
+  assert.match(audit.stdout, /"consent\.revoke"/);
+});
