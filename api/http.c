@@ -44,6 +44,7 @@ struct eid_http_server {
 	unsigned timeout_s;
 	bool access_log;
 	FILE *log;
+	eid_http_handler before;
 	unsigned port;
 	unsigned threads;
 	unsigned max_connections;
@@ -625,7 +626,12 @@ static int request_parse(struct eid_http_request *req)
 static enum MHD_Result run_handler(struct eid_http_request *req)
 {
 	eid_http_server *srv = req->srv;
-	int r = req->route->fn(req, &req->res, srv->app);
+	int r = EID_OK;
+
+	if (srv->before != NULL)
+		r = srv->before(req, &req->res, srv->app);
+	if (r >= 0 && !req->res.replied)
+		r = req->route->fn(req, &req->res, srv->app);
 
 	if (r >= 0 && req->res.replied)
 		return send_response(req);
@@ -741,6 +747,7 @@ static void server_configure(eid_http_server *srv,
 				       opt->max_connections :
 				       EID_HTTP_DEFAULT_MAX_CONNECTIONS;
 	srv->max_connections_per_ip = opt->max_connections_per_ip;
+	srv->before = opt->before;
 	srv->tls = opt->tls_cert != NULL;
 	if (opt->hsts_max_age > 0)
 		snprintf(srv->hsts, sizeof(srv->hsts),

@@ -69,6 +69,11 @@ struct eid_http_options {
 	/* Peers whose X-Forwarded-For and X-Forwarded-Proto are believed
 	 * (idp/cidr.h list text); NULL or "": none. */
 	const char *trusted_proxies;
+	/* Called before every route's handler with the same arguments; when
+	 * it replies (a 429, say) the route's handler is skipped.  NULL: none.
+	 * Declared below (eid_http_handler). */
+	int (*before)(struct eid_http_request *req,
+		      struct eid_http_response *res, void *app);
 };
 
 #define EID_HTTP_TLS_PRIORITIES                                             \

@@ -25,6 +25,7 @@
 
 #include "api/app.h"
 #include "api/http.h"
+#include "api/limits.h"
 #include "crypto/error.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
@@ -369,6 +370,7 @@ static int start_http(struct eidd *d)
 		.max_connections_per_ip = (unsigned)c->server.max_connections_per_ip,
 		.hsts_max_age = (unsigned long)c->tls.hsts_max_age,
 		.trusted_proxies = c->server.trusted_proxies,
+		.before = eid_api_limits,
 	};
 	const struct eid_http_route *routes;
 	struct tls_pair t;
