@@ -162,6 +162,8 @@ cmd_fuzz() {
 		mkdir -p "build-fuzz/corpus/$n"
 		log "fuzzing $n for ${seconds}s"
 		# New inputs go to build-fuzz/corpus; the seeds stay as they are.
+		# UBSan findings stop the run (and leave the input) like crashes.
+		UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
 		build-fuzz/test/fuzz/fuzz_"$n" -max_total_time="$seconds" \
 			-print_final_stats=1 -artifact_prefix="build-fuzz/corpus/$n-" \
 			"build-fuzz/corpus/$n" "test/fuzz/corpus/$n"
