@@ -146,11 +146,16 @@ static int parse_segment(eid_form *f, const char *seg, size_t len)
 int eid_form_parse(const char *in, size_t len, eid_form **ret_form)
 {
 	eid_form *f = NULL;
-	const char *seg, *amp, *end = in + len;
+	const char *seg, *amp, *end;
 	int r = EID_EINTERNAL;
 
 	if (in == NULL && len > 0)
 		return EID_EINVAL;
+	/* An empty body may come as (NULL, 0): NULL + 0 is undefined in C
+	 * (clang's UBSan reports it; found by fuzz_form). */
+	if (in == NULL)
+		in = "";
+	end = in + len;
 	if (len > EID_FORM_MAX_BYTES)
 		return EID_ETOOBIG;
 	if ((f = calloc(1, sizeof(*f))) == NULL ||

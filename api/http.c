@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -21,12 +22,18 @@
 #include "api/http_priv.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/cidr.h"
 
 #define EID_HTTP_MAX_URI 8192
 #define EID_HTTP_ID_BYTES 16
 /* How much of an oversize chunked body we swallow to answer 413 before
  * giving up on the connection. */
 #define EID_HTTP_MAX_DISCARD (1024u * 1024)
+/* Longest X-Forwarded-For we look at. */
+#define EID_HTTP_MAX_XFF 1024
+#define EID_HTTP_MAX_OPTIONS 16
+/* How often a reload looks whether the old listener is done. */
+#define EID_HTTP_DRAIN_POLL_NS 20000000L
 
 struct eid_http_server {
 	struct MHD_Daemon *daemon;
@@ -37,7 +44,15 @@ struct eid_http_server {
 	unsigned timeout_s;
 	bool access_log;
 	FILE *log;
+	eid_http_handler before;
 	unsigned port;
+	unsigned threads;
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned flags;     /* MHD_USE_... */
+	bool tls;
+	char hsts[64];      /* Strict-Transport-Security value, "": none */
+	struct eid_cidr_list *proxies; /* NULL: none trusted */
 	pthread_mutex_t lock; /* guards inflight */
 	pthread_cond_t idle;
 	size_t inflight;
@@ -60,6 +75,7 @@ struct eid_http_request {
 	eid_form *body_form;
 	char remote[INET6_ADDRSTRLEN];
 	bool loopback;
+	bool https;
 	char id[2 * EID_HTTP_ID_BYTES + 1];
 	struct timespec t0;
 	unsigned status;
@@ -103,6 +119,11 @@ const char *eid_http_request_id(const struct eid_http_request *req)
 bool eid_http_is_loopback(const struct eid_http_request *req)
 {
 	return req->loopback;
+}
+
+bool eid_http_is_https(const struct eid_http_request *req)
+{
+	return req->https;
 }
 
 const char *eid_http_header(const struct eid_http_request *req,
@@ -234,6 +255,11 @@ static enum MHD_Result send_response(struct eid_http_request *req)
 	enum MHD_Result ok = MHD_NO;
 	size_t len = res->body.len;
 
+	if (req->https && req->srv->hsts[0] != '\0' &&
+	    eid_http_response_header(res, "Strict-Transport-Security") == NULL &&
+	    eid_http_set_header(res, "Strict-Transport-Security",
+				req->srv->hsts) != EID_OK)
+		goto out;
 	if (eid_http_response_finish(res, req->id) != EID_OK)
 		goto out;
 	mr = MHD_create_response_from_buffer(len, res->body.data,
@@ -323,7 +349,67 @@ static int request_peer(struct eid_http_request *req,
 			NI_NUMERICHOST) != 0)
 		return EID_EINTERNAL;
 	req->loopback = addr_is_loopback(sa);
+	req->https = req->srv->tls;
 	return EID_OK;
+}
+
+static bool text_is_loopback(const char *addr)
+{
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in in = { .sin_family = AF_INET };
+
+	if (inet_pton(AF_INET, addr, &in.sin_addr) == 1)
+		return addr_is_loopback((const struct sockaddr *)&in);
+	if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1)
+		return addr_is_loopback((const struct sockaddr *)&in6);
+	return false;
+}
+
+/* The client behind a chain of trusted proxies: X-Forwarded-For read from
+ * the right, skipping trusted proxies; the first other address is the
+ * client.  Anything unparsable leaves the TCP peer in place. */
+static void forwarded_for(struct eid_http_request *req, const char *xff)
+{
+	char list[EID_HTTP_MAX_XFF + 1], *item, *end, *comma;
+	size_t n = strnlen(xff, EID_HTTP_MAX_XFF + 1);
+	unsigned char a[sizeof(struct in6_addr)];
+
+	if (n > EID_HTTP_MAX_XFF)
+		return;
+	memcpy(list, xff, n + 1);
+	for (;;) {
+		end = list + strlen(list);
+		while (end > list && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		comma = strrchr(list, ',');
+		item = comma == NULL ? list : comma + 1;
+		item += strspn(item, " \t");
+		if (strlen(item) >= sizeof(req->remote) ||
+		    (inet_pton(AF_INET, item, a) != 1 &&
+		     inet_pton(AF_INET6, item, a) != 1))
+			return;
+		if (!eid_cidr_list_match(req->srv->proxies, item) ||
+		    comma == NULL)
+			break;
+		*comma = '\0'; /* drop this hop and look further left */
+	}
+	memcpy(req->remote, item, strlen(item) + 1);
+	req->loopback = text_is_loopback(item);
+}
+
+/* A trusted proxy's word on the client's address and scheme. */
+static void request_forwarded(struct eid_http_request *req)
+{
+	const char *xff, *proto;
+
+	if (!eid_cidr_list_match(req->srv->proxies, req->remote))
+		return;
+	proto = eid_http_header(req, "X-Forwarded-Proto");
+	if (proto != NULL)
+		req->https = strcasecmp(proto, "https") == 0;
+	xff = eid_http_header(req, "X-Forwarded-For");
+	if (xff != NULL)
+		forwarded_for(req, xff);
 }
 
 static int request_id(struct eid_http_request *req)
@@ -474,6 +560,7 @@ static enum MHD_Result request_begin(struct eid_http_request *req,
 	bool known;
 
 	req->started = true;
+	request_forwarded(req);
 	if (strlen(method) < sizeof(req->method))
 		memcpy(req->method, method, strlen(method) + 1);
 	if (req->uri_too_long)
@@ -539,7 +626,12 @@ static int request_parse(struct eid_http_request *req)
 static enum MHD_Result run_handler(struct eid_http_request *req)
 {
 	eid_http_server *srv = req->srv;
-	int r = req->route->fn(req, &req->res, srv->app);
+	int r = EID_OK;
+
+	if (srv->before != NULL)
+		r = srv->before(req, &req->res, srv->app);
+	if (r >= 0 && !req->res.replied)
+		r = req->route->fn(req, &req->res, srv->app);
 
 	if (r >= 0 && req->res.replied)
 		return send_response(req);
@@ -650,35 +742,91 @@ static void server_configure(eid_http_server *srv,
 					  EID_HTTP_DEFAULT_TIMEOUT_S;
 	srv->access_log = opt->access_log;
 	srv->log = opt->log != NULL ? opt->log : stderr;
+	srv->threads = opt->threads ? opt->threads : EID_HTTP_DEFAULT_THREADS;
+	srv->max_connections = opt->max_connections ?
+				       opt->max_connections :
+				       EID_HTTP_DEFAULT_MAX_CONNECTIONS;
+	srv->max_connections_per_ip = opt->max_connections_per_ip;
+	srv->before = opt->before;
+	srv->tls = opt->tls_cert != NULL;
+	if (opt->hsts_max_age > 0)
+		snprintf(srv->hsts, sizeof(srv->hsts),
+			 "max-age=%lu; includeSubDomains", opt->hsts_max_age);
 }
+
+static int server_proxies(eid_http_server *srv, const char *text)
+{
+	int r;
+
+	if (text == NULL || text[0] == '\0')
+		return EID_OK;
+	if ((srv->proxies = malloc(sizeof(*srv->proxies))) == NULL)
+		return EID_ENOMEM;
+	r = eid_cidr_list_parse(text, srv->proxies);
+	return r == EID_OK ? EID_OK : EID_ECONFIG;
+}
+
+#define OPT(o, v, p)                                                        \
+	(ops[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (void *)(p) })
+
+/* Start a daemon on addr, or on the already listening socket fd when it
+ * is not MHD_INVALID_SOCKET; cert and key are used only for TLS. */
+static struct MHD_Daemon *daemon_start(eid_http_server *srv,
+				       const struct sockaddr_storage *addr,
+				       MHD_socket fd, const char *cert,
+				       const char *key)
+{
+	struct MHD_OptionItem ops[EID_HTTP_MAX_OPTIONS];
+	size_t n = 0;
+
+	if (fd != MHD_INVALID_SOCKET)
+		OPT(MHD_OPTION_LISTEN_SOCKET, fd, NULL);
+	else
+		OPT(MHD_OPTION_SOCK_ADDR, 0, addr);
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->max_connections_per_ip,
+	    NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)EID_HTTP_CONNECTION_MEMORY, NULL);
+	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
+	if (srv->tls) {
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, cert);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, key);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, EID_HTTP_TLS_PRIORITIES);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+	return MHD_start_daemon(
+		srv->flags, 0, NULL, NULL, on_access, srv,
+		/* First, so MHD never falls back to printing on stderr. */
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+}
+#undef OPT
 
 static int server_listen(eid_http_server *srv,
 			 const struct eid_http_options *opt,
 			 const struct sockaddr_storage *addr)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
 
+	srv->flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+		     MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (addr->ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_access, srv,
-		/* First, so MHD never falls back to printing on stderr. */
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-		MHD_OPTION_SOCK_ADDR, addr,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)(opt->threads ? opt->threads : EID_HTTP_DEFAULT_THREADS),
-		MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)(opt->max_connections ? opt->max_connections :
-						  EID_HTTP_DEFAULT_MAX_CONNECTIONS),
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->timeout_s,
-		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-		MHD_OPTION_END);
+		srv->flags |= MHD_USE_IPv6;
+	if (srv->tls) {
+		if (opt->tls_key == NULL ||
+		    MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			return EID_ECONFIG;
+		srv->flags |= MHD_USE_TLS;
+	}
+	srv->daemon = daemon_start(srv, addr, MHD_INVALID_SOCKET,
+				   opt->tls_cert, opt->tls_key);
 	if (srv->daemon == NULL)
-		return EID_EIO;
+		return srv->tls ? EID_ECRYPTO : EID_EIO;
 	di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	if (di == NULL || di->port == 0)
 		return EID_EIO;
@@ -729,7 +877,8 @@ int eid_http_server_start(const struct eid_http_options *opt,
 	srv->nroutes = nroutes;
 	srv->app = app;
 	server_configure(srv, opt);
-	if ((r = server_listen(srv, opt, &addr)) != EID_OK)
+	if ((r = server_proxies(srv, opt->trusted_proxies)) != EID_OK ||
+	    (r = server_listen(srv, opt, &addr)) != EID_OK)
 		goto out;
 	*ret_server = srv;
 	srv = NULL;
@@ -770,7 +919,65 @@ void eid_http_server_stop(eid_http_server *srv)
 	}
 	pthread_cond_destroy(&srv->idle);
 	pthread_mutex_destroy(&srv->lock);
+	free(srv->proxies);
 	free(srv);
+}
+
+static unsigned daemon_connections(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return di != NULL ? di->num_connections : 0;
+}
+
+/* After a reload: wait until the old listener has no connection left, or
+ * no request is in flight anywhere, or the connection timeout passes. */
+static void drain_old(eid_http_server *srv, struct MHD_Daemon *old)
+{
+	struct timespec pause = { 0, EID_HTTP_DRAIN_POLL_NS };
+	unsigned long waited_ns = 0, limit_ns = srv->timeout_s * 1000000000ul;
+	size_t inflight;
+
+	while (waited_ns < limit_ns && daemon_connections(old) > 0) {
+		pthread_mutex_lock(&srv->lock);
+		inflight = srv->inflight;
+		pthread_mutex_unlock(&srv->lock);
+		if (inflight == 0)
+			break;
+		(void)nanosleep(&pause, NULL);
+		waited_ns += (unsigned long)EID_HTTP_DRAIN_POLL_NS;
+	}
+}
+
+int eid_http_server_reload_tls(eid_http_server *srv, const char *cert,
+			       const char *key)
+{
+	const union MHD_DaemonInfo *di;
+	struct MHD_Daemon *fresh, *old;
+	MHD_socket fd, old_fd;
+
+	if (srv == NULL || !srv->tls || cert == NULL || key == NULL ||
+	    srv->daemon == NULL)
+		return EID_EINVAL;
+	di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	if (di == NULL || (fd = dup(di->listen_fd)) < 0)
+		return EID_EIO;
+	/* Both listen on the same socket for a moment; then the old one
+	 * stops accepting and is left to finish. */
+	fresh = daemon_start(srv, NULL, fd, cert, key);
+	if (fresh == NULL) {
+		(void)close(fd);
+		return EID_ECRYPTO;
+	}
+	old = srv->daemon;
+	srv->daemon = fresh;
+	old_fd = MHD_quiesce_daemon(old);
+	drain_old(srv, old);
+	MHD_stop_daemon(old);
+	if (old_fd != MHD_INVALID_SOCKET)
+		(void)close(old_fd);
+	return EID_OK;
 }
 
 unsigned eid_http_server_port(const eid_http_server *srv)

@@ -57,7 +57,30 @@ struct eid_http_options {
 	unsigned timeout_s;       /* idle time before a connection is closed */
 	bool access_log;          /* one JSON line per request */
 	FILE *log;                /* sink for access and error lines; NULL: stderr */
+	unsigned max_connections_per_ip; /* 0: no cap */
+	/* HTTPS: PEM certificate chain and PEM private key, NUL-terminated;
+	 * both NULL: plain HTTP.  Read only while the server starts: the
+	 * caller may wipe the key as soon as eid_http_server_start returns.
+	 * TLS 1.2 and 1.3 only (EID_HTTP_TLS_PRIORITIES). */
+	const char *tls_cert;
+	const char *tls_key;
+	unsigned long hsts_max_age; /* Strict-Transport-Security max-age on
+				     * HTTPS responses; 0: no header */
+	/* Peers whose X-Forwarded-For and X-Forwarded-Proto are believed
+	 * (idp/cidr.h list text); NULL or "": none. */
+	const char *trusted_proxies;
+	/* Called before every route's handler with the same arguments; when
+	 * it replies (a 429, say) the route's handler is skipped.  NULL: none.
+	 * Declared below (eid_http_handler). */
+	int (*before)(struct eid_http_request *req,
+		      struct eid_http_response *res, void *app);
 };
+
+#define EID_HTTP_TLS_PRIORITIES                                             \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-VERS-SSL3.0"
+/* Memory MHD gives each connection for its request line and headers (and
+ * read buffer): a request whose headers do not fit gets 431. */
+#define EID_HTTP_CONNECTION_MEMORY (64u * 1024)
 
 /* A handler returns EID_OK once it has replied, or a negative EID_E...
  * code.  A handler that fails without replying produces a 500
@@ -81,6 +104,14 @@ int eid_http_server_start(const struct eid_http_options *opt,
 /* Stop accepting, wait (up to the connection timeout) for requests in
  * flight to finish, then close everything and free.  Safe on NULL. */
 void eid_http_server_stop(eid_http_server *srv);
+/* Replace a TLS server's certificate and key (PEM, as in the options)
+ * without closing the listening socket: a new listener takes new
+ * connections at once, the old one finishes the requests in flight (up to
+ * the connection timeout) and stops.  When the new pair does not load the
+ * old listener goes on serving: EID_ECRYPTO.  EID_EINVAL for a plain HTTP
+ * server.  Not to be called concurrently with itself or _stop. */
+int eid_http_server_reload_tls(eid_http_server *srv, const char *cert,
+			       const char *key);
 /* The bound TCP port (useful with port 0). */
 unsigned eid_http_server_port(const eid_http_server *srv);
 
@@ -92,14 +123,18 @@ const char *eid_http_path(const struct eid_http_request *req);
 const char *eid_http_query(const struct eid_http_request *req);
 /* The raw body (*ret_len 0 and possibly NULL when none). */
 const void *eid_http_body(const struct eid_http_request *req, size_t *ret_len);
-/* Client address as text ("127.0.0.1", "::1"). */
+/* Client address as text ("127.0.0.1", "::1"): the TCP peer, or, when
+ * the peer is one of the trusted proxies, the last address in
+ * X-Forwarded-For that is not itself a trusted proxy. */
 const char *eid_http_remote(const struct eid_http_request *req);
 /* The random per-request id, also sent as X-Request-Id and logged. */
 const char *eid_http_request_id(const struct eid_http_request *req);
-/* True when the TCP peer is a loopback address (127.0.0.0/8, ::1, or
- * v4-mapped 127/8).  Behind a reverse proxy every peer is; no
- * X-Forwarded-For is believed here. */
+/* True when the client address (eid_http_remote) is a loopback address
+ * (127.0.0.0/8, ::1, or v4-mapped 127/8). */
 bool eid_http_is_loopback(const struct eid_http_request *req);
+/* True when the client reached us over HTTPS: this server serves TLS, or a
+ * trusted proxy said X-Forwarded-Proto: https. */
+bool eid_http_is_https(const struct eid_http_request *req);
 /* Case-insensitive header lookup; NULL when absent. */
 const char *eid_http_header(const struct eid_http_request *req,
 			    const char *name);

@@ -24,6 +24,7 @@
 #include <ini.h>
 
 #include "crypto/error.h"
+#include "idp/cidr.h"
 
 enum kind {
 	K_LISTEN,   /* struct eid_listen */
@@ -32,6 +33,7 @@ enum kind {
 	K_PATH,     /* char *: not empty */
 	K_ENVNAME,  /* char *: [A-Za-z_][A-Za-z0-9_]* */
 	K_ALG,      /* char *: a JOSE signing algorithm we support */
+	K_CIDRS,    /* char *: addresses and CIDR blocks (idp/cidr.h) */
 	K_NUM,      /* uint64_t in [min, max] */
 	K_DURATION, /* uint64_t seconds in [min, max], suffix s m h d */
 	K_SIZE,     /* uint64_t bytes in [min, max], suffix k m */
@@ -60,6 +62,16 @@ static const struct key_def config_keys[] = {
 	KEY(server, max_body, K_SIZE, 1, 1ull << 30, "512k"),
 	KEY(server, max_connections, K_NUM, 1, 1000000, "1024"),
 	KEY(server, connection_timeout, K_DURATION, 1, DAY, "30"),
+	KEY(server, max_connections_per_ip, K_NUM, 0, 1000000, "256"),
+	KEY(server, trusted_proxies, K_CIDRS, 0, 0, ""),
+	KEY(tls, cert_file, K_STR, 0, 0, ""),
+	KEY(tls, key_file, K_STR, 0, 0, ""),
+	KEY(tls, hsts_max_age, K_DURATION, 0, 730 * DAY, "365d"),
+	KEY(limits, token, K_NUM, 0, 1000000, "600"),
+	KEY(limits, login, K_NUM, 0, 1000000, "60"),
+	KEY(limits, registration, K_NUM, 0, 1000000, "60"),
+	KEY(limits, chip, K_NUM, 0, 1000000, "120"),
+	KEY(limits, window, K_DURATION, 1, DAY, "60"),
 	KEY(store, data_dir, K_PATH, 0, 0, "var"),
 	KEY(store, map_size_mb, K_NUM, 1, 1ull << 22, "8192"),
 	KEY(store, ephemeral_map_size_mb, K_NUM, 1, 1ull << 22, "1024"),
@@ -118,7 +130,7 @@ struct load {
 static bool is_str_kind(enum kind k)
 {
 	return k == K_URL || k == K_STR || k == K_PATH || k == K_ENVNAME ||
-	       k == K_ALG;
+	       k == K_ALG || k == K_CIDRS;
 }
 
 static char **str_field(struct eid_config *c, const struct key_def *k)
@@ -310,6 +322,15 @@ static bool is_envname(const char *s)
 	return true;
 }
 
+static bool cidrs_valid(const char *v)
+{
+	struct eid_cidr_list *l = malloc(sizeof(*l));
+	bool ok = l != NULL && eid_cidr_list_parse(v, l) == EID_OK;
+
+	free(l);
+	return ok;
+}
+
 /* Check a string value; EID_ECONFIG with the reason in why when bad. */
 static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 {
@@ -326,6 +347,10 @@ static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 	case K_ENVNAME:
 		ok = is_envname(v);
 		expect = "an environment variable name";
+		break;
+	case K_CIDRS:
+		ok = cidrs_valid(v);
+		expect = "a list of IP addresses or CIDR blocks";
 		break;
 	case K_ALG:
 		ok = strcmp(v, "ES256") == 0 || strcmp(v, "RS256") == 0 ||
@@ -680,11 +705,31 @@ static void check_password_keys(struct load *L)
 	}
 }
 
+/* TLS needs both files, and an https issuer. */
+static void check_tls_keys(struct load *L)
+{
+	static const char *const files[] = { "tls", "cert_file", "tls",
+		"key_file" };
+	static const char *const issuer[] = { "server", "issuer", "tls",
+		"cert_file" };
+	const struct eid_config *c = L->cfg;
+	bool cert = c->tls.cert_file[0] != '\0';
+
+	if (cert != (c->tls.key_file[0] != '\0')) {
+		point_at(L, files, 4);
+		fail(L, "cert_file and key_file must be set together");
+	} else if (cert && strncmp(c->server.issuer, "https://", 8) != 0) {
+		point_at(L, issuer, 4);
+		fail(L, "the issuer must be https when [tls] is on");
+	}
+}
+
 /* Checks across keys, after every key has its value. */
 static void check_cross(struct load *L)
 {
 	check_token_keys(L);
 	check_password_keys(L);
+	check_tls_keys(L);
 }
 
 static void report(eid_buf *err, const char *name, unsigned line,

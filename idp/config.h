@@ -32,7 +32,21 @@ struct eid_config {
 		uint64_t max_body;
 		uint64_t max_connections;
 		uint64_t connection_timeout;
+		uint64_t max_connections_per_ip; /* 0: no cap */
+		char *trusted_proxies; /* idp/cidr.h list; "": none */
 	} server;
+	struct {
+		char *cert_file; /* PEM chain; "" with key_file "": plain HTTP */
+		char *key_file;  /* PEM private key */
+		uint64_t hsts_max_age;
+	} tls;
+	struct {
+		uint64_t token;        /* requests per window per address */
+		uint64_t login;
+		uint64_t registration;
+		uint64_t chip;
+		uint64_t window;
+	} limits;
 	struct {
 		char *data_dir;
 		uint64_t map_size_mb;

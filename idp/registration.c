@@ -406,8 +406,10 @@ static int match(const struct eid_registration_ctx *ctx,
 	known = r == EID_OK;
 	if (!known)
 		eid_citizen_init(&c); /* compared all the same */
-	same = names_equal(in->full_name, c.full_name) &
-	       (eid_date_cmp(&in->birthdate, &c.birthdate) == 0) & known;
+	/* '&', not '&&': every part is compared, known or not. */
+	same = ((unsigned)names_equal(in->full_name, c.full_name) &
+		(unsigned)(eid_date_cmp(&in->birthdate, &c.birthdate) == 0) &
+		(unsigned)known) != 0;
 	if ((r = find_holders(ctx->store, in, &h)) != EID_OK)
 		return r;
 	if (!same || h.account)

@@ -142,16 +142,32 @@ cmd_bench() {
 
 cmd_fuzz() {
 	install_packages "${build_packages[@]}" clang
-	local target=${1:-} seconds=${2:-60} t
-	CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
-	for t in build-fuzz/test/fuzz/fuzz_*; do
-		[ -x "$t" ] || continue
-		local name=${t##*/fuzz_}
-		[ -n "$target" ] && [ "$target" != "$name" ] && continue
-		mkdir -p "build-fuzz/corpus/$name"
-		log "fuzzing $name for ${seconds}s"
-		"$t" -max_total_time="$seconds" "build-fuzz/corpus/$name" \
-			"test/fuzz/corpus/$name"
+	local target=${1:-} seconds=${2:-60} names=() n
+	for n in test/fuzz/fuzz_*.c; do
+		n=${n##*/fuzz_}
+		n=${n%.c}
+		[ -n "$target" ] && [ "$target" != "$n" ] && continue
+		names+=("$n")
+	done
+	if [ "${#names[@]}" -eq 0 ]; then
+		log "no fuzz target '$target' (ls test/fuzz/fuzz_*.c)"
+		return 2
+	fi
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=true \
+			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	fi
+	# Only the targets: the rest of the tree is not needed here.
+	ninja -C build-fuzz "${names[@]/#/test/fuzz/fuzz_}" >&2
+	for n in "${names[@]}"; do
+		mkdir -p "build-fuzz/corpus/$n"
+		log "fuzzing $n for ${seconds}s"
+		# New inputs go to build-fuzz/corpus; the seeds stay as they are.
+		# UBSan findings stop the run (and leave the input) like crashes.
+		UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+		build-fuzz/test/fuzz/fuzz_"$n" -max_total_time="$seconds" \
+			-print_final_stats=1 -artifact_prefix="build-fuzz/corpus/$n-" \
+			"build-fuzz/corpus/$n" "test/fuzz/corpus/$n"
 	done
 }
 

@@ -4,7 +4,11 @@
  * finds the key-encryption key, opens the store, makes sure a signing key
  * exists, and serves until SIGTERM or SIGINT.  Any start-up failure is one
  * line on stderr and a non-zero exit, and nothing is written before the
- * configuration and the key-encryption key have been found good. */
+ * configuration and the key-encryption key have been found good.
+ *
+ * With [tls] cert_file and key_file it serves HTTPS itself; SIGHUP reads
+ * both files again and swaps the listener's certificate (a pair that does
+ * not load leaves the old one serving, with one line on stderr). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,6 +25,7 @@
 
 #include "api/app.h"
 #include "api/http.h"
+#include "api/limits.h"
 #include "crypto/error.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
@@ -37,6 +42,8 @@
 
 #define DEFAULT_ISSUER "http://127.0.0.1:8080"
 #define SWEEP_INTERVAL_S 60
+/* Largest certificate chain or key file read. */
+#define TLS_FILE_MAX (256u * 1024)
 
 struct eidd {
 	struct eid_config cfg;
@@ -45,6 +52,13 @@ struct eidd {
 	eid_signer *signer;
 	struct eid_app app;
 	eid_http_server *http;
+	bool tls;
+};
+
+/* The [tls] files: the chain as text, the key in a wiping buffer. */
+struct tls_pair {
+	eid_buf cert;
+	eid_buf key;
 };
 
 static void usage(FILE *f)
@@ -93,13 +107,14 @@ static int set_flag(struct eid_config *cfg, const char *flag,
 static int derive_issuer(struct eid_config *cfg)
 {
 	const struct eid_listen *l = &cfg->server.listen;
+	const char *scheme = cfg->tls.cert_file[0] ? "https" : "http";
 	char url[80];
 
 	if (strcmp(cfg->server.issuer, DEFAULT_ISSUER) != 0)
 		return EID_OK;
-	snprintf(url, sizeof(url), l->family == AF_INET6 ? "http://[%s]:%u"
-							 : "http://%s:%u",
-		 l->addr, (unsigned)l->port);
+	snprintf(url, sizeof(url), l->family == AF_INET6 ? "%s://[%s]:%u"
+							 : "%s://%s:%u",
+		 scheme, l->addr, (unsigned)l->port);
 	return set_flag(cfg, "--listen", "server", "issuer", url);
 }
 
@@ -156,6 +171,9 @@ static int parse_args(struct eidd *d, int argc, char **argv)
 		return 1;
 	if (issuer == NULL && derive_issuer(&d->cfg) != EID_OK)
 		return 1;
+	d->tls = d->cfg.tls.cert_file[0] != '\0';
+	if (d->tls && strncmp(d->cfg.server.issuer, "https://", 8) != 0)
+		return fail("--issuer: the issuer must be https when [tls] is on");
 	return 0;
 }
 
@@ -318,6 +336,62 @@ static int seed_demo(struct eidd *d)
 	return 0;
 }
 
+static void tls_pair_free(struct tls_pair *t)
+{
+	eid_buf_free(&t->cert);
+	eid_buf_free(&t->key); /* a secret buffer: wiped */
+}
+
+/* Read both [tls] files; on failure one line names the file. */
+static int tls_pair_read(const struct eid_config *c, struct tls_pair *t,
+			 char *why, size_t whylen)
+{
+	int r;
+
+	eid_buf_init(&t->cert, TLS_FILE_MAX);
+	eid_buf_init_secret(&t->key, TLS_FILE_MAX);
+	r = eid_buf_read_file(&t->cert, c->tls.cert_file);
+	if (r != EID_OK) {
+		snprintf(why, whylen, "%s: %s", c->tls.cert_file,
+			 eid_strerror(r));
+		return r;
+	}
+	r = eid_buf_read_file(&t->key, c->tls.key_file);
+	if (r != EID_OK) {
+		snprintf(why, whylen, "%s: %s", c->tls.key_file,
+			 eid_strerror(r));
+		return r;
+	}
+	if (eid_buf_cstr(&t->cert) == NULL || eid_buf_cstr(&t->key) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return EID_ENOMEM;
+	}
+	return EID_OK;
+}
+
+/* SIGHUP: the same files, read again, into the running listener. */
+static void reload_tls(struct eidd *d)
+{
+	struct tls_pair t;
+	char why[512] = "";
+	int r;
+
+	if (!d->tls) {
+		fprintf(stderr, "eidd: SIGHUP: no [tls] to reload\n");
+		return;
+	}
+	r = tls_pair_read(&d->cfg, &t, why, sizeof(why));
+	if (r == EID_OK)
+		r = eid_http_server_reload_tls(d->http, eid_buf_cstr(&t.cert),
+					       eid_buf_cstr(&t.key));
+	tls_pair_free(&t);
+	if (r == EID_OK)
+		fprintf(stderr, "eidd: SIGHUP: TLS certificate reloaded\n");
+	else
+		fprintf(stderr, "eidd: SIGHUP: TLS reload failed, keeping the "
+			"old certificate: %s\n", why[0] ? why : eid_strerror(r));
+}
+
 static int start_http(struct eidd *d)
 {
 	const struct eid_config *c = &d->cfg;
@@ -327,9 +401,14 @@ static int start_http(struct eidd *d)
 		.max_connections = (unsigned)c->server.max_connections,
 		.timeout_s = (unsigned)c->server.connection_timeout,
 		.access_log = c->log.access_log,
+		.max_connections_per_ip = (unsigned)c->server.max_connections_per_ip,
+		.hsts_max_age = (unsigned long)c->tls.hsts_max_age,
+		.trusted_proxies = c->server.trusted_proxies,
+		.before = eid_api_limits,
 	};
 	const struct eid_http_route *routes;
-	char port[8];
+	struct tls_pair t;
+	char port[8], why[512] = "";
 	size_t n;
 	int r;
 
@@ -341,12 +420,26 @@ static int start_http(struct eidd *d)
 	if ((r = eid_app_start(&d->app)) != EID_OK)
 		return fail("server: cannot start workers: %s", eid_strerror(r));
 	routes = eid_api_routes(&n);
+	memset(&t, 0, sizeof(t));
+	if (d->tls && tls_pair_read(c, &t, why, sizeof(why)) != EID_OK) {
+		tls_pair_free(&t);
+		return fail("[tls] %s", why);
+	}
+	if (d->tls) {
+		opt.tls_cert = eid_buf_cstr(&t.cert);
+		opt.tls_key = eid_buf_cstr(&t.key);
+	}
 	r = eid_http_server_start(&opt, routes, n, &d->app, &d->http);
+	/* MHD handed the key to GnuTLS while starting: ours goes now. */
+	tls_pair_free(&t);
+	if (r == EID_ECRYPTO)
+		return fail("[tls] %s / %s: the certificate and key do not load",
+			    c->tls.cert_file, c->tls.key_file);
 	if (r != EID_OK)
 		return fail("cannot listen on %s:%s: %s", opt.host, port,
 			    eid_strerror(r));
 	printf("eidd %s listening on http%s://%s%s%s:%u/ (issuer %s)\n",
-	       EID_VERSION, "", c->server.listen.family == AF_INET6 ? "[" : "",
+	       EID_VERSION, d->tls ? "s" : "", c->server.listen.family == AF_INET6 ? "[" : "",
 	       c->server.listen.addr,
 	       c->server.listen.family == AF_INET6 ? "]" : "",
 	       (unsigned)eid_http_server_port(d->http), c->server.issuer);
@@ -355,7 +448,7 @@ static int start_http(struct eidd *d)
 }
 
 /* Wait for SIGTERM or SIGINT, sweeping expired short-lived entries from
- * time to time. */
+ * time to time and reloading the TLS certificate on SIGHUP. */
 static void serve(struct eidd *d, const sigset_t *set)
 {
 	struct timespec tick = { SWEEP_INTERVAL_S, 0 };
@@ -366,6 +459,8 @@ static void serve(struct eidd *d, const sigset_t *set)
 		sig = sigtimedwait(set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		if (sig == SIGHUP)
+			reload_tls(d);
 		if (sig < 0 && errno == EAGAIN)
 			(void)eid_eph_sweep(d->store, &removed);
 	}
@@ -396,6 +491,7 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		return fail("cannot set up signals");

@@ -195,6 +195,11 @@ eidd_threads=2
 cat >"$work/eidd.ini" <<EOF
 [server]
 threads = $eidd_threads
+; every wrk connection comes from loopback: no per-address caps here
+max_connections_per_ip = 0
+[limits]
+token = 0
+login = 0
 [log]
 access_log = false
 EOF

@@ -2,7 +2,8 @@
 // directory, a free loopback port, and the binaries from the Meson build
 // directory named by EID_BUILD_DIR.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,14 +45,35 @@ export function eiddRun(args, { env, timeout = 10000 } = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function waitHealthy(base, proc, ms = 10000) {
+// One HTTPS request trusting only ca (PEM); resolves { status, headers,
+// body, cert } (cert: the server's certificate as node reports it).
+export function httpsGet(url, { ca, headers = {}, method = 'GET' } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, headers, method, agent: false }, (res) => {
+      const cert = res.socket.getPeerCertificate();
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body, cert }));
+    });
+    req.setTimeout(10000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function probe(base, ca) {
+  if (ca) return (await httpsGet(`${base}/healthz`, { ca })).status === 200;
+  return (await fetch(`${base}/healthz`)).ok;
+}
+
+async function waitHealthy(base, proc, ms = 10000, ca = undefined) {
   const deadline = Date.now() + ms;
   let lastErr;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`eidd exited with ${proc.exitCode}`);
     try {
-      const r = await fetch(`${base}/healthz`);
-      if (r.ok) return;
+      if (await probe(base, ca)) return;
     } catch (e) { lastErr = e; }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -59,18 +81,26 @@ async function waitHealthy(base, proc, ms = 10000) {
 }
 
 // A running server.  stop() ends it with SIGTERM (or kill() with SIGKILL).
-export async function startEidd({ dataDir, extraArgs = [], env } = {}) {
-  const port = await freePort();
+// config(port), when given, returns the text of an INI file passed with
+// --config; tlsCa (PEM) makes the server's base https and trusted with it.
+export async function startEidd({ dataDir, extraArgs = [], env, config, tlsCa, port: fixedPort } = {}) {
+  const port = fixedPort ?? await freePort();
   const dir = dataDir ?? tempDir();
-  const args = ['--data', dir, '--demo', '--listen', `127.0.0.1:${port}`, ...extraArgs];
+  const args = ['--data', dir, '--demo', '--listen', `127.0.0.1:${port}`];
+  if (config) {
+    const file = `${dir}.conf`;
+    writeFileSync(file, config(port));
+    args.push('--config', file);
+  }
+  args.push(...extraArgs);
   const proc = spawn(eiddPath, args, {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   proc.stdout.on('data', () => {});
-  const base = `http://127.0.0.1:${port}`;
-  await waitHealthy(base, proc);
+  const base = `${tlsCa ? 'https' : 'http'}://127.0.0.1:${port}`;
+  await waitHealthy(base, proc, 10000, tlsCa);
   const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
   return {
     base, port, dataDir: dir, proc,
@@ -83,6 +113,9 @@ export async function startEidd({ dataDir, extraArgs = [], env } = {}) {
       proc.kill('SIGKILL');
       return exited;
     },
-    cleanup() { rmSync(dir, { recursive: true, force: true }); },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(`${dir}.conf`, { force: true });
+    },
   };
 }
