@@ -64,7 +64,11 @@ export function fillForm(html, pageUrl, creds) {
     const type = (attr(tag, 'type') || (tag.startsWith('<button') ? 'submit' : 'text')).toLowerCase();
     const value = attr(tag, 'value') ?? '';
     if (type === 'submit') {
-      if (!submit || /approve|allow|accept|consent/i.test(`${name} ${value}`)) submit = [name, value];
+      // The approving button wins; a cancelling or denying one is never
+      // chosen (a form whose default button has no name sends none).
+      const what = `${name} ${value}`;
+      if (/approve|allow|accept|consent/i.test(what)) submit = [name, value];
+      else if (!submit && !/cancel|deny|reject|back/i.test(what)) submit = [name, value];
     } else if (name === 'username') fields.set(name, creds.username);
     else if (name === 'password') fields.set(name, creds.password);
     else if (type !== 'checkbox' || /\schecked\b/i.test(tag)) fields.set(name, value);
