@@ -248,8 +248,10 @@ rows="healthz discovery jwks client_credentials refresh_token authorization_code
 unavailable() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$work/unavailable.tsv"; }
 
 # Authorization codes live 60 s, so the code row runs at most 5 s on
-# codes prepared just before it, enough for 15,000 exchanges/s.  Should
-# they run out, the threads stop and the table says so.
+# codes prepared just before it: up to 15,000 exchanges/s, but no more
+# than prepare.mjs makes in 30 s (each code is a durable write at
+# /authorize, so fewer on a slow disk) and none older than 30 s when the
+# run starts.  Should they run out, the threads stop and the table says so.
 code_duration=$((duration < 5 ? duration : 5))
 prepared_count() { echo $((code_duration * 15000 + 1000)); }
 
