@@ -435,19 +435,20 @@ static struct client_slot *client_slot(const char *id)
 	return &client_slots[h % CLIENT_SLOTS];
 }
 
-/* eid_client_get, through the slots. */
-static int client_load(eid_store *s, const char *id, struct eid_client *ret)
+int eid_client_get_cached(eid_store *s, const char *id,
+			  struct eid_client *ret)
 {
 	struct client_slot *slot;
 	struct eid_client fresh = { 0 };
 	eid_txn *t = NULL;
 	eid_buf rec;
 	bool hit = false;
-	size_t n = strlen(id);
+	size_t n = id != NULL ? strlen(id) : 0;
 	uint8_t *keep;
 	int r;
 
-	if (n == 0 || n > EID_CLIENT_ID_MAX)
+	if (s == NULL || ret == NULL || id == NULL || n == 0 ||
+	    n > EID_CLIENT_ID_MAX)
 		return eid_client_get(s, id, ret);
 	eid_buf_init(&rec, EID_CLIENT_JSON_MAX);
 	if ((r = eid_store_begin(s, false, &t)) == EID_OK) {
@@ -511,7 +512,7 @@ int eid_client_authenticate(const struct eid_client_auth_env *env,
 	if ((r = method_of(cr, &m, &e)) != EID_OK ||
 	    (r = claimed_id(cr, m, id, &e)) != EID_OK)
 		goto out;
-	r = client_load(env->store, id, &c);
+	r = eid_client_get_cached(env->store, id, &c);
 	if (r == EID_ENOTFOUND)
 		r = eid_oauth_fail(&e, "invalid_client", "unknown client",
 				   EID_EAUTH);
