@@ -232,7 +232,7 @@ export function table(w) {
       const reason = unavailable.get(`${server}\t${def.row}`);
       const have = conns.filter((c) => sum.has(`${server}\t${def.row}\t${c}`));
       if (have.length === 0) {
-        if (reason) out.push(`| ${server} | ${def.label} | | | | | | | | not available yet: ${reason} |`);
+        if (reason) out.push(`| ${server} | ${def.label} | | | | | | | | ${reason.startsWith('measured') ? reason : `not available yet: ${reason}`} |`);
         continue;
       }
       for (const c of have) {
