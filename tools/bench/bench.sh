@@ -494,6 +494,57 @@ sleep 0.3 # a last memory sample
 
 # ---- scale: generated citizens and import ----
 
+# scale_userinfo N DIR: eidd on the generated store of N citizens, and
+# GET /userinfo with an access token for the profile scope, which reads
+# the citizen's registry record and account on every request: its rate
+# and latency at this size (64 connections, one run of the row's length).
+# The citizen is the demo one (--demo seeds him and his account into the
+# big store), so the lookups walk a tree of N records.
+scale_userinfo() {
+	local n=$1 dir=$2 port base pid out
+	if ! printf '%s\n' "$client_secret" | "$eidctl_bin" --data "$dir" client add \
+		--id "$client_id" --name "Benchmark" --auth-method client_secret_basic \
+		--grant client_credentials --grant authorization_code --grant refresh_token \
+		--redirect-uri "$redirect_uri" --scope "openid profile offline_access" \
+		--secret-stdin >"$work/scale-$n-client.out" 2>&1; then
+		log "scale $n: eidctl client add failed: $(head -n 1 "$work/scale-$n-client.out")"
+		return 0
+	fi
+	port=$(free_port)
+	base="http://127.0.0.1:$port"
+	"$eidd_bin" --config "$work/eidd.ini" --data "$dir" --demo \
+		--listen "127.0.0.1:$port" >"$work/scale-$n-eidd.log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	if ! wait_http "$base/healthz" "$pid"; then
+		log "scale $n: eidd did not start: $(tail -n 1 "$work/scale-$n-eidd.log")"
+		return 0
+	fi
+	if prepare eidd "$base" access "$work/scale-$n-token.txt"; then
+		log "scale: userinfo at $n citizens"
+		BENCH_LUA="$here/lua" BENCH_THREADS="$wrk_threads" BENCH_PATH=/userinfo BENCH_AUTH="" \
+			BENCH_FILE="$work/scale-$n-token.txt" \
+			wrk -t "$wrk_threads" -c 64 -d "${duration}s" --timeout 5s \
+			-s "$here/lua/userinfo.lua" "$base" >"$work/scale-$n-userinfo.out" 2>&1 || true
+		out=$(sed -n 's/^BENCHJSON //p' "$work/scale-$n-userinfo.out")
+		if [ -n "$out" ]; then
+			printf '%s\n' "$out" | node -e '
+let s = ""; process.stdin.on("data", (d) => { s += d; });
+process.stdin.on("end", () => {
+  const j = JSON.parse(s), n = process.argv[1];
+  const errors = j.non2xx + j.connect_errors + j.read_errors + j.write_errors + j.timeouts;
+  for (const [k, v] of [["ui_rps", j.requests / (j.duration_us / 1e6)], ["ui_p50_us", j.p50_us],
+    ["ui_p99_us", j.p99_us], ["ui_errors", errors]])
+    console.log(`${n}\t${k}\t${Math.round(v)}`);
+});' "$n" >>"$work/scale.tsv"
+		fi
+	else
+		log "scale $n: no access token: $prep_reason"
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
 # scale_size N: generate N citizens straight into a store; bytes per
 # citizen from the data directory's size; import speed.
 scale_size() {
@@ -505,6 +556,7 @@ scale_size() {
 	rate=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\)\/s$/\1/p')
 	printf '%s\tgen_rate\t%s\n' "$n" "$rate" >>"$work/scale.tsv"
 	printf '%s\tbytes\t%s\n' "$n" "$(du -sb "$dir" | cut -f1)" >>"$work/scale.tsv"
+	scale_userinfo "$n" "$dir"
 	rm -rf "$dir"
 	if "$eidctl_bin" registry import --help >/dev/null 2>&1; then
 		local file="$work/citizens-$n.jsonl" t0 t1
