@@ -332,6 +332,16 @@ password_login_c() {
 			v["overhead_pct"], v["wall_overhead_pct"], v["argon2_per_login"] }')"
 }
 
+# cc_token SERVER BASE FILE: a client_credentials access token into FILE.
+cc_token() {
+	curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials \
+		"$2$(node "$here/report.mjs" probe "$work/$1-discovery.json" client_credentials |
+			sed -n 's/^ok //p')" | node -e '
+let s = ""; process.stdin.on("data", (d) => { s += d; });
+process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) process.exit(1); console.log(t); });' \
+		>"$3" 2>/dev/null
+}
+
 # setup_row SERVER BASE ROW: sets row_script, row_path, row_auth, row_file,
 # row_per_run (prepare before every run: single-use values), or records
 # why the row cannot run and fails.
@@ -380,12 +390,10 @@ setup_row() {
 	introspect)
 		row_script=introspect.lua
 		row_file="$work/$server-introspect.txt"
-		if ! curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials \
-			"$base$(node "$here/report.mjs" probe "$work/$server-discovery.json" client_credentials |
-				sed -n 's/^ok //p')" | node -e '
-let s = ""; process.stdin.on("data", (d) => { s += d; });
-process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) process.exit(1); console.log(t); });' \
-			>"$row_file" 2>/dev/null; then
+		# Access tokens expire (10 minutes by default) and a full run
+		# is longer: a fresh one before every run (row_per_run).
+		row_per_run=cc_token
+		if ! cc_token "$server" "$base" "$row_file"; then
 			unavailable "$server" "$row" "no client_credentials access token to introspect"
 			return 1
 		fi ;;
@@ -399,6 +407,7 @@ process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) pr
 		row_file="$work/$server-$row.txt"
 		[ "$row" = authorization_code ] && row_per_run=codes
 		[ "$row" = refresh_token ] && row_per_run=refresh
+		[ "$row" = userinfo ] && row_per_run=access
 		if [ "$row" = userinfo ] && ! prepare "$server" "$base" access "$row_file"; then
 			unavailable "$server" "$row" "$prep_reason"
 			return 1
@@ -415,6 +424,12 @@ run_row() {
 		n=$(prepared_count)
 		prepare "$server" "$base" codes "$row_file" "$n" || {
 			unavailable "$server" "$row" "$prep_reason"; return 0; }
+	elif [ "$row_per_run" = access ]; then
+		prepare "$server" "$base" access "$row_file" || {
+			unavailable "$server" "$row" "$prep_reason"; return 0; }
+	elif [ "$row_per_run" = cc_token ]; then
+		cc_token "$server" "$base" "$row_file" || {
+			unavailable "$server" "$row" "no client_credentials access token to introspect"; return 0; }
 	elif [ "$row_per_run" = refresh ]; then
 		# One rotating token per connection, each from its own grant.
 		prepare "$server" "$base" refresh "$row_file" "$((conns + wrk_threads))" || {
