@@ -462,25 +462,24 @@ static int jws_check(const json_t *hdr, eid_alg alg, const struct jws_parts *p,
 	return r;
 }
 
-int eid_jws_verify(const char *compact, size_t len,
-		   const eid_key *const *keys, size_t nkeys,
-		   const char *const *allowed_algs, json_t **ret_header,
-		   json_t **ret_claims)
+/* eid_jws_verify and eid_jws_decode_verified: the same parsing and
+ * checks, the signature checked against keys unless keys is NULL. */
+static int jws_open(const char *compact, size_t len, const eid_key *const *keys,
+		    size_t nkeys, const char *const *allowed_algs,
+		    json_t **ret_header, json_t **ret_claims)
 {
 	struct jws_parts p;
 	json_t *hdr = NULL, *claims = NULL;
 	eid_alg alg;
 	int r;
 
-	if ((compact == NULL && len > 0) || (keys == NULL && nkeys > 0) ||
-	    allowed_algs == NULL || ret_claims == NULL)
-		return EID_EINVAL;
 	if (len > EID_JWS_MAX)
 		return EID_ETOOBIG;
 	if ((r = jws_split(compact, len, &p)) != EID_OK ||
 	    (r = json_from_b64(p.hdr, p.hdrlen, JWS_HEADER_MAX, &hdr)) != EID_OK ||
 	    (r = jws_alg(hdr, allowed_algs, &alg)) != EID_OK ||
-	    (r = jws_check(hdr, alg, &p, keys, nkeys)) != EID_OK ||
+	    (keys != NULL &&
+	     (r = jws_check(hdr, alg, &p, keys, nkeys)) != EID_OK) ||
 	    (r = json_from_b64(p.payload, p.payloadlen, EID_JWS_MAX,
 			       &claims)) != EID_OK)
 		goto out;
@@ -494,4 +493,29 @@ out:
 	json_decref(hdr);
 	json_decref(claims);
 	return r;
+}
+
+int eid_jws_verify(const char *compact, size_t len,
+		   const eid_key *const *keys, size_t nkeys,
+		   const char *const *allowed_algs, json_t **ret_header,
+		   json_t **ret_claims)
+{
+	static const eid_key *const none[1] = { NULL };
+
+	if ((compact == NULL && len > 0) || (keys == NULL && nkeys > 0) ||
+	    allowed_algs == NULL || ret_claims == NULL)
+		return EID_EINVAL;
+	return jws_open(compact, len, keys != NULL ? keys : none, nkeys,
+			allowed_algs, ret_header, ret_claims);
+}
+
+int eid_jws_decode_verified(const char *compact, size_t len,
+			    const char *const *allowed_algs,
+			    json_t **ret_header, json_t **ret_claims)
+{
+	if ((compact == NULL && len > 0) || allowed_algs == NULL ||
+	    ret_claims == NULL)
+		return EID_EINVAL;
+	return jws_open(compact, len, NULL, 0, allowed_algs, ret_header,
+			ret_claims);
 }

@@ -63,6 +63,11 @@ struct eid_client_auth_env {
 int eid_client_basic_decode(const char *header, eid_buf *ret_id,
 			    eid_buf *ret_secret);
 
+/* eid_client_get, with the same answers, through a cache of decoded
+ * clients keyed by their records' bytes (so never stale). */
+int eid_client_get_cached(eid_store *s, const char *client_id,
+			  struct eid_client *ret);
+
 /* Authenticate the client.  On success ret_client gets the client
  * (eid_client_clear it) and ret_method the method used.
  *   EID_EINVAL  invalid_request: several methods at once, an assertion

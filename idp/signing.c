@@ -12,6 +12,8 @@
 #define KEY_RECORD_MAX (EID_KEY_SEAL_MAX * 2)
 #define KEYS_MAX 64 /* more keys than any sane rotation keeps published */
 #define GENERATION_CHECK_S 1
+/* Verified tokens remembered (a power of two): 40 bytes each. */
+#define VCACHE_SLOTS 4096
 
 static const char generation_key[] = "keys_generation";
 
@@ -480,6 +482,14 @@ struct ring {
 	char *jwks;
 	uint64_t valid_until; /* first instant the snapshot is stale; 0: never */
 	uint64_t generation;
+	uint64_t serial; /* which snapshot of this signer (from 1) */
+};
+
+/* A JWS this signer verified with the snapshot numbered ring: its
+ * SHA-256.  ring 0: empty. */
+struct vcache_slot {
+	uint8_t digest[32];
+	uint64_t ring;
 };
 
 struct eid_signer {
@@ -490,6 +500,13 @@ struct eid_signer {
 	struct ring *cur;
 	uint64_t checked_at;
 	eid_alg primary; /* what eid_signer_sign uses */
+	uint64_t rings; /* snapshots built so far */
+	/* Tokens are presented many times (userinfo, introspection), and an
+	 * ECDSA verification costs far more than the rest of the request:
+	 * the digests of the JWSs verified with the current snapshot, a slot
+	 * per digest, so each is verified once per snapshot. */
+	pthread_mutex_t vlock;
+	struct vcache_slot *vcache;
 };
 
 static void ring_free(struct ring *rg)
@@ -605,6 +622,7 @@ static int ring_get(eid_signer *sg, struct ring **ret)
 			goto out;
 		if ((r = ring_build(sg, now, gen, &fresh)) != EID_OK)
 			goto out;
+		fresh->serial = ++sg->rings;
 		ring_release_locked(sg->cur);
 		sg->cur = fresh;
 		sg->checked_at = now;
@@ -633,7 +651,19 @@ int eid_signer_open(eid_store *s, const uint8_t kek[32],
 
 	if (sg == NULL)
 		return EID_ENOMEM;
+	sg->vcache = calloc(VCACHE_SLOTS, sizeof(*sg->vcache));
+	if (sg->vcache == NULL) {
+		free(sg);
+		return EID_ENOMEM;
+	}
 	if (pthread_mutex_init(&sg->lock, NULL) != 0) {
+		free(sg->vcache);
+		free(sg);
+		return EID_EINTERNAL;
+	}
+	if (pthread_mutex_init(&sg->vlock, NULL) != 0) {
+		pthread_mutex_destroy(&sg->lock);
+		free(sg->vcache);
 		free(sg);
 		return EID_EINTERNAL;
 	}
@@ -657,6 +687,8 @@ void eid_signer_close(eid_signer *sg)
 		return;
 	ring_free(sg->cur);
 	pthread_mutex_destroy(&sg->lock);
+	pthread_mutex_destroy(&sg->vlock);
+	free(sg->vcache);
 	eid_wipe(sg->kek, sizeof(sg->kek));
 	free(sg);
 }
@@ -713,17 +745,65 @@ int eid_signer_jwks(eid_signer *sg, char **ret_json, uint64_t *ret_max_age)
 	return EID_OK;
 }
 
+static struct vcache_slot *vcache_slot(eid_signer *sg,
+					const uint8_t digest[32])
+{
+	size_t i = ((size_t)digest[0] << 8 | digest[1]) & (VCACHE_SLOTS - 1);
+
+	return &sg->vcache[i];
+}
+
+/* Whether the snapshot numbered ring verified the JWS with this digest. */
+static bool vcache_has(eid_signer *sg, const uint8_t digest[32],
+		       uint64_t ring)
+{
+	struct vcache_slot *v = vcache_slot(sg, digest);
+	bool hit;
+
+	if (pthread_mutex_lock(&sg->vlock) != 0)
+		return false;
+	hit = v->ring == ring && memcmp(v->digest, digest, 32) == 0;
+	pthread_mutex_unlock(&sg->vlock);
+	return hit;
+}
+
+static void vcache_put(eid_signer *sg, const uint8_t digest[32],
+		       uint64_t ring)
+{
+	struct vcache_slot *v = vcache_slot(sg, digest);
+
+	if (pthread_mutex_lock(&sg->vlock) != 0)
+		return;
+	memcpy(v->digest, digest, 32);
+	v->ring = ring;
+	pthread_mutex_unlock(&sg->vlock);
+}
+
 int eid_signer_verify(eid_signer *sg, const char *compact, size_t len,
 		      json_t **ret_header, json_t **ret_claims)
 {
 	static const char *const algs[] = { "ES256", "RS256", "PS256", NULL };
 	struct ring *rg = NULL;
+	uint8_t digest[32];
+	bool hashed;
 	int r;
 
 	if ((r = ring_get(sg, &rg)) != EID_OK)
 		return r;
-	r = eid_jws_verify(compact, len, (const eid_key *const *)rg->keys,
-			   rg->n, algs, ret_header, ret_claims);
+	/* The same bytes, the same keys: the same answer.  A snapshot
+	 * rebuilt (keys added, retired or expired) forgets every entry. */
+	hashed = compact != NULL && len <= EID_JWS_MAX &&
+		 eid_sha256(compact, len, digest) == EID_OK;
+	if (hashed && vcache_has(sg, digest, rg->serial)) {
+		r = eid_jws_decode_verified(compact, len, algs, ret_header,
+					    ret_claims);
+	} else {
+		r = eid_jws_verify(compact, len,
+				   (const eid_key *const *)rg->keys, rg->n,
+				   algs, ret_header, ret_claims);
+		if (r == EID_OK && hashed)
+			vcache_put(sg, digest, rg->serial);
+	}
 	ring_put(sg, rg);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/accounts.h"
+#include "idp/client_auth.h"
 #include "idp/codes.h"
 #include "idp/subject.h"
 #include "idp/tokens.h"
@@ -474,7 +475,8 @@ static int userinfo_claims(const struct eid_token_env *env,
 	struct eid_account a;
 	int r;
 
-	if ((r = eid_client_get(env->store, g->client_id, &client)) != EID_OK)
+	if ((r = eid_client_get_cached(env->store, g->client_id, &client)) !=
+	    EID_OK)
 		return r;
 	if ((r = eid_token_subject_data(env, g->personal_id, &cz, &a)) !=
 	    EID_OK)

@@ -253,8 +253,10 @@ rows="healthz discovery jwks client_credentials refresh_token authorization_code
 unavailable() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$work/unavailable.tsv"; }
 
 # Authorization codes live 60 s, so the code row runs at most 5 s on
-# codes prepared just before it, enough for 15,000 exchanges/s.  Should
-# they run out, the threads stop and the table says so.
+# codes prepared just before it: up to 15,000 exchanges/s, but no more
+# than prepare.mjs makes in 30 s (each code is a durable write at
+# /authorize, so fewer on a slow disk) and none older than 30 s when the
+# run starts.  Should they run out, the threads stop and the table says so.
 code_duration=$((duration < 5 ? duration : 5))
 prepared_count() { echo $((code_duration * 15000 + 1000)); }
 
@@ -290,10 +292,16 @@ register_eidd_client() {
 }
 
 # A signed-in citizen for the user-bound rows: the demo citizen Nguyễn Văn
-# An with an account (issue 3's eidctl account create).
+# An.  --demo already gives him an account with the demo password
+# (tools/demo.h); on a store without it he gets one with a fresh password
+# (issue 3's eidctl account create).
 bench_user=001090012345
-bench_password=$(openssl rand -base64 18)
+bench_password=$(sed -n 's/^#define EID_DEMO_PASSWORD "\(.*\)"$/\1/p' "$root/tools/demo.h")
 create_eidd_account() {
+	if "$eidctl_bin" --data "$work/eidd-data" account show "$bench_user" >/dev/null 2>&1; then
+		return 0
+	fi
+	bench_password=$(openssl rand -base64 18)
 	eidctl_once account "$bench_password" account create \
 		--personal-id "$bench_user" --phone +84901234567 --password-stdin
 }
@@ -310,6 +318,35 @@ prepare() {
 	return 1
 }
 
+# The password-login row from test/idp/bench_password_login: CPU time of
+# a login (eid_account_authenticate, durable commit included) against
+# the bare Argon2id hash with the same parameters.
+password_login_c() {
+	local out
+	log "eidd password login (C benchmark)"
+	if ! out=$("$build_dir/test/idp/bench_password_login" 2>&1 | tail -n 1) ||
+		[ "${out%% *}" != password_login ]; then
+		unavailable eidd password_login "bench_password_login failed: $out"
+		return
+	fi
+	printf '%s\n' "$out" >"$work/password_login.txt"
+	unavailable eidd password_login "$(printf '%s\n' "$out" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "measured in C (bench_password_login): login %.1f ms CPU, Argon2id hash %.1f ms (m=%s KiB, t=%s, p=%s), overhead %s%% of the hash (wall-time medians: %s%%; %s Argon2 per login)",
+			v["cpu_login_us"] / 1000, v["cpu_hash_us"] / 1000, v["m"], v["t"], v["p"],
+			v["overhead_pct"], v["wall_overhead_pct"], v["argon2_per_login"] }')"
+}
+
+# cc_token SERVER BASE FILE: a client_credentials access token into FILE.
+cc_token() {
+	curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials \
+		"$2$(node "$here/report.mjs" probe "$work/$1-discovery.json" client_credentials |
+			sed -n 's/^ok //p')" | node -e '
+let s = ""; process.stdin.on("data", (d) => { s += d; });
+process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) process.exit(1); console.log(t); });' \
+		>"$3" 2>/dev/null
+}
+
 # setup_row SERVER BASE ROW: sets row_script, row_path, row_auth, row_file,
 # row_per_run (prepare before every run: single-use values), or records
 # why the row cannot run and fails.
@@ -321,7 +358,14 @@ setup_row() {
 		unavailable "$server" "$row" "no POST /chip/verify route yet (issue 5)"
 		return 1 ;;
 	password_login)
-		unavailable "$server" "$row" "no login endpoint yet (issues 3 and 4)"
+		# Over HTTP each login needs a fresh interaction (a durable
+		# write at /authorize), so the cost is measured in C: the
+		# login against the Argon2id hash with the same parameters.
+		if [ "$server" = eidd ] && [ -x "$build_dir/test/idp/bench_password_login" ]; then
+			password_login_c
+		else
+			unavailable "$server" "$row" "not over HTTP yet (each login needs a prepared interaction)"
+		fi
 		return 1 ;;
 	esac
 	if [ "$server" = peer ] && [ "$row" = healthz ]; then
@@ -351,12 +395,10 @@ setup_row() {
 	introspect)
 		row_script=introspect.lua
 		row_file="$work/$server-introspect.txt"
-		if ! curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials \
-			"$base$(node "$here/report.mjs" probe "$work/$server-discovery.json" client_credentials |
-				sed -n 's/^ok //p')" | node -e '
-let s = ""; process.stdin.on("data", (d) => { s += d; });
-process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) process.exit(1); console.log(t); });' \
-			>"$row_file" 2>/dev/null; then
+		# Access tokens expire (10 minutes by default) and a full run
+		# is longer: a fresh one before every run (row_per_run).
+		row_per_run=cc_token
+		if ! cc_token "$server" "$base" "$row_file"; then
 			unavailable "$server" "$row" "no client_credentials access token to introspect"
 			return 1
 		fi ;;
@@ -370,6 +412,7 @@ process.stdin.on("end", () => { const t = JSON.parse(s).access_token; if (!t) pr
 		row_file="$work/$server-$row.txt"
 		[ "$row" = authorization_code ] && row_per_run=codes
 		[ "$row" = refresh_token ] && row_per_run=refresh
+		[ "$row" = userinfo ] && row_per_run=access
 		if [ "$row" = userinfo ] && ! prepare "$server" "$base" access "$row_file"; then
 			unavailable "$server" "$row" "$prep_reason"
 			return 1
@@ -386,6 +429,12 @@ run_row() {
 		n=$(prepared_count)
 		prepare "$server" "$base" codes "$row_file" "$n" || {
 			unavailable "$server" "$row" "$prep_reason"; return 0; }
+	elif [ "$row_per_run" = access ]; then
+		prepare "$server" "$base" access "$row_file" || {
+			unavailable "$server" "$row" "$prep_reason"; return 0; }
+	elif [ "$row_per_run" = cc_token ]; then
+		cc_token "$server" "$base" "$row_file" || {
+			unavailable "$server" "$row" "no client_credentials access token to introspect"; return 0; }
 	elif [ "$row_per_run" = refresh ]; then
 		# One rotating token per connection, each from its own grant.
 		prepare "$server" "$base" refresh "$row_file" "$((conns + wrk_threads))" || {
@@ -465,6 +514,57 @@ sleep 0.3 # a last memory sample
 
 # ---- scale: generated citizens and import ----
 
+# scale_userinfo N DIR: eidd on the generated store of N citizens, and
+# GET /userinfo with an access token for the profile scope, which reads
+# the citizen's registry record and account on every request: its rate
+# and latency at this size (64 connections, one run of the row's length).
+# The citizen is the demo one (--demo seeds him and his account into the
+# big store), so the lookups walk a tree of N records.
+scale_userinfo() {
+	local n=$1 dir=$2 port base pid out
+	if ! printf '%s\n' "$client_secret" | "$eidctl_bin" --data "$dir" client add \
+		--id "$client_id" --name "Benchmark" --auth-method client_secret_basic \
+		--grant client_credentials --grant authorization_code --grant refresh_token \
+		--redirect-uri "$redirect_uri" --scope "openid profile offline_access" \
+		--secret-stdin >"$work/scale-$n-client.out" 2>&1; then
+		log "scale $n: eidctl client add failed: $(head -n 1 "$work/scale-$n-client.out")"
+		return 0
+	fi
+	port=$(free_port)
+	base="http://127.0.0.1:$port"
+	"$eidd_bin" --config "$work/eidd.ini" --data "$dir" --demo \
+		--listen "127.0.0.1:$port" >"$work/scale-$n-eidd.log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	if ! wait_http "$base/healthz" "$pid"; then
+		log "scale $n: eidd did not start: $(tail -n 1 "$work/scale-$n-eidd.log")"
+		return 0
+	fi
+	if prepare eidd "$base" access "$work/scale-$n-token.txt"; then
+		log "scale: userinfo at $n citizens"
+		BENCH_LUA="$here/lua" BENCH_THREADS="$wrk_threads" BENCH_PATH=/userinfo BENCH_AUTH="" \
+			BENCH_FILE="$work/scale-$n-token.txt" \
+			wrk -t "$wrk_threads" -c 64 -d "${duration}s" --timeout 5s \
+			-s "$here/lua/userinfo.lua" "$base" >"$work/scale-$n-userinfo.out" 2>&1 || true
+		out=$(sed -n 's/^BENCHJSON //p' "$work/scale-$n-userinfo.out")
+		if [ -n "$out" ]; then
+			printf '%s\n' "$out" | node -e '
+let s = ""; process.stdin.on("data", (d) => { s += d; });
+process.stdin.on("end", () => {
+  const j = JSON.parse(s), n = process.argv[1];
+  const errors = j.non2xx + j.connect_errors + j.read_errors + j.write_errors + j.timeouts;
+  for (const [k, v] of [["ui_rps", j.requests / (j.duration_us / 1e6)], ["ui_p50_us", j.p50_us],
+    ["ui_p99_us", j.p99_us], ["ui_errors", errors]])
+    console.log(`${n}\t${k}\t${Math.round(v)}`);
+});' "$n" >>"$work/scale.tsv"
+		fi
+	else
+		log "scale $n: no access token: $prep_reason"
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
 # scale_size N: generate N citizens straight into a store; bytes per
 # citizen from the data directory's size; import speed.
 scale_size() {
@@ -476,6 +576,7 @@ scale_size() {
 	rate=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\)\/s$/\1/p')
 	printf '%s\tgen_rate\t%s\n' "$n" "$rate" >>"$work/scale.tsv"
 	printf '%s\tbytes\t%s\n' "$n" "$(du -sb "$dir" | cut -f1)" >>"$work/scale.tsv"
+	scale_userinfo "$n" "$dir"
 	rm -rf "$dir"
 	if "$eidctl_bin" registry import --help >/dev/null 2>&1; then
 		local file="$work/citizens-$n.jsonl" t0 t1

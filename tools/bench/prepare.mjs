@@ -64,7 +64,11 @@ export function fillForm(html, pageUrl, creds) {
     const type = (attr(tag, 'type') || (tag.startsWith('<button') ? 'submit' : 'text')).toLowerCase();
     const value = attr(tag, 'value') ?? '';
     if (type === 'submit') {
-      if (!submit || /approve|allow|accept|consent/i.test(`${name} ${value}`)) submit = [name, value];
+      // The approving button wins; a cancelling or denying one is never
+      // chosen (a form whose default button has no name sends none).
+      const what = `${name} ${value}`;
+      if (/approve|allow|accept|consent/i.test(what)) submit = [name, value];
+      else if (!submit && !/cancel|deny|reject|back/i.test(what)) submit = [name, value];
     } else if (name === 'username') fields.set(name, creds.username);
     else if (name === 'password') fields.set(name, creds.password);
     else if (type !== 'checkbox' || /\schecked\b/i.test(tag)) fields.set(name, value);
@@ -146,10 +150,14 @@ async function main([what, a, b]) {
       const { code, verifier } = await authorize(browser, doc, 'openid', creds);
       lines.push(`${code} ${verifier} ${redirect}`);
     };
+    // Each code is a durable write at /authorize, so making them is
+    // bounded by the disk's sync rate: stop at BENCH_PREP_SECONDS (30 by
+    // default), well inside the codes' 60 s lifetime, even short of N.
+    const deadline = Date.now() + 1000 * Number(process.env.BENCH_PREP_SECONDS || 30);
     await one();
     let left = Number(a) - 1;
     await Promise.all(Array.from({ length: 32 }, async () => {
-      while (left > 0) {
+      while (left > 0 && Date.now() < deadline) {
         left--;
         await one();
       }

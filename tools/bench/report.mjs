@@ -232,7 +232,7 @@ export function table(w) {
       const reason = unavailable.get(`${server}\t${def.row}`);
       const have = conns.filter((c) => sum.has(`${server}\t${def.row}\t${c}`));
       if (have.length === 0) {
-        if (reason) out.push(`| ${server} | ${def.label} | | | | | | | | not available yet: ${reason} |`);
+        if (reason) out.push(`| ${server} | ${def.label} | | | | | | | | ${reason.startsWith('measured') ? reason : `not available yet: ${reason}`} |`);
         continue;
       }
       for (const c of have) {
@@ -252,24 +252,31 @@ export function table(w) {
     for (const [server, m] of Object.entries(mem))
       out.push(`| ${server} | ${fmtMB(m.idle.rss)} | ${fmtMB(m.idle.anon)} | ${fmtMB(m.idle.file)} | ${fmtMB(m.idle.lmdb)} | ${fmtMB(m.peak.rss)} | ${fmtMB(m.peak.anon)} | ${fmtMB(m.peak.file)} | ${fmtMB(m.peak.lmdb)} | ${fmtMB(m.peak.own)} | ${fmtMB(m.peak.hwm)} |`);
   }
+  const bad_scale = [];
   if (scale.length) {
     out.push('');
-    out.push('| citizens | generate /s | import /s | bytes per citizen | data dir |');
-    out.push('|---:|---:|---:|---:|---:|');
+    out.push('| citizens | generate /s | import /s | bytes per citizen | data dir | userinfo (profile) req/s | p50 ms | p99 ms | errors | p99 vs smallest |');
+    out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const by = new Map();
     for (const [n, k, v] of scale) {
       if (!by.has(n)) by.set(n, {});
       by.get(n)[k] = Number(v);
     }
-    for (const [n, s] of by)
-      out.push(`| ${Number(n).toLocaleString('en-US')} | ${fmtRate(s.gen_rate)} | ${fmtRate(s.import_rate)} | ${fmtRate(s.bytes / Number(n))} | ${fmtMB(s.bytes / 1024)} |`);
+    const sizes = [...by.keys()].filter((n) => by.get(n).ui_p99_us > 0).sort((x, y) => Number(x) - Number(y));
+    const base99 = sizes.length ? by.get(sizes[0]).ui_p99_us : NaN;
+    for (const [n, s] of by) {
+      const ui = s.ui_rps > 0;
+      out.push(`| ${Number(n).toLocaleString('en-US')} | ${fmtRate(s.gen_rate)} | ${fmtRate(s.import_rate)} | ${fmtRate(s.bytes / Number(n))} | ${fmtMB(s.bytes / 1024)} | ${ui ? fmtRate(s.ui_rps) : '—'} | ${ui ? fmtMs(s.ui_p50_us) : '—'} | ${ui ? fmtMs(s.ui_p99_us) : '—'} | ${ui ? s.ui_errors : '—'} | ${ui ? fmtX(s.ui_p99_us / base99) : '—'} |`);
+    }
+    const uiBad = [...by].filter(([, s]) => s.ui_errors > 0);
+    if (uiBad.length) bad_scale.push(...uiBad.map(([n]) => `scale/${n}/userinfo`));
   }
   const starved = runs.filter((r) => r.starved > 0);
   if (starved.length)
     out.push('', `prepared codes ran out in ${starved.map((r) => `${r.server}/${r.row}/${r.conns}`).join(', ')}: those rates are over the time the codes lasted`);
-  const bad = runs.filter((r) => r.errors > 0 || r.failed);
+  const bad = runs.filter((r) => r.errors > 0 || r.failed).map((r) => `${r.server}/${r.row}/${r.conns}`).concat(bad_scale);
   out.push('');
-  out.push(bad.length ? `ERRORS in ${bad.length} run(s): ${bad.map((r) => `${r.server}/${r.row}/${r.conns}`).join(', ')}` : 'errors: 0 in every run');
+  out.push(bad.length ? `ERRORS in ${bad.length} run(s): ${bad.join(', ')}` : 'errors: 0 in every run');
   return { text: out.join('\n'), ok: bad.length === 0 };
 }
 
