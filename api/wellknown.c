@@ -74,16 +74,14 @@ void eid_app_stop(struct eid_app *app)
 }
 
 /* Replies with JSON text that is already serialised. */
+/* Replies with JSON text that is already serialised (built once, not
+ * parsed and printed again on every request). */
 static int reply_json_text(struct eid_http_response *res, const char *text,
 			   const char *cache_control)
 {
-	json_t *v = json_loads(text, 0, NULL);
-	int r;
+	int r = eid_http_reply_bytes(res, 200, "application/json", text,
+				     strlen(text));
 
-	if (v == NULL)
-		return EID_EINTERNAL;
-	r = eid_http_reply_json(res, 200, v);
-	json_decref(v);
 	if (r == EID_OK && cache_control != NULL)
 		r = eid_http_set_header(res, "Cache-Control", cache_control);
 	return r;

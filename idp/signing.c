@@ -703,6 +703,19 @@ int eid_signer_sign_alg(eid_signer *sg, eid_alg alg, const char *typ,
 		return EID_EINVAL;
 	if ((r = ring_get(sg, &rg)) != EID_OK)
 		return r;
+	if (rg->active[alg] < 0) {
+		/* A key of this algorithm may have just been made (eidctl
+		 * client add): look at the store now rather than within the
+		 * next second. */
+		ring_put(sg, rg);
+		rg = NULL;
+		if (pthread_mutex_lock(&sg->lock) != 0)
+			return EID_EINTERNAL;
+		sg->checked_at = 0;
+		pthread_mutex_unlock(&sg->lock);
+		if ((r = ring_get(sg, &rg)) != EID_OK)
+			return r;
+	}
 	if (rg->active[alg] < 0)
 		r = EID_ESTATE;
 	else
