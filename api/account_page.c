@@ -269,7 +269,9 @@ int eid_page_account_lock(struct eid_http_request *req,
 		goto out;
 	if ((r = lock(app, fs.ses.personal_id)) != EID_OK)
 		goto out;
-	(void)eid_session_end_all(app->store, fs.ses.personal_id, NULL);
+	if ((r = eid_account_end_everything(app->store, fs.ses.personal_id,
+					    eid_store_now(app->store))) != EID_OK)
+		goto out;
 	if ((r = eid_flow_set_cookie(req, res, EID_SESSION_COOKIE, "", 0)))
 		goto out;
 	eid_page_begin(&p, eid_page_lang(req), "Your account is locked",

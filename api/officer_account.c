@@ -36,9 +36,12 @@ static int apply(struct eid_app *app, struct eid_http_request *req,
 	} else {
 		r = EID_EMALFORMED;
 	}
-	if (r == EID_OK)
-		return eid_txn_commit(t);
-	eid_txn_abort(t);
+	if (r != EID_OK) {
+		eid_txn_abort(t);
+		return r;
+	}
+	if ((r = eid_txn_commit(t)) == EID_OK && strcmp(action, "lock") == 0)
+		r = eid_account_end_everything(app->store, pid, (uint64_t)now);
 	return r;
 }
 

@@ -1,4 +1,6 @@
 #include "idp/accounts.h"
+#include "idp/grants.h"
+#include "idp/session.h"
 #include "idp/accounts_priv.h"
 
 #include <stdio.h>
@@ -839,5 +841,15 @@ int eid_account_raise_pending(eid_txn *t, const char *personal_id,
 				     a.personal_id, NULL, NULL, now);
 out:
 	eid_account_clear(&a);
+	return r;
+}
+
+int eid_account_end_everything(eid_store *s, const char *personal_id,
+			       uint64_t now)
+{
+	int r = eid_session_end_all(s, personal_id, NULL);
+
+	if (r == EID_OK)
+		r = eid_grant_revoke_by_subject(s, personal_id, now, NULL);
 	return r;
 }

@@ -75,6 +75,13 @@ struct eid_account_policy {
 void eid_account_policy_from_config(const struct eid_config *c,
 				    struct eid_account_policy *ret);
 
+/* After a lock or revocation has committed: end the citizen's browser
+ * sessions and revoke every grant, so refresh tokens fail and access
+ * tokens introspect as inactive at once (not only at their expiry).
+ * Runs its own transactions: call it outside any write transaction. */
+int eid_account_end_everything(eid_store *s, const char *personal_id,
+			       uint64_t now);
+
 /* Wipe the record (it holds the password hash). */
 void eid_account_clear(struct eid_account *a);
 

@@ -199,6 +199,21 @@ static int change_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
 	return r;
 }
 
+/* A lock or revocation ends the citizen's sessions and grants at once. */
+static int end_everything(const struct eidctl *ctl, struct eidctl_env *env,
+			  enum change what, const char *id)
+{
+	int r;
+
+	if (what == UNLOCK)
+		return EIDCTL_CONTINUE;
+	r = eid_account_end_everything(env->store, id, eid_store_now(env->store));
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "%s: cannot end the sessions and grants",
+				   id);
+	return EIDCTL_CONTINUE;
+}
+
 static int run_change(struct eidctl *ctl, int argc, char **argv,
 		      enum change what)
 {
@@ -232,6 +247,8 @@ static int run_change(struct eidctl *ctl, int argc, char **argv,
 	    (rc = eidctl_write(ctl, &env, change_fn,
 			       &(struct change_arg){ what, argv[optind_], reason },
 			       argv[optind_])) == EIDCTL_CONTINUE &&
+	    (rc = end_everything(ctl, &env, what, argv[optind_])) ==
+		    EIDCTL_CONTINUE &&
 	    (rc = read_account(ctl, &env, argv[optind_], &a)) == EIDCTL_CONTINUE) {
 		rc = show(ctl, &a);
 		eid_account_clear(&a);

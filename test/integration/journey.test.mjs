@@ -473,3 +473,17 @@ test('a client registered for RS256 ID tokens gets them, and openid-client valid
   assert.equal(at.alg, 'ES256');
   assert.equal(tokens.claims().aud, c.client_id);
 });
+
+test('locking the account ends its tokens at once: refresh refused, access token inactive', async () => {
+  const c = register();
+  const config = await discover(c, client.ClientSecretBasic(c.client_secret));
+  const user = { username: '079195012346', password: 'demo-password-2026' };
+  const { tokens } = await authorize(config, { user });
+  assert.equal(await active(config, tokens.access_token), true);
+  const r = eidctl(['--data', s.dataDir, 'account', 'lock', '079195012346', '--reason', 'suspected_fraud']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(await active(config, tokens.access_token), false);
+  const refresh = await oauthError(client.refreshTokenGrant(config, tokens.refresh_token));
+  assert.equal(refresh.error, 'invalid_grant');
+  await assert.rejects(client.fetchUserInfo(config, tokens.access_token, tokens.claims().sub));
+});
