@@ -29,6 +29,8 @@ let stale; // a login page's QR form left to expire (120 s)
 
 // Runs eid-app; lines are written to its stdin, a function of its output
 // so far may supply one more line later (the SMS code).
+// A bare handle is base64url and may begin with '-': such calls put the
+// options first and '--' before the command, as a shell user would.
 function app(args, { lines = [PIN], later } = {}) {
   return new Promise((resolve) => {
     const p = spawn(EID_APP, ['--server', s.base, '--state', state, '--pin-stdin', ...args]);
@@ -154,7 +156,7 @@ test('QR login: approve on the phone, poll, continue, the RP gets a code with am
   const other = (await loginPage()).b;
   assert.equal((await status(other, h)).code, 403);
   // Approved twice: refused.
-  const again = await app(['approve', h]);
+  const again = await app(['--', 'approve', h]);
   assert.notEqual(again.status, 0);
   assert.match(again.err, /already_decided|expired_handle/);
   const done = await b.post(action, fields);
@@ -188,7 +190,7 @@ test('QR login: approve on the phone, poll, continue, the RP gets a code with am
 test('a handle shown to one browser cannot be continued from another', async () => {
   const one = await loginPage();
   const two = await loginPage();
-  assert.equal((await app(['approve', one.h])).status, 0);
+  assert.equal((await app(['--', 'approve', one.h])).status, 0);
   const r = await two.b.post(two.action, { ...two.fields, h: one.h });
   assert.equal(r.status, 403);
   assert.equal((await status(two.b, one.h)).code, 403);
@@ -197,7 +199,7 @@ test('a handle shown to one browser cannot be continued from another', async () 
 
 test('denied and unknown handles', async () => {
   const { b, action, fields, h } = await loginPage();
-  const d = await app(['approve', h, '--deny']);
+  const d = await app(['--deny', '--', 'approve', h]);
   assert.equal(d.status, 0, d.err);
   assert.match(d.out, /denied/);
   assert.equal((await status(b, h)).status, 'denied');
@@ -296,7 +298,7 @@ test('an expired handle is refused by the app, the status and the continue form'
   const wait = stale.at + 122000 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   assert.deepEqual(await status(stale.b, stale.h), { code: 200, status: 'expired' });
-  const r = await app(['approve', stale.h]);
+  const r = await app(['--', 'approve', stale.h]);
   assert.notEqual(r.status, 0);
   assert.match(r.err, /404 expired_handle/);
   assert.equal((await stale.b.get(`/login/qr.png?h=${stale.h}`)).status, 404);
