@@ -2,7 +2,8 @@
  * The current password is checked like a sign-in (a wrong one counts
  * toward the lockout); the new one goes through the password policy
  * (idp/password.h) and must be typed twice.  On success the citizen's
- * other browser sessions end (this one stays), and an SMS tells the
+ * other browser sessions end with the grants (refresh tokens) relying
+ * parties got through them (this browser's stay), and an SMS tells the
  * account's phone, so a change the citizen did not make is noticed.
  * Audit: account.password. */
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "api/account.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/grants.h"
 #include "idp/session.h"
 
 #define OTHERS_MAX 64
@@ -38,8 +40,9 @@ static int collect(const struct eid_session *ses, void *arg)
 	return EID_OK;
 }
 
-/* End the citizen's sessions other than this browser's.  A citizen has a
- * handful; past OTHERS_MAX the list is read again. */
+/* End the citizen's sessions other than this browser's, and the grants
+ * issued through them.  A citizen has a handful; past OTHERS_MAX the list
+ * is read again. */
 static int end_others(struct eid_app *app, const struct eid_flow_session *fs)
 {
 	struct others o;
@@ -55,6 +58,12 @@ static int end_others(struct eid_app *app, const struct eid_flow_session *fs)
 			r = eid_session_end_sid(app->store, fs->ses.personal_id,
 						o.sid[i]);
 			if (r != EID_OK && r != EID_ENOTFOUND)
+				return r;
+			if ((r = eid_grant_revoke_by_sid(app->store,
+							 fs->ses.personal_id,
+							 o.sid[i],
+							 eid_store_now(app->store),
+							 NULL)) != EID_OK)
 				return r;
 		}
 	} while (o.n == OTHERS_MAX);

@@ -13,8 +13,8 @@ import assert from 'node:assert/strict';
 import { eidctl, startEidd } from './lib/eidd.mjs';
 import { launchChromium, skip } from './lib/chromium.mjs';
 import {
-  Browser, CITIZEN, PASSWORD, addClient, addLevel2, authorizeUrl, formFields, idTokenClaims, pkce,
-  signIn,
+  Browser, CITIZEN, PASSWORD, addClient, addLevel2, authorizeUrl, exchangeCode, formFields,
+  idTokenClaims, pkce, signIn,
 } from './lib/front.mjs';
 import { totp } from './lib/officer.mjs';
 
@@ -63,14 +63,30 @@ function formFor(html, action) {
   throw new Error(`no form for ${action} in: ${html.slice(0, 400)}`);
 }
 
-// A signed-in browser (level 1, through a relying party).
+// A signed-in browser (level 1, through a relying party); b.rp is where
+// it came back to the RP, with the PKCE verifier.
 async function signedIn(username, password) {
   const b = new Browser(s.base);
   b.acceptLanguage = 'en';
-  const r = await signIn(b, authorize().url, { username, password });
+  const { url, verifier } = authorize();
+  const r = await signIn(b, url, { username, password });
   assert.equal(r.status, 303, r.text);
   assert.ok(r.location.startsWith(REDIRECT), r.location);
+  b.rp = { location: r.location, verifier };
   return b;
+}
+
+// The RP's access token for a signed-in browser.
+async function accessToken(b) {
+  const tok = await exchangeCode(s.base, b.rp.location,
+    { verifier: b.rp.verifier, clientId: 'rp-cred', redirectUri: REDIRECT });
+  return tok.access_token;
+}
+
+async function userinfoStatus(token) {
+  const res = await fetch(`${s.base}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 // Post an account-page form (its CSRF token taken from the page).
@@ -240,10 +256,13 @@ test('eidctl account totp-reset removes an app after an identity check (audited)
   assert.equal(ev[0].details.identity_check, 'chip card and face, commune police HBT');
 });
 
-test('password change: wrong current, weak new; success ends the other session and tells the phone', async () => {
+test('password change: wrong current, weak new; success ends the other session and its tokens, tells the phone', async () => {
   const NEW = 'Sen-hong-Ho-Tay-2026';
   const a = await signedIn(CITIZEN, PASSWORD);
   const other = await signedIn(CITIZEN, PASSWORD);
+  const tokenA = await accessToken(a);
+  const tokenOther = await accessToken(other);
+  assert.equal(await userinfoStatus(tokenOther), 200);
   const page = await other.get('/account');
   assert.equal(page.status, 200);
   assert.match(page.text, /id="password-form"/);
@@ -266,7 +285,9 @@ test('password change: wrong current, weak new; success ends the other session a
   assert.equal(r.status, 200, r.text);
   assert.match(r.text, /Your password has been changed/);
   assert.equal((await other.get('/account')).status, 401, 'the other session has ended');
+  assert.equal(await userinfoStatus(tokenOther), 401, "and the RP's token from it");
   assert.equal((await a.get('/account')).status, 200, 'this one goes on');
+  assert.equal(await userinfoStatus(tokenA), 200);
   assert.ok(audit('account.password').some((e) => e.actor === `citizen:${CITIZEN}`));
 
   // One attempt with the old password (signIn would post it again and again).

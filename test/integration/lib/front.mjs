@@ -145,8 +145,8 @@ export function addLevel2(dataDir, a) {
   if (r.status !== 0) throw new Error(`account create: ${r.stderr}`);
 }
 
-// The ID token's claims for the code in an RP redirect (a public client).
-export async function idTokenClaims(base, location, { verifier, clientId, redirectUri }) {
+// The tokens for the code in an RP redirect (a public client).
+export async function exchangeCode(base, location, { verifier, clientId, redirectUri }) {
   const code = new URL(location).searchParams.get('code');
   const res = await fetch(`${base}/token`, {
     method: 'POST',
@@ -158,6 +158,12 @@ export async function idTokenClaims(base, location, { verifier, clientId, redire
   });
   const tok = await res.json();
   if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(tok)}`);
+  return tok;
+}
+
+// The ID token's claims for the code in an RP redirect (a public client).
+export async function idTokenClaims(base, location, opts) {
+  const tok = await exchangeCode(base, location, opts);
   return JSON.parse(Buffer.from(tok.id_token.split('.')[1], 'base64url'));
 }
 
