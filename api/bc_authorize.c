@@ -8,6 +8,7 @@
 #include "api/oauth.h"
 #include "crypto/error.h"
 #include "idp/accounts.h"
+#include "idp/audit.h"
 #include "idp/ciba.h"
 #include "idp/device.h"
 #include "idp/discovery.h"
@@ -115,6 +116,36 @@ static int reachable(struct eid_app *app, const struct eid_ciba_request *q,
 	return r;
 }
 
+/* The request in the store and the citizen's audit trail (their usage
+ * history shows who asked). */
+static int record(struct eid_app *app, const struct eid_http_request *req,
+		  struct eid_ciba_request *q, uint64_t ttl,
+		  char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1],
+		  struct eid_oauth_error *err)
+{
+	uint64_t now = eid_store_now(app->store);
+	char actor[EID_CLIENT_ID_MAX + 8];
+	eid_txn *t = NULL;
+	int r = eid_ciba_create(app->store, q, now, ttl, areq);
+
+	if (r == EID_ELIMIT)
+		return eid_oauth_fail(err, "access_denied",
+				      "too many requests wait for this "
+				      "citizen's decision", EID_EINVAL);
+	if (r != EID_OK || (r = eid_store_begin(app->store, true, &t)))
+		return r;
+	(void)snprintf(actor, sizeof(actor), "client:%s", q->client_id);
+	r = eid_audit_record(t, "login.ciba_request", actor, q->personal_id,
+			     eid_http_remote(req),
+			     json_pack("{s:s, s:s}", "client_id", q->client_id,
+				       "request_id", q->id),
+			     (int64_t)now);
+	if (r == EID_OK)
+		return eid_txn_commit(t);
+	eid_txn_abort(t);
+	return r;
+}
+
 /* The push to the phone; the request stands without it (the app lists
  * pending requests), so a gateway failure is not the RP's error. */
 static void push(struct eid_app *app, const struct eid_device *d,
@@ -164,8 +195,7 @@ int eid_api_bc_authorize(struct eid_http_request *req,
 	     (r = hint_citizen(app, &client, p.id_token_hint, q.personal_id,
 			       &err))) ||
 	    (r = reachable(app, &q, &d, &err)) ||
-	    (r = eid_ciba_create(app->store, &q, eid_store_now(app->store),
-				 ttl, areq)))
+	    (r = record(app, req, &q, ttl, areq, &err)))
 		goto out;
 	push(app, &d, &q);
 	r = reply(res, areq, ttl);

@@ -180,47 +180,6 @@ static int read_request(eid_store *s, const char *id, bool take,
 	return r;
 }
 
-int eid_ciba_create(eid_store *s, struct eid_ciba_request *req, uint64_t now,
-		    uint64_t ttl,
-		    char ret_auth_req_id[EID_CIBA_AUTH_REQ_ID_LEN + 1])
-{
-	uint8_t raw[32], id[16];
-	char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1];
-	struct key k;
-	int r;
-
-	if (strlen(req->personal_id) != 12 || ttl == 0 ||
-	    ttl > EID_CIBA_TTL_MAX)
-		return EID_EINVAL;
-	if ((r = eid_random_bytes(raw, sizeof(raw))) ||
-	    (r = eid_random_bytes(id, sizeof(id))) ||
-	    (r = eid_b64url_encode_str(raw, sizeof(raw), areq, sizeof(areq))) ||
-	    (r = eid_b64url_encode_str(id, sizeof(id), req->id,
-				       sizeof(req->id))) ||
-	    (r = areq_key(areq, &k)))
-		goto out;
-	req->created = now;
-	req->expires_at = now + ttl;
-	if ((r = put_json(s, true, &k,
-			  json_pack("{s:s, s:s, s:I}", "id", req->id, "cid",
-				    req->client_id, "exp",
-				    (json_int_t)req->expires_at),
-			  req->expires_at + EID_CIBA_GRACE)))
-		goto out;
-	k = id_key('q', req->id);
-	if ((r = put_json(s, true, &k, request_json(req), req->expires_at)))
-		goto out;
-	k = make_key('p', req->personal_id, 12, req->id);
-	if ((r = eid_eph_put(s, EID_EPH_CHALLENGES, k.b, k.n, "", 0,
-			     req->expires_at)))
-		goto out;
-	memcpy(ret_auth_req_id, areq, sizeof(areq));
-out:
-	eid_wipe(raw, sizeof(raw));
-	eid_wipe(areq, sizeof(areq));
-	return r;
-}
-
 int eid_ciba_get(eid_store *s, const char *id, const char *personal_id,
 		 struct eid_ciba_request *ret)
 {
@@ -293,6 +252,62 @@ int eid_ciba_list(eid_store *s, const char *personal_id,
 	qsort(ret, n, sizeof(ret[0]), by_created);
 	*ret_n = n;
 	return EID_OK;
+}
+
+/* Every pending request of a citizen can be listed: no more are made. */
+static int room(eid_store *s, const char *personal_id)
+{
+	struct ids ids = { .n = 0 };
+	struct key k = make_key('p', personal_id, 12, NULL);
+	int r = eid_eph_scan(s, EID_EPH_CHALLENGES, k.b, k.n, collect_id,
+			     &ids);
+
+	if (r == EID_OK && ids.n >= EID_CIBA_LIST_MAX)
+		r = EID_ELIMIT;
+	return r;
+}
+
+int eid_ciba_create(eid_store *s, struct eid_ciba_request *req, uint64_t now,
+		    uint64_t ttl,
+		    char ret_auth_req_id[EID_CIBA_AUTH_REQ_ID_LEN + 1])
+{
+	uint8_t raw[32], id[16];
+	char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1];
+	struct key k;
+	int r;
+
+	if (strlen(req->personal_id) != 12 || ttl == 0 ||
+	    ttl > EID_CIBA_TTL_MAX)
+		return EID_EINVAL;
+	if ((r = room(s, req->personal_id)) != EID_OK)
+		return r;
+	if ((r = eid_random_bytes(raw, sizeof(raw))) ||
+	    (r = eid_random_bytes(id, sizeof(id))) ||
+	    (r = eid_b64url_encode_str(raw, sizeof(raw), areq, sizeof(areq))) ||
+	    (r = eid_b64url_encode_str(id, sizeof(id), req->id,
+				       sizeof(req->id))) ||
+	    (r = areq_key(areq, &k)))
+		goto out;
+	req->created = now;
+	req->expires_at = now + ttl;
+	if ((r = put_json(s, true, &k,
+			  json_pack("{s:s, s:s, s:I}", "id", req->id, "cid",
+				    req->client_id, "exp",
+				    (json_int_t)req->expires_at),
+			  req->expires_at + EID_CIBA_GRACE)))
+		goto out;
+	k = id_key('q', req->id);
+	if ((r = put_json(s, true, &k, request_json(req), req->expires_at)))
+		goto out;
+	k = make_key('p', req->personal_id, 12, req->id);
+	if ((r = eid_eph_put(s, EID_EPH_CHALLENGES, k.b, k.n, "", 0,
+			     req->expires_at)))
+		goto out;
+	memcpy(ret_auth_req_id, areq, sizeof(areq));
+out:
+	eid_wipe(raw, sizeof(raw));
+	eid_wipe(areq, sizeof(areq));
+	return r;
 }
 
 int eid_ciba_decide(eid_store *s, const char *id, const struct eid_device *d,

@@ -80,7 +80,8 @@ int eid_ciba_request_check(const struct eid_client *c,
 
 /* Store a checked request (personal_id set) for ttl seconds from now;
  * ret->id, created and expires_at are set and ret_auth_req_id gets the
- * RP's identifier. */
+ * RP's identifier.  EID_ELIMIT when the citizen has EID_CIBA_LIST_MAX
+ * undecided requests already (each must reach the phone's list). */
 int eid_ciba_create(eid_store *s, struct eid_ciba_request *req, uint64_t now,
 		    uint64_t ttl,
 		    char ret_auth_req_id[EID_CIBA_AUTH_REQ_ID_LEN + 1]);

@@ -267,6 +267,31 @@ static void test_slow_down(void **state)
 			 EID_CIBA_POLL_PENDING);
 }
 
+/* Every pending request must fit the phone's list: no more are made. */
+static void test_pending_cap(void **state)
+{
+	struct tmpstore_pol *f = *state;
+	eid_store *s = f->ts.store;
+	struct eid_ciba_request q, list[EID_CIBA_LIST_MAX];
+	struct eid_device d1 = device(PID, 1);
+	char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1];
+	size_t n = 0;
+
+	for (int i = 0; i < EID_CIBA_LIST_MAX; i++)
+		create(s, PID, EID_CIBA_TTL, &q, areq);
+	assert_int_equal(eid_ciba_create(s, &q, (uint64_t)tmpstore_clock_now,
+					 EID_CIBA_TTL, areq),
+			 EID_ELIMIT);
+	assert_int_equal(eid_ciba_list(s, PID, list, &n), EID_OK);
+	assert_int_equal(n, EID_CIBA_LIST_MAX);
+	/* a decided one makes room; another citizen is not affected */
+	assert_int_equal(eid_ciba_decide(s, list[0].id, &d1, false,
+					 (uint64_t)tmpstore_clock_now),
+			 EID_OK);
+	create(s, PID, EID_CIBA_TTL, &q, areq);
+	create(s, PID2, EID_CIBA_TTL, &q, areq);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +300,9 @@ int main(void)
 						tmpstore_pol_setup,
 						tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_deny_and_expiry,
+						tmpstore_pol_setup,
+						tmpstore_pol_teardown),
+		cmocka_unit_test_setup_teardown(test_pending_cap,
 						tmpstore_pol_setup,
 						tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_down,

@@ -149,6 +149,11 @@ test('approve end to end: push, pending on the right phone only, tokens once', a
   // refresh works for a CIBA grant
   const rt = await client.refreshTokenGrant(bankConfig, t.refresh_token);
   assert.ok(rt.access_token);
+  // the audit trail: who asked, who approved with which device
+  const audit = eidctl(['--data', s.dataDir, 'audit', 'export']).stdout.split('\n')
+    .filter((l) => l.includes('login.ciba_')).map((l) => JSON.parse(l));
+  assert.deepEqual(audit.map((e) => [e.type, e.actor]), [
+    ['login.ciba_request', 'client:bank'], ['login.ciba_approve', `citizen:${CITIZEN}`]]);
 });
 
 test('id_token_hint names the citizen; private_key_jwt; deny gives access_denied', async () => {
