@@ -1,12 +1,12 @@
 /* POST /bc-authorize (OpenID CIBA Core 1.0, 7; poll mode): a relying
  * party asks the citizen's bound e-ID app for an approval. */
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/endpoints.h"
 #include "api/oauth.h"
 #include "crypto/error.h"
+#include "crypto/secret.h"
 #include "idp/accounts.h"
 #include "idp/audit.h"
 #include "idp/ciba.h"
@@ -19,30 +19,22 @@ static int read_params(struct eid_http_request *req,
 		       struct eid_http_response *res,
 		       struct eid_ciba_params *p)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} names[] = {
-		{ "scope", offsetof(struct eid_ciba_params, scope) },
-		{ "login_hint", offsetof(struct eid_ciba_params, login_hint) },
-		{ "id_token_hint",
-		  offsetof(struct eid_ciba_params, id_token_hint) },
-		{ "login_hint_token",
-		  offsetof(struct eid_ciba_params, login_hint_token) },
-		{ "binding_message",
-		  offsetof(struct eid_ciba_params, binding_message) },
-		{ "acr_values", offsetof(struct eid_ciba_params, acr_values) },
-		{ "requested_expiry",
-		  offsetof(struct eid_ciba_params, requested_expiry) },
-	};
-	int r = EID_OK;
+	int r;
 
-	for (size_t i = 0; r == EID_OK && i < sizeof(names) / sizeof(names[0]);
-	     i++)
-		r = eid_api_body_param(req, res, names[i].name,
-				       (const char **)((char *)p +
-						       names[i].off));
-	return r;
+	if ((r = eid_api_body_param(req, res, "scope", &p->scope)) ||
+	    (r = eid_api_body_param(req, res, "login_hint",
+				    &p->login_hint)) ||
+	    (r = eid_api_body_param(req, res, "id_token_hint",
+				    &p->id_token_hint)) ||
+	    (r = eid_api_body_param(req, res, "login_hint_token",
+				    &p->login_hint_token)) ||
+	    (r = eid_api_body_param(req, res, "binding_message",
+				    &p->binding_message)) ||
+	    (r = eid_api_body_param(req, res, "acr_values",
+				    &p->acr_values)))
+		return r;
+	return eid_api_body_param(req, res, "requested_expiry",
+				  &p->requested_expiry);
 }
 
 /* The citizen of an ID token we issued to this client: its sub is
@@ -103,15 +95,13 @@ static int reachable(struct eid_app *app, const struct eid_ciba_request *q,
 		r = eid_oauth_fail(err, "access_denied",
 				   "the citizen's account is not active",
 				   EID_EINVAL);
-	else if (r == EID_OK &&
-		 (ret_device->level == 2 && a.level == 2 ? 2 : 1) <
-			 q->acr_level)
-		r = eid_oauth_fail(err, "access_denied",
-				   "the citizen's app cannot reach the level "
-				   "asked for", EID_EINVAL);
-	if (r == EID_OK)
-		ret_device->level = ret_device->level == 2 && a.level == 2 ? 2 :
-									    1;
+	if (r == EID_OK) {
+		ret_device->level = eid_device_level_now(ret_device, a.level);
+		if (ret_device->level < q->acr_level)
+			r = eid_oauth_fail(err, "access_denied",
+					   "the citizen's app cannot reach "
+					   "the level asked for", EID_EINVAL);
+	}
 	eid_account_clear(&a);
 	return r;
 }
@@ -202,6 +192,7 @@ int eid_api_bc_authorize(struct eid_http_request *req,
 out:
 	if (r != EID_OK && r != EID_API_REPLIED && err.error != NULL)
 		r = eid_api_oauth_reply(res, &err, false);
+	eid_wipe(areq, sizeof(areq));
 	eid_device_clear(&d);
 	eid_client_clear(&client);
 	return r == EID_API_REPLIED ? EID_OK : r;

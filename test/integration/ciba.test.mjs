@@ -223,3 +223,16 @@ test('polling too fast: slow_down; then pending; expiry: expired_token', async (
   // the app no longer offers it
   assert.equal((await pending('binh')).length, 0);
 });
+
+test('a locked account: access_denied, and its pending requests give no tokens', async () => {
+  const r = await post('/bc-authorize', { scope: 'openid', login_hint: CITIZEN2 });
+  assert.equal(r.status, 200);
+  const [p] = await pending('binh');
+  assert.equal((await app('binh', ['--', 'approve-ciba', p.id])).status, 0);
+  const lock = eidctl(['--data', s.dataDir, 'account', 'lock', CITIZEN2, '--reason', 'suspected_fraud']);
+  assert.equal(lock.status, 0, lock.stderr);
+  const t = await post('/token', { grant_type: CIBA, auth_req_id: r.body.auth_req_id });
+  assert.equal(t.body.error, 'invalid_grant', JSON.stringify(t.body));
+  const again = await post('/bc-authorize', { scope: 'openid', login_hint: CITIZEN2 });
+  assert.equal(again.body.error, 'access_denied');
+});
