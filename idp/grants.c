@@ -343,24 +343,10 @@ out:
 	return r;
 }
 
-int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant)
-{
-	eid_txn *t = NULL;
-	json_t *j = NULL;
-	int r;
-
-	if (s == NULL || ret_grant == NULL)
-		return EID_EINVAL;
-	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
-		return r;
-	if ((r = grant_get_json(t, gid, &j)) == EID_OK)
-		r = eid_grant_from_json(j, ret_grant);
-	eid_txn_abort(t);
-	json_decref(j);
-	return r;
-}
-
-int eid_grant_check_active(eid_store *s, const char *gid)
+/* One read: EID_EPERM when active_only and the grant is not active;
+ * ret (may be NULL: a check only) gets the record. */
+static int grant_read(eid_store *s, const char *gid, bool active_only,
+		      struct eid_grant *ret)
 {
 	eid_txn *t = NULL;
 	json_t *j = NULL;
@@ -370,11 +356,34 @@ int eid_grant_check_active(eid_store *s, const char *gid)
 		return EID_EINVAL;
 	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
 		return r;
-	if ((r = grant_get_json(t, gid, &j)) == EID_OK)
-		r = grant_active(j) ? EID_OK : EID_EPERM;
+	if ((r = grant_get_json(t, gid, &j)) == EID_OK &&
+	    active_only && !grant_active(j))
+		r = EID_EPERM;
+	if (r == EID_OK && ret != NULL)
+		r = eid_grant_from_json(j, ret);
 	eid_txn_abort(t);
 	json_decref(j);
 	return r;
+}
+
+int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant)
+{
+	if (ret_grant == NULL)
+		return EID_EINVAL;
+	return grant_read(s, gid, false, ret_grant);
+}
+
+int eid_grant_check_active(eid_store *s, const char *gid)
+{
+	return grant_read(s, gid, true, NULL);
+}
+
+int eid_grant_get_active(eid_store *s, const char *gid,
+			 struct eid_grant *ret_grant)
+{
+	if (ret_grant == NULL)
+		return EID_EINVAL;
+	return grant_read(s, gid, true, ret_grant);
 }
 
 /* Revoke inside t; a missing record becomes a bare revoked one. */
@@ -423,8 +432,17 @@ static int collect_gid(const void *key, size_t klen, const void *val,
 			   EID_GRANT_ID_LEN);
 }
 
-static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
-			  uint64_t *ret_count)
+/* True when the grant was issued through browser session sid (NULL:
+ * any grant matches). */
+static bool grant_of_sid(const json_t *g, const char *sid)
+{
+	const char *v = json_string_value(json_object_get(g, "sid"));
+
+	return sid == NULL || (v != NULL && strcmp(v, sid) == 0);
+}
+
+static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, const char *sid,
+			  uint64_t now, uint64_t *ret_count)
 {
 	char gid[EID_GRANT_ID_LEN + 1];
 	uint64_t n = 0;
@@ -440,7 +458,7 @@ static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
 			r = EID_OK; /* index row without a record */
 			continue;
 		}
-		if (r == EID_OK && grant_active(j)) {
+		if (r == EID_OK && grant_active(j) && grant_of_sid(j, sid)) {
 			r = grant_mark_revoked(t, j, now);
 			n++;
 		}
@@ -451,8 +469,8 @@ static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
 	return r;
 }
 
-int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
-				uint64_t now, uint64_t *ret_count)
+static int revoke_subject(eid_store *s, const char *personal_id,
+			  const char *sid, uint64_t now, uint64_t *ret_count)
 {
 	uint8_t prefix[SUBJECT_KEY_MAX];
 	size_t plen;
@@ -469,7 +487,7 @@ int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK ||
 	    (r = eid_txn_scan(t, EID_TABLE_GRANTS, prefix, plen, collect_gid,
 			      &ids)) != EID_OK ||
-	    (r = txn_revoke_ids(t, &ids, now, &n)) != EID_OK)
+	    (r = txn_revoke_ids(t, &ids, sid, now, &n)) != EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;
@@ -479,6 +497,20 @@ out:
 	eid_txn_abort(t);
 	eid_buf_free(&ids);
 	return r;
+}
+
+int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
+				uint64_t now, uint64_t *ret_count)
+{
+	return revoke_subject(s, personal_id, NULL, now, ret_count);
+}
+
+int eid_grant_revoke_by_sid(eid_store *s, const char *personal_id,
+			    const char *sid, uint64_t now, uint64_t *ret_count)
+{
+	if (sid == NULL)
+		return EID_EINVAL;
+	return revoke_subject(s, personal_id, sid, now, ret_count);
 }
 
 /* ---- refresh tokens ---- */
