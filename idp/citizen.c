@@ -310,7 +310,7 @@ static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *ret_cp)
 	return len;
 }
 
-static const char *text_problem(const char *s, size_t n)
+const char *eid_text_problem(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -376,7 +376,7 @@ static int set_text(struct eid_citizen *c, const struct field *f,
 					     f->name, f->cap - 1);
 		return EID_EMALFORMED;
 	}
-	problem = text_problem(s, n);
+	problem = eid_text_problem(s, n);
 	if (problem != NULL)
 		return refuse(why, f, problem);
 	put_text(c, f, s, n);

@@ -10,6 +10,8 @@
 #define TAG_GRANT 'g'
 #define TAG_REFRESH 'r'
 #define TAG_SUBJECT 's'
+#define TAG_SUB 'u'
+#define SUB_KEY_MAX (1 + EID_STORE_MAX_KEY)
 #define GRANT_KEY_LEN (1 + EID_GRANT_ID_LEN)
 #define SUBJECT_KEY_MAX (1 + EID_GRANT_STR_MAX + 1 + EID_GRANT_ID_LEN)
 #define REFRESH_RANDOM 32
@@ -173,6 +175,51 @@ static int subject_key(const char *pid, const char *gid,
 	return *ret_len <= EID_STORE_MAX_KEY ? EID_OK : EID_ETOOBIG;
 }
 
+/* 'u' client_id NUL sub */
+static int sub_key(const char *client_id, const char *sub,
+		   uint8_t key[SUB_KEY_MAX], size_t *ret_len)
+{
+	size_t nc = strnlen(client_id, EID_GRANT_STR_MAX + 1);
+	size_t ns = strnlen(sub, EID_GRANT_SUB_MAX + 1);
+
+	if (nc == 0 || ns == 0 || ns > EID_GRANT_SUB_MAX ||
+	    1 + nc + 1 + ns > EID_STORE_MAX_KEY)
+		return EID_EINVAL;
+	key[0] = TAG_SUB;
+	memcpy(key + 1, client_id, nc + 1);
+	memcpy(key + 1 + nc + 1, sub, ns);
+	*ret_len = 1 + nc + 1 + ns;
+	return EID_OK;
+}
+
+int eid_grant_subject_find(eid_store *s, const char *client_id,
+			   const char *sub, char ret_personal_id[13])
+{
+	uint8_t key[SUB_KEY_MAX];
+	size_t klen;
+	eid_txn *t = NULL;
+	eid_buf b;
+	int r;
+
+	if (s == NULL || client_id == NULL || sub == NULL)
+		return EID_EINVAL;
+	if (sub_key(client_id, sub, key, &klen) != EID_OK)
+		return EID_ENOTFOUND;
+	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
+		return r;
+	eid_buf_init(&b, 13);
+	r = eid_txn_get(t, EID_TABLE_GRANTS, key, klen, &b);
+	eid_txn_abort(t);
+	if (r == EID_OK && b.len != 12)
+		r = EID_EMALFORMED;
+	if (r == EID_OK) {
+		memcpy(ret_personal_id, b.data, 12);
+		ret_personal_id[12] = '\0';
+	}
+	eid_buf_free(&b);
+	return r;
+}
+
 static int json_load_buf(const eid_buf *b, json_t **ret)
 {
 	json_t *j = json_loadb((const char *)b->data, b->len, 0, NULL);
@@ -276,6 +323,16 @@ int eid_grant_create(eid_store *s, const struct eid_grant *g, uint64_t now,
 	if ((r = txn_put_json(t, gkey, sizeof(gkey), j, true)) != EID_OK ||
 	    (r = eid_txn_put(t, EID_TABLE_GRANTS, skey, slen, "", 0)) != EID_OK)
 		goto out;
+	if (copy.sub[0] != '\0') {
+		uint8_t ukey[SUB_KEY_MAX];
+		size_t ulen;
+
+		if ((r = sub_key(copy.client_id, copy.sub, ukey, &ulen)) ||
+		    (r = eid_txn_put(t, EID_TABLE_GRANTS, ukey, ulen,
+				     copy.personal_id,
+				     strlen(copy.personal_id))))
+			goto out;
+	}
 	r = eid_txn_commit(t);
 	t = NULL;
 	if (r == EID_OK && ret_id != NULL)

@@ -13,6 +13,13 @@
  *                       token, never widened; a locked or revoked account,
  *                       or one whose sessions were ended after the grant,
  *                       ends the grant.
+ *   urn:openid:params:grant-type:ciba
+ *                       a CIBA request (idp/ciba.h) polled: pending,
+ *                       slow_down, denied, expired, or approved by the
+ *                       citizen's bound device, whose approval is taken
+ *                       once and recorded as a grant (amr hwk and user,
+ *                       the level the device reaches); tokens as for a
+ *                       code.
  *   client_credentials  a token for the client itself (sub = client_id),
  *                       scope within the client's own minus openid and
  *                       offline_access.  Writes nothing: the hot path.
@@ -51,6 +58,7 @@ struct eid_token_request {
 	const char *code_verifier;
 	const char *refresh_token;
 	const char *scope;
+	const char *auth_req_id; /* CIBA */
 	const char *dpop_jkt; /* thumbprint of a verified DPoP proof */
 };
 
@@ -80,6 +88,13 @@ int eid_token_refresh(const struct eid_token_env *env,
 		      const struct eid_token_request *req,
 		      struct eid_token_response *res,
 		      struct eid_oauth_error *err);
+/* EID_EPERM also for the CIBA poll answers authorization_pending,
+ * slow_down, access_denied and expired_token. */
+int eid_token_ciba(const struct eid_token_env *env,
+		   const struct eid_client *client,
+		   const struct eid_token_request *req,
+		   struct eid_token_response *res,
+		   struct eid_oauth_error *err);
 int eid_token_client_credentials(const struct eid_token_env *env,
 				 const struct eid_client *client,
 				 const struct eid_token_request *req,

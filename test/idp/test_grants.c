@@ -374,6 +374,31 @@ static void test_json_round_trip(void **state)
 	json_decref(g.claims);
 }
 
+/* An ID token's sub leads back to the citizen, for its client only. */
+static void test_subject_find(void **state)
+{
+	struct tmpstore *ts = *state;
+	char gid[EID_GRANT_ID_LEN + 1], pid[13];
+	struct eid_grant g;
+
+	sample(&g, PID);
+	strcpy(g.sub, "subjectOfTheCitizen");
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, gid), EID_OK);
+	json_decref(g.amr);
+	assert_int_equal(eid_grant_subject_find(ts->store, CLIENT,
+						"subjectOfTheCitizen", pid),
+			 EID_OK);
+	assert_string_equal(pid, PID);
+	assert_int_equal(eid_grant_subject_find(ts->store, "other",
+						"subjectOfTheCitizen", pid),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_subject_find(ts->store, CLIENT, "nobody",
+						pid),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_subject_find(ts->store, CLIENT, "", pid),
+			 EID_ENOTFOUND);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tmpstore_setup, tmpstore_teardown)
 
 int main(void)
@@ -388,6 +413,7 @@ int main(void)
 		T(test_refresh_reuse_revokes),
 		T(test_refresh_refusals),
 		T(test_refresh_revoke),
+		T(test_subject_find),
 		cmocka_unit_test(test_json_round_trip),
 	};
 
