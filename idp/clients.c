@@ -33,6 +33,7 @@ static const struct name_bit grant_names[] = {
 	{ "authorization_code", EID_GRANT_AUTHORIZATION_CODE },
 	{ "refresh_token", EID_GRANT_REFRESH_TOKEN },
 	{ "client_credentials", EID_GRANT_CLIENT_CREDENTIALS },
+	{ EID_GRANT_TYPE_DEVICE_CODE, EID_GRANT_DEVICE_CODE },
 	{ NULL, 0 },
 };
 
@@ -584,9 +585,10 @@ static int check_rules(struct eid_client *c, bool secret_rules, eid_buf *why)
 		return refuse(why, EID_EINVAL, "authorization_code needs at "
 			      "least one redirect URI");
 	if ((c->grant_types & EID_GRANT_REFRESH_TOKEN) &&
-	    !(c->grant_types & EID_GRANT_AUTHORIZATION_CODE))
-		return refuse(why, EID_EINVAL,
-			      "refresh_token needs authorization_code");
+	    !(c->grant_types &
+	      (EID_GRANT_AUTHORIZATION_CODE | EID_GRANT_DEVICE_CODE)))
+		return refuse(why, EID_EINVAL, "refresh_token needs "
+			      "authorization_code or the device_code grant");
 	if (c->subject_type == EID_SUBJECT_PAIRWISE &&
 	    c->sector_identifier[0] == '\0' && derive_sector(c, why) != EID_OK)
 		return EID_EINVAL;

@@ -6,6 +6,7 @@
 #include "crypto/buf.h"
 #include "crypto/error.h"
 #include "idp/claims.h"
+#include "idp/clients.h"
 
 #define URL_MAX 2048
 
@@ -86,7 +87,8 @@ static const char *const auth_methods_confidential[] = {
 static const char *const jws_algs[] = { "ES256", "PS256", "RS256", NULL };
 
 static const char *const grant_types[] = {
-	"authorization_code", "refresh_token", "client_credentials", NULL,
+	"authorization_code", "refresh_token", "client_credentials",
+	EID_GRANT_TYPE_DEVICE_CODE, NULL,
 };
 /* "sign" is a client scope of the signature journey, not yet served. */
 static const char *const scopes[] = {
@@ -131,6 +133,8 @@ static int set_backchannel(json_t *o, const char *issuer)
 		{ "userinfo_endpoint", EID_PATH_USERINFO },
 		{ "introspection_endpoint", EID_PATH_INTROSPECT },
 		{ "revocation_endpoint", EID_PATH_REVOKE },
+		{ "device_authorization_endpoint",
+		  EID_PATH_DEVICE_AUTHORIZATION },
 	};
 	static const struct {
 		const char *name;
