@@ -17,22 +17,13 @@
 #define TTL 600
 #define INTERVAL 5
 
-/* The store's clock, moved by the tests. */
-static uint64_t clock_now = (uint64_t)TMPSTORE_NOW;
-
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return clock_now;
-}
-
 static int setup(void **state)
 {
 	struct tmpstore *ts = calloc(1, sizeof(*ts));
 
 	assert_non_null(ts);
-	clock_now = (uint64_t)TMPSTORE_NOW;
-	tmpstore_open(ts, test_clock);
+	tmpstore_clock_now = TMPSTORE_NOW;
+	tmpstore_open(ts, tmpstore_movable_clock);
 	*state = ts;
 	return 0;
 }
@@ -52,7 +43,7 @@ struct req {
 static void start(eid_store *s, struct req *q)
 {
 	assert_int_equal(eid_devgrant_start(s, CLIENT, "openid profile",
-					    3, 1, clock_now, TTL, INTERVAL,
+					    3, 1, tmpstore_clock_now, TTL, INTERVAL,
 					    q->code, q->user), EID_OK);
 	assert_int_equal(strlen(q->code), EID_DEVGRANT_CODE_LEN);
 	assert_int_equal(strlen(q->user), EID_DEVGRANT_USER_CODE_LEN);
@@ -72,7 +63,7 @@ static void sample_grant(struct eid_grant *g)
 static int poll(eid_store *s, const char *code, const char *client,
 		struct eid_grant *g)
 {
-	return eid_devgrant_poll(s, code, client, clock_now, g);
+	return eid_devgrant_poll(s, code, client, tmpstore_clock_now, g);
 }
 
 static void test_user_code_alphabet(void **state)
@@ -145,7 +136,7 @@ static void test_approve_single_use(void **state)
 	assert_int_equal(d.acr_level, 1);
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_ESTATE);
 	sample_grant(&g);
-	clock_now += INTERVAL;
+	tmpstore_clock_now += INTERVAL;
 	assert_int_equal(eid_devgrant_decide(ts->store, q.user, true, &g),
 			 EID_OK);
 	/* Decided: the user code names nothing any more. */
@@ -160,7 +151,7 @@ static void test_approve_single_use(void **state)
 	assert_int_equal(got.auth_time, (uint64_t)TMPSTORE_NOW - 5);
 	assert_int_equal(strlen(got.id), EID_GRANT_ID_LEN);
 	eid_grant_clear(&got);
-	clock_now += INTERVAL;
+	tmpstore_clock_now += INTERVAL;
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_EREPLAY);
 }
 
@@ -186,15 +177,15 @@ static void test_slow_down(void **state)
 
 	start(ts->store, &q);
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_ESTATE);
-	clock_now += INTERVAL - 1;
+	tmpstore_clock_now += INTERVAL - 1;
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_ELIMIT);
 	assert_int_equal(eid_devgrant_by_user_code(ts->store, q.user, &d),
 			 EID_OK);
 	assert_int_equal(d.interval, INTERVAL + EID_DEVGRANT_SLOW_DOWN);
 	/* The old interval is not enough any more. */
-	clock_now += INTERVAL;
+	tmpstore_clock_now += INTERVAL;
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_ELIMIT);
-	clock_now += INTERVAL + 2 * EID_DEVGRANT_SLOW_DOWN;
+	tmpstore_clock_now += INTERVAL + 2 * EID_DEVGRANT_SLOW_DOWN;
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_ESTATE);
 }
 
@@ -206,7 +197,7 @@ static void test_expiry(void **state)
 	struct req q;
 
 	start(ts->store, &q);
-	clock_now += TTL;
+	tmpstore_clock_now += TTL;
 	sample_grant(&g);
 	assert_int_equal(eid_devgrant_by_user_code(ts->store, q.user, &d),
 			 EID_ENOTFOUND);
@@ -214,7 +205,7 @@ static void test_expiry(void **state)
 			 EID_ENOTFOUND);
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_EEXPIRED);
 	/* Long after: an unknown code. */
-	clock_now += EID_DEVGRANT_GRACE;
+	tmpstore_clock_now += EID_DEVGRANT_GRACE;
 	assert_int_equal(poll(ts->store, q.code, CLIENT, &got), EID_ENOTFOUND);
 }
 
