@@ -14,7 +14,7 @@ import { oauthError } from './lib/oidc.mjs';
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const TTL = 15;
 const config = () => `[device_grant]\nexpires_in = ${TTL}\ninterval = 1\n` +
-  '[limits]\nuser_code = 6\nwindow = 1h\n';
+  '[limits]\nuser_code = 10\nwindow = 1h\n';
 
 let s;
 let tv;
@@ -48,8 +48,7 @@ async function poll(clientId, deviceCode, secret) {
 
 // The phone: enter the code (from the link), sign in, and answer the
 // consent page; returns the consent page and the final page.
-async function phone(da, { approve = true } = {}) {
-  const b = new Browser(s.base);
+async function phone(da, { approve = true, b = new Browser(s.base) } = {}) {
   let r = await b.get(da.verification_uri_complete);
   assert.equal(r.status, 200);
   const { action, fields } = formFields(r.text);
@@ -137,6 +136,31 @@ test('the consent page names the device code; a denial reaches the TV', async ()
     [['device.approve', `citizen:${CITIZEN}`, 'tv'], ['device.deny', `citizen:${CITIZEN}`, 'tv']]);
 });
 
+test('a signed-in phone goes straight to consent; a level it cannot reach is denied', async () => {
+  const config = await discover(tv, client.None());
+  const b = new Browser(s.base);
+  const first = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+  await phone(first, { b });
+  assert.ok((await client.pollDeviceAuthorizationGrant(config, first)).id_token);
+
+  const second = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+  let r = await b.post('/device', { user_code: second.user_code.toLowerCase().replace('-', ' ') });
+  assert.equal(r.status, 303);
+  assert.match(r.location, /^\/consent\?i=/);
+  r = await signIn(b, r.location);
+  assert.match(r.text, /Hoàn tất/);
+  assert.ok((await client.pollDeviceAuthorizationGrant(config, second)).access_token);
+
+  // The demo citizen's account is level 1: a level-2 request cannot be met.
+  const third = await client.initiateDeviceAuthorization(config,
+    { scope: 'openid', acr_values: 'urn:eid:loa:2' });
+  r = await b.post('/device', { user_code: third.user_code });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Thiết bị chưa được đăng nhập/);
+  const e = await oauthError(client.pollDeviceAuthorizationGrant(config, third));
+  assert.equal(e.error, 'access_denied');
+});
+
 test('polling faster than the interval gets slow_down', async () => {
   const config = await discover(tv, client.None());
   const da = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
@@ -179,10 +203,10 @@ test('wrong user codes are refused, then rate limited', async () => {
   b.acceptLanguage = 'en';
   r = await b.post('/device', { user_code: 'bcdf ghjk' });
   assert.match(r.text, /This code is wrong or has expired/);
-  // [limits] user_code = 6 per hour from this address (earlier tests
-  // used some): the next ones are refused before any lookup.
+  // [limits] user_code = 10 per hour from this address (earlier tests
+  // used 8): the next ones are refused before any lookup.
   let limited;
-  for (let i = 0; i < 8 && !limited; i++) {
+  for (let i = 0; i < 4 && !limited; i++) {
     r = await b.post('/device', { user_code: 'BCDF-GHJK' });
     if (r.status === 429) limited = r;
   }
