@@ -286,24 +286,10 @@ out:
 	return r;
 }
 
-int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant)
-{
-	eid_txn *t = NULL;
-	json_t *j = NULL;
-	int r;
-
-	if (s == NULL || ret_grant == NULL)
-		return EID_EINVAL;
-	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
-		return r;
-	if ((r = grant_get_json(t, gid, &j)) == EID_OK)
-		r = eid_grant_from_json(j, ret_grant);
-	eid_txn_abort(t);
-	json_decref(j);
-	return r;
-}
-
-int eid_grant_check_active(eid_store *s, const char *gid)
+/* One read: EID_EPERM when active_only and the grant is not active;
+ * ret (may be NULL: a check only) gets the record. */
+static int grant_read(eid_store *s, const char *gid, bool active_only,
+		      struct eid_grant *ret)
 {
 	eid_txn *t = NULL;
 	json_t *j = NULL;
@@ -313,11 +299,34 @@ int eid_grant_check_active(eid_store *s, const char *gid)
 		return EID_EINVAL;
 	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
 		return r;
-	if ((r = grant_get_json(t, gid, &j)) == EID_OK)
-		r = grant_active(j) ? EID_OK : EID_EPERM;
+	if ((r = grant_get_json(t, gid, &j)) == EID_OK &&
+	    active_only && !grant_active(j))
+		r = EID_EPERM;
+	if (r == EID_OK && ret != NULL)
+		r = eid_grant_from_json(j, ret);
 	eid_txn_abort(t);
 	json_decref(j);
 	return r;
+}
+
+int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant)
+{
+	if (ret_grant == NULL)
+		return EID_EINVAL;
+	return grant_read(s, gid, false, ret_grant);
+}
+
+int eid_grant_check_active(eid_store *s, const char *gid)
+{
+	return grant_read(s, gid, true, NULL);
+}
+
+int eid_grant_get_active(eid_store *s, const char *gid,
+			 struct eid_grant *ret_grant)
+{
+	if (ret_grant == NULL)
+		return EID_EINVAL;
+	return grant_read(s, gid, true, ret_grant);
 }
 
 /* Revoke inside t; a missing record becomes a bare revoked one. */

@@ -80,6 +80,13 @@ int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant);
  * grant is active, EID_EPERM when revoked, EID_ENOTFOUND when unknown. */
 int eid_grant_check_active(eid_store *s, const char *gid);
 
+/* The same read, keeping the record: ret_grant gets it when the grant is
+ * active (EID_OK); EID_EPERM when revoked, EID_ENOTFOUND when unknown.
+ * Userinfo needs both, and a grant record parsed once is half of what
+ * the request costs beyond the signature (docs/performance.md). */
+int eid_grant_get_active(eid_store *s, const char *gid,
+			 struct eid_grant *ret_grant);
+
 /* Revoke the grant (idempotent).  An unknown id is recorded as revoked so
  * that it can never be created afterwards. */
 int eid_grant_revoke(eid_store *s, const char *gid, uint64_t now);

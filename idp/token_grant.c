@@ -573,17 +573,18 @@ out:
 }
 
 int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
-		       json_t **ret, struct eid_oauth_error *err)
+		       const struct eid_grant *grant, json_t **ret,
+		       struct eid_oauth_error *err)
 {
 	const char *gid = json_string_value(json_object_get(at, "gid"));
 	const char *scope = json_string_value(json_object_get(at, "scope"));
 	const json_t *sub = json_object_get(at, "sub");
-	struct eid_grant g = { 0 };
 	unsigned granted = 0;
 	json_t *o = NULL;
 	int r;
 
-	if (gid == NULL || !json_is_string(sub))
+	if (gid == NULL || !json_is_string(sub) || grant == NULL ||
+	    strcmp(grant->id, gid) != 0)
 		return eid_oauth_fail(err, "invalid_token",
 				      "the token is not a citizen's",
 				      EID_EPERM);
@@ -592,11 +593,7 @@ int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
 		return eid_oauth_fail(err, "insufficient_scope",
 				      "the token has no openid scope",
 				      EID_EPERM);
-	r = eid_grant_get(env->store, gid, &g);
-	if (r == EID_ENOTFOUND)
-		return eid_oauth_fail(err, "invalid_token",
-				      "the grant is gone", EID_EPERM);
-	if (r != EID_OK || (r = userinfo_claims(env, &g, granted, &o)) != EID_OK)
+	if ((r = userinfo_claims(env, grant, granted, &o)) != EID_OK)
 		goto out;
 	if (json_object_set(o, "sub", (json_t *)sub) != 0) {
 		r = EID_ENOMEM;
@@ -610,6 +607,5 @@ out:
 				   "the citizen is no longer known",
 				   EID_EPERM);
 	json_decref(o);
-	eid_grant_clear(&g);
 	return r;
 }

@@ -96,12 +96,14 @@ int eid_token_client_credentials(const struct eid_token_env *env,
 				 struct eid_oauth_error *err);
 
 /* The userinfo answer (OIDC Core 5.3) for a verified access token's
- * claims: sub as in the ID token and the claims of the token's scope and
- * of the grant's claims request ("userinfo" member).  EID_EPERM with err
- * invalid_token for a token without a citizen (client_credentials) or
- * whose grant is gone, insufficient_scope without openid. */
+ * claims and its active grant (both from eid_access_token_verify_grant):
+ * sub as in the ID token and the claims of the token's scope and of the
+ * grant's claims request ("userinfo" member).  EID_EPERM with err
+ * invalid_token for a token without a citizen (client_credentials),
+ * insufficient_scope without openid. */
 int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
-		       json_t **ret, struct eid_oauth_error *err);
+		       const struct eid_grant *grant, json_t **ret,
+		       struct eid_oauth_error *err);
 
 /* The access token lifetime for client (its own, else the server's). */
 uint64_t eid_token_access_ttl(const struct eid_token_env *env,

@@ -68,6 +68,10 @@ static void test_create_get(void **state)
 	assert_int_equal(got.created, NOW);
 	assert_false(got.revoked);
 	assert_int_equal(eid_grant_check_active(ts->store, gid), EID_OK);
+	eid_grant_clear(&got);
+	assert_int_equal(eid_grant_get_active(ts->store, gid, &got), EID_OK);
+	assert_string_equal(got.id, gid);
+	assert_string_equal(got.scope, "openid offline_access");
 
 	/* A given id (from a code) is kept, and cannot be taken twice. */
 	sample(&g, PID);
@@ -120,6 +124,8 @@ static void test_revoke(void **state)
 	create(ts->store, PID, NULL, gid);
 	assert_int_equal(eid_grant_revoke(ts->store, gid, NOW + 1), EID_OK);
 	assert_int_equal(eid_grant_check_active(ts->store, gid), EID_EPERM);
+	assert_int_equal(eid_grant_get_active(ts->store, gid, &got), EID_EPERM);
+	assert_null(got.personal_id);
 	assert_int_equal(eid_grant_revoke(ts->store, gid, NOW + 2), EID_OK);
 	assert_int_equal(eid_grant_get(ts->store, gid, &got), EID_OK);
 	assert_true(got.revoked);
@@ -142,6 +148,8 @@ static void test_revoke(void **state)
 	assert_int_equal(eid_grant_check_active(ts->store, "bad"),
 			 EID_ENOTFOUND);
 	assert_int_equal(eid_grant_check_active(ts->store, NULL),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_get_active(ts->store, "bad", &got),
 			 EID_ENOTFOUND);
 }
 

@@ -497,31 +497,53 @@ static void test_refresh_account_locked(void **state)
 
 /* ---- userinfo ---- */
 
+/* What api/userinfo.c does: the token verified with its grant read. */
+static int userinfo_of(struct fx *f, const char *jwt, json_t **ret,
+		       struct eid_oauth_error *err)
+{
+	struct eid_grant g = { 0 };
+	json_t *at = NULL;
+	int r = eid_access_token_verify_grant(f->sg, f->sp.ts.store, jwt,
+					      strlen(jwt), ISS,
+					      EID_TOKEN_BEARER, NULL, NOW,
+					      &at, &g);
+
+	if (r == EID_OK)
+		r = eid_token_userinfo(&f->env, at, &g, ret, err);
+	eid_grant_clear(&g);
+	json_decref(at);
+	return r;
+}
+
 static void test_userinfo(void **state)
 {
 	struct fx *f = *state;
 	struct eid_token_response res = { 0 }, cc = { 0 };
 	struct eid_token_request req = { 0 };
 	struct eid_oauth_error err = { 0 };
+	struct eid_grant other = { 0 };
 	json_t *at, *ui = NULL;
 
 	code_tokens(f, &res);
 	at = claims_of(f, res.access_token);
-	assert_int_equal(eid_token_userinfo(&f->env, at, &ui, &err), EID_OK);
+	assert_int_equal(userinfo_of(f, res.access_token, &ui, &err), EID_OK);
 	assert_string_equal(str(ui, "sub"), str(at, "sub"));
 	assert_string_equal(str(ui, "family_name"), "Nguyễn");
 	assert_string_equal(str(ui, "birthdate"), "1990-03-15");
 	assert_null(json_object_get(ui, "personal_id"));
 	json_decref(ui);
+	/* A grant record that is not the token's is refused. */
+	memcpy(other.id, "not-the-tokens-grant", 21);
+	assert_int_equal(eid_token_userinfo(&f->env, at, &other, &ui, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "invalid_token");
 	json_decref(at);
 
 	assert_int_equal(eid_token_client_credentials(&f->env, &f->svc, &req,
 						      &cc, &err), EID_OK);
-	at = claims_of(f, cc.access_token);
-	assert_int_equal(eid_token_userinfo(&f->env, at, &ui, &err),
+	assert_int_equal(userinfo_of(f, cc.access_token, &ui, &err),
 			 EID_EPERM);
 	assert_string_equal(err.error, "invalid_token");
-	json_decref(at);
 	eid_token_response_clear(&res);
 	eid_token_response_clear(&cc);
 }
