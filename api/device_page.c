@@ -256,19 +256,18 @@ int eid_device_grant_finish(struct eid_app *app,
 	}
 	r = decide(app, it, ses, error);
 	(void)eid_interaction_end(app->store, it->id);
-	if (r == EID_ENOTFOUND || r == EID_ESTATE) {
+	/* Expired meanwhile, or decided in another browser. */
+	if (r == EID_ENOTFOUND || r == EID_ESTATE)
 		r = eid_flow_error_page(res, lang, 400, EID_MSG_DEVICE_WRONG,
 					"expired_token");
-		goto out;
-	}
-	if (r != EID_OK ||
-	    (r = audit_decision(app, req, it, ses, error)) != EID_OK ||
-	    (r = eid_flow_set_cookie(req, res, EID_INTERACTION_COOKIE, NULL,
-				     0)) != EID_OK)
-		goto out;
-	r = result_page(res, lang, error == NULL ? EID_MSG_DEVICE_DONE :
+	else if (r == EID_OK &&
+		 (r = audit_decision(app, req, it, ses, error)) == EID_OK)
+		r = result_page(res, lang, error == NULL ?
+						   EID_MSG_DEVICE_DONE :
 						   EID_MSG_DEVICE_DENIED);
-out:
+	if (r == EID_OK)
+		r = eid_flow_set_cookie(req, res, EID_INTERACTION_COOKIE, NULL,
+					0);
 	if (have_session)
 		eid_wipe(&fs, sizeof(fs));
 	return r;
