@@ -60,10 +60,8 @@ static int reply_codes(struct eid_app *app, struct eid_http_response *res,
 		      "interval", (json_int_t)app->cfg->device_grant.interval);
 	if (o == NULL)
 		return EID_ENOMEM;
-	/* The device_code is a secret: no cache may keep it. */
-	if ((r = eid_http_set_header(res, "Cache-Control", "no-store")) ==
-	    EID_OK)
-		r = eid_http_reply_json(res, 200, o);
+	/* Cache-Control: no-store is every response's default. */
+	r = eid_http_reply_json(res, 200, o);
 	json_decref(o);
 	return r;
 }
