@@ -126,12 +126,13 @@ static int consent_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = eid_html_begin(b, lang, eid_msg(lang, EID_MSG_CONSENT_TITLE))) ||
 	    (r = eid_buf_put_str(b, "<h1>")) ||
 	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CONSENT_TITLE))) ||
-	    (r = eid_buf_put_str(b, "</h1><p><span class=\"client\">")) ||
+	    (r = eid_buf_put_str(b, "</h1>")) ||
+	    (r = device_line(b, lang, &it->req, client_name)) ||
+	    (r = eid_buf_put_str(b, "<p><span class=\"client\">")) ||
 	    (r = eid_html_text(b, client_name)) ||
 	    (r = eid_buf_put_str(b, "</span> ")) ||
 	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CONSENT_ASKS))) ||
 	    (r = eid_buf_put_str(b, "</p>")) ||
-	    (r = device_line(b, lang, &it->req, client_name)) ||
 	    (r = claim_list(b, lang, &it->req)) ||
 	    (r = eid_buf_put_str(b, "<p><small>")) ||
 	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CONSENT_REMEMBER))) ||

@@ -17,24 +17,6 @@
 #define TTL 600
 #define INTERVAL 5
 
-static int setup(void **state)
-{
-	struct tmpstore *ts = calloc(1, sizeof(*ts));
-
-	assert_non_null(ts);
-	tmpstore_clock_now = TMPSTORE_NOW;
-	tmpstore_open(ts, tmpstore_movable_clock);
-	*state = ts;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpstore_close(*state);
-	free(*state);
-	return 0;
-}
-
 struct req {
 	char code[EID_DEVGRANT_CODE_LEN + 1];
 	char user[EID_DEVGRANT_USER_CODE_LEN + 1];
@@ -42,9 +24,10 @@ struct req {
 
 static void start(eid_store *s, struct req *q)
 {
-	assert_int_equal(eid_devgrant_start(s, CLIENT, "openid profile",
-					    3, 1, tmpstore_clock_now, TTL, INTERVAL,
-					    q->code, q->user), EID_OK);
+	assert_int_equal(eid_devgrant_start(s, CLIENT, "openid profile", 3, 1,
+					    (uint64_t)tmpstore_clock_now, TTL,
+					    INTERVAL, q->code, q->user),
+			 EID_OK);
 	assert_int_equal(strlen(q->code), EID_DEVGRANT_CODE_LEN);
 	assert_int_equal(strlen(q->user), EID_DEVGRANT_USER_CODE_LEN);
 }
@@ -63,7 +46,8 @@ static void sample_grant(struct eid_grant *g)
 static int poll(eid_store *s, const char *code, const char *client,
 		struct eid_grant *g)
 {
-	return eid_devgrant_poll(s, code, client, tmpstore_clock_now, g);
+	return eid_devgrant_poll(s, code, client,
+				 (uint64_t)tmpstore_clock_now, g);
 }
 
 static void test_user_code_alphabet(void **state)
@@ -235,7 +219,9 @@ static void test_other_client_and_unknown(void **state)
 			 EID_ENOTFOUND);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+/* *state is a struct tmpstore_pol, whose first member is the store. */
+#define T(fn) \
+	cmocka_unit_test_setup_teardown(fn, tmpstore_pol_setup, tmpstore_pol_teardown)
 
 int main(void)
 {

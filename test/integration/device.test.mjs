@@ -4,6 +4,9 @@
 // token is verified with jose against /jwks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { eidctl, startEidd } from './lib/eidd.mjs';
@@ -44,6 +47,17 @@ async function poll(clientId, deviceCode, secret) {
   if (secret) body.delete('client_id');
   const r = await fetch(`${s.base}/token`, { method: 'POST', headers, body });
   return { status: r.status, json: await r.json() };
+}
+
+// The PNG's content by zbarimg (zbar-tools, in tools/dev.sh) when it is
+// installed; null otherwise (then only the PNG signature is checked).
+function zbarDecode(png) {
+  if (spawnSync('zbarimg', ['--version']).error) return null;
+  const file = join(s.dataDir, 'device-qr.png');
+  writeFileSync(file, png);
+  const r = spawnSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
 }
 
 // The phone: enter the code (from the link), sign in, and answer the
@@ -89,7 +103,10 @@ test('a TV signs a citizen in: tokens, an ID token with acr and amr, refresh', a
   const qr = await fetch(da.verification_uri_qr);
   assert.equal(qr.status, 200);
   assert.equal(qr.headers.get('content-type'), 'image/png');
-  assert.deepEqual([...new Uint8Array(await qr.arrayBuffer()).slice(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  const png = Buffer.from(await qr.arrayBuffer());
+  assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  const decoded = zbarDecode(png);
+  if (decoded !== null) assert.equal(decoded, da.verification_uri_complete);
 
   const polling = client.pollDeviceAuthorizationGrant(config, da);
   const { page } = await phone(da);
