@@ -91,6 +91,13 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_ACCOUNT_LOCK, false, eid_page_account_lock },
 	{ "POST", EID_PATH_ACCOUNT_CONSENT_REVOKE, false,
 	  eid_page_account_consent_revoke },
+	{ "POST", EID_PATH_ACCOUNT_TOTP, false, eid_page_account_totp },
+	{ "POST", EID_PATH_ACCOUNT_TOTP_CONFIRM, false,
+	  eid_page_account_totp_confirm },
+	{ "POST", EID_PATH_ACCOUNT_TOTP_DISABLE, false,
+	  eid_page_account_totp_disable },
+	{ "POST", EID_PATH_ACCOUNT_RECOVERY, false, eid_page_account_recovery },
+	{ "POST", EID_PATH_ACCOUNT_PASSWORD, false, eid_page_account_password },
 	{ "GET", EID_PATH_ME_HISTORY, false, eid_api_me_history },
 };
 

@@ -375,8 +375,17 @@ static int collect_gid(const void *key, size_t klen, const void *val,
 			   EID_GRANT_ID_LEN);
 }
 
-static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
-			  uint64_t *ret_count)
+/* True when the grant was issued through browser session sid (NULL:
+ * any grant matches). */
+static bool grant_of_sid(const json_t *g, const char *sid)
+{
+	const char *v = json_string_value(json_object_get(g, "sid"));
+
+	return sid == NULL || (v != NULL && strcmp(v, sid) == 0);
+}
+
+static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, const char *sid,
+			  uint64_t now, uint64_t *ret_count)
 {
 	char gid[EID_GRANT_ID_LEN + 1];
 	uint64_t n = 0;
@@ -392,7 +401,7 @@ static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
 			r = EID_OK; /* index row without a record */
 			continue;
 		}
-		if (r == EID_OK && grant_active(j)) {
+		if (r == EID_OK && grant_active(j) && grant_of_sid(j, sid)) {
 			r = grant_mark_revoked(t, j, now);
 			n++;
 		}
@@ -403,8 +412,8 @@ static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
 	return r;
 }
 
-int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
-				uint64_t now, uint64_t *ret_count)
+static int revoke_subject(eid_store *s, const char *personal_id,
+			  const char *sid, uint64_t now, uint64_t *ret_count)
 {
 	uint8_t prefix[SUBJECT_KEY_MAX];
 	size_t plen;
@@ -421,7 +430,7 @@ int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK ||
 	    (r = eid_txn_scan(t, EID_TABLE_GRANTS, prefix, plen, collect_gid,
 			      &ids)) != EID_OK ||
-	    (r = txn_revoke_ids(t, &ids, now, &n)) != EID_OK)
+	    (r = txn_revoke_ids(t, &ids, sid, now, &n)) != EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;
@@ -431,6 +440,20 @@ out:
 	eid_txn_abort(t);
 	eid_buf_free(&ids);
 	return r;
+}
+
+int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
+				uint64_t now, uint64_t *ret_count)
+{
+	return revoke_subject(s, personal_id, NULL, now, ret_count);
+}
+
+int eid_grant_revoke_by_sid(eid_store *s, const char *personal_id,
+			    const char *sid, uint64_t now, uint64_t *ret_count)
+{
+	if (sid == NULL)
+		return EID_EINVAL;
+	return revoke_subject(s, personal_id, sid, now, ret_count);
 }
 
 /* ---- refresh tokens ---- */

@@ -95,6 +95,10 @@ int eid_grant_revoke(eid_store *s, const char *gid, uint64_t now);
  * ret_count (may be NULL): how many were active. */
 int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
 				uint64_t now, uint64_t *ret_count);
+/* Revoke the subject's grants issued through browser session sid (the
+ * session ended: a password change ends the others). */
+int eid_grant_revoke_by_sid(eid_store *s, const char *personal_id,
+			    const char *sid, uint64_t now, uint64_t *ret_count);
 
 /* The first refresh token of an active grant, valid ttl seconds.
  * EID_ENOTFOUND for an unknown grant, EID_EPERM when revoked, EID_ESTATE

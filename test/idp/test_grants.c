@@ -182,6 +182,39 @@ static void test_revoke_by_subject(void **state)
 			 EID_EINVAL);
 }
 
+/* Only the grants issued through one browser session. */
+static void test_revoke_by_sid(void **state)
+{
+	struct tmpstore *ts = *state;
+	char a[EID_GRANT_ID_LEN + 1], b[EID_GRANT_ID_LEN + 1];
+	char c[EID_GRANT_ID_LEN + 1], d[EID_GRANT_ID_LEN + 1];
+	struct eid_grant g;
+	uint64_t n = 0;
+
+	sample(&g, PID);
+	g.sid = "sid-other";
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, a), EID_OK);
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, b), EID_OK);
+	g.sid = "sid-kept";
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, c), EID_OK);
+	json_decref(g.amr);
+	create(ts->store, PID, NULL, d); /* no browser session */
+	assert_int_equal(eid_grant_revoke_by_sid(ts->store, PID, "sid-other",
+						 NOW, &n), EID_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(eid_grant_check_active(ts->store, a), EID_EPERM);
+	assert_int_equal(eid_grant_check_active(ts->store, b), EID_EPERM);
+	assert_int_equal(eid_grant_check_active(ts->store, c), EID_OK);
+	assert_int_equal(eid_grant_check_active(ts->store, d), EID_OK);
+	/* Another subject's session of the same name is not touched. */
+	assert_int_equal(eid_grant_revoke_by_sid(ts->store, PID "9", "sid-kept",
+						 NOW, &n), EID_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(eid_grant_check_active(ts->store, c), EID_OK);
+	assert_int_equal(eid_grant_revoke_by_sid(ts->store, PID, NULL, NOW, &n),
+			 EID_EINVAL);
+}
+
 static void test_refresh_rotation(void **state)
 {
 	struct tmpstore *ts = *state;
@@ -350,6 +383,7 @@ int main(void)
 		T(test_create_refuses),
 		T(test_revoke),
 		T(test_revoke_by_subject),
+		T(test_revoke_by_sid),
 		T(test_refresh_rotation),
 		T(test_refresh_reuse_revokes),
 		T(test_refresh_refusals),
