@@ -22,7 +22,7 @@ build_packages=(
 	build-essential meson ninja-build pkg-config
 	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libqrencode-dev libcbor-dev libpcsclite-dev
-	libargon2-dev libinih-dev libcmocka-dev zlib1g-dev
+	libargon2-dev libinih-dev libcmocka-dev zlib1g-dev libseccomp-dev
 )
 test_packages=(
 	clang curl ca-certificates pcscd vsmartcard-vpcd libccid
