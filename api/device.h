@@ -82,6 +82,9 @@ int eid_app_device_jws(struct eid_app *app,
  * invalid_token otherwise) and a fresh EID-Device-Nonce. */
 int eid_app_device_unauthorized(const struct eid_app *app,
 				struct eid_http_response *res, int why);
+/* An SMS to the account's phone (best effort: a notice, not a code). */
+void eid_app_notify_citizen(struct eid_app *app, const char *personal_id,
+			    const char *text);
 /* The QR URL of a handle: ISSUER/qr/HANDLE. */
 int eid_app_qr_url(const struct eid_app *app, const char *handle,
 		   eid_buf *out);
