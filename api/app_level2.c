@@ -168,7 +168,6 @@ static void face_match(struct eid_app *app, const struct eid_chip_upload *up,
 static int record(struct eid_app *app, struct eid_http_request *req,
 		  struct eid_http_response *res, struct eid_level2_self *in)
 {
-	const struct eid_activation *j = in->judged;
 	enum eid_l2s_check c = EID_L2S_ACCOUNT;
 	eid_txn *t = NULL;
 	json_t *o = NULL;
@@ -192,30 +191,25 @@ static int record(struct eid_app *app, struct eid_http_request *req,
 			"eID: tai khoan cua ban da len muc 2 bang the can cuoc "
 			"gan chip. / eID: your account is now level 2 with "
 			"your chip ID card. Not you? Lock your account.");
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "result",
-		      eid_level2_self_check_name(c), "passive_authentication",
-		      eid_activation_check_name(j->pa), "active_authentication",
-		      eid_activation_check_name(j->aa), "dg13",
-		      j->state == EID_ACTIVATION_CHIP_OK ? "match" : "mismatch",
-		      "biometric",
-		      !in->biometric_run ? "not_run"
-		      : in->biometric_rc == EID_EUNSUPPORTED ? "not_configured"
-		      : in->biometric_rc != EID_OK	     ? "error"
-		      : in->bio.match			     ? "match"
-							     : "no_match",
-		      "level", json_integer(c == EID_L2S_OK ? 2 : 1));
+	o = eid_level2_self_verdicts(in, c);
+	if (o != NULL &&
+	    json_object_set_new(o, "level", json_integer(c == EID_L2S_OK ? 2 : 1)))
+		goto nomem;
 	if (o == NULL)
 		return EID_ENOMEM;
-	if (c != EID_L2S_OK) {
-		json_object_set_new(o, "error", json_string("access_denied"));
-		json_object_set_new(o, "error_description",
-				    json_string(eid_level2_self_check_text(c)));
-	}
+	if (c != EID_L2S_OK &&
+	    (json_object_set_new(o, "error", json_string("access_denied")) ||
+	     json_object_set_new(o, "error_description",
+				 json_string(eid_level2_self_check_text(c)))))
+		goto nomem;
 	r = eid_http_reply_json(res, c == EID_L2S_OK ? 200
 				: c == EID_L2S_BIOMETRIC_ERROR ? 503 : 403,
 				o);
 	json_decref(o);
 	return r;
+nomem:
+	json_decref(o);
+	return EID_ENOMEM;
 }
 
 int eid_api_app_level2(struct eid_http_request *req,

@@ -98,12 +98,43 @@ static const char *biometric_verdict(const struct eid_level2_self *in)
 	return in->bio.match ? "match" : "no_match";
 }
 
+/* DG13 against the registry, whatever the other checks said. */
+static const char *dg13_verdict(const struct eid_activation *j)
+{
+	if (j->n_fields == 0)
+		return "not_checked";
+	for (size_t i = 0; i < j->n_fields; i++)
+		if (!j->fields[i].match)
+			return "mismatch";
+	return "match";
+}
+
+json_t *eid_level2_self_verdicts(const struct eid_level2_self *in,
+				 enum eid_l2s_check c)
+{
+	const struct eid_activation *j = in->judged;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "result",
+			      eid_level2_self_check_name(c),
+			      "passive_authentication",
+			      eid_activation_check_name(j->pa),
+			      "active_authentication",
+			      eid_activation_check_name(j->aa), "dg13",
+			      dg13_verdict(j), "biometric",
+			      biometric_verdict(in));
+
+	if (o != NULL && in->biometric_run && in->biometric_rc == EID_OK &&
+	    json_object_set_new(o, "score", json_real(in->bio.score)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
 int eid_level2_self_record(eid_txn *t, const struct eid_level2_self *in,
 			   int64_t now, enum eid_l2s_check *ret_check)
 {
 	char actor[EID_ACTOR_MAX + 1];
 	enum eid_l2s_check c = eid_level2_self_decide(in);
-	const struct eid_activation *j = in->judged;
 	json_t *d;
 	int r;
 
@@ -115,19 +146,15 @@ int eid_level2_self_record(eid_txn *t, const struct eid_level2_self *in,
 		     EID_OK ||
 	     (r = eid_device_raise_level(t, in->device_id, 2)) != EID_OK))
 		return r;
-	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "device_id",
-		      in->device_id, "pa", eid_activation_check_name(j->pa),
-		      "aa", eid_activation_check_name(j->aa), "dg13",
-		      j->state == EID_ACTIVATION_CHIP_OK ? "match"
-		      : j->n_fields > 0		 ? "mismatch"
-						 : "not_checked",
-		      "biometric", biometric_verdict(in), "result",
-		      eid_level2_self_check_name(c));
-	if (d != NULL && in->biometric_run && in->biometric_rc == EID_OK)
-		json_object_set_new(d, "score", json_real(in->bio.score));
-	if ((r = eid_audit_record(t, "activation.selfservice", actor,
-				  in->personal_id, in->remote, d, now)) !=
-	    EID_OK)
+	if ((d = eid_level2_self_verdicts(in, c)) == NULL ||
+	    json_object_set_new(d, "device_id", json_string(in->device_id)))
+		r = EID_ENOMEM;
+	else
+		r = eid_audit_record(t, "activation.selfservice", actor,
+				     in->personal_id, in->remote,
+				     json_incref(d), now);
+	json_decref(d);
+	if (r != EID_OK)
 		return r;
 	*ret_check = c;
 	return EID_OK;

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "crypto/buf.h"
 #include "idp/activation.h"
 #include "idp/biometric.h"
@@ -53,12 +55,20 @@ enum eid_l2s_check eid_level2_self_decide(const struct eid_level2_self *in);
  * active level-1 one (EID_ESTATE otherwise, with a sentence in why). */
 int eid_level2_self_admit(eid_txn *t, const char *personal_id, eid_buf *why);
 
+/* The verdicts as a JSON object (NULL when out of memory):
+ *   {"result": the check's name, "passive_authentication",
+ *    "active_authentication": eid_activation_check_name,
+ *    "dg13": "match"|"mismatch"|"not_checked",
+ *    "biometric": "match"|"no_match"|"not_configured"|"error"|"not_run",
+ *    "score"?: the service's} */
+json_t *eid_level2_self_verdicts(const struct eid_level2_self *in,
+				 enum eid_l2s_check c);
+
 /* Decide and record in the caller's write transaction: with no failed
  * check the account becomes level 2 and stays active
- * (eid_account_raise_active) and the device goes to level 2.  Either way audit activation.selfservice
- * with the device, the verdicts ("pa", "aa", "dg13", "biometric", the
- * score) and "result" (ok or the failed check's name).  ret_check gets
- * the decision. */
+ * (eid_account_raise_active) and the device goes to level 2.  Either way
+ * audit activation.selfservice with the verdicts and the device_id.
+ * ret_check gets the decision. */
 int eid_level2_self_record(eid_txn *t, const struct eid_level2_self *in,
 			   int64_t now, enum eid_l2s_check *ret_check);
 

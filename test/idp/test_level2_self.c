@@ -112,6 +112,7 @@ static void test_decide_order(void **state)
 	struct eid_activation_chip *chip = good_chip();
 	struct eid_activation *j = calloc(1, sizeof(*j));
 	struct eid_level2_self in;
+	json_t *v;
 
 	assert_non_null(j);
 	judge(f, chip, j);
@@ -126,6 +127,18 @@ static void test_decide_order(void **state)
 			 EID_L2S_BIOMETRIC_NOT_CONFIGURED);
 	in.has_portrait = false;
 	assert_int_equal(eid_level2_self_decide(&in), EID_L2S_PORTRAIT);
+
+	/* a card failing PA still has its DG13 verdict told as it is */
+	chip->pa = EID_ACHECK_INVALID;
+	judge(f, chip, j);
+	in = passing(j);
+	assert_int_equal(eid_level2_self_decide(&in), EID_L2S_PA);
+	v = eid_level2_self_verdicts(&in, EID_L2S_PA);
+	assert_non_null(v);
+	assert_string_equal(json_string_value(json_object_get(v, "dg13")), "match");
+	assert_string_equal(json_string_value(json_object_get(v, "result")), "pa");
+	json_decref(v);
+	chip->pa = EID_ACHECK_VALID;
 
 	strcpy(chip->dg13.birthdate, "1990-03-16");
 	judge(f, chip, j);
@@ -242,8 +255,8 @@ static void test_record(void **state)
 	assert_int_equal(level_of(f, &st), 2);
 	assert_int_equal(st, EID_ACCOUNT_ACTIVE);
 	d = audit_details(f);
-	assert_string_equal(json_string_value(json_object_get(d, "pa")), "valid");
-	assert_string_equal(json_string_value(json_object_get(d, "aa")), "valid");
+	assert_string_equal(json_string_value(json_object_get(d, "passive_authentication")), "valid");
+	assert_string_equal(json_string_value(json_object_get(d, "active_authentication")), "valid");
 	assert_string_equal(json_string_value(json_object_get(d, "dg13")), "match");
 	assert_string_equal(json_string_value(json_object_get(d, "result")), "ok");
 	assert_string_equal(json_string_value(json_object_get(d, "device_id")),

@@ -218,6 +218,7 @@ test('a challenge is good once; one not the device\'s is refused', opts, async (
   const first = await deviceCall(dev, '/api/v1/me/level2', upload);
   assert.equal(first.status, 403, JSON.stringify(first.body));
   assert.equal(first.body.result, 'pa');
+  assert.equal(first.body.biometric, 'not_run');
   const again = await deviceCall(dev, '/api/v1/me/level2', upload);
   assert.equal(again.status, 400);
   assert.equal(again.body.error, 'invalid_challenge');
@@ -261,8 +262,8 @@ test('the right selfie: the account is level 2 at once, audited, the citizen tol
   assert.deepEqual(events.map((e) => e.details.result),
     ['biometric_not_configured', 'dg13', 'pa', 'biometric_no_match', 'ok']);
   const ok = events[events.length - 1].details;
-  assert.equal(ok.pa, 'valid');
-  assert.equal(ok.aa, 'valid');
+  assert.equal(ok.passive_authentication, 'valid');
+  assert.equal(ok.active_authentication, 'valid');
   assert.equal(ok.dg13, 'match');
   assert.equal(ok.biometric, 'match');
   const sms = JSON.parse(ctl(['outbox', '--json']).stdout);
