@@ -212,6 +212,31 @@ nomem:
 	return EID_ENOMEM;
 }
 
+/* The card's files (the body of POST /chip/verify) and the selfie. */
+static int parse_upload(struct eid_http_request *req,
+			struct eid_http_response *res, struct eid_chip_body *body,
+			eid_buf *selfie)
+{
+	const char *member = "";
+	const void *p;
+	size_t n = 0;
+	char desc[96];
+	int r;
+
+	p = eid_http_body(req, &n);
+	p = p != NULL ? p : "";
+	r = eid_chip_body_parse(p, n, body, &member);
+	if (r == EID_OK && (r = eid_level2_self_selfie(p, n, selfie)) != EID_OK)
+		member = "selfie";
+	if (r == EID_OK || r == EID_ENOMEM)
+		return r;
+	snprintf(desc, sizeof(desc), "%s: %s", member[0] ? member : "body",
+		 r == EID_EINVAL    ? "missing"
+		 : r == EID_ETOOBIG ? "too large"
+				    : "malformed");
+	return refuse(res, r == EID_ETOOBIG ? 413 : 400, "invalid_request", desc);
+}
+
 int eid_api_app_level2(struct eid_http_request *req,
 		       struct eid_http_response *res, void *arg)
 {
@@ -221,9 +246,6 @@ int eid_api_app_level2(struct eid_http_request *req,
 	struct eid_device d = { 0 };
 	struct eid_level2_self in = { 0 };
 	char binding[BINDING_SIZE];
-	const char *member = "";
-	const void *p;
-	size_t n = 0;
 	eid_buf selfie;
 	int r = EID_ENOMEM;
 
@@ -234,24 +256,8 @@ int eid_api_app_level2(struct eid_http_request *req,
 	if ((r = admit(app, req, res, &d, binding)) != EID_OK ||
 	    (r = rate_limit(app, res, d.personal_id)) != EID_OK)
 		goto clear;
-	p = eid_http_body(req, &n);
-	p = p != NULL ? p : "";
-	r = eid_level2_self_selfie(p, n, &selfie);
-	if (r == EID_OK)
-		r = eid_chip_body_parse(p, n, body, &member);
-	else
-		member = "selfie";
-	if (r != EID_OK) {
-		char desc[96];
-
-		snprintf(desc, sizeof(desc), "%s: %s", member[0] ? member : "body",
-			 r == EID_EINVAL    ? "missing"
-			 : r == EID_ETOOBIG ? "too large"
-					    : "malformed");
-		r = r == EID_ENOMEM ? r : refuse(res, r == EID_ETOOBIG ? 413 : 400,
-						 "invalid_request", desc);
+	if ((r = parse_upload(req, res, body, &selfie)) != EID_OK)
 		goto clear;
-	}
 	in.personal_id = d.personal_id;
 	in.device_id = d.id;
 	if ((r = check_chip(app, res, &body->up, binding, &in, judged)) ==

@@ -162,7 +162,7 @@ int eid_level2_self_record(eid_txn *t, const struct eid_level2_self *in,
 
 int eid_level2_self_selfie(const uint8_t *p, size_t n, eid_buf *out)
 {
-	json_t *o = json_loadb((const char *)p, n, 0, NULL);
+	json_t *o = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
 	const char *s = json_string_value(json_object_get(o, "selfie"));
 	int r = EID_EINVAL;
 
