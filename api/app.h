@@ -15,6 +15,7 @@
 #include "idp/registry.h"
 #include "idp/signing.h"
 #include "idp/store.h"
+#include "idp/sweep.h"
 
 struct eid_app {
 	const struct eid_config *cfg;
@@ -28,6 +29,7 @@ struct eid_app {
 	eid_ca *ca;                       /* the signing CA; NULL when none */
 	uint8_t csrf_key[32];             /* the pages' CSRF tokens */
 	eid_bcl *bcl;                     /* back-channel logout deliveries */
+	eid_sweeper *sweeper;             /* card sweep; NULL when off */
 	eid_csca_cache *csca;             /* trusted CSCAs (chip verification) */
 	char *discovery_json; /* built once at start: it depends on config only */
 };
@@ -38,7 +40,8 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 		 eid_store *store, eid_signer *signer, const uint8_t kek[32]);
 void eid_app_cleanup(struct eid_app *app);
 
-/* Start and stop the app's background workers (back-channel logout), with
+/* Start and stop the app's background workers (back-channel logout, the
+ * card sweep), with
  * the server: start before serving, stop after the server has stopped. */
 int eid_app_start(struct eid_app *app);
 void eid_app_stop(struct eid_app *app);

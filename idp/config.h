@@ -98,6 +98,9 @@ struct eid_config {
 		uint64_t code_ttl;        /* an activation code's lifetime */
 	} activation;
 	struct {
+		uint64_t sweep_interval;  /* seconds between card sweeps; 0: off */
+	} accounts;
+	struct {
 		bool access_log;
 	} log;
 	struct {

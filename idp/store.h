@@ -128,6 +128,19 @@ typedef int (*eid_store_visit_fn)(const void *key, size_t klen,
 				  const void *val, size_t vlen, void *arg);
 int eid_txn_scan(eid_txn *t, enum eid_table tb, const void *prefix,
 		 size_t plen, eid_store_visit_fn fn, void *arg);
+/* The same, resuming: only keys greater than after (alen 0: from the
+ * first key with the prefix).  Batched walks of large tables keep the last
+ * key they saw and go on from it in a later transaction. */
+int eid_txn_scan_after(eid_txn *t, enum eid_table tb, const void *prefix,
+		       size_t plen, const void *after, size_t alen,
+		       eid_store_visit_fn fn, void *arg);
+/* Visit, in descending key order, the entries whose key starts with
+ * prefix and is less than before (blen 0: from the last key with the
+ * prefix); the visitor follows eid_txn_scan's rules.  Newest-first
+ * listings over keys that sort by time. */
+int eid_txn_scan_back(eid_txn *t, enum eid_table tb, const void *prefix,
+		      size_t plen, const void *before, size_t blen,
+		      eid_store_visit_fn fn, void *arg);
 /* Copy the greatest key and its value (append-only logs find their tail
  * with it).  EID_ENOTFOUND when the table is empty. */
 int eid_txn_last(eid_txn *t, enum eid_table tb, eid_buf *ret_key,

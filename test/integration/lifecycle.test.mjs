@@ -1,0 +1,89 @@
+// The account lifecycle against a real eidd: the card sweep locks an
+// account whose card expired in the registry and its tokens die at once.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { eidctl, startEidd } from './lib/eidd.mjs';
+import { Browser, addClient, signIn } from './lib/front.mjs';
+
+const REDIRECT = 'http://127.0.0.1:9/cb';
+const CARD = { id: '001088012345', phone: '0931234577', password: 'sweep-test-password-2026' };
+let s;
+
+function ctl(args, opts) {
+  const r = eidctl(['--data', s.dataDir, ...args], opts);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+function registryAdd(a, cardExpires) {
+  ctl(['registry', 'add', '--personal-id', a.id, '--full-name', 'Đỗ Văn Tám',
+    '--birthdate', '1988-08-08', '--sex', 'male', '--card-issued', '2016-08-08',
+    '--card-expires', cardExpires]);
+}
+
+before(async () => {
+  s = await startEidd();
+  registryAdd(CARD, '2036-08-08');
+  ctl(['account', 'create', '--personal-id', CARD.id, '--phone', CARD.phone,
+    '--password-stdin'], { input: `${CARD.password}\n` });
+});
+
+after(async () => {
+  await s?.stop();
+  s?.cleanup();
+});
+
+let seq = 0;
+async function rpLogin(user) {
+  const id = `lifecycle${++seq}`;
+  const c = addClient(s.dataDir, ['--id', id, '--name', `Dịch vụ công ${seq}`,
+    '--grant', 'authorization_code', '--grant', 'refresh_token',
+    '--redirect-uri', REDIRECT, '--scope', 'openid profile citizen offline_access']);
+  const config = await client.discovery(new URL(s.base), c.client_id, {},
+    client.ClientSecretBasic(c.client_secret), { execute: [client.allowInsecureRequests] });
+  const verifier = client.randomPKCECodeVerifier();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT, scope: 'openid profile citizen offline_access', prompt: 'consent',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256', nonce,
+  });
+  const b = new Browser(s.base);
+  const done = await signIn(b, url.href, user);
+  assert.equal(done.status, 303, done.text);
+  const tokens = await client.authorizationCodeGrant(config, new URL(done.location),
+    { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
+  return { c, config, tokens, b };
+}
+
+test('eidctl account sweep locks an account whose card expired; its tokens die at once', async () => {
+  const { config, tokens } = await rpLogin({ username: CARD.id, password: CARD.password });
+  assert.equal((await client.tokenIntrospection(config, tokens.access_token)).active, true);
+
+  let report = JSON.parse(ctl(['--json', 'account', 'sweep']));
+  assert.deepEqual(report.locked, { card_expired: 0, card_revoked: 0 });
+  assert.ok(report.scanned >= 2, JSON.stringify(report));
+
+  registryAdd(CARD, '2024-08-08'); // the registry now says: expired
+  report = JSON.parse(ctl(['--json', 'account', 'sweep']));
+  assert.deepEqual(report.locked, { card_expired: 1, card_revoked: 0 });
+  assert.equal(report.errors, 0);
+
+  const account = JSON.parse(ctl(['--json', 'account', 'show', CARD.id]));
+  assert.equal(account.status, 'locked');
+  assert.equal(account.lock_reason, 'card_expired');
+  assert.equal(account.locked_by, 'system');
+  assert.equal((await client.tokenIntrospection(config, tokens.access_token)).active, false);
+  await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token),
+    (e) => e.error === 'invalid_grant');
+  const outbox = JSON.parse(ctl(['outbox', '--phone', CARD.phone, '--json']));
+  assert.match(outbox[outbox.length - 1].text, /locked because your ID card expired/);
+
+  // A renewed card and an officer's unlock: the next sweep leaves it be.
+  registryAdd(CARD, '2046-08-08');
+  ctl(['account', 'unlock', CARD.id]);
+  report = JSON.parse(ctl(['--json', 'account', 'sweep']));
+  assert.deepEqual(report.locked, { card_expired: 0, card_revoked: 0 });
+  assert.equal(JSON.parse(ctl(['--json', 'account', 'show', CARD.id])).status, 'active');
+});
