@@ -6,8 +6,10 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/accounts.h"
+#include "idp/audit.h"
 #include "idp/client_auth.h"
 #include "idp/codes.h"
+#include "idp/release.h"
 #include "idp/subject.h"
 #include "idp/tokens.h"
 
@@ -316,6 +318,42 @@ static int maybe_refresh(const struct eid_token_env *env,
 				 refresh_ttl(env, client), res->refresh_token);
 }
 
+/* Record the grant with its data.release event (idp/release.h) in one
+ * transaction: which relying party received which claims. */
+static int create_released(const struct eid_token_env *env,
+			   const struct eid_client *client,
+			   struct eid_grant *g, struct eid_oauth_error *err)
+{
+	char actor[EID_CLIENT_ID_MAX + sizeof("client:")];
+	struct eid_audit_event ev = { .type = EID_RELEASE_EVENT,
+				      .actor = actor,
+				      .subject = g->personal_id };
+	json_t *details = NULL;
+	struct eid_citizen cz;
+	struct eid_account a;
+	int r;
+
+	r = eid_token_subject_data(env, g->personal_id, &cz, &a);
+	if (r == EID_ENOTFOUND)
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the citizen is no longer known",
+				      EID_EPERM);
+	if (r != EID_OK)
+		return r;
+	r = eid_release_details(client, g, &cz, &a, &details);
+	eid_account_clear(&a);
+	if (r != EID_OK)
+		return r;
+	(void)snprintf(actor, sizeof(actor), "client:%s", client->client_id);
+	ev.details = details;
+	r = eid_grant_create_audited(env->store, g, env->now, &ev, g->id);
+	json_decref(details);
+	if (r == EID_EEXIST)
+		r = eid_oauth_fail(err, "invalid_grant",
+				   "the code was already used", EID_EPERM);
+	return r;
+}
+
 int eid_token_authorization_code(const struct eid_token_env *env,
 				 const struct eid_client *client,
 				 const struct eid_token_request *req,
@@ -340,13 +378,7 @@ int eid_token_authorization_code(const struct eid_token_env *env,
 	if ((r = account_usable(env, cg.grant.personal_id,
 				cg.grant.auth_time, err)) != EID_OK)
 		goto out;
-	r = eid_grant_create(env->store, &cg.grant, env->now, cg.grant.id);
-	if (r == EID_EEXIST) {
-		r = eid_oauth_fail(err, "invalid_grant",
-				   "the code was already used", EID_EPERM);
-		goto out;
-	}
-	if (r != EID_OK ||
+	if ((r = create_released(env, client, &cg.grant, err)) != EID_OK ||
 	    (r = sign_user_tokens(env, client, &cg.grant, cg.grant.scope,
 				  cg.nonce, cg.grant.dpop_jkt, res)) != EID_OK ||
 	    (r = maybe_refresh(env, client, cg.grant.id, res)) != EID_OK)

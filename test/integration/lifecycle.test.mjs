@@ -87,3 +87,19 @@ test('eidctl account sweep locks an account whose card expired; its tokens die a
   assert.deepEqual(report.locked, { card_expired: 0, card_revoked: 0 });
   assert.equal(JSON.parse(ctl(['--json', 'account', 'show', CARD.id])).status, 'active');
 });
+
+test('the history lists the data released to a relying party, by name, without values', async () => {
+  const { c, b } = await rpLogin({ username: '079195012346', password: 'demo-password-2026' });
+  const r = await b.get('/api/v1/me/history');
+  assert.equal(r.status, 200, r.text);
+  const h = JSON.parse(r.text);
+  assert.equal(h.retention, '5 years');
+  const rel = h.events.filter((e) => e.type === 'data.release');
+  assert.equal(rel.length, 1, r.text);
+  assert.equal(rel[0].actor, `client:${c.client_id}`);
+  assert.equal(rel[0].details.client_name, c.name ?? `Dịch vụ công ${seq}`);
+  assert.equal(rel[0].details.scope, 'openid profile citizen offline_access');
+  assert.ok(rel[0].details.claims.includes('personal_id'), r.text);
+  assert.ok(rel[0].details.claims.includes('name'), r.text);
+  assert.ok(!r.text.includes('Trần Thị Bích'), 'claim values stay out of the trail');
+});
