@@ -103,3 +103,21 @@ test('the history lists the data released to a relying party, by name, without v
   assert.ok(rel[0].details.claims.includes('name'), r.text);
   assert.ok(!r.text.includes('Trần Thị Bích'), 'claim values stay out of the trail');
 });
+
+test('the history is read newest first through the per-citizen index, paged with ?before=SEQ', async () => {
+  const { b } = await rpLogin({ username: '079195012346', password: 'demo-password-2026' });
+  const all = JSON.parse((await b.get('/api/v1/me/history')).text).events;
+  assert.ok(all.length >= 3, JSON.stringify(all));
+  for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].seq > all[i].seq, 'newest first');
+  assert.equal(all[0].type, 'data.release'); // the last thing that happened
+  assert.ok(all.every((e) => e.subject === '079195012346' || e.actor === 'citizen:079195012346'));
+  const older = JSON.parse((await b.get(`/api/v1/me/history?before=${all[0].seq}`)).text).events;
+  assert.deepEqual(older, all.slice(1));
+  for (const bad of ['0', '-1', 'abc', '1e3', '99999999999999999999999']) {
+    const r = await b.get(`/api/v1/me/history?before=${bad}`);
+    assert.equal(r.status, 400, bad);
+    assert.equal(JSON.parse(r.text).error, 'invalid_request');
+  }
+  const anon = await new Browser(s.base).get('/api/v1/me/history');
+  assert.equal(anon.status, 401);
+});
