@@ -4,6 +4,7 @@
  *   POST /account/consent/revoke withdraw the consent given to a service
  *   POST /account/lock          lock the account (reason citizen_request):
  *                               every session and token ends at once
+ * and, for guardians, the children in their care (api/account_minor.c).
  * Forms carry the browser session's CSRF token. */
 #include <stdio.h>
 #include <string.h>
@@ -94,10 +95,11 @@ static int consent_one(const char *client_id, unsigned scopes,
 	return p->r;
 }
 
-static int account_page(struct eid_app *app, struct eid_http_request *req,
-			struct eid_http_response *res,
-			const struct eid_flow_session *fs, const char *notice_en,
-			const char *notice_vi)
+int eid_page_account_render(struct eid_app *app, struct eid_http_request *req,
+			    struct eid_http_response *res,
+			    const struct eid_flow_session *fs, unsigned status,
+			    const char *notice_en, const char *notice_vi,
+			    const char *detail)
 {
 	struct list_arg la;
 	struct eid_page p;
@@ -106,7 +108,8 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 
 	eid_page_begin(&p, eid_page_lang(req), "Your account", "Tài khoản của bạn");
 	if (notice_en != NULL)
-		eid_page_notice(&p, "notice", notice_en, notice_vi, NULL);
+		eid_page_notice(&p, status == 200 ? "notice" : "error",
+				notice_en, notice_vi, detail);
 	snprintf(level, sizeof(level), "%d", fs->account_level);
 	eid_page_raw(&p, "<table class=\"record\" id=\"account\">");
 	eid_page_row(&p, "Personal ID number", "Số định danh cá nhân",
@@ -138,7 +141,11 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 	r = eid_consent_list(app->store, fs->ses.personal_id, consent_one, &la);
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
-	eid_page_raw(&p, "</table><h2>");
+	eid_page_raw(&p, "</table>");
+	r = eid_page_account_wards(app, &p, fs);
+	if (r != EID_OK && p.r == EID_OK)
+		p.r = r;
+	eid_page_raw(&p, "<h2>");
 	eid_page_t(&p, "Lock my account", "Khóa tài khoản");
 	eid_page_raw(&p, "</h2><p>");
 	eid_page_t(&p, "Locking ends every session at once. Only the police of your commune can unlock it.",
@@ -150,12 +157,10 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 	eid_page_raw(&p, "</button></form><p><a href=\"" EID_PATH_ME_HISTORY "\">");
 	eid_page_t(&p, "Usage history (JSON)", "Lịch sử sử dụng (JSON)");
 	eid_page_raw(&p, "</a></p>");
-	return eid_page_reply(&p, res, 200);
+	return eid_page_reply(&p, res, status);
 }
 
-/* The signed-in citizen; otherwise the answer is sent (401 page, or 403
- * for a POST without the session's CSRF token) and *ret_done set. */
-static int citizen(struct eid_app *app, struct eid_http_request *req,
+int eid_page_account_citizen(struct eid_app *app, struct eid_http_request *req,
 		   struct eid_http_response *res, struct eid_flow_session *fs,
 		   bool *ret_done)
 {
@@ -182,10 +187,10 @@ int eid_page_account(struct eid_http_request *req,
 {
 	struct eid_flow_session fs;
 	bool done;
-	int r = citizen(arg, req, res, &fs, &done);
+	int r = eid_page_account_citizen(arg, req, res, &fs, &done);
 
 	if (!done)
-		r = account_page(arg, req, res, &fs, NULL, NULL);
+		r = eid_page_account_render(arg, req, res, &fs, 200, NULL, NULL, NULL);
 	eid_wipe(&fs, sizeof(fs));
 	return r;
 }
@@ -197,7 +202,7 @@ int eid_page_account_session_end(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	const char *sid = NULL;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_page_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -205,8 +210,10 @@ int eid_page_account_session_end(struct eid_http_request *req,
 		sid = "";
 	r = eid_session_end_sid(app->store, fs.ses.personal_id, sid);
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = account_page(app, req, res, &fs, "The session has ended.",
-				 "Phiên đăng nhập đã kết thúc.");
+		r = eid_page_account_render(app, req, res, &fs, 200,
+					    "The session has ended.",
+					    "Phiên đăng nhập đã kết thúc.",
+					    NULL);
 out:
 	eid_wipe(&fs, sizeof(fs));
 	return r;
@@ -222,7 +229,7 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	char actor[EID_ACTOR_MAX + 1];
 	const char *client_id = NULL;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_page_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -232,8 +239,9 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	r = eid_consent_revoke(app->store, fs.ses.personal_id, client_id, actor,
 			       (int64_t)eid_store_now(app->store));
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = account_page(app, req, res, &fs, "Consent withdrawn.",
-				 "Đã rút lại sự đồng ý.");
+		r = eid_page_account_render(app, req, res, &fs, 200,
+					    "Consent withdrawn.",
+					    "Đã rút lại sự đồng ý.", NULL);
 out:
 	eid_wipe(&fs, sizeof(fs));
 	return r;
@@ -263,7 +271,7 @@ int eid_page_account_lock(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	struct eid_page p;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_page_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;

@@ -44,7 +44,8 @@
 	X(EID_TABLE_PORTRAITS, "portraits") \
 	X(EID_TABLE_DEVICES, "devices")    \
 	X(EID_TABLE_ACTIVATIONS, "activations") \
-	X(EID_TABLE_AUDIT_INDEX, "audit_index")
+	X(EID_TABLE_AUDIT_INDEX, "audit_index") \
+	X(EID_TABLE_GUARDIANS, "registry_guardians")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \

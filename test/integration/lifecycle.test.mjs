@@ -50,6 +50,7 @@ async function rpLogin(user) {
     code_challenge_method: 'S256', nonce,
   });
   const b = new Browser(s.base);
+  b.acceptLanguage = 'en';
   const done = await signIn(b, url.href, user);
   assert.equal(done.status, 303, done.text);
   const tokens = await client.authorizationCodeGrant(config, new URL(done.location),
@@ -120,4 +121,82 @@ test('the history is read newest first through the per-citizen index, paged with
   }
   const anon = await new Browser(s.base).get('/api/v1/me/history');
   assert.equal(anon.status, 401);
+});
+
+// Decree 69/2024: children under 14 get an account through a guardian's
+// level-2 account; the registry holds the link (guardian_id).
+const GUARDIAN = { id: '001085054321', phone: '0931234566', password: 'guardian-password-2026' };
+const CHILD = { id: '001218054321', password: 'child-password-2026-x' };
+const TEEN = '001210054321';
+
+function csrfOf(html) {
+  return html.match(/name="csrf" value="([^"]+)"/)[1];
+}
+
+test('a level-2 guardian sees the children in their care and creates a minor\'s account', async () => {
+  ctl(['registry', 'add', '--personal-id', GUARDIAN.id, '--full-name', 'Lê Văn Giám',
+    '--birthdate', '1985-05-05', '--sex', 'male']);
+  ctl(['account', 'create', '--personal-id', GUARDIAN.id, '--phone', GUARDIAN.phone,
+    '--level', '2', '--password-stdin'], { input: `${GUARDIAN.password}\n` });
+  ctl(['registry', 'add', '--personal-id', CHILD.id, '--full-name', 'Lê Minh Con',
+    '--birthdate', '2018-05-05', '--sex', 'male', '--guardian-id', GUARDIAN.id]);
+  ctl(['registry', 'add', '--personal-id', TEEN, '--full-name', 'Lê Văn Lớn',
+    '--birthdate', '2010-01-05', '--sex', 'male', '--guardian-id', GUARDIAN.id]);
+
+  const { b } = await rpLogin({ username: GUARDIAN.id, password: GUARDIAN.password });
+  let page = await b.get('/account');
+  assert.equal(page.status, 200);
+  const wards = page.text.match(/<table id="wards">[\s\S]*?<\/table>/)[0];
+  assert.match(wards, /Lê Minh Con/);
+  assert.match(wards, /Lê Văn Lớn/);
+  assert.match(wards, /name="minor_id" value="001218054321"/);
+  assert.doesNotMatch(wards, /name="minor_id" value="001210054321"/); // 14+: self-service
+
+  // 14 and over: refused even when posted by hand.
+  let r = await b.post('/account/minor', { csrf: csrfOf(page.text), minor_id: TEEN, password: CHILD.password });
+  assert.equal(r.status, 403);
+  assert.match(r.text, /14 and over register themselves/);
+  // Without the session's CSRF token: refused.
+  r = await b.post('/account/minor', { csrf: 'x', minor_id: CHILD.id, password: CHILD.password });
+  assert.equal(r.status, 403);
+  r = await b.post('/account/minor', { csrf: csrfOf(page.text), minor_id: CHILD.id, password: CHILD.password });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.text, /account was created/);
+
+  const child = JSON.parse(ctl(['--json', 'account', 'show', CHILD.id]));
+  assert.equal(child.level, 1);
+  assert.equal(child.status, 'active');
+  assert.equal(child.phone, '+84931234566'); // the guardian's number
+  assert.equal(child.guardian_id, GUARDIAN.id);
+  const audit = ctl(['audit', 'export']).trim().split('\n').map((l) => JSON.parse(l));
+  const created = audit.filter((e) => e.type === 'account.create' && e.subject === CHILD.id);
+  assert.equal(created.length, 1);
+  assert.equal(created[0].actor, `citizen:${GUARDIAN.id}`);
+  // In the guardian's history too (the index follows the actor).
+  const h = JSON.parse((await b.get('/api/v1/me/history')).text);
+  assert.ok(h.events.some((e) => e.type === 'account.create' && e.subject === CHILD.id));
+
+  // The child signs in with their own password.
+  await rpLogin({ username: CHILD.id, password: CHILD.password });
+  page = await b.get('/account');
+  assert.match(page.text.match(/<table id="wards">[\s\S]*?<\/table>/)[0], /has an account/);
+});
+
+test('a level-1 guardian and a non-guardian cannot create a minor\'s account', async () => {
+  // The demo child 001216000777 is in the care of 001090012345 (level 1).
+  const { b } = await rpLogin({ username: '001090012345', password: 'demo-password-2026' });
+  const page = await b.get('/account');
+  const wards = page.text.match(/<table id="wards">[\s\S]*?<\/table>/)[0];
+  assert.match(wards, /Nguyễn Minh Khang/);
+  assert.match(wards, /needs your level-2 account/);
+  let r = await b.post('/account/minor', { csrf: csrfOf(page.text), minor_id: '001216000777', password: CHILD.password });
+  assert.equal(r.status, 403);
+  assert.match(r.text, /a guardian needs an active level-2 account/);
+
+  const other = (await rpLogin({ username: GUARDIAN.id, password: GUARDIAN.password })).b;
+  const otherPage = await other.get('/account');
+  r = await other.post('/account/minor', { csrf: csrfOf(otherPage.text), minor_id: '001216000777', password: CHILD.password });
+  assert.equal(r.status, 403);
+  assert.match(r.text, /does not name you this citizen/);
+  assert.equal(eidctl(['--data', s.dataDir, 'account', 'show', '001216000777']).status, 1);
 });
