@@ -5,9 +5,7 @@
  * per-citizen index (idp/audit.h), newest first, at most
  * EID_AUDIT_HISTORY_MAX a page; ?before=SEQ pages back.  Entries older
  * than the 5 years of Decree 69/2024 are not shown. */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "api/console.h"
@@ -32,25 +30,18 @@ static int visit(json_t *e, void *arg)
 	return EID_OK;
 }
 
-/* ?before=SEQ: a positive decimal number; 0 when absent. */
+/* ?before=SEQ: an entry number; 0 when absent. */
 static int before_param(struct eid_http_request *req, uint64_t *ret)
 {
 	const char *v = NULL;
-	char *end = NULL;
-	unsigned long long n;
 	int r = eid_http_query_param(req, "before", &v);
 
 	*ret = 0;
 	if (r == EID_ENOTFOUND)
 		return EID_OK;
-	if (r != EID_OK || v[0] < '1' || v[0] > '9' || strlen(v) > 20)
-		return EID_EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return EID_EINVAL;
-	*ret = n;
-	return EID_OK;
+	if (r != EID_OK)
+		return r;
+	return eid_audit_seq_parse(v, strlen(v), ret);
 }
 
 /* The page as JSON, with next_before when older entries remain. */

@@ -73,6 +73,11 @@ int eid_audit_get(eid_txn *t, uint64_t seq, json_t **ret);
  * shown; they stay in the trail, whose chain must keep verifying. */
 #define EID_AUDIT_RETENTION_SECONDS (1826ull * 86400) /* 5 years, a leap day */
 
+/* A history cursor (?before=SEQ) of n bytes: a decimal entry number from
+ * 1 to 2^64 - 1, digits only, no leading zero.  EID_EMALFORMED
+ * otherwise. */
+int eid_audit_seq_parse(const char *s, size_t n, uint64_t *ret);
+
 /* Visit the entries about personal_id, newest first: numbers below
  * before (0: from the newest), times at or after since_ms, at most limit
  * (1..EID_AUDIT_HISTORY_MAX).  *ret_more (may be NULL) tells whether

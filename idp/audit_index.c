@@ -103,6 +103,23 @@ static int history_one(const void *key, size_t klen, const void *val,
 	return r;
 }
 
+int eid_audit_seq_parse(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || ret == NULL || n == 0 || n > SEQ_DIGITS || s[0] == '0')
+		return EID_EMALFORMED;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return EID_EMALFORMED;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return EID_OK;
+}
+
 int eid_audit_history(eid_txn *t, const char *personal_id, uint64_t before,
 		      uint64_t since_ms, size_t limit, eid_audit_visit_fn fn,
 		      void *arg, bool *ret_more)

@@ -150,9 +150,27 @@ static void test_history_refusals(void **state)
 	eid_txn_abort(t);
 }
 
+static void test_seq_parse(void **state)
+{
+	static const char *const bad[] = { "", "0", "007", "-1", "1e3", "12 ",
+		"18446744073709551616", "123456789012345678901" };
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(eid_audit_seq_parse("42", 2, &v), EID_OK);
+	assert_int_equal(v, 42);
+	assert_int_equal(eid_audit_seq_parse("18446744073709551615", 20, &v),
+			 EID_OK);
+	assert_true(v == UINT64_MAX);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(eid_audit_seq_parse(bad[i], strlen(bad[i]), &v),
+				 EID_EMALFORMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seq_parse),
 		cmocka_unit_test_setup_teardown(test_history_pages,
 						tmpstore_setup,
 						tmpstore_teardown),
