@@ -16,7 +16,7 @@
 
 static const char head_key[] = "audit_head";
 
-static void seq_key(uint64_t seq, uint8_t out[8])
+void eid_audit_seq_key(uint64_t seq, uint8_t out[8])
 {
 	for (int i = 7; i >= 0; i--) {
 		out[i] = (uint8_t)seq;
@@ -90,7 +90,7 @@ static int put_head(eid_txn *t, uint64_t seq,
 {
 	uint8_t v[8 + EID_AUDIT_HASH_LEN];
 
-	seq_key(seq, v);
+	eid_audit_seq_key(seq, v);
 	memcpy(v + 8, hash, EID_AUDIT_HASH_LEN);
 	return eid_txn_put(t, EID_TABLE_META, head_key, sizeof(head_key) - 1,
 			   v, sizeof(v));
@@ -165,7 +165,7 @@ int eid_audit_append(eid_txn *t, const struct eid_audit_event *ev,
 		goto out;
 	memcpy(v.data, prev, EID_AUDIT_HASH_LEN);
 	memcpy(v.data + EID_AUDIT_HASH_LEN, hash, EID_AUDIT_HASH_LEN);
-	seq_key(seq, key);
+	eid_audit_seq_key(seq, key);
 	if ((r = eid_txn_insert(t, EID_TABLE_AUDIT, key, sizeof(key), v.data,
 				v.len)) != EID_OK)
 		goto out;
@@ -318,7 +318,7 @@ int eid_audit_get(eid_txn *t, uint64_t seq, json_t **ret)
 	eid_buf v;
 	int r;
 
-	seq_key(seq, key);
+	eid_audit_seq_key(seq, key);
 	eid_buf_init(&v, AUDIT_PREFIX + AUDIT_MAX_ENTRY);
 	if ((r = eid_txn_get(t, EID_TABLE_AUDIT, key, sizeof(key), &v)) ==
 	    EID_OK)

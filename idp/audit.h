@@ -73,6 +73,11 @@ int eid_audit_get(eid_txn *t, uint64_t seq, json_t **ret);
  * shown; they stay in the trail, whose chain must keep verifying. */
 #define EID_AUDIT_RETENTION_SECONDS (1826ull * 86400) /* 5 years, a leap day */
 
+/* Index every entry of the trail again (stores written before the index
+ * existed), batch entries per write transaction; the index's puts are
+ * idempotent.  *ret_entries (may be NULL): entries read. */
+int eid_audit_reindex(eid_store *s, size_t batch, uint64_t *ret_entries);
+
 /* A history cursor (?before=SEQ) of n bytes: a decimal entry number from
  * 1 to 2^64 - 1, digits only, no leading zero.  EID_EMALFORMED
  * otherwise. */

@@ -39,12 +39,8 @@ static int put_one(eid_txn *t, const char *pid, uint64_t seq)
 {
 	char key[INDEX_KEY_LEN + 1];
 	uint8_t v[8];
-	uint64_t x = seq;
 
-	for (int i = 7; i >= 0; i--) {
-		v[i] = (uint8_t)x;
-		x >>= 8;
-	}
+	eid_audit_seq_key(seq, v);
 	index_key(pid, seq, key);
 	return eid_txn_put(t, EID_TABLE_AUDIT_INDEX, key, INDEX_KEY_LEN, v,
 			   sizeof(v));
@@ -141,4 +137,66 @@ int eid_audit_history(eid_txn *t, const char *personal_id, uint64_t before,
 	if (r == EID_OK && ret_more != NULL)
 		*ret_more = h.more;
 	return r;
+}
+
+/* ---- rebuilding the index ---- */
+
+struct reindex {
+	eid_txn *t;
+	size_t max, n;
+	uint8_t last[8];
+};
+
+static int reindex_one(const void *key, size_t klen, const void *val,
+		       size_t vlen, void *arg)
+{
+	struct reindex *x = arg;
+	struct eid_audit_event ev = { 0 };
+	json_t *o = NULL;
+	uint64_t seq = 0;
+	int r;
+
+	if (klen != 8)
+		return EID_EMALFORMED;
+	memcpy(x->last, key, 8);
+	for (int i = 0; i < 8; i++)
+		seq = (seq << 8) | x->last[i];
+	if ((r = eid_audit_entry_json(val, vlen, &o)) != EID_OK)
+		return r;
+	ev.subject = json_string_value(json_object_get(o, "subject"));
+	ev.actor = json_string_value(json_object_get(o, "actor"));
+	r = eid_audit_index_put(x->t, &ev, seq);
+	json_decref(o);
+	if (r != EID_OK)
+		return r;
+	return ++x->n == x->max ? 1 : EID_OK;
+}
+
+int eid_audit_reindex(eid_store *s, size_t batch, uint64_t *ret_entries)
+{
+	struct reindex x = { .max = batch };
+	uint64_t entries = 0;
+	size_t after = 0;
+	int r;
+
+	if (s == NULL || batch == 0)
+		return EID_EINVAL;
+	do {
+		x.n = 0;
+		if ((r = eid_store_begin(s, true, &x.t)) != EID_OK)
+			return r;
+		r = eid_txn_scan_after(x.t, EID_TABLE_AUDIT, NULL, 0, x.last,
+				       after, reindex_one, &x);
+		if (r != EID_OK) {
+			eid_txn_abort(x.t);
+			return r;
+		}
+		if ((r = eid_txn_commit(x.t)) != EID_OK)
+			return r;
+		entries += x.n;
+		after = sizeof(x.last);
+	} while (x.n == batch);
+	if (ret_entries != NULL)
+		*ret_entries = entries;
+	return EID_OK;
 }

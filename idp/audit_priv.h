@@ -15,6 +15,8 @@
 int eid_audit_entry_json(const void *val, size_t vlen, json_t **ret);
 /* The entry's time in unix milliseconds (checked by the parse). */
 uint64_t eid_audit_entry_ts(const json_t *entry);
+/* The 8-byte big-endian key of entry seq. */
+void eid_audit_seq_key(uint64_t seq, uint8_t out[8]);
 /* Index entry seq under each citizen it concerns (write txn t). */
 int eid_audit_index_put(eid_txn *t, const struct eid_audit_event *ev,
 			uint64_t seq);

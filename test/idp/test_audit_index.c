@@ -167,12 +167,61 @@ static void test_seq_parse(void **state)
 				 EID_EMALFORMED);
 }
 
+struct keys {
+	char k[N + 200][40];
+	size_t n;
+};
+
+static int keep_key(const void *key, size_t klen, const void *val,
+		    size_t vlen, void *arg)
+{
+	struct keys *ks = arg;
+
+	(void)val;
+	(void)vlen;
+	assert_true(klen < sizeof(ks->k[0]) && ks->n < N + 200);
+	memcpy(ks->k[ks->n], key, klen);
+	ks->k[ks->n++][klen] = '\0';
+	return EID_OK;
+}
+
+/* A store from before the index: reindex rebuilds it, in batches. */
+static void test_reindex(void **state)
+{
+	static struct keys ks;
+	struct tmpstore *ts = *state;
+	eid_txn *t = NULL;
+	uint64_t entries = 0;
+
+	fill(ts->store);
+	ks.n = 0;
+	assert_int_equal(eid_store_begin(ts->store, true, &t), EID_OK);
+	assert_int_equal(eid_txn_scan(t, EID_TABLE_AUDIT_INDEX, NULL, 0,
+				      keep_key, &ks), EID_OK);
+	for (size_t i = 0; i < ks.n; i++)
+		assert_int_equal(eid_txn_del(t, EID_TABLE_AUDIT_INDEX, ks.k[i],
+					     strlen(ks.k[i])), EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(eid_store_begin(ts->store, false, &t), EID_OK);
+	assert_int_equal(walk(t, A, 'A', 0, 10), 0); /* nothing indexed */
+	eid_txn_abort(t);
+
+	assert_int_equal(eid_audit_reindex(ts->store, 700, &entries), EID_OK);
+	assert_int_equal(entries, N);
+	assert_int_equal(eid_store_begin(ts->store, false, &t), EID_OK);
+	assert_int_equal(walk(t, A, 'A', 0, 100), expected('A', 1));
+	assert_int_equal(walk(t, B, 'B', 0, 100), expected('B', 1));
+	eid_txn_abort(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seq_parse),
 		cmocka_unit_test_setup_teardown(test_history_pages,
 						tmpstore_setup,
+						tmpstore_teardown),
+		cmocka_unit_test_setup_teardown(test_reindex, tmpstore_setup,
 						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_history_refusals,
 						tmpstore_setup,
