@@ -141,62 +141,31 @@ int eid_audit_history(eid_txn *t, const char *personal_id, uint64_t before,
 
 /* ---- rebuilding the index ---- */
 
-struct reindex {
-	eid_txn *t;
-	size_t max, n;
-	uint8_t last[8];
-};
-
-static int reindex_one(const void *key, size_t klen, const void *val,
-		       size_t vlen, void *arg)
+static int reindex_one(eid_txn *t, const void *key, size_t klen,
+		       const void *val, size_t vlen, void *arg)
 {
-	struct reindex *x = arg;
 	struct eid_audit_event ev = { 0 };
+	const uint8_t *k = key;
 	json_t *o = NULL;
 	uint64_t seq = 0;
 	int r;
 
+	(void)arg;
 	if (klen != 8)
 		return EID_EMALFORMED;
-	memcpy(x->last, key, 8);
 	for (int i = 0; i < 8; i++)
-		seq = (seq << 8) | x->last[i];
+		seq = (seq << 8) | k[i];
 	if ((r = eid_audit_entry_json(val, vlen, &o)) != EID_OK)
 		return r;
 	ev.subject = json_string_value(json_object_get(o, "subject"));
 	ev.actor = json_string_value(json_object_get(o, "actor"));
-	r = eid_audit_index_put(x->t, &ev, seq);
+	r = eid_audit_index_put(t, &ev, seq);
 	json_decref(o);
-	if (r != EID_OK)
-		return r;
-	return ++x->n == x->max ? 1 : EID_OK;
+	return r;
 }
 
 int eid_audit_reindex(eid_store *s, size_t batch, uint64_t *ret_entries)
 {
-	struct reindex x = { .max = batch };
-	uint64_t entries = 0;
-	size_t after = 0;
-	int r;
-
-	if (s == NULL || batch == 0)
-		return EID_EINVAL;
-	do {
-		x.n = 0;
-		if ((r = eid_store_begin(s, true, &x.t)) != EID_OK)
-			return r;
-		r = eid_txn_scan_after(x.t, EID_TABLE_AUDIT, NULL, 0, x.last,
-				       after, reindex_one, &x);
-		if (r != EID_OK) {
-			eid_txn_abort(x.t);
-			return r;
-		}
-		if ((r = eid_txn_commit(x.t)) != EID_OK)
-			return r;
-		entries += x.n;
-		after = sizeof(x.last);
-	} while (x.n == batch);
-	if (ret_entries != NULL)
-		*ret_entries = entries;
-	return EID_OK;
+	return eid_store_walk_batched(s, EID_TABLE_AUDIT, batch, reindex_one,
+				      NULL, ret_entries);
 }

@@ -78,6 +78,32 @@ int eid_registry_put(eid_txn *t, const struct eid_citizen *c)
 	return r;
 }
 
+static int reindex_one(eid_txn *t, const void *key, size_t klen,
+		       const void *val, size_t vlen, void *arg)
+{
+	char gkey[GUARDIAN_KEY_LEN + 1];
+	struct eid_citizen c;
+	int r;
+
+	(void)key;
+	(void)arg;
+	if (klen != EID_PERSONAL_ID_LEN)
+		return EID_EMALFORMED;
+	if ((r = eid_citizen_unpack(val, vlen, &c)) != EID_OK ||
+	    c.guardian_id[0] == '\0')
+		return r;
+	guardian_key(c.guardian_id, c.personal_id, gkey);
+	return eid_txn_put(t, EID_TABLE_GUARDIANS, gkey, GUARDIAN_KEY_LEN, "",
+			   0);
+}
+
+int eid_registry_reindex_guardians(eid_store *s, size_t batch,
+				   uint64_t *ret_records)
+{
+	return eid_store_walk_batched(s, EID_TABLE_REGISTRY, batch,
+				      reindex_one, NULL, ret_records);
+}
+
 struct wards {
 	char (*ids)[EID_PERSONAL_ID_LEN + 1];
 	size_t n, max;

@@ -39,6 +39,11 @@ int eid_registry_get(eid_txn *t, const char *personal_id,
 /* Keep the guardian index in step with c, before c replaces the stored
  * record (eid_registry_put does it; bulk writers call it themselves). */
 int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c);
+/* Build the guardian index from every record (stores from before it),
+ * batch records per write transaction; idempotent.  *ret_records (may
+ * be NULL): records read. */
+int eid_registry_reindex_guardians(eid_store *s, size_t batch,
+				   uint64_t *ret_records);
 /* The citizens whose registry record names guardian_id as their guardian
  * (an index kept by eid_registry_put), at most max, in ID order. */
 int eid_registry_wards(eid_txn *t, const char *guardian_id,

@@ -725,6 +725,57 @@ int eid_txn_scan_back(eid_txn *t, enum eid_table tb, const void *prefix,
 	return scan_table(t, tb, prefix, plen, before, blen, true, fn, arg);
 }
 
+struct batched {
+	eid_txn *t;
+	eid_store_batch_fn fn;
+	void *arg;
+	size_t max, n;
+	uint8_t last[EID_STORE_MAX_KEY];
+	size_t last_len;
+};
+
+static int batched_one(const void *key, size_t klen, const void *val,
+		       size_t vlen, void *arg)
+{
+	struct batched *b = arg;
+	int r = b->fn(b->t, key, klen, val, vlen, b->arg);
+
+	if (r != EID_OK)
+		return r > 0 ? EID_EINVAL : r;
+	memcpy(b->last, key, klen);
+	b->last_len = klen;
+	return ++b->n == b->max ? 1 : EID_OK;
+}
+
+int eid_store_walk_batched(eid_store *s, enum eid_table tb, size_t batch,
+			   eid_store_batch_fn fn, void *arg,
+			   uint64_t *ret_count)
+{
+	struct batched b = { .fn = fn, .arg = arg, .max = batch };
+	uint64_t count = 0;
+	int r;
+
+	if (s == NULL || fn == NULL || batch == 0)
+		return EID_EINVAL;
+	do {
+		b.n = 0;
+		if ((r = eid_store_begin(s, true, &b.t)) != EID_OK)
+			return r;
+		r = eid_txn_scan_after(b.t, tb, NULL, 0, b.last, b.last_len,
+				       batched_one, &b);
+		if (r != EID_OK) {
+			eid_txn_abort(b.t);
+			return r;
+		}
+		if ((r = eid_txn_commit(b.t)) != EID_OK)
+			return r;
+		count += b.n;
+	} while (b.n == batch);
+	if (ret_count != NULL)
+		*ret_count = count;
+	return EID_OK;
+}
+
 int eid_txn_last(eid_txn *t, enum eid_table tb, eid_buf *ret_key,
 		 eid_buf *ret_val)
 {

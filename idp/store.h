@@ -143,6 +143,17 @@ int eid_txn_scan_after(eid_txn *t, enum eid_table tb, const void *prefix,
 int eid_txn_scan_back(eid_txn *t, enum eid_table tb, const void *prefix,
 		      size_t plen, const void *before, size_t blen,
 		      eid_store_visit_fn fn, void *arg);
+/* Visit every entry of tb in key order, in write transactions of at most
+ * batch entries each, committed in turn: a pass over a large table that
+ * writes other tables (rebuilding an index) never holds the write lock
+ * long.  The visitor gets the transaction (to write tables other than
+ * tb) and follows eid_txn_scan's rules, except that 1 is not allowed.
+ * *ret_count (may be NULL): entries visited. */
+typedef int (*eid_store_batch_fn)(eid_txn *t, const void *key, size_t klen,
+				  const void *val, size_t vlen, void *arg);
+int eid_store_walk_batched(eid_store *s, enum eid_table tb, size_t batch,
+			   eid_store_batch_fn fn, void *arg,
+			   uint64_t *ret_count);
 /* Copy the greatest key and its value (append-only logs find their tail
  * with it).  EID_ENOTFOUND when the table is empty. */
 int eid_txn_last(eid_txn *t, enum eid_table tb, eid_buf *ret_key,

@@ -200,6 +200,35 @@ static void test_refusals(void **state)
 	assert_int_equal(create(f, G, M, PW, why, sizeof(why)), EID_EEXIST);
 }
 
+/* A store from before the guardian index: reindex rebuilds it. */
+static void test_reindex(void **state)
+{
+	struct fx *f = *state;
+	struct eid_ward w[EID_GUARDIAN_WARDS_MAX];
+	static const char *const keys[] = { G ":" M, G ":" T, G ":" TEEN,
+					    G1 ":" O };
+	uint64_t records = 0;
+	eid_txn *t = NULL;
+	size_t n = 9;
+
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(eid_txn_del(t, EID_TABLE_GUARDIANS, keys[i],
+					     strlen(keys[i])), EID_OK);
+	assert_int_equal(eid_guardian_wards(t, G, tmpstore_clock_now, w,
+					    EID_GUARDIAN_WARDS_MAX, &n), EID_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(eid_registry_reindex_guardians(f->ts.store, 4, &records),
+			 EID_OK);
+	assert_int_equal(records, 6);
+	assert_int_equal(eid_store_begin(f->ts.store, false, &t), EID_OK);
+	assert_int_equal(eid_guardian_wards(t, G, tmpstore_clock_now, w,
+					    EID_GUARDIAN_WARDS_MAX, &n), EID_OK);
+	assert_int_equal(n, 3);
+	eid_txn_abort(t);
+}
+
 int main(void)
 {
 #define TT(fn) cmocka_unit_test_setup_teardown(fn, setup, tmpstore_pol_teardown)
@@ -207,6 +236,7 @@ int main(void)
 		TT(test_wards),
 		TT(test_create),
 		TT(test_refusals),
+		TT(test_reindex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
