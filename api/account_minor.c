@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/console.h"
-#include "api/flow.h"
+#include "api/account.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/guardian.h"
@@ -50,8 +49,8 @@ static void ward_row(struct eid_page *p, const struct eid_flow_session *fs,
 	eid_page_raw(p, "</td></tr>");
 }
 
-int eid_page_account_wards(struct eid_app *app, struct eid_page *p,
-			   const struct eid_flow_session *fs)
+int eid_account_wards_section(struct eid_app *app, struct eid_page *p,
+			      const struct eid_flow_session *fs)
 {
 	struct eid_ward w[EID_GUARDIAN_WARDS_MAX];
 	eid_txn *t = NULL;
@@ -128,7 +127,7 @@ int eid_page_account_minor(struct eid_http_request *req,
 	const char *minor = NULL, *pw = NULL, *en, *vi;
 	bool done;
 	eid_buf why;
-	int r = eid_page_account_citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	eid_buf_init(&why, 256);
 	if (done)
@@ -141,7 +140,7 @@ int eid_page_account_minor(struct eid_http_request *req,
 	}
 	r = create(app, fs.ses.personal_id, minor, pw, &why);
 	if (r == EID_OK) {
-		r = eid_page_account_render(app, req, res, &fs, 200,
+		r = eid_account_reply_status(app, req, res, &fs, 200, "notice",
 					    "The child's account was created. The child signs in with their personal ID number and this password.",
 					    "Đã tạo tài khoản cho trẻ. Trẻ đăng nhập bằng số định danh cá nhân và mật khẩu này.",
 					    NULL);
@@ -149,8 +148,9 @@ int eid_page_account_minor(struct eid_http_request *req,
 		   r == EID_EPERM || r == EID_ENOTFOUND) {
 		unsigned status = refusal(r, &en, &vi);
 
-		r = eid_page_account_render(app, req, res, &fs, status, en, vi,
-					    why.len ? eid_buf_cstr(&why) : NULL);
+		r = eid_account_reply_status(app, req, res, &fs, status,
+					     "error", en, vi,
+					     why.len ? eid_buf_cstr(&why) : NULL);
 	}
 out:
 	eid_buf_free(&why);

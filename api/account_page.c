@@ -5,13 +5,13 @@
  *   POST /account/lock          lock the account (reason citizen_request):
  *                               every session and token ends at once
  * and, for guardians, the children in their care (api/account_minor.c).
- * Forms carry the browser session's CSRF token. */
+ * The second factor and the password change are in account_credentials.c
+ * and account_password.c.  Forms carry the browser session's CSRF token. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/console.h"
-#include "api/flow.h"
+#include "api/account.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/clients.h"
@@ -95,11 +95,21 @@ static int consent_one(const char *client_id, unsigned scopes,
 	return p->r;
 }
 
-int eid_page_account_render(struct eid_app *app, struct eid_http_request *req,
-			    struct eid_http_response *res,
-			    const struct eid_flow_session *fs, unsigned status,
-			    const char *notice_en, const char *notice_vi,
-			    const char *detail)
+int eid_account_reply(struct eid_app *app, struct eid_http_request *req,
+		      struct eid_http_response *res,
+		      const struct eid_flow_session *fs, const char *cls,
+		      const char *notice_en, const char *notice_vi)
+{
+	return eid_account_reply_status(app, req, res, fs, 200, cls, notice_en,
+					notice_vi, NULL);
+}
+
+int eid_account_reply_status(struct eid_app *app,
+			     struct eid_http_request *req,
+			     struct eid_http_response *res,
+			     const struct eid_flow_session *fs, unsigned status,
+			     const char *cls, const char *notice_en,
+			     const char *notice_vi, const char *detail)
 {
 	struct list_arg la;
 	struct eid_page p;
@@ -108,8 +118,7 @@ int eid_page_account_render(struct eid_app *app, struct eid_http_request *req,
 
 	eid_page_begin(&p, eid_page_lang(req), "Your account", "Tài khoản của bạn");
 	if (notice_en != NULL)
-		eid_page_notice(&p, status == 200 ? "notice" : "error",
-				notice_en, notice_vi, detail);
+		eid_page_notice(&p, cls, notice_en, notice_vi, detail);
 	snprintf(level, sizeof(level), "%d", fs->account_level);
 	eid_page_raw(&p, "<table class=\"record\" id=\"account\">");
 	eid_page_row(&p, "Personal ID number", "Số định danh cá nhân",
@@ -142,9 +151,10 @@ int eid_page_account_render(struct eid_app *app, struct eid_http_request *req,
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
 	eid_page_raw(&p, "</table>");
-	r = eid_page_account_wards(app, &p, fs);
+	r = eid_account_wards_section(app, &p, fs);
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
+	eid_account_credentials_section(app, &p, fs);
 	eid_page_raw(&p, "<h2>");
 	eid_page_t(&p, "Lock my account", "Khóa tài khoản");
 	eid_page_raw(&p, "</h2><p>");
@@ -160,9 +170,9 @@ int eid_page_account_render(struct eid_app *app, struct eid_http_request *req,
 	return eid_page_reply(&p, res, status);
 }
 
-int eid_page_account_citizen(struct eid_app *app, struct eid_http_request *req,
-		   struct eid_http_response *res, struct eid_flow_session *fs,
-		   bool *ret_done)
+int eid_account_citizen(struct eid_app *app, struct eid_http_request *req,
+			struct eid_http_response *res,
+			struct eid_flow_session *fs, bool *ret_done)
 {
 	int r = eid_flow_session(app, req, fs);
 
@@ -187,10 +197,10 @@ int eid_page_account(struct eid_http_request *req,
 {
 	struct eid_flow_session fs;
 	bool done;
-	int r = eid_page_account_citizen(arg, req, res, &fs, &done);
+	int r = eid_account_citizen(arg, req, res, &fs, &done);
 
 	if (!done)
-		r = eid_page_account_render(arg, req, res, &fs, 200, NULL, NULL, NULL);
+		r = eid_account_reply(arg, req, res, &fs, "notice", NULL, NULL);
 	eid_wipe(&fs, sizeof(fs));
 	return r;
 }
@@ -202,7 +212,7 @@ int eid_page_account_session_end(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	const char *sid = NULL;
 	bool done;
-	int r = eid_page_account_citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -210,10 +220,8 @@ int eid_page_account_session_end(struct eid_http_request *req,
 		sid = "";
 	r = eid_session_end_sid(app->store, fs.ses.personal_id, sid);
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = eid_page_account_render(app, req, res, &fs, 200,
-					    "The session has ended.",
-					    "Phiên đăng nhập đã kết thúc.",
-					    NULL);
+		r = eid_account_reply(app, req, res, &fs, "notice", "The session has ended.",
+				 "Phiên đăng nhập đã kết thúc.");
 out:
 	eid_wipe(&fs, sizeof(fs));
 	return r;
@@ -229,7 +237,7 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	char actor[EID_ACTOR_MAX + 1];
 	const char *client_id = NULL;
 	bool done;
-	int r = eid_page_account_citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -239,9 +247,8 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	r = eid_consent_revoke(app->store, fs.ses.personal_id, client_id, actor,
 			       (int64_t)eid_store_now(app->store));
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = eid_page_account_render(app, req, res, &fs, 200,
-					    "Consent withdrawn.",
-					    "Đã rút lại sự đồng ý.", NULL);
+		r = eid_account_reply(app, req, res, &fs, "notice", "Consent withdrawn.",
+				 "Đã rút lại sự đồng ý.");
 out:
 	eid_wipe(&fs, sizeof(fs));
 	return r;
@@ -271,7 +278,7 @@ int eid_page_account_lock(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	struct eid_page p;
 	bool done;
-	int r = eid_page_account_citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;

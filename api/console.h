@@ -28,6 +28,11 @@
 #define EID_PATH_ACCOUNT_LOCK "/account/lock"
 #define EID_PATH_ACCOUNT_CONSENT_REVOKE "/account/consent/revoke"
 #define EID_PATH_ACCOUNT_MINOR "/account/minor"
+#define EID_PATH_ACCOUNT_TOTP "/account/totp"
+#define EID_PATH_ACCOUNT_TOTP_CONFIRM "/account/totp/confirm"
+#define EID_PATH_ACCOUNT_TOTP_DISABLE "/account/totp/disable"
+#define EID_PATH_ACCOUNT_RECOVERY "/account/recovery"
+#define EID_PATH_ACCOUNT_PASSWORD "/account/password"
 #define EID_PATH_ME_HISTORY "/api/v1/me/history"
 
 /* ---- handlers ---- */
@@ -66,6 +71,18 @@ int eid_api_officer_chip(struct eid_http_request *req,
 			 struct eid_http_response *res, void *app);
 int eid_api_me_history(struct eid_http_request *req,
 		       struct eid_http_response *res, void *app);
+/* The citizen's second factor and password (account_credentials.c,
+ * account_password.c). */
+int eid_page_account_totp(struct eid_http_request *req,
+			  struct eid_http_response *res, void *app);
+int eid_page_account_totp_confirm(struct eid_http_request *req,
+				  struct eid_http_response *res, void *app);
+int eid_page_account_totp_disable(struct eid_http_request *req,
+				  struct eid_http_response *res, void *app);
+int eid_page_account_recovery(struct eid_http_request *req,
+			      struct eid_http_response *res, void *app);
+int eid_page_account_password(struct eid_http_request *req,
+			      struct eid_http_response *res, void *app);
 
 /* ---- a page being built: every call is a no-op once one failed ---- */
 struct eid_page {
@@ -110,25 +127,6 @@ bool eid_page_csrf_cookie_ok(struct eid_http_request *req,
 			     const char *cookie);
 /* The posted "csrf" parameter against a session's token. */
 bool eid_page_csrf_ok(struct eid_http_request *req, const char *token);
-
-/* ---- the citizen's account page ---- */
-struct eid_flow_session;
-/* The signed-in citizen; otherwise the answer is sent (401 page, or 403
- * for a POST without the session's CSRF token) and *ret_done set. */
-int eid_page_account_citizen(struct eid_app *app, struct eid_http_request *req,
-			     struct eid_http_response *res,
-			     struct eid_flow_session *fs, bool *ret_done);
-/* The account page with status and a notice on top (en NULL: none; an
- * error unless status is 200; detail may be NULL). */
-int eid_page_account_render(struct eid_app *app, struct eid_http_request *req,
-			    struct eid_http_response *res,
-			    const struct eid_flow_session *fs, unsigned status,
-			    const char *notice_en, const char *notice_vi,
-			    const char *detail);
-/* The section about the children the registry puts in the citizen's care
- * (none when there are none). */
-int eid_page_account_wards(struct eid_app *app, struct eid_page *p,
-			   const struct eid_flow_session *fs);
 
 /* ---- the officer's session ---- */
 /* The request's officer session.  When there is none, the answer is sent

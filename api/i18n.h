@@ -26,6 +26,9 @@ enum eid_lang {
 	X(MSG_STEPUP_TITLE, "Confirm it is you", "Xác nhận danh tính")        \
 	X(MSG_STEPUP_TEXT, "This service asks for a level-2 sign-in. Enter the 6-digit code sent to your phone.", \
 	  "Dịch vụ này yêu cầu đăng nhập mức 2. Nhập mã 6 chữ số đã gửi tới điện thoại của bạn.") \
+	X(MSG_STEPUP_TOTP_TEXT, "This service asks for a level-2 sign-in. Enter the 6-digit code from your authenticator app, or one of your recovery codes.", \
+	  "Dịch vụ này yêu cầu đăng nhập mức 2. Nhập mã 6 chữ số từ ứng dụng xác thực, hoặc một mã khôi phục của bạn.") \
+	X(MSG_TOTP_CODE, "Authenticator code or recovery code", "Mã xác thực hoặc mã khôi phục") \
 	X(MSG_CONSENT_TITLE, "Share your information", "Chia sẻ thông tin")  \
 	X(MSG_CONSENT_ASKS, "asks for the following information:",           \
 	  "yêu cầu các thông tin sau:")                                         \
@@ -94,7 +97,20 @@ enum eid_lang {
 	X(MSG_QR_CONTINUE, "I approved on my phone: continue", "Tôi đã đồng ý trên điện thoại: tiếp tục") \
 	X(MSG_QR_PENDING, "The sign-in has not been approved on the phone yet. Scan the new code.", \
 	  "Chưa có xác nhận đăng nhập trên điện thoại. Vui lòng quét mã mới.") \
-	X(MSG_QR_DENIED, "The sign-in was refused on the phone.", "Đăng nhập đã bị từ chối trên điện thoại.")
+	X(MSG_QR_DENIED, "The sign-in was refused on the phone.", "Đăng nhập đã bị từ chối trên điện thoại.") \
+	X(MSG_DEVICE_TITLE, "Connect a device", "Kết nối thiết bị")          \
+	X(MSG_DEVICE_ENTER, "Enter the code shown on the TV or kiosk screen.", \
+	  "Nhập mã hiển thị trên màn hình TV hoặc ki-ốt.")                     \
+	X(MSG_DEVICE_CODE, "Code (8 letters)", "Mã (8 chữ cái)")             \
+	X(MSG_DEVICE_NEXT, "Continue", "Tiếp tục")                           \
+	X(MSG_DEVICE_WRONG, "This code is wrong or has expired. Check the code on the device screen.", \
+	  "Mã không đúng hoặc đã hết hạn. Vui lòng kiểm tra mã trên màn hình thiết bị.") \
+	X(MSG_DEVICE_CONFIRM, "Only continue if this code is shown on a device in front of you. Someone else may have sent you this link.", \
+	  "Chỉ tiếp tục nếu mã này đang hiển thị trên thiết bị trước mặt bạn. Có thể người khác đã gửi đường dẫn này cho bạn.") \
+	X(MSG_DEVICE_WANTS, "wants to sign you in on a device showing the code", \
+	  "muốn đăng nhập cho bạn trên thiết bị đang hiển thị mã")              \
+	X(MSG_DEVICE_DONE, "Done. You can go back to your device.", "Hoàn tất. Bạn có thể quay lại thiết bị của mình.") \
+	X(MSG_DEVICE_DENIED, "The device was not signed in.", "Thiết bị chưa được đăng nhập.")
 
 enum eid_msg {
 #define EID_MSG_ENUM(id, en, vi) EID_##id,

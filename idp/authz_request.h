@@ -75,6 +75,10 @@ struct eid_authz_request {
 	json_t *claims;       /* the OIDC claims request (object) */
 	char *dpop_jkt;       /* RFC 9449 section 10 */
 	bool par;             /* it came through /par */
+	/* The device authorization grant (RFC 8628): the normalised user
+	 * code this interaction approves or denies; NULL for the code flow.
+	 * Such a request has no redirect_uri, state or code_challenge. */
+	char *user_code;
 };
 
 void eid_authz_request_clear(struct eid_authz_request *r);
@@ -100,6 +104,16 @@ int eid_authz_request_parse(const struct eid_client *c, bool par,
 			    struct eid_authz_request *ret,
 			    struct eid_authz_error *ret_err);
 
+/* The parameters of a device authorization request (RFC 8628 3.1) for
+ * client c, already authenticated and allowed the grant: scope (openid
+ * required, within the client's) and acr_values, by the rules above.
+ * ret gets client_id, scope, scopes and acr_level; EID_EINVAL with
+ * ret_err filled (never redirectable). */
+int eid_authz_device_request_parse(const struct eid_client *c,
+				   eid_authz_param_fn get, void *arg,
+				   struct eid_authz_request *ret,
+				   struct eid_authz_error *ret_err);
+
 /* A lookup over a JSON object of string members (a pushed request). */
 int eid_authz_param_json(void *obj, const char *name, const char **ret_value);
 
@@ -117,6 +131,8 @@ int eid_authz_request_to_json(const struct eid_authz_request *r,
 int eid_authz_request_from_json(const json_t *j,
 				struct eid_authz_request *ret);
 
+/* The level (1 or 2) of the acr value v (n bytes); 0 when not ours. */
+int eid_acr_level_of(const char *v, size_t n);
 /* "urn:eid:loa:N" for level 1 or 2; NULL otherwise. */
 const char *eid_acr_for_level(int level);
 

@@ -31,6 +31,7 @@ enum kind {
 	K_URL,      /* char *: the issuer */
 	K_STR,      /* char *: anything, also empty */
 	K_PATH,     /* char *: not empty */
+	K_LABEL,    /* char *: not empty, at most 64 bytes, no control or ':' */
 	K_ENVNAME,  /* char *: [A-Za-z_][A-Za-z0-9_]* */
 	K_ALG,      /* char *: a JOSE signing algorithm we support */
 	K_CIDRS,    /* char *: addresses and CIDR blocks (idp/cidr.h) */
@@ -71,6 +72,7 @@ static const struct key_def config_keys[] = {
 	KEY(limits, login, K_NUM, 0, 1000000, "60"),
 	KEY(limits, registration, K_NUM, 0, 1000000, "60"),
 	KEY(limits, chip, K_NUM, 0, 1000000, "120"),
+	KEY(limits, user_code, K_NUM, 0, 1000000, "10"),
 	KEY(limits, window, K_DURATION, 1, DAY, "60"),
 	KEY(store, data_dir, K_PATH, 0, 0, "var"),
 	KEY(store, map_size_mb, K_NUM, 1, 1ull << 22, "8192"),
@@ -84,6 +86,8 @@ static const struct key_def config_keys[] = {
 	KEY(tokens, access_token_ttl, K_DURATION, 1, DAY, "600"),
 	KEY(tokens, refresh_token_ttl, K_DURATION, 1, 365 * DAY, "2592000"),
 	KEY(tokens, code_ttl, K_DURATION, 1, 600, "60"),
+	KEY(device_grant, expires_in, K_DURATION, 5, 3600, "600"),
+	KEY(device_grant, interval, K_DURATION, 1, 60, "5"),
 	KEY(passwords, memory_kib, K_NUM, 8, 4194304, "19456"),
 	KEY(passwords, iterations, K_NUM, 1, 100, "2"),
 	KEY(passwords, parallelism, K_NUM, 1, 64, "1"),
@@ -105,6 +109,7 @@ static const struct key_def config_keys[] = {
 	KEY(registration, window, K_DURATION, 60, DAY, "1h"),
 	KEY(activation, code_ttl, K_DURATION, 600, 30 * DAY, "1d"),
 	KEY(accounts, sweep_interval, K_DURATION, 0, 30 * DAY, "1h"),
+	KEY(credentials, totp_issuer, K_LABEL, 0, 0, "eid"),
 	KEY(log, access_log, K_BOOL, 0, 0, "true"),
 	KEY(demo, enabled, K_BOOL, 0, 0, "false"),
 };
@@ -130,8 +135,8 @@ struct load {
 
 static bool is_str_kind(enum kind k)
 {
-	return k == K_URL || k == K_STR || k == K_PATH || k == K_ENVNAME ||
-	       k == K_ALG || k == K_CIDRS;
+	return k == K_URL || k == K_STR || k == K_PATH || k == K_LABEL ||
+	       k == K_ENVNAME || k == K_ALG || k == K_CIDRS;
 }
 
 static char **str_field(struct eid_config *c, const struct key_def *k)
@@ -332,6 +337,19 @@ static bool cidrs_valid(const char *v)
 	return ok;
 }
 
+/* A name shown in authenticator apps: the Key URI Format reserves ':'. */
+static bool is_label(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || v[i] == ':')
+			return false;
+	return true;
+}
+
 /* Check a string value; EID_ECONFIG with the reason in why when bad. */
 static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 {
@@ -344,6 +362,10 @@ static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 	case K_PATH:
 		ok = v[0] != '\0';
 		expect = "a path";
+		break;
+	case K_LABEL:
+		ok = is_label(v);
+		expect = "a name of 1 to 64 bytes without ':' or control characters";
 		break;
 	case K_ENVNAME:
 		ok = is_envname(v);

@@ -1,5 +1,6 @@
-/* "Data released to a relying party" (issue #3): the audit event a code
- * exchange records with the grant it creates, so the citizen's history
+/* "Data released to a relying party" (issue #3): the audit event each
+ * grant about a citizen (code, device code, CIBA) records as it is
+ * created, so the citizen's history
  * shows which service received which data.
  *
  * One data.release per grant, never one per userinfo call: the grant is

@@ -44,6 +44,7 @@
 	X(EID_TABLE_PORTRAITS, "portraits") \
 	X(EID_TABLE_DEVICES, "devices")    \
 	X(EID_TABLE_ACTIVATIONS, "activations") \
+	X(EID_TABLE_CREDENTIALS, "credentials") \
 	X(EID_TABLE_AUDIT_INDEX, "audit_index") \
 	X(EID_TABLE_GUARDIANS, "registry_guardians")
 

@@ -1,5 +1,6 @@
 #include "idp/token_grant.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,8 +8,11 @@
 #include "crypto/secret.h"
 #include "idp/accounts.h"
 #include "idp/audit.h"
+#include "idp/authz_request.h"
+#include "idp/ciba.h"
 #include "idp/client_auth.h"
 #include "idp/codes.h"
+#include "idp/devgrant.h"
 #include "idp/release.h"
 #include "idp/subject.h"
 #include "idp/tokens.h"
@@ -319,10 +323,11 @@ static int maybe_refresh(const struct eid_token_env *env,
 }
 
 /* Record the grant with its data.release event (idp/release.h) in one
- * transaction: which relying party received which claims. */
+ * transaction: which relying party received which claims.  As
+ * eid_grant_create; EID_ENOTFOUND when the citizen is no longer known. */
 static int create_released(const struct eid_token_env *env,
 			   const struct eid_client *client,
-			   struct eid_grant *g, struct eid_oauth_error *err)
+			   struct eid_grant *g)
 {
 	char actor[EID_CLIENT_ID_MAX + sizeof("client:")];
 	struct eid_audit_event ev = { .type = EID_RELEASE_EVENT,
@@ -333,12 +338,8 @@ static int create_released(const struct eid_token_env *env,
 	struct eid_account a;
 	int r;
 
-	r = eid_token_subject_data(env, g->personal_id, &cz, &a);
-	if (r == EID_ENOTFOUND)
-		return eid_oauth_fail(err, "invalid_grant",
-				      "the citizen is no longer known",
-				      EID_EPERM);
-	if (r != EID_OK)
+	if ((r = eid_token_subject_data(env, g->personal_id, &cz, &a)) !=
+	    EID_OK)
 		return r;
 	r = eid_release_details(client, g, &cz, &a, &details);
 	eid_account_clear(&a);
@@ -348,9 +349,41 @@ static int create_released(const struct eid_token_env *env,
 	ev.details = details;
 	r = eid_grant_create_audited(env->store, g, env->now, &ev, g->id);
 	json_decref(details);
+	return r;
+}
+
+/* A redeemed grant (a code's, an approved device's) recorded and its
+ * tokens issued: what both grants end with. */
+static int issue_for_grant(const struct eid_token_env *env,
+			   const struct eid_client *client,
+			   const struct eid_token_request *req,
+			   struct eid_grant *g, const char *nonce,
+			   struct eid_token_response *res,
+			   struct eid_oauth_error *err)
+{
+	int r;
+
+	if (g->dpop_jkt == NULL && req->dpop_jkt != NULL &&
+	    (g->dpop_jkt = strdup(req->dpop_jkt)) == NULL)
+		return EID_ENOMEM;
+	if ((r = account_usable(env, g->personal_id, g->auth_time, err)) !=
+	    EID_OK ||
+	    (r = eid_subject_for(client, g->personal_id, env->subject_key,
+				 g->sub)) != EID_OK)
+		return r;
+	r = create_released(env, client, g);
 	if (r == EID_EEXIST)
-		r = eid_oauth_fail(err, "invalid_grant",
-				   "the code was already used", EID_EPERM);
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the code was already used", EID_EPERM);
+	if (r == EID_ENOTFOUND)
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the citizen is no longer known",
+				      EID_EPERM);
+	if (r != EID_OK ||
+	    (r = sign_user_tokens(env, client, g, g->scope, nonce,
+				  g->dpop_jkt, res)) != EID_OK ||
+	    (r = maybe_refresh(env, client, g->id, res)) != EID_OK)
+		eid_token_response_clear(res);
 	return r;
 }
 
@@ -370,23 +403,160 @@ int eid_token_authorization_code(const struct eid_token_env *env,
 			    req->dpop_jkt, env->now, &cg);
 	if (r != EID_OK)
 		return redeem_error(env, req->code, r, err);
-	if (cg.grant.dpop_jkt == NULL && req->dpop_jkt != NULL &&
-	    (cg.grant.dpop_jkt = strdup(req->dpop_jkt)) == NULL) {
-		r = EID_ENOMEM;
-		goto out;
-	}
-	if ((r = account_usable(env, cg.grant.personal_id,
-				cg.grant.auth_time, err)) != EID_OK)
-		goto out;
-	if ((r = create_released(env, client, &cg.grant, err)) != EID_OK ||
-	    (r = sign_user_tokens(env, client, &cg.grant, cg.grant.scope,
-				  cg.nonce, cg.grant.dpop_jkt, res)) != EID_OK ||
-	    (r = maybe_refresh(env, client, cg.grant.id, res)) != EID_OK)
-		goto out;
-out:
-	if (r != EID_OK)
-		eid_token_response_clear(res);
+	r = issue_for_grant(env, client, req, &cg.grant, cg.nonce, res, err);
 	eid_code_grant_clear(&cg);
+	return r;
+}
+
+/* ---- CIBA ---- */
+
+static int ciba_poll_error(enum eid_ciba_poll st,
+			   struct eid_oauth_error *err)
+{
+	switch (st) {
+	case EID_CIBA_POLL_PENDING:
+		return eid_oauth_fail(err, "authorization_pending",
+				      "the citizen has not decided yet",
+				      EID_EPERM);
+	case EID_CIBA_POLL_SLOW_DOWN:
+		return eid_oauth_fail(err, "slow_down",
+				      "polling too fast: the interval grew "
+				      "by 5 seconds", EID_EPERM);
+	case EID_CIBA_POLL_DENIED:
+		return eid_oauth_fail(err, "access_denied",
+				      "the citizen denied the request",
+				      EID_EPERM);
+	case EID_CIBA_POLL_EXPIRED:
+		return eid_oauth_fail(err, "expired_token",
+				      "the auth_req_id has expired", EID_EPERM);
+	default:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the auth_req_id is unknown, used or "
+				      "another client's", EID_EPERM);
+	}
+}
+
+/* The grant of an approved request: the level the device reached. */
+static int ciba_grant(const struct eid_token_env *env,
+		      const struct eid_client *client,
+		      const struct eid_ciba_request *q, const char *jkt,
+		      struct eid_grant *g)
+{
+	const char *acr = eid_acr_for_level(q->level);
+	int r;
+
+	g->personal_id = strdup(q->personal_id);
+	g->client_id = strdup(q->client_id);
+	g->scope = strdup(q->scope);
+	g->acr = acr != NULL ? strdup(acr) : NULL;
+	g->dpop_jkt = jkt != NULL ? strdup(jkt) : NULL;
+	g->amr = json_pack("[s,s]", "hwk", "user");
+	g->auth_time = q->decided_at;
+	if (g->personal_id == NULL || g->client_id == NULL ||
+	    g->scope == NULL || (acr != NULL && g->acr == NULL) ||
+	    (jkt != NULL && g->dpop_jkt == NULL) || g->amr == NULL)
+		return EID_ENOMEM;
+	if ((r = eid_subject_for(client, q->personal_id, env->subject_key,
+				 g->sub)) != EID_OK)
+		return r;
+	return create_released(env, client, g);
+}
+
+int eid_token_ciba(const struct eid_token_env *env,
+		   const struct eid_client *client,
+		   const struct eid_token_request *req,
+		   struct eid_token_response *res,
+		   struct eid_oauth_error *err)
+{
+	struct eid_ciba_request q = { 0 };
+	struct eid_grant g = { 0 };
+	enum eid_ciba_poll st;
+	int r;
+
+	if ((r = grant_type_allowed(client, EID_GRANT_CIBA, err)) != EID_OK ||
+	    (r = dpop_required(client, req, err)) != EID_OK)
+		return r;
+	if (req->auth_req_id == NULL)
+		return eid_oauth_fail(err, "invalid_request",
+				      "auth_req_id is required", EID_EINVAL);
+	if ((r = eid_ciba_poll(env->store, req->auth_req_id,
+			       client->client_id, env->now, &st, &q)) != EID_OK)
+		return r;
+	if (st != EID_CIBA_POLL_APPROVED)
+		return ciba_poll_error(st, err);
+	if (q.level < q.acr_level)
+		return eid_oauth_fail(err, "access_denied",
+				      "the approval did not reach the level "
+				      "asked for", EID_EPERM);
+	if ((r = account_usable(env, q.personal_id, q.decided_at, err)) ||
+	    (r = ciba_grant(env, client, &q, req->dpop_jkt, &g)) ||
+	    (r = sign_user_tokens(env, client, &g, g.scope, NULL, g.dpop_jkt,
+				  res)) ||
+	    (r = maybe_refresh(env, client, g.id, res)))
+		eid_token_response_clear(res);
+	eid_grant_clear(&g);
+	return r;
+}
+
+/* ---- device_code (RFC 8628 3.5) ---- */
+
+static int device_poll_error(int r, struct eid_oauth_error *err)
+{
+	switch (r) {
+	case EID_ESTATE:
+		return eid_oauth_fail(err, "authorization_pending",
+				      "the citizen has not decided yet",
+				      EID_EPERM);
+	case EID_ELIMIT:
+		return eid_oauth_fail(err, "slow_down",
+				      "polling too fast: wait 5 more seconds "
+				      "between requests", EID_EPERM);
+	case EID_EPERM:
+		return eid_oauth_fail(err, "access_denied",
+				      "the citizen denied the request",
+				      EID_EPERM);
+	case EID_EEXPIRED:
+		return eid_oauth_fail(err, "expired_token",
+				      "the device_code has expired", EID_EPERM);
+	case EID_EMISMATCH:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the device_code was issued to another "
+				      "client", EID_EPERM);
+	case EID_EREPLAY:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the device_code was already used",
+				      EID_EPERM);
+	case EID_EMALFORMED:
+	case EID_ENOTFOUND:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the device_code is invalid", EID_EPERM);
+	default:
+		return r;
+	}
+}
+
+int eid_token_device_code(const struct eid_token_env *env,
+			  const struct eid_client *client,
+			  const struct eid_token_request *req,
+			  struct eid_token_response *res,
+			  struct eid_oauth_error *err)
+{
+	struct eid_grant g = { 0 };
+	int r;
+
+	if ((r = grant_type_allowed(client, EID_GRANT_DEVICE_CODE, err)) !=
+		    EID_OK ||
+	    (r = dpop_required(client, req, err)) != EID_OK)
+		return r;
+	if (req->device_code == NULL)
+		return eid_oauth_fail(err, "invalid_request",
+				      "device_code is required", EID_EINVAL);
+	r = eid_devgrant_poll(env->store, req->device_code, client->client_id,
+			      env->now, &g);
+	if (r != EID_OK)
+		return device_poll_error(r, err);
+	r = issue_for_grant(env, client, req, &g, NULL, res, err);
+	eid_grant_clear(&g);
 	return r;
 }
 
@@ -534,17 +704,18 @@ out:
 }
 
 int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
-		       json_t **ret, struct eid_oauth_error *err)
+		       const struct eid_grant *grant, json_t **ret,
+		       struct eid_oauth_error *err)
 {
 	const char *gid = json_string_value(json_object_get(at, "gid"));
 	const char *scope = json_string_value(json_object_get(at, "scope"));
 	const json_t *sub = json_object_get(at, "sub");
-	struct eid_grant g = { 0 };
 	unsigned granted = 0;
 	json_t *o = NULL;
 	int r;
 
-	if (gid == NULL || !json_is_string(sub))
+	if (gid == NULL || !json_is_string(sub) || grant == NULL ||
+	    strcmp(grant->id, gid) != 0)
 		return eid_oauth_fail(err, "invalid_token",
 				      "the token is not a citizen's",
 				      EID_EPERM);
@@ -553,11 +724,7 @@ int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
 		return eid_oauth_fail(err, "insufficient_scope",
 				      "the token has no openid scope",
 				      EID_EPERM);
-	r = eid_grant_get(env->store, gid, &g);
-	if (r == EID_ENOTFOUND)
-		return eid_oauth_fail(err, "invalid_token",
-				      "the grant is gone", EID_EPERM);
-	if (r != EID_OK || (r = userinfo_claims(env, &g, granted, &o)) != EID_OK)
+	if ((r = userinfo_claims(env, grant, granted, &o)) != EID_OK)
 		goto out;
 	if (json_object_set(o, "sub", (json_t *)sub) != 0) {
 		r = EID_ENOMEM;
@@ -571,6 +738,5 @@ out:
 				   "the citizen is no longer known",
 				   EID_EPERM);
 	json_decref(o);
-	eid_grant_clear(&g);
 	return r;
 }

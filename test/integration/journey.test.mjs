@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import * as jose from 'jose';
 import * as client from 'openid-client';
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
-import { Browser, CITIZEN, addClient, formFields, rpParams, signIn } from './lib/front.mjs';
+import {
+  Browser, CITIZEN, addClient, addLevel2 as addLevel2Account, formFields, rpParams, signIn,
+} from './lib/front.mjs';
+import * as rp from './lib/oidc.mjs';
+import { oauthError } from './lib/oidc.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const POST_LOGOUT = 'http://127.0.0.1:9/bye';
@@ -22,13 +26,8 @@ const L2B = { id: '001190054322', phone: '0931234598', password: 'level-two-pass
 let s;
 
 function addLevel2(a) {
-  let r = eidctl(['--data', s.dataDir, 'registry', 'add', '--personal-id', a.id,
-    '--full-name', 'Trần Thị Hai', '--birthdate', '1990-05-05', '--sex', 'female']);
-  assert.equal(r.status, 0, r.stderr);
-  r = eidctl(['--data', s.dataDir, 'account', 'create', '--personal-id', a.id,
-    '--phone', a.phone, '--level', '2', '--password-stdin'], { input: `${a.password}\n` });
-  assert.equal(r.status, 0, r.stderr);
-  r = eidctl(['--data', s.dataDir, '--json', 'account', 'show', a.id]);
+  addLevel2Account(s.dataDir, a);
+  const r = eidctl(['--data', s.dataDir, '--json', 'account', 'show', a.id]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).level, 2);
 }
@@ -53,22 +52,7 @@ function register(args = []) {
     '--scope', 'openid profile citizen offline_access', ...args]);
 }
 
-function discover(c, auth) {
-  return client.discovery(new URL(s.base), c.client_id, {}, auth,
-    { execute: [client.allowInsecureRequests] });
-}
-
-async function oauthError(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    if (e.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE') {
-      return { status: e.status, error: e.cause[0].parameters.error ?? 'invalid_client' };
-    }
-    return { status: e.status, error: e.error, description: e.error_description };
-  }
-  assert.fail('the request should have failed');
-}
+const discover = (c, auth) => rp.discover(s.base, c, auth);
 
 // The latest one-time code sent to a phone, read from the outbox.
 function lastCode(phone) {
