@@ -1,5 +1,8 @@
-// The account lifecycle against a real eidd: the card sweep locks an
-// account whose card expired in the registry and its tokens die at once.
+// The account lifecycle against a real eidd: the card sweep (eidctl and
+// eidd's own thread) locks an account whose card expired and its tokens
+// die at once; data released to relying parties in the history, read
+// newest first through the per-citizen index; guardians create their
+// minors' accounts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
@@ -203,4 +206,38 @@ test('a level-1 guardian and a non-guardian cannot create a minor\'s account', a
   assert.equal(r.status, 403);
   assert.match(r.text, /does not name you this citizen/);
   assert.equal(eidctl(['--data', s.dataDir, 'account', 'show', '001216000777']).status, 1);
+});
+
+test('eidd sweeps by itself every [accounts] sweep_interval and stops cleanly', async () => {
+  const d = await startEidd({ config: () => '[accounts]\nsweep_interval = 1\n' });
+  try {
+    const run = (args, opts) => {
+      const r = eidctl(['--data', d.dataDir, ...args], opts);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const id = '001089012345';
+    const add = (expires) => run(['registry', 'add', '--personal-id', id, '--full-name', 'Vũ Văn Chín',
+      '--birthdate', '1989-09-09', '--sex', 'male', '--card-issued', '2019-09-09', '--card-expires', expires]);
+    add('2039-09-09');
+    run(['account', 'create', '--personal-id', id, '--phone', '0931234555', '--password-stdin'],
+      { input: 'thread-sweep-password-2026\n' });
+    add('2024-09-09');
+    let account;
+    for (let i = 0; i < 50; i++) {
+      account = JSON.parse(run(['--json', 'account', 'show', id]));
+      if (account.status === 'locked') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(account.status, 'locked');
+    assert.equal(account.lock_reason, 'card_expired');
+    const outbox = JSON.parse(run(['outbox', '--phone', '0931234555', '--json']));
+    assert.equal(outbox.length, 1);
+    assert.equal((await fetch(`${d.base}/healthz`)).status, 200);
+  } finally {
+    const { code, sig } = await d.stop();
+    assert.equal(sig, null);
+    assert.equal(code, 0);
+    d.cleanup();
+  }
 });
