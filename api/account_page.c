@@ -4,6 +4,7 @@
  *   POST /account/consent/revoke withdraw the consent given to a service
  *   POST /account/lock          lock the account (reason citizen_request):
  *                               every session and token ends at once
+ * and, for guardians, the children in their care (api/account_minor.c).
  * The second factor and the password change are in account_credentials.c
  * and account_password.c.  Forms carry the browser session's CSRF token. */
 #include <stdio.h>
@@ -99,6 +100,17 @@ int eid_account_reply(struct eid_app *app, struct eid_http_request *req,
 		      const struct eid_flow_session *fs, const char *cls,
 		      const char *notice_en, const char *notice_vi)
 {
+	return eid_account_reply_status(app, req, res, fs, 200, cls, notice_en,
+					notice_vi, NULL);
+}
+
+int eid_account_reply_status(struct eid_app *app,
+			     struct eid_http_request *req,
+			     struct eid_http_response *res,
+			     const struct eid_flow_session *fs, unsigned status,
+			     const char *cls, const char *notice_en,
+			     const char *notice_vi, const char *detail)
+{
 	struct list_arg la;
 	struct eid_page p;
 	char level[4];
@@ -106,7 +118,7 @@ int eid_account_reply(struct eid_app *app, struct eid_http_request *req,
 
 	eid_page_begin(&p, eid_page_lang(req), "Your account", "Tài khoản của bạn");
 	if (notice_en != NULL)
-		eid_page_notice(&p, cls, notice_en, notice_vi, NULL);
+		eid_page_notice(&p, cls, notice_en, notice_vi, detail);
 	snprintf(level, sizeof(level), "%d", fs->account_level);
 	eid_page_raw(&p, "<table class=\"record\" id=\"account\">");
 	eid_page_row(&p, "Personal ID number", "Số định danh cá nhân",
@@ -139,6 +151,9 @@ int eid_account_reply(struct eid_app *app, struct eid_http_request *req,
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
 	eid_page_raw(&p, "</table>");
+	r = eid_account_wards_section(app, &p, fs);
+	if (r != EID_OK && p.r == EID_OK)
+		p.r = r;
 	eid_account_credentials_section(app, &p, fs);
 	eid_page_raw(&p, "<h2>");
 	eid_page_t(&p, "Lock my account", "Khóa tài khoản");
@@ -152,7 +167,7 @@ int eid_account_reply(struct eid_app *app, struct eid_http_request *req,
 	eid_page_raw(&p, "</button></form><p><a href=\"" EID_PATH_ME_HISTORY "\">");
 	eid_page_t(&p, "Usage history (JSON)", "Lịch sử sử dụng (JSON)");
 	eid_page_raw(&p, "</a></p>");
-	return eid_page_reply(&p, res, 200);
+	return eid_page_reply(&p, res, status);
 }
 
 int eid_account_citizen(struct eid_app *app, struct eid_http_request *req,

@@ -17,6 +17,7 @@
 #include "idp/registry.h"
 #include "idp/signing.h"
 #include "idp/store.h"
+#include "idp/sweep.h"
 
 struct eid_app {
 	const struct eid_config *cfg;
@@ -31,6 +32,7 @@ struct eid_app {
 	uint8_t csrf_key[32];             /* the pages' CSRF tokens */
 	struct eid_cred_keys cred_keys;   /* citizens' TOTP and recovery codes */
 	eid_bcl *bcl;                     /* back-channel logout deliveries */
+	eid_sweeper *sweeper;             /* card sweep; NULL when off */
 	eid_csca_cache *csca;             /* trusted CSCAs (chip verification) */
 	eid_biometric biometric;          /* face match of self-service level 2 */
 	char *discovery_json; /* built once at start: it depends on config only */
@@ -46,7 +48,8 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 			const uint8_t kek[32], eid_pkcs11 *p11);
 void eid_app_cleanup(struct eid_app *app);
 
-/* Start and stop the app's background workers (back-channel logout), with
+/* Start and stop the app's background workers (back-channel logout, the
+ * card sweep), with
  * the server: start before serving, stop after the server has stopped. */
 int eid_app_start(struct eid_app *app);
 void eid_app_stop(struct eid_app *app);

@@ -27,6 +27,7 @@
 #define EID_PATH_ACCOUNT_SESSION_END "/account/session/end"
 #define EID_PATH_ACCOUNT_LOCK "/account/lock"
 #define EID_PATH_ACCOUNT_CONSENT_REVOKE "/account/consent/revoke"
+#define EID_PATH_ACCOUNT_MINOR "/account/minor"
 #define EID_PATH_ACCOUNT_TOTP "/account/totp"
 #define EID_PATH_ACCOUNT_TOTP_CONFIRM "/account/totp/confirm"
 #define EID_PATH_ACCOUNT_TOTP_DISABLE "/account/totp/disable"
@@ -63,6 +64,8 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 				    struct eid_http_response *res, void *app);
 int eid_page_account_lock(struct eid_http_request *req,
 			  struct eid_http_response *res, void *app);
+int eid_page_account_minor(struct eid_http_request *req,
+			   struct eid_http_response *res, void *app);
 /* POST /officer/activation/<case>/chip/{challenge,verify} */
 int eid_api_officer_chip(struct eid_http_request *req,
 			 struct eid_http_response *res, void *app);

@@ -97,6 +97,7 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_ACCOUNT_SESSION_END, false,
 	  eid_page_account_session_end },
 	{ "POST", EID_PATH_ACCOUNT_LOCK, false, eid_page_account_lock },
+	{ "POST", EID_PATH_ACCOUNT_MINOR, false, eid_page_account_minor },
 	{ "POST", EID_PATH_ACCOUNT_CONSENT_REVOKE, false,
 	  eid_page_account_consent_revoke },
 	{ "POST", EID_PATH_ACCOUNT_TOTP, false, eid_page_account_totp },

@@ -73,13 +73,27 @@ void eid_app_cleanup(struct eid_app *app)
 
 int eid_app_start(struct eid_app *app)
 {
-	if (app->bcl != NULL)
+	int r;
+
+	if (app->bcl != NULL || app->sweeper != NULL)
 		return EID_ESTATE;
-	return eid_bcl_start(NULL, &app->bcl);
+	if ((r = eid_bcl_start(NULL, &app->bcl)) != EID_OK)
+		return r;
+	if (app->cfg->accounts.sweep_interval == 0)
+		return EID_OK;
+	r = eid_sweeper_start(app->store, &app->notify,
+			      app->cfg->accounts.sweep_interval, &app->sweeper);
+	if (r != EID_OK) {
+		eid_bcl_stop(app->bcl);
+		app->bcl = NULL;
+	}
+	return r;
 }
 
 void eid_app_stop(struct eid_app *app)
 {
+	eid_sweeper_stop(app->sweeper);
+	app->sweeper = NULL;
 	eid_bcl_stop(app->bcl);
 	app->bcl = NULL;
 }

@@ -187,6 +187,13 @@ static int record_encode(const struct eid_account *a, char **ret_text)
 
 	if (o == NULL)
 		return EID_ENOMEM;
+	if (a->guardian_id[0] != '\0' &&
+	    json_object_set_new(o, "guardian_id",
+				json_string(a->guardian_id)) != 0) {
+		eid_jrec_wipe(o, "password");
+		json_decref(o);
+		return EID_ENOMEM;
+	}
 	text = eid_jrec_dump(o);
 	/* The hash lives on in jansson's copy until freed: wipe it. */
 	eid_jrec_wipe(o, "password");
@@ -220,7 +227,10 @@ static int record_fields(json_t *o, struct eid_account *a)
 	    eid_jrec_int(o, "last_failure_at", &a->last_failure_at) ||
 	    eid_jrec_int(o, "sessions_revoked_before", &a->sessions_revoked_before) ||
 	    status_parse(status, &a->status) != EID_OK || failed < 0 ||
-	    (level != 1 && level != 2))
+	    (level != 1 && level != 2) ||
+	    (json_object_get(o, "guardian_id") != NULL &&
+	     eid_jrec_text(o, "guardian_id", a->guardian_id,
+			   sizeof(a->guardian_id)) != EID_OK))
 		return r;
 	a->level = (int)level;
 	a->failed_logins = (uint64_t)failed;
@@ -383,6 +393,9 @@ int eid_account_to_json(const struct eid_account *a, json_t **ret)
 	if (a->sessions_revoked_before != 0)
 		r |= json_object_set_new(o, "sessions_revoked_before",
 					 json_integer(a->sessions_revoked_before));
+	if (a->guardian_id[0] != '\0')
+		r |= json_object_set_new(o, "guardian_id",
+					 json_string(a->guardian_id));
 	if (r != 0) {
 		json_decref(o);
 		return EID_ENOMEM;
@@ -511,7 +524,7 @@ static int check_free(eid_txn *t, const struct eid_account *n, eid_buf *why)
 }
 
 /* Policy check and hash into a->password. */
-static int set_new_password(const struct eid_account_policy *pol,
+int eid_account_hash_new_password(const struct eid_account_policy *pol,
 			    struct eid_account *a, const struct eid_date *birth,
 			    const char *password, eid_buf *why)
 {
@@ -544,7 +557,7 @@ int eid_account_create(eid_txn *t, const struct eid_account_policy *pol,
 	    (r = check_free(t, &n, why)) != EID_OK)
 		goto out;
 	if (a->password != NULL &&
-	    (r = set_new_password(pol, &n, &c.birthdate, a->password, why)) != EID_OK)
+	    (r = eid_account_hash_new_password(pol, &n, &c.birthdate, a->password, why)) != EID_OK)
 		goto out;
 	if ((r = index_insert(t, "phone", n.phone, n.personal_id)) != EID_OK ||
 	    (n.email[0] != '\0' &&
@@ -672,7 +685,9 @@ int eid_account_revoke(eid_txn *t, const char *personal_id,
 	a.status = EID_ACCOUNT_REVOKED;
 	a.sessions_revoked_before = now + 1;
 	a.updated_at = now;
-	if ((r = index_del(t, "phone", a.phone)) != EID_OK ||
+	/* A minor's account borrows its guardian's number: not its own. */
+	if ((a.guardian_id[0] == '\0' &&
+	     (r = index_del(t, "phone", a.phone)) != EID_OK) ||
 	    (a.email[0] != '\0' && (r = index_del(t, "email", a.email)) != EID_OK) ||
 	    (r = eid_account_put(t, &a)) != EID_OK)
 		goto out;
@@ -702,7 +717,7 @@ int eid_account_set_password(eid_txn *t, const struct eid_account_policy *pol,
 	}
 	if (eid_registry_get(t, personal_id, &c) == EID_OK)
 		birth = &c.birthdate;
-	if ((r = set_new_password(pol, &a, birth, password, why)) != EID_OK)
+	if ((r = eid_account_hash_new_password(pol, &a, birth, password, why)) != EID_OK)
 		goto out;
 	if (a.status == EID_ACCOUNT_PENDING_ACTIVATION)
 		a.status = EID_ACCOUNT_ACTIVE;
@@ -752,9 +767,12 @@ int eid_account_change_phone(eid_txn *t, const char *personal_id,
 	}
 	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
 		return r;
-	if (a.status == EID_ACCOUNT_REVOKED || strcmp(a.phone, e164) == 0) {
+	if (a.status == EID_ACCOUNT_REVOKED || strcmp(a.phone, e164) == 0 ||
+	    a.guardian_id[0] != '\0') {
 		say(why, a.status == EID_ACCOUNT_REVOKED ?
 				 "the account is revoked" :
+			 a.guardian_id[0] != '\0' ?
+				 "a minor's account uses the guardian's number" :
 				 "the account already has this number");
 		r = EID_ESTATE;
 		goto out;

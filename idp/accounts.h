@@ -64,6 +64,9 @@ struct eid_account {
 	/* Sessions and tokens issued before this time are no longer valid
 	 * (set by lock and revoke); 0: none ended. */
 	int64_t sessions_revoked_before;
+	/* A minor's account made by a guardian (idp/guardian.h): the phone is
+	 * the guardian's and stays out of the phone index.  "" otherwise. */
+	char guardian_id[EID_PERSONAL_ID_LEN + 1];
 };
 
 /* The rules in force: the password and lockout sections of the config. */

@@ -1,5 +1,5 @@
-/* Inside the accounts module: shared by accounts.c and account_login.c,
- * never included elsewhere. */
+/* Inside the accounts module: shared by accounts.c, account_login.c and
+ * guardian.c, never included elsewhere. */
 #ifndef EID_ACCOUNTS_PRIV_H
 #define EID_ACCOUNTS_PRIV_H
 
@@ -9,6 +9,13 @@
 
 /* Write the record (replacing the stored one). */
 int eid_account_put(eid_txn *t, const struct eid_account *a);
+/* Check password against the policy (with a's ID and phone and the
+ * birthdate) and store its hash in a->password; EID_EINVAL with the
+ * reason in why. */
+int eid_account_hash_new_password(const struct eid_account_policy *pol,
+				  struct eid_account *a,
+				  const struct eid_date *birth,
+				  const char *password, eid_buf *why);
 /* eid_account_sync_card_status on a record already read; a is updated. */
 int eid_account_sync_loaded(eid_txn *t, struct eid_account *a, int64_t now,
 			    bool *ret_locked);

@@ -1,4 +1,5 @@
 #include "idp/audit.h"
+#include "idp/audit_priv.h"
 
 #include <string.h>
 
@@ -15,7 +16,7 @@
 
 static const char head_key[] = "audit_head";
 
-static void seq_key(uint64_t seq, uint8_t out[8])
+void eid_audit_seq_key(uint64_t seq, uint8_t out[8])
 {
 	for (int i = 7; i >= 0; i--) {
 		out[i] = (uint8_t)seq;
@@ -89,7 +90,7 @@ static int put_head(eid_txn *t, uint64_t seq,
 {
 	uint8_t v[8 + EID_AUDIT_HASH_LEN];
 
-	seq_key(seq, v);
+	eid_audit_seq_key(seq, v);
 	memcpy(v + 8, hash, EID_AUDIT_HASH_LEN);
 	return eid_txn_put(t, EID_TABLE_META, head_key, sizeof(head_key) - 1,
 			   v, sizeof(v));
@@ -164,11 +165,12 @@ int eid_audit_append(eid_txn *t, const struct eid_audit_event *ev,
 		goto out;
 	memcpy(v.data, prev, EID_AUDIT_HASH_LEN);
 	memcpy(v.data + EID_AUDIT_HASH_LEN, hash, EID_AUDIT_HASH_LEN);
-	seq_key(seq, key);
+	eid_audit_seq_key(seq, key);
 	if ((r = eid_txn_insert(t, EID_TABLE_AUDIT, key, sizeof(key), v.data,
 				v.len)) != EID_OK)
 		goto out;
-	if ((r = put_head(t, seq, hash)) != EID_OK)
+	if ((r = put_head(t, seq, hash)) != EID_OK ||
+	    (r = eid_audit_index_put(t, ev, seq)) != EID_OK)
 		goto out;
 	if (ret_seq != NULL)
 		*ret_seq = seq;
@@ -281,35 +283,64 @@ static int set_hex(json_t *o, const char *name, const uint8_t *p)
 								 : EID_ENOMEM;
 }
 
+/* A stored entry as JSON with its "prev" and "hash" added. */
+int eid_audit_entry_json(const void *val, size_t vlen, json_t **ret)
+{
+	const uint8_t *v = val;
+	json_t *o;
+	int r;
+
+	if (vlen <= AUDIT_PREFIX)
+		return EID_EMALFORMED;
+	o = json_loadb((const char *)v + AUDIT_PREFIX, vlen - AUDIT_PREFIX, 0,
+		       NULL);
+	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "ts"))) {
+		json_decref(o);
+		return EID_EMALFORMED;
+	}
+	if ((r = set_hex(o, "prev", v)) != EID_OK ||
+	    (r = set_hex(o, "hash", v + EID_AUDIT_HASH_LEN)) != EID_OK) {
+		json_decref(o);
+		return r;
+	}
+	*ret = o;
+	return EID_OK;
+}
+
+uint64_t eid_audit_entry_ts(const json_t *entry)
+{
+	return (uint64_t)json_integer_value(json_object_get(entry, "ts"));
+}
+
+int eid_audit_get(eid_txn *t, uint64_t seq, json_t **ret)
+{
+	uint8_t key[8];
+	eid_buf v;
+	int r;
+
+	eid_audit_seq_key(seq, key);
+	eid_buf_init(&v, AUDIT_PREFIX + AUDIT_MAX_ENTRY);
+	if ((r = eid_txn_get(t, EID_TABLE_AUDIT, key, sizeof(key), &v)) ==
+	    EID_OK)
+		r = eid_audit_entry_json(v.data, v.len, ret);
+	eid_buf_free(&v);
+	return r;
+}
+
 static int scan_one(const void *k, size_t klen, const void *val, size_t vlen,
 		    void *arg)
 {
 	struct scan_state *st = arg;
-	const uint8_t *v = val;
-	json_t *o, *ts;
+	json_t *o = NULL;
 	int r;
 
-	if (klen != 8 || vlen <= AUDIT_PREFIX)
+	if (klen != 8)
 		return EID_EMALFORMED;
 	if (seq_from_key(k) < st->from_seq)
 		return EID_OK;
-	o = json_loadb((const char *)v + AUDIT_PREFIX, vlen - AUDIT_PREFIX, 0,
-		       NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return EID_EMALFORMED;
-	}
-	ts = json_object_get(o, "ts");
-	if (!json_is_integer(ts)) {
-		json_decref(o);
-		return EID_EMALFORMED;
-	}
-	if ((uint64_t)json_integer_value(ts) < st->since_ms) {
-		json_decref(o);
-		return EID_OK;
-	}
-	if ((r = set_hex(o, "prev", v)) == EID_OK &&
-	    (r = set_hex(o, "hash", v + EID_AUDIT_HASH_LEN)) == EID_OK)
+	if ((r = eid_audit_entry_json(val, vlen, &o)) != EID_OK)
+		return r;
+	if (eid_audit_entry_ts(o) >= st->since_ms)
 		r = st->fn(o, st->arg);
 	json_decref(o);
 	return r;

@@ -9,6 +9,8 @@
 #ifndef EID_AUDIT_H
 #define EID_AUDIT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -54,5 +56,40 @@ int eid_audit_verify(eid_txn *t, uint64_t *ret_count, uint64_t *ret_bad_seq,
 typedef int (*eid_audit_visit_fn)(json_t *entry, void *arg);
 int eid_audit_scan(eid_txn *t, uint64_t from_seq, uint64_t since_ms,
 		   eid_audit_visit_fn fn, void *arg);
+
+/* One entry by its number, as eid_audit_scan gives it.  EID_ENOTFOUND
+ * when absent. */
+int eid_audit_get(eid_txn *t, uint64_t seq, json_t **ret);
+
+/* ---- a citizen's history ---- */
+
+/* Every entry about a citizen (subject a 12-digit personal ID, or actor
+ * "citizen:<personal id>"; both when they differ) is indexed in
+ * EID_TABLE_AUDIT_INDEX under "<personal id>:<seq, 20 digits>" in the
+ * append's own transaction, so a citizen's history is read without
+ * walking the trail. */
+#define EID_AUDIT_HISTORY_MAX 100
+/* Usage history is kept 5 years (Decree 69/2024): entries older are not
+ * shown; they stay in the trail, whose chain must keep verifying. */
+#define EID_AUDIT_RETENTION_SECONDS (1826ull * 86400) /* 5 years, a leap day */
+
+/* Index every entry of the trail again (stores written before the index
+ * existed), batch entries per write transaction; the index's puts are
+ * idempotent.  *ret_entries (may be NULL): entries read. */
+int eid_audit_reindex(eid_store *s, size_t batch, uint64_t *ret_entries);
+
+/* A history cursor (?before=SEQ) of n bytes: a decimal entry number from
+ * 1 to 2^64 - 1, digits only, no leading zero.  EID_EMALFORMED
+ * otherwise. */
+int eid_audit_seq_parse(const char *s, size_t n, uint64_t *ret);
+
+/* Visit the entries about personal_id, newest first: numbers below
+ * before (0: from the newest), times at or after since_ms, at most limit
+ * (1..EID_AUDIT_HISTORY_MAX).  *ret_more (may be NULL) tells whether
+ * older entries within since_ms remain.  The visitor follows
+ * eid_audit_scan's rules. */
+int eid_audit_history(eid_txn *t, const char *personal_id, uint64_t before,
+		      uint64_t since_ms, size_t limit, eid_audit_visit_fn fn,
+		      void *arg, bool *ret_more);
 
 #endif

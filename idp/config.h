@@ -118,6 +118,9 @@ struct eid_config {
 		uint64_t timeout_ms;
 	} biometric;
 	struct {
+		uint64_t sweep_interval;  /* seconds between card sweeps; 0: off */
+	} accounts;
+	struct {
 		char *totp_issuer; /* the label in citizens' authenticator apps */
 	} credentials;
 	struct {

@@ -5,6 +5,7 @@
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/audit.h"
 #include "idp/opaque.h"
 
 #define TAG_GRANT 'g'
@@ -301,6 +302,13 @@ static int grant_mark_revoked(eid_txn *t, json_t *g, uint64_t now)
 int eid_grant_create(eid_store *s, const struct eid_grant *g, uint64_t now,
 		     char ret_id[EID_GRANT_ID_LEN + 1])
 {
+	return eid_grant_create_audited(s, g, now, NULL, ret_id);
+}
+
+int eid_grant_create_audited(eid_store *s, const struct eid_grant *g,
+			     uint64_t now, const struct eid_audit_event *ev,
+			     char ret_id[EID_GRANT_ID_LEN + 1])
+{
 	struct eid_grant copy;
 	uint8_t gkey[GRANT_KEY_LEN], skey[SUBJECT_KEY_MAX];
 	size_t slen;
@@ -321,7 +329,9 @@ int eid_grant_create(eid_store *s, const struct eid_grant *g, uint64_t now,
 		goto out;
 	grant_key(copy.id, gkey);
 	if ((r = txn_put_json(t, gkey, sizeof(gkey), j, true)) != EID_OK ||
-	    (r = eid_txn_put(t, EID_TABLE_GRANTS, skey, slen, "", 0)) != EID_OK)
+	    (r = eid_txn_put(t, EID_TABLE_GRANTS, skey, slen, "", 0)) != EID_OK ||
+	    (ev != NULL &&
+	     (r = eid_audit_append(t, ev, now * 1000, NULL)) != EID_OK))
 		goto out;
 	if (copy.sub[0] != '\0') {
 		uint8_t ukey[SUB_KEY_MAX];

@@ -80,6 +80,13 @@ int eid_grant_new_id(char ret_id[EID_GRANT_ID_LEN + 1]);
 int eid_grant_create(eid_store *s, const struct eid_grant *g, uint64_t now,
 		     char ret_id[EID_GRANT_ID_LEN + 1]);
 
+/* The same, appending ev (may be NULL) to the audit trail in the grant's
+ * own transaction: the grant exists only if its event is recorded (the
+ * data.release of a code exchange costs no commit of its own). */
+struct eid_audit_event;
+int eid_grant_create_audited(eid_store *s, const struct eid_grant *g,
+			     uint64_t now, const struct eid_audit_event *ev,
+			     char ret_id[EID_GRANT_ID_LEN + 1]);
 /* The citizen whose sub for client_id is sub (a grant was created with
  * it).  EID_ENOTFOUND when none. */
 int eid_grant_subject_find(eid_store *s, const char *client_id,

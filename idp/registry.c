@@ -1,6 +1,8 @@
 #include "idp/registry.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crypto/error.h"
 
@@ -26,13 +28,46 @@ void eid_registry_close(eid_registry *reg)
 	reg->ctx = NULL;
 }
 
+/* "<guardian id>:<ward id>" in EID_TABLE_GUARDIANS. */
+#define GUARDIAN_KEY_LEN (2 * EID_PERSONAL_ID_LEN + 1)
+
+static void guardian_key(const char *guardian, const char *ward,
+			 char out[GUARDIAN_KEY_LEN + 1])
+{
+	(void)snprintf(out, GUARDIAN_KEY_LEN + 1, "%.12s:%.12s", guardian,
+		       ward);
+}
+
+int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c)
+{
+	char key[GUARDIAN_KEY_LEN + 1];
+	struct eid_citizen old;
+	int r = eid_registry_get(t, c->personal_id, &old);
+
+	if (r == EID_ENOTFOUND)
+		old.guardian_id[0] = '\0';
+	else if (r != EID_OK)
+		return r;
+	if (old.guardian_id[0] != '\0' &&
+	    strcmp(old.guardian_id, c->guardian_id) != 0) {
+		guardian_key(old.guardian_id, c->personal_id, key);
+		r = eid_txn_del(t, EID_TABLE_GUARDIANS, key, GUARDIAN_KEY_LEN);
+		if (r != EID_OK && r != EID_ENOTFOUND)
+			return r;
+	}
+	if (c->guardian_id[0] == '\0')
+		return EID_OK;
+	guardian_key(c->guardian_id, c->personal_id, key);
+	return eid_txn_put(t, EID_TABLE_GUARDIANS, key, GUARDIAN_KEY_LEN, "", 0);
+}
+
 int eid_registry_put(eid_txn *t, const struct eid_citizen *c)
 {
 	eid_buf rec;
 	int r;
 
 	r = eid_citizen_check(c, EID_CITIZEN_NO_CLOCK, NULL);
-	if (r != EID_OK)
+	if (r != EID_OK || (r = eid_registry_guardian_index(t, c)) != EID_OK)
 		return r;
 	eid_buf_init(&rec, RECORD_MAX);
 	r = eid_citizen_pack(c, &rec);
@@ -40,6 +75,73 @@ int eid_registry_put(eid_txn *t, const struct eid_citizen *c)
 		r = eid_txn_put(t, EID_TABLE_REGISTRY, c->personal_id,
 				EID_PERSONAL_ID_LEN, rec.data, rec.len);
 	eid_buf_free(&rec);
+	return r;
+}
+
+static int reindex_one(eid_txn *t, const void *key, size_t klen,
+		       const void *val, size_t vlen, void *arg)
+{
+	char gkey[GUARDIAN_KEY_LEN + 1];
+	struct eid_citizen c;
+	int r;
+
+	(void)key;
+	(void)arg;
+	if (klen != EID_PERSONAL_ID_LEN)
+		return EID_EMALFORMED;
+	if ((r = eid_citizen_unpack(val, vlen, &c)) != EID_OK ||
+	    c.guardian_id[0] == '\0')
+		return r;
+	guardian_key(c.guardian_id, c.personal_id, gkey);
+	return eid_txn_put(t, EID_TABLE_GUARDIANS, gkey, GUARDIAN_KEY_LEN, "",
+			   0);
+}
+
+int eid_registry_reindex_guardians(eid_store *s, size_t batch,
+				   uint64_t *ret_records)
+{
+	return eid_store_walk_batched(s, EID_TABLE_REGISTRY, batch,
+				      reindex_one, NULL, ret_records);
+}
+
+struct wards {
+	char (*ids)[EID_PERSONAL_ID_LEN + 1];
+	size_t n, max;
+};
+
+static int ward_one(const void *key, size_t klen, const void *val,
+		    size_t vlen, void *arg)
+{
+	struct wards *w = arg;
+
+	(void)val;
+	(void)vlen;
+	if (klen != GUARDIAN_KEY_LEN)
+		return EID_EMALFORMED;
+	memcpy(w->ids[w->n], (const char *)key + EID_PERSONAL_ID_LEN + 1,
+	       EID_PERSONAL_ID_LEN);
+	w->ids[w->n][EID_PERSONAL_ID_LEN] = '\0';
+	return ++w->n == w->max ? 1 : EID_OK;
+}
+
+int eid_registry_wards(eid_txn *t, const char *guardian_id,
+		       char (*ret_ids)[EID_PERSONAL_ID_LEN + 1], size_t max,
+		       size_t *ret_n)
+{
+	struct wards w = { .ids = ret_ids, .max = max };
+	char prefix[EID_PERSONAL_ID_LEN + 2];
+	struct eid_personal_id id;
+	int r;
+
+	if (ret_ids == NULL || max == 0 || ret_n == NULL)
+		return EID_EINVAL;
+	if ((r = eid_personal_id_parse(guardian_id, &id)) != EID_OK)
+		return r;
+	(void)snprintf(prefix, sizeof(prefix), "%s:", id.digits);
+	r = eid_txn_scan(t, EID_TABLE_GUARDIANS, prefix, EID_PERSONAL_ID_LEN + 1,
+			 ward_one, &w);
+	if (r == EID_OK)
+		*ret_n = w.n;
 	return r;
 }
 

@@ -36,6 +36,19 @@ int eid_registry_put(eid_txn *t, const struct eid_citizen *c);
  * ID or a damaged record. */
 int eid_registry_get(eid_txn *t, const char *personal_id,
 		     struct eid_citizen *ret);
+/* Keep the guardian index in step with c, before c replaces the stored
+ * record (eid_registry_put does it; bulk writers call it themselves). */
+int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c);
+/* Build the guardian index from every record (stores from before it),
+ * batch records per write transaction; idempotent.  *ret_records (may
+ * be NULL): records read. */
+int eid_registry_reindex_guardians(eid_store *s, size_t batch,
+				   uint64_t *ret_records);
+/* The citizens whose registry record names guardian_id as their guardian
+ * (an index kept by eid_registry_put), at most max, in ID order. */
+int eid_registry_wards(eid_txn *t, const char *guardian_id,
+		       char (*ret_ids)[EID_PERSONAL_ID_LEN + 1], size_t max,
+		       size_t *ret_n);
 /* The same with the stored bytes (eid_citizen_pack form) appended to out. */
 int eid_registry_get_raw(eid_txn *t, const char *personal_id, eid_buf *out);
 

@@ -143,6 +143,8 @@ static int store_row(struct import *im, struct eid_citizen *c)
 		im->rep.imported++;
 	if (im->opt->dry_run)
 		return EID_OK;
+	if ((r = eid_registry_guardian_index(im->txn, c)) != EID_OK)
+		return r;
 	return eid_txn_put(im->txn, EID_TABLE_REGISTRY, c->personal_id,
 			   EID_PERSONAL_ID_LEN, im->packed.data,
 			   im->packed.len);

@@ -579,38 +579,116 @@ int eid_txn_del(eid_txn *t, enum eid_table tb, const void *key, size_t klen)
 	return r;
 }
 
-static int scan_cursor(MDB_cursor *c, const void *prefix, size_t plen,
+/* Walk from the cursor's position (rc: the positioning's result) in one
+ * direction while the keys start with prefix. */
+static int walk_cursor(MDB_cursor *c, int rc, MDB_val *k, MDB_val *v,
+		       MDB_cursor_op step, const void *prefix, size_t plen,
 		       eid_store_visit_fn fn, void *arg)
 {
-	MDB_val k = { plen, (void *)prefix }, v;
-	int rc, r;
+	int r;
 
-	rc = mdb_cursor_get(c, &k, &v, plen > 0 ? MDB_SET_RANGE : MDB_FIRST);
 	while (rc == MDB_SUCCESS) {
-		if (k.mv_size < plen ||
-		    (plen > 0 && memcmp(k.mv_data, prefix, plen) != 0))
+		if (k->mv_size < plen ||
+		    (plen > 0 && memcmp(k->mv_data, prefix, plen) != 0))
 			break; /* keys are sorted: past the prefix, done */
-		r = fn(k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg);
+		r = fn(k->mv_data, k->mv_size, v->mv_data, v->mv_size, arg);
 		if (r < 0)
 			return r;
 		if (r > 0)
 			return EID_OK;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		rc = mdb_cursor_get(c, k, v, step);
 	}
 	return rc == MDB_NOTFOUND ? EID_OK : mdb_to_eid(rc);
 }
 
-int eid_txn_scan(eid_txn *t, enum eid_table tb, const void *prefix,
-		 size_t plen, eid_store_visit_fn fn, void *arg)
+static bool same_key(const MDB_val *k, const void *key, size_t klen)
+{
+	return k->mv_size == klen && memcmp(k->mv_data, key, klen) == 0;
+}
+
+/* Forward from the first key with the prefix, or from the first key
+ * greater than after. */
+static int scan_forward(MDB_cursor *c, const void *prefix, size_t plen,
+			const void *after, size_t alen, eid_store_visit_fn fn,
+			void *arg)
+{
+	MDB_val k = { plen, (void *)prefix }, v;
+	int rc;
+
+	if (alen > 0) {
+		k = (MDB_val){ alen, (void *)after };
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_SUCCESS && same_key(&k, after, alen))
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	} else {
+		rc = mdb_cursor_get(c, &k, &v,
+				    plen > 0 ? MDB_SET_RANGE : MDB_FIRST);
+	}
+	return walk_cursor(c, rc, &k, &v, MDB_NEXT, prefix, plen, fn, arg);
+}
+
+/* The smallest key greater than every key starting with prefix, into
+ * out; false when there is none (the prefix is empty or all 0xff). */
+static bool prefix_end(const uint8_t *prefix, size_t plen, uint8_t *out,
+		       size_t *ret_len)
+{
+	while (plen > 0 && prefix[plen - 1] == 0xff)
+		plen--;
+	if (plen == 0)
+		return false;
+	memcpy(out, prefix, plen);
+	out[plen - 1]++;
+	*ret_len = plen;
+	return true;
+}
+
+/* Backward from the last key less than before (or than the end of the
+ * prefix's range). */
+static int scan_backward(MDB_cursor *c, const void *prefix, size_t plen,
+			 const void *before, size_t blen,
+			 eid_store_visit_fn fn, void *arg)
+{
+	uint8_t end[EID_STORE_MAX_KEY];
+	size_t elen = 0;
+	MDB_val k, v;
+	int rc;
+
+	if (blen > 0)
+		k = (MDB_val){ blen, (void *)before };
+	else if (prefix_end(prefix, plen, end, &elen))
+		k = (MDB_val){ elen, end };
+	else
+		k = (MDB_val){ 0, NULL };
+	if (k.mv_size > 0) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_SUCCESS)
+			rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	} else {
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	}
+	return walk_cursor(c, rc, &k, &v, MDB_PREV, prefix, plen, fn, arg);
+}
+
+/* Open a cursor on tb and walk it forward or backward. */
+static int scan_table(eid_txn *t, enum eid_table tb, const void *prefix,
+		      size_t plen, const void *from, size_t flen, bool back,
+		      eid_store_visit_fn fn, void *arg)
 {
 	MDB_cursor *c = NULL;
 	MDB_dbi dbi;
-	int r = EID_OK;
+	int r;
 
-	if (fn == NULL || (prefix == NULL && plen > 0))
+	if (fn == NULL || (prefix == NULL && plen > 0) ||
+	    (from == NULL && flen > 0))
 		return EID_EINVAL;
-	if (plen > EID_STORE_MAX_KEY)
+	if (plen > EID_STORE_MAX_KEY || flen > EID_STORE_MAX_KEY)
 		return EID_ETOOBIG;
+	/* A resume point outside the prefix's range is a caller's bug. */
+	if (flen > 0 && plen > 0 &&
+	    (flen < plen || memcmp(from, prefix, plen) != 0))
+		return EID_EINVAL;
 	r = txn_dbi(t, tb, &dbi);
 	if (r == EID_ENOTFOUND)
 		return EID_OK; /* a missing table has nothing to visit */
@@ -619,9 +697,83 @@ int eid_txn_scan(eid_txn *t, enum eid_table tb, const void *prefix,
 	r = mdb_to_eid(mdb_cursor_open(t->txn, dbi, &c));
 	if (r != EID_OK)
 		return r;
-	r = scan_cursor(c, prefix, plen, fn, arg);
+	if (back)
+		r = scan_backward(c, prefix, plen, from, flen, fn, arg);
+	else
+		r = scan_forward(c, prefix, plen, from, flen, fn, arg);
 	mdb_cursor_close(c);
 	return r;
+}
+
+int eid_txn_scan(eid_txn *t, enum eid_table tb, const void *prefix,
+		 size_t plen, eid_store_visit_fn fn, void *arg)
+{
+	return scan_table(t, tb, prefix, plen, NULL, 0, false, fn, arg);
+}
+
+int eid_txn_scan_after(eid_txn *t, enum eid_table tb, const void *prefix,
+		       size_t plen, const void *after, size_t alen,
+		       eid_store_visit_fn fn, void *arg)
+{
+	return scan_table(t, tb, prefix, plen, after, alen, false, fn, arg);
+}
+
+int eid_txn_scan_back(eid_txn *t, enum eid_table tb, const void *prefix,
+		      size_t plen, const void *before, size_t blen,
+		      eid_store_visit_fn fn, void *arg)
+{
+	return scan_table(t, tb, prefix, plen, before, blen, true, fn, arg);
+}
+
+struct batched {
+	eid_txn *t;
+	eid_store_batch_fn fn;
+	void *arg;
+	size_t max, n;
+	uint8_t last[EID_STORE_MAX_KEY];
+	size_t last_len;
+};
+
+static int batched_one(const void *key, size_t klen, const void *val,
+		       size_t vlen, void *arg)
+{
+	struct batched *b = arg;
+	int r = b->fn(b->t, key, klen, val, vlen, b->arg);
+
+	if (r != EID_OK)
+		return r > 0 ? EID_EINVAL : r;
+	memcpy(b->last, key, klen);
+	b->last_len = klen;
+	return ++b->n == b->max ? 1 : EID_OK;
+}
+
+int eid_store_walk_batched(eid_store *s, enum eid_table tb, size_t batch,
+			   eid_store_batch_fn fn, void *arg,
+			   uint64_t *ret_count)
+{
+	struct batched b = { .fn = fn, .arg = arg, .max = batch };
+	uint64_t count = 0;
+	int r;
+
+	if (s == NULL || fn == NULL || batch == 0)
+		return EID_EINVAL;
+	do {
+		b.n = 0;
+		if ((r = eid_store_begin(s, true, &b.t)) != EID_OK)
+			return r;
+		r = eid_txn_scan_after(b.t, tb, NULL, 0, b.last, b.last_len,
+				       batched_one, &b);
+		if (r != EID_OK) {
+			eid_txn_abort(b.t);
+			return r;
+		}
+		if ((r = eid_txn_commit(b.t)) != EID_OK)
+			return r;
+		count += b.n;
+	} while (b.n == batch);
+	if (ret_count != NULL)
+		*ret_count = count;
+	return EID_OK;
 }
 
 int eid_txn_last(eid_txn *t, enum eid_table tb, eid_buf *ret_key,
@@ -966,7 +1118,7 @@ int eid_eph_scan(eid_store *s, enum eid_eph ns, const void *prefix,
 		return r;
 	r = mdb_to_eid(mdb_cursor_open(txn, s->ephs[ns], &c));
 	if (r == EID_OK) {
-		r = scan_cursor(c, prefix, plen, eph_scan_one, &st);
+		r = scan_forward(c, prefix, plen, NULL, 0, eph_scan_one, &st);
 		mdb_cursor_close(c);
 	}
 	mdb_txn_abort(txn);

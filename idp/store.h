@@ -44,7 +44,9 @@
 	X(EID_TABLE_PORTRAITS, "portraits") \
 	X(EID_TABLE_DEVICES, "devices")    \
 	X(EID_TABLE_ACTIVATIONS, "activations") \
-	X(EID_TABLE_CREDENTIALS, "credentials")
+	X(EID_TABLE_CREDENTIALS, "credentials") \
+	X(EID_TABLE_AUDIT_INDEX, "audit_index") \
+	X(EID_TABLE_GUARDIANS, "registry_guardians")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \
@@ -129,6 +131,30 @@ typedef int (*eid_store_visit_fn)(const void *key, size_t klen,
 				  const void *val, size_t vlen, void *arg);
 int eid_txn_scan(eid_txn *t, enum eid_table tb, const void *prefix,
 		 size_t plen, eid_store_visit_fn fn, void *arg);
+/* The same, resuming: only keys greater than after (alen 0: from the
+ * first key with the prefix).  Batched walks of large tables keep the last
+ * key they saw and go on from it in a later transaction. */
+int eid_txn_scan_after(eid_txn *t, enum eid_table tb, const void *prefix,
+		       size_t plen, const void *after, size_t alen,
+		       eid_store_visit_fn fn, void *arg);
+/* Visit, in descending key order, the entries whose key starts with
+ * prefix and is less than before (blen 0: from the last key with the
+ * prefix); the visitor follows eid_txn_scan's rules.  Newest-first
+ * listings over keys that sort by time. */
+int eid_txn_scan_back(eid_txn *t, enum eid_table tb, const void *prefix,
+		      size_t plen, const void *before, size_t blen,
+		      eid_store_visit_fn fn, void *arg);
+/* Visit every entry of tb in key order, in write transactions of at most
+ * batch entries each, committed in turn: a pass over a large table that
+ * writes other tables (rebuilding an index) never holds the write lock
+ * long.  The visitor gets the transaction (to write tables other than
+ * tb) and follows eid_txn_scan's rules, except that 1 is not allowed.
+ * *ret_count (may be NULL): entries visited. */
+typedef int (*eid_store_batch_fn)(eid_txn *t, const void *key, size_t klen,
+				  const void *val, size_t vlen, void *arg);
+int eid_store_walk_batched(eid_store *s, enum eid_table tb, size_t batch,
+			   eid_store_batch_fn fn, void *arg,
+			   uint64_t *ret_count);
 /* Copy the greatest key and its value (append-only logs find their tail
  * with it).  EID_ENOTFOUND when the table is empty. */
 int eid_txn_last(eid_txn *t, enum eid_table tb, eid_buf *ret_key,

@@ -1,16 +1,19 @@
 #include "idp/token_grant.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/accounts.h"
+#include "idp/audit.h"
 #include "idp/authz_request.h"
 #include "idp/ciba.h"
 #include "idp/client_auth.h"
 #include "idp/codes.h"
 #include "idp/devgrant.h"
+#include "idp/release.h"
 #include "idp/subject.h"
 #include "idp/tokens.h"
 
@@ -319,6 +322,36 @@ static int maybe_refresh(const struct eid_token_env *env,
 				 refresh_ttl(env, client), res->refresh_token);
 }
 
+/* Record the grant with its data.release event (idp/release.h) in one
+ * transaction: which relying party received which claims.  As
+ * eid_grant_create; EID_ENOTFOUND when the citizen is no longer known. */
+static int create_released(const struct eid_token_env *env,
+			   const struct eid_client *client,
+			   struct eid_grant *g)
+{
+	char actor[EID_CLIENT_ID_MAX + sizeof("client:")];
+	struct eid_audit_event ev = { .type = EID_RELEASE_EVENT,
+				      .actor = actor,
+				      .subject = g->personal_id };
+	json_t *details = NULL;
+	struct eid_citizen cz;
+	struct eid_account a;
+	int r;
+
+	if ((r = eid_token_subject_data(env, g->personal_id, &cz, &a)) !=
+	    EID_OK)
+		return r;
+	r = eid_release_details(client, g, &cz, &a, &details);
+	eid_account_clear(&a);
+	if (r != EID_OK)
+		return r;
+	(void)snprintf(actor, sizeof(actor), "client:%s", client->client_id);
+	ev.details = details;
+	r = eid_grant_create_audited(env->store, g, env->now, &ev, g->id);
+	json_decref(details);
+	return r;
+}
+
 /* A redeemed grant (a code's, an approved device's) recorded and its
  * tokens issued: what both grants end with. */
 static int issue_for_grant(const struct eid_token_env *env,
@@ -338,10 +371,14 @@ static int issue_for_grant(const struct eid_token_env *env,
 	    (r = eid_subject_for(client, g->personal_id, env->subject_key,
 				 g->sub)) != EID_OK)
 		return r;
-	r = eid_grant_create(env->store, g, env->now, g->id);
+	r = create_released(env, client, g);
 	if (r == EID_EEXIST)
 		return eid_oauth_fail(err, "invalid_grant",
 				      "the code was already used", EID_EPERM);
+	if (r == EID_ENOTFOUND)
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the citizen is no longer known",
+				      EID_EPERM);
 	if (r != EID_OK ||
 	    (r = sign_user_tokens(env, client, g, g->scope, nonce,
 				  g->dpop_jkt, res)) != EID_OK ||
@@ -422,7 +459,7 @@ static int ciba_grant(const struct eid_token_env *env,
 	if ((r = eid_subject_for(client, q->personal_id, env->subject_key,
 				 g->sub)) != EID_OK)
 		return r;
-	return eid_grant_create(env->store, g, env->now, g->id);
+	return create_released(env, client, g);
 }
 
 int eid_token_ciba(const struct eid_token_env *env,

@@ -1,4 +1,4 @@
-/* eidctl account create|show|lock|unlock|revoke|totp-reset: citizen
+/* eidctl account create|show|lock|unlock|revoke|totp-reset|sweep: citizen
  * accounts, for operators (migrations, support) and tests.  Passwords come only from
  * standard input, never from the command line (which other users see). */
 #include <inttypes.h>
@@ -9,6 +9,8 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/accounts.h"
+#include "idp/notify.h"
+#include "idp/sweep.h"
 #include "idp/credentials.h"
 #include "tools/eidctl.h"
 
@@ -306,6 +308,60 @@ static int account_revoke(struct eidctl *ctl, int argc, char **argv)
 	return run_change(ctl, argc, argv, REVOKE);
 }
 
+static int print_sweep(const struct eidctl *ctl,
+		       const struct eid_sweep_stats *st)
+{
+	json_t *o;
+
+	if (!ctl->json) {
+		printf("scanned          %" PRIu64 "\n", st->scanned);
+		printf("locked           card_expired %" PRIu64
+		       ", card_revoked %" PRIu64 "\n",
+		       st->locked_expired, st->locked_revoked);
+		printf("errors           %" PRIu64 "\n", st->errors);
+		return EIDCTL_EXIT_OK;
+	}
+	o = json_pack("{s:I, s:{s:I, s:I}, s:I}", "scanned",
+		      (json_int_t)st->scanned, "locked", "card_expired",
+		      (json_int_t)st->locked_expired, "card_revoked",
+		      (json_int_t)st->locked_revoked, "errors",
+		      (json_int_t)st->errors);
+	if (o == NULL)
+		return eidctl_fail(ctl, EID_ENOMEM, "output");
+	return eidctl_print_json(ctl, o);
+}
+
+/* One walk over every account, as eidd's background sweep does. */
+static int account_sweep(struct eidctl *ctl, int argc, char **argv)
+{
+	struct eidctl_env env = { 0 };
+	struct eid_sweep_stats st = { 0 };
+	eid_notify notify = { 0 };
+	int optind_ = 0, rc, r;
+
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_account_commands, "sweep"),
+			   argc, argv, NULL, NULL, NULL, &optind_);
+	if (rc != EIDCTL_CONTINUE)
+		return rc;
+	if (argc != optind_)
+		return eidctl_usage(ctl, "sweep takes no arguments");
+	if ((rc = eidctl_env_open(ctl, &env, true)) != EIDCTL_CONTINUE)
+		goto out;
+	if ((r = eid_notify_open_config(&env.cfg, env.store, &notify)) != EID_OK) {
+		rc = eidctl_fail(ctl, r, "[notify]");
+		goto out;
+	}
+	r = eid_sweep_run(env.store, &notify, 0,
+			  (int64_t)eid_store_now(env.store), NULL, NULL, &st);
+	rc = r == EID_OK ? print_sweep(ctl, &st) : eidctl_fail(ctl, r, "sweep");
+	if (rc == EIDCTL_EXIT_OK && st.errors > 0)
+		rc = EIDCTL_EXIT_FAIL;
+out:
+	eid_notify_close(&notify);
+	eidctl_env_close(&env);
+	return rc;
+}
+
 struct reset_arg {
 	const char *id;
 	const char *checked;
@@ -379,6 +435,10 @@ const struct eidctl_command eidctl_account_commands[] = {
 	{ "account", "unlock", "ID", "unlock a locked account", account_unlock },
 	{ "account", "revoke", "ID",
 	  "revoke an account for good (frees its phone number)", account_revoke },
+	{ "account", "sweep", "",
+	  "lock every account whose card is expired or revoked in the "
+	  "registry, end its sessions and tell the citizen (exit 1 on errors)",
+	  account_sweep },
 	{ "account", "totp-reset", "ID --checked TEXT",
 	  "remove a citizen's authenticator app and recovery codes after an "
 	  "identity check", account_totp_reset },

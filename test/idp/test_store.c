@@ -306,6 +306,67 @@ static void test_scan_last_count(void **state)
 	eid_buf_free(&v);
 }
 
+/* Resumed and backward walks: what batched sweeps and newest-first
+ * listings use. */
+static void test_scan_after_and_back(void **state)
+{
+	struct fixture *f = *state;
+	const char *keys[] = { "b:2", "a:1", "b:1", "c:1", "b:3" };
+	struct seen seen;
+	eid_txn *t = NULL;
+
+	for (size_t i = 0; i < 5; i++)
+		put1(f->s, EID_TABLE_REGISTRY, keys[i], keys[i]);
+	assert_int_equal(eid_store_begin(f->s, false, &t), EID_OK);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(eid_txn_scan_after(t, EID_TABLE_REGISTRY, NULL, 0,
+					    "b:1", 3, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.keys[0], "b:2");
+	assert_string_equal(seen.keys[2], "c:1");
+	memset(&seen, 0, sizeof(seen)); /* a resume point that is absent */
+	assert_int_equal(eid_txn_scan_after(t, EID_TABLE_REGISTRY, "b:", 2,
+					    "b:15", 4, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.keys[0], "b:2");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(eid_txn_scan_after(t, EID_TABLE_REGISTRY, NULL, 0,
+					    "c:1", 3, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 0);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(eid_txn_scan_back(t, EID_TABLE_REGISTRY, "b:", 2,
+					   NULL, 0, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.keys[0], "b:3");
+	assert_string_equal(seen.keys[2], "b:1");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(eid_txn_scan_back(t, EID_TABLE_REGISTRY, "b:", 2,
+					   "b:3", 3, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.keys[0], "b:2");
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_after = 2;
+	assert_int_equal(eid_txn_scan_back(t, EID_TABLE_REGISTRY, NULL, 0,
+					   NULL, 0, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.keys[0], "c:1");
+	assert_string_equal(seen.keys[1], "b:3");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(eid_txn_scan_back(t, EID_TABLE_REGISTRY, "a:", 2,
+					   NULL, 0, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 1);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(eid_txn_scan_back(t, EID_TABLE_REGISTRY, "d:", 2,
+					   NULL, 0, visit, &seen), EID_OK);
+	assert_int_equal(seen.n, 0);
+	/* A resume point outside the prefix is refused. */
+	assert_int_equal(eid_txn_scan_after(t, EID_TABLE_REGISTRY, "b:", 2,
+					    "a:1", 3, visit, &seen), EID_EINVAL);
+	eid_txn_abort(t);
+}
+
 static void test_key_and_value_limits(void **state)
 {
 	struct fixture *f = *state;
@@ -668,6 +729,7 @@ int main(void)
 		T(test_get_respects_buffer_cap),
 		T(test_abort_discards),
 		T(test_scan_last_count),
+		T(test_scan_after_and_back),
 		T(test_key_and_value_limits),
 		T(test_eph_put_get_expiry),
 		T(test_eph_take_once),

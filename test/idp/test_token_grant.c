@@ -13,6 +13,7 @@
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "crypto/secret.h"
+#include "idp/audit.h"
 #include "idp/ciba.h"
 #include "idp/codes.h"
 #include "idp/grants.h"
@@ -300,6 +301,81 @@ static void test_code(void **state)
 	eid_token_response_clear(&res);
 }
 
+struct releases {
+	unsigned n;
+	json_t *last; /* the last data.release entry (a reference) */
+};
+
+static int find_release(json_t *e, void *arg)
+{
+	struct releases *r = arg;
+
+	if (strcmp(str(e, "type"), "data.release") != 0)
+		return EID_OK;
+	r->n++;
+	json_decref(r->last);
+	r->last = json_incref(e);
+	return EID_OK;
+}
+
+static struct releases releases(struct fx *f)
+{
+	struct releases r = { 0 };
+	eid_txn *t = NULL;
+
+	assert_int_equal(eid_store_begin(f->sp.ts.store, false, &t), EID_OK);
+	assert_int_equal(eid_audit_scan(t, 0, 0, find_release, &r), EID_OK);
+	eid_txn_abort(t);
+	return r;
+}
+
+static int userinfo_of(struct fx *f, const char *jwt, json_t **ret,
+		       struct eid_oauth_error *err);
+
+/* One data.release per grant: the RP, the claim names, never values; and
+ * none for a refresh or a userinfo call. */
+static void test_code_data_release(void **state)
+{
+	struct fx *f = *state;
+	struct eid_token_response res = { 0 }, r2 = { 0 };
+	struct eid_oauth_error err;
+	char code[EID_CODE_LEN + 1];
+	json_t *info = NULL, *d, *want;
+	struct releases rel;
+	char *text;
+
+	issue_code(f, "web", NULL, code);
+	assert_int_equal(redeem(f, &f->web, code, VERIFIER, NULL, &res, &err),
+			 EID_OK);
+	rel = releases(f);
+	assert_int_equal(rel.n, 1);
+	assert_string_equal(str(rel.last, "actor"), "client:web");
+	assert_string_equal(str(rel.last, "subject"), PID);
+	d = json_object_get(rel.last, "details");
+	assert_string_equal(str(d, "client_id"), "web");
+	assert_string_equal(str(d, "client_name"), "W");
+	assert_string_equal(str(d, "scope"), "openid profile");
+	assert_string_equal(str(d, "acr"), "urn:eid:loa:1");
+	want = json_pack("[s,s,s,s,s,s]", "name", "family_name", "given_name",
+			 "middle_name", "birthdate", "gender");
+	assert_true(json_equal(json_object_get(d, "claims"), want));
+	json_decref(want);
+	text = json_dumps(rel.last, JSON_COMPACT);
+	assert_null(strstr(text, "Văn")); /* names, never values */
+	assert_null(strstr(text, "1990-03-15"));
+	free(text);
+	json_decref(rel.last);
+
+	assert_int_equal(userinfo_of(f, res.access_token, &info, &err), EID_OK);
+	assert_int_equal(refresh(f, res.refresh_token, NULL, &r2, &err), EID_OK);
+	rel = releases(f);
+	assert_int_equal(rel.n, 1);
+	json_decref(rel.last);
+	json_decref(info);
+	eid_token_response_clear(&r2);
+	eid_token_response_clear(&res);
+}
+
 static int device_poll(struct fx *f, const struct eid_client *c,
 		       const char *device_code, const char *jkt,
 		       struct eid_token_response *res,
@@ -315,6 +391,7 @@ static int device_poll(struct fx *f, const struct eid_client *c,
 /* The device grant: each poll's OAuth error, then the tokens once. */
 static void test_device_code(void **state)
 {
+	struct releases rel;
 	struct fx *f = *state;
 	struct eid_token_response res = { 0 };
 	struct eid_oauth_error err;
@@ -361,6 +438,10 @@ static void test_device_code(void **state)
 	assert_string_equal(str(json_object_get(at, "cnf"), "jkt"), JKT);
 	assert_int_equal(eid_grant_check_active(f->sp.ts.store,
 						str(at, "gid")), EID_OK);
+	rel = releases(f); /* the device grant's data.release */
+	assert_int_equal(rel.n, 1);
+	assert_string_equal(str(rel.last, "actor"), "client:tv");
+	json_decref(rel.last);
 	eid_token_response_clear(&res);
 	assert_int_equal(device_poll(f, &tv, code, NULL, &res, &err),
 			 EID_EPERM);
@@ -754,6 +835,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_credentials, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_data_release, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_device_code, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_code_refusals, setup,
