@@ -9,6 +9,7 @@
 #include "api/endpoints.h"
 #include "api/html.h"
 #include "api/selfservice.h"
+#include "api/sign.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
 
@@ -63,6 +64,11 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_DEVICES "/", true, eid_api_device_confirm },
 	{ "GET", EID_PATH_APP_QR, true, eid_api_app_qr },
 	{ "POST", EID_PATH_APP_QR, true, eid_api_app_qr },
+	{ "POST", EID_PATH_SIGN_REQUESTS, false, eid_api_sign_create },
+	{ "GET", EID_PATH_SIGN_REQUEST, true, eid_api_sign_get },
+	{ "POST", EID_PATH_SIGN_REQUEST, true, eid_api_sign_decide },
+	{ "GET", EID_PATH_SIGN_PENDING, false, eid_api_sign_pending },
+	{ "POST", EID_PATH_SIGN_VERIFY, false, eid_api_sign_verify },
 	/* officer console, level-2 activation, the citizen's account */
 	{ "GET", EID_PATH_OFFICER, false, eid_page_officer_home },
 	{ "GET", EID_PATH_OFFICER_LOGIN, false, eid_page_officer_login },

@@ -88,10 +88,10 @@ static const char *const jws_algs[] = { "ES256", "PS256", "RS256", NULL };
 static const char *const grant_types[] = {
 	"authorization_code", "refresh_token", "client_credentials", NULL,
 };
-/* "sign" is a client scope of the signature journey, not yet served. */
+/* "sign": the remote signing API (client_credentials tokens). */
 static const char *const scopes[] = {
 	"openid", "profile", "phone", "email", "address", "citizen",
-	"offline_access", NULL,
+	"offline_access", "sign", NULL,
 };
 static const char *const subject_types[] = { "public", "pairwise", NULL };
 static const char *const pkce_methods[] = { "S256", NULL };

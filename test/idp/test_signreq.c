@@ -19,27 +19,11 @@
 #define H32 "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"
 #define H48 "OLBgp1GsljhM2TJ-sbHjaiH9txEUvgdDTAzHv2P24donTt6_529l-9Ua0vFImLlb"
 
+/* The tests' store: tmpstore_pol_setup's (movable clock; its first
+ * member is the struct tmpstore the tests use). */
 static uint64_t now(void)
 {
 	return (uint64_t)tmpstore_clock_now;
-}
-
-static int setup(void **state)
-{
-	struct tmpstore *ts = calloc(1, sizeof(*ts));
-
-	assert_non_null(ts);
-	tmpstore_clock_now = TMPSTORE_NOW;
-	tmpstore_open(ts, tmpstore_movable_clock);
-	*state = ts;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpstore_close(*state);
-	free(*state);
-	return 0;
 }
 
 static int parse_text(const char *text, struct eid_signreq_input *in,
@@ -331,18 +315,19 @@ static void test_unknown_ids(void **state)
 			 EID_EINVAL);
 }
 
+#define T(f) \
+	cmocka_unit_test_setup_teardown(f, tmpstore_pol_setup, tmpstore_pol_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_refusals),
-		cmocka_unit_test_setup_teardown(test_approve_and_sign, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_deny, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_undecide, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_ids, setup,
-						teardown),
+		T(test_approve_and_sign),
+		T(test_deny),
+		T(test_expiry),
+		T(test_undecide),
+		T(test_unknown_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
