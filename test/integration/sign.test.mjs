@@ -3,7 +3,8 @@
 // document's hash, eid-app (bound with password + SMS code) approves it,
 // the RP polls and gets a detached CMS that the plain `openssl cms -verify`
 // accepts, its callback receives the result (after one refused delivery:
-// the worker retries), the verify endpoint reports signer and time.
+// the worker retries), the verify endpoint reports signer and time, a
+// DPoP-bound token works too, the citizen's history lists the signing.
 // Refused: a level-1 account, an account without an app, a token without
 // the scope, a denied, an expired (30 s), a second and a cross-bound
 // approval.  Locking the account revokes the certificate (OCSP, verify).
@@ -13,9 +14,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as client from 'openid-client';
 import { runApp } from './lib/app.mjs';
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
-import { CITIZEN, addClient, b64url, recorder } from './lib/front.mjs';
+import {
+  Browser, CITIZEN, addClient, authorizeUrl, b64url, pkce, recorder, signIn,
+} from './lib/front.mjs';
 
 const PIN = '135790';
 const SIGNER = '001185000123';
@@ -251,6 +255,21 @@ test('the verify endpoint reports signer and time, and refuses an altered docume
   assert.equal(r.status, 401);
 });
 
+test('a DPoP-bound token works as well, and only with its proof', async () => {
+  const config = await client.discovery(new URL(s.base), rp.client_id, {},
+    client.ClientSecretBasic(rp.client_secret), { execute: [client.allowInsecureRequests] });
+  const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+  const t = await client.clientCredentialsGrant(config, { scope: 'sign' }, { DPoP });
+  assert.equal(t.token_type, 'dpop');
+  const url = new URL(`${s.base}/api/v1/sign/requests/${signed.id}`);
+  const r = await client.fetchProtectedResource(config, t.access_token, url, 'GET', undefined, undefined, { DPoP });
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).status, 'signed');
+  // The same token as a bearer token: refused.
+  const bearer = await api('GET', `/api/v1/sign/requests/${signed.id}`, t.access_token);
+  assert.equal(bearer.status, 401);
+});
+
 test('denied, and an approval bound to another request, are refused', async () => {
   const a = await ask(SIGNER, 'first');
   const b = await ask(SIGNER, 'second');
@@ -283,6 +302,25 @@ test('an approval after expiry is refused; the RP sees expired', async () => {
   assert.equal(r.body.status, 'expired');
   const list = await app(['sign-pending']);
   assert.ok(!list.out.includes(stale.id));
+});
+
+test('the citizen sees the signing in their history', async () => {
+  addClient(dir, ['--id', 'portal', '--name', 'Cổng', '--auth-method', 'none',
+    '--redirect-uri', 'http://127.0.0.1:9/cb', '--scope', 'openid']);
+  const b = new Browser(s.base);
+  const { challenge } = pkce();
+  const done = await signIn(b, authorizeUrl(s.base, {
+    client_id: 'portal', redirect_uri: 'http://127.0.0.1:9/cb', response_type: 'code', scope: 'openid',
+    state: 'st', code_challenge: challenge, code_challenge_method: 'S256',
+  }), { username: SIGNER, password: SIGNER_PASSWORD });
+  assert.equal(done.status, 303, done.text);
+  const h = await b.get('/api/v1/me/history');
+  assert.equal(h.status, 200);
+  const e = JSON.parse(h.text).events.filter((x) => x.type === 'sign.citizen');
+  assert.equal(e.length, 1);
+  assert.equal(e[0].subject, SIGNER);
+  assert.equal(e[0].details.document, 'Hợp đồng tín dụng số 42.pdf');
+  assert.equal(e[0].details.client, 'bank');
 });
 
 test('locking the account revokes the certificate: OCSP and verify say so', async () => {
