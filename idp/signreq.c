@@ -456,13 +456,20 @@ int eid_signreq_decide(eid_store *s, const char *id, bool approve,
 
 int eid_signreq_undecide(eid_store *s, const char *id)
 {
+	struct eid_signreq q;
 	char key[KEY_MAX];
 	int r;
 
-	if (!id_ok(id))
-		return EID_ENOTFOUND;
+	if ((r = eid_signreq_get(s, id, 0, &q)) != EID_OK)
+		return r;
 	r = eid_eph_del(s, EID_EPH_SIGN, key, make_key('d', id, key));
-	return r == EID_ENOTFOUND ? EID_OK : r;
+	if (r != EID_OK && r != EID_ENOTFOUND)
+		return r;
+	/* Back in the citizen's list (an expired entry stays out of it). */
+	r = eid_eph_set(s, EID_EPH_SIGN, key,
+			index_key(q.in.personal_id, id, key), "", 0,
+			q.expires_at);
+	return r;
 }
 
 int eid_signreq_finish(eid_store *s, const char *id, const uint8_t *cms,

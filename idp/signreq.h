@@ -97,7 +97,8 @@ int eid_signreq_pending(eid_store *s, const char *personal_id, uint64_t now,
  * EID_EEXPIRED: past expires_at; EID_ESTATE: decided already. */
 int eid_signreq_decide(eid_store *s, const char *id, bool approve,
 		       uint64_t now);
-/* Signing failed after an approval: the request is pending again. */
+/* Signing failed after an approval: the request is pending again, and
+ * back in the citizen's list.  EID_ENOTFOUND when unknown or gone. */
 int eid_signreq_undecide(eid_store *s, const char *id);
 /* Store the signature (DER CMS) and the signer's certificate (DER) of an
  * approved request: its status becomes signed. */

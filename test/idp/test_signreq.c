@@ -282,9 +282,10 @@ static void test_undecide(void **state)
 
 	create(ts->store, PID, &q);
 	assert_int_equal(eid_signreq_decide(ts->store, q.id, true, now()), EID_OK);
-	/* Approved, the signing failed: pending again (the index is not
-	 * restored, the app retries with the id it has). */
+	assert_int_equal(pending_count(ts->store, PID), 0);
+	/* Approved, the signing failed: pending again, and listed. */
 	assert_int_equal(eid_signreq_undecide(ts->store, q.id), EID_OK);
+	assert_int_equal(pending_count(ts->store, PID), 1);
 	assert_int_equal(eid_signreq_get(ts->store, q.id, now(), &g), EID_OK);
 	assert_false(g.decided);
 	assert_int_equal(g.status, EID_SIGNREQ_PENDING);
