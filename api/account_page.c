@@ -4,13 +4,13 @@
  *   POST /account/consent/revoke withdraw the consent given to a service
  *   POST /account/lock          lock the account (reason citizen_request):
  *                               every session and token ends at once
- * Forms carry the browser session's CSRF token. */
+ * The second factor and the password change are in account_credentials.c
+ * and account_password.c.  Forms carry the browser session's CSRF token. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/console.h"
-#include "api/flow.h"
+#include "api/account.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/clients.h"
@@ -94,10 +94,10 @@ static int consent_one(const char *client_id, unsigned scopes,
 	return p->r;
 }
 
-static int account_page(struct eid_app *app, struct eid_http_request *req,
-			struct eid_http_response *res,
-			const struct eid_flow_session *fs, const char *notice_en,
-			const char *notice_vi)
+int eid_account_reply(struct eid_app *app, struct eid_http_request *req,
+		      struct eid_http_response *res,
+		      const struct eid_flow_session *fs, const char *cls,
+		      const char *notice_en, const char *notice_vi)
 {
 	struct list_arg la;
 	struct eid_page p;
@@ -106,7 +106,7 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 
 	eid_page_begin(&p, eid_page_lang(req), "Your account", "Tài khoản của bạn");
 	if (notice_en != NULL)
-		eid_page_notice(&p, "notice", notice_en, notice_vi, NULL);
+		eid_page_notice(&p, cls, notice_en, notice_vi, NULL);
 	snprintf(level, sizeof(level), "%d", fs->account_level);
 	eid_page_raw(&p, "<table class=\"record\" id=\"account\">");
 	eid_page_row(&p, "Personal ID number", "Số định danh cá nhân",
@@ -138,7 +138,9 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 	r = eid_consent_list(app->store, fs->ses.personal_id, consent_one, &la);
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
-	eid_page_raw(&p, "</table><h2>");
+	eid_page_raw(&p, "</table>");
+	eid_account_credentials_section(app, &p, fs);
+	eid_page_raw(&p, "<h2>");
 	eid_page_t(&p, "Lock my account", "Khóa tài khoản");
 	eid_page_raw(&p, "</h2><p>");
 	eid_page_t(&p, "Locking ends every session at once. Only the police of your commune can unlock it.",
@@ -153,11 +155,9 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 	return eid_page_reply(&p, res, 200);
 }
 
-/* The signed-in citizen; otherwise the answer is sent (401 page, or 403
- * for a POST without the session's CSRF token) and *ret_done set. */
-static int citizen(struct eid_app *app, struct eid_http_request *req,
-		   struct eid_http_response *res, struct eid_flow_session *fs,
-		   bool *ret_done)
+int eid_account_citizen(struct eid_app *app, struct eid_http_request *req,
+			struct eid_http_response *res,
+			struct eid_flow_session *fs, bool *ret_done)
 {
 	int r = eid_flow_session(app, req, fs);
 
@@ -182,10 +182,10 @@ int eid_page_account(struct eid_http_request *req,
 {
 	struct eid_flow_session fs;
 	bool done;
-	int r = citizen(arg, req, res, &fs, &done);
+	int r = eid_account_citizen(arg, req, res, &fs, &done);
 
 	if (!done)
-		r = account_page(arg, req, res, &fs, NULL, NULL);
+		r = eid_account_reply(arg, req, res, &fs, "notice", NULL, NULL);
 	eid_wipe(&fs, sizeof(fs));
 	return r;
 }
@@ -197,7 +197,7 @@ int eid_page_account_session_end(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	const char *sid = NULL;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -205,7 +205,7 @@ int eid_page_account_session_end(struct eid_http_request *req,
 		sid = "";
 	r = eid_session_end_sid(app->store, fs.ses.personal_id, sid);
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = account_page(app, req, res, &fs, "The session has ended.",
+		r = eid_account_reply(app, req, res, &fs, "notice", "The session has ended.",
 				 "Phiên đăng nhập đã kết thúc.");
 out:
 	eid_wipe(&fs, sizeof(fs));
@@ -222,7 +222,7 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	char actor[EID_ACTOR_MAX + 1];
 	const char *client_id = NULL;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -232,7 +232,7 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	r = eid_consent_revoke(app->store, fs.ses.personal_id, client_id, actor,
 			       (int64_t)eid_store_now(app->store));
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = account_page(app, req, res, &fs, "Consent withdrawn.",
+		r = eid_account_reply(app, req, res, &fs, "notice", "Consent withdrawn.",
 				 "Đã rút lại sự đồng ý.");
 out:
 	eid_wipe(&fs, sizeof(fs));
@@ -263,7 +263,7 @@ int eid_page_account_lock(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	struct eid_page p;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;

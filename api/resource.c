@@ -61,7 +61,7 @@ static int presented_token(struct eid_http_request *req,
 int eid_api_resource_token(struct eid_http_request *req,
 			   struct eid_http_response *res, struct eid_app *app,
 			   const char *path, bool body_param, bool *ret_dpop,
-			   json_t **ret_claims)
+			   json_t **ret_claims, struct eid_grant *ret_grant)
 {
 	char jkt[EID_THUMBPRINT_LEN + 1] = "";
 	const char *token = NULL;
@@ -80,11 +80,19 @@ int eid_api_resource_token(struct eid_http_request *req,
 				res, true, "invalid_dpop_proof",
 				"a DPoP proof is required");
 	}
-	r = eid_access_token_verify(app->signer, app->store, token,
-				    strlen(token), app->cfg->server.issuer,
-				    dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER,
-				    dpop ? jkt : NULL,
-				    eid_store_now(app->store), ret_claims);
+	r = ret_grant != NULL ?
+		    eid_access_token_verify_grant(
+			    app->signer, app->store, token, strlen(token),
+			    app->cfg->server.issuer,
+			    dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER,
+			    dpop ? jkt : NULL, eid_store_now(app->store),
+			    ret_claims, ret_grant) :
+		    eid_access_token_verify(
+			    app->signer, app->store, token, strlen(token),
+			    app->cfg->server.issuer,
+			    dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER,
+			    dpop ? jkt : NULL, eid_store_now(app->store),
+			    ret_claims);
 	if (r == EID_ENOMEM || r == EID_ESTORE || r == EID_EINTERNAL)
 		return r;
 	if (r != EID_OK)

@@ -34,6 +34,7 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_END_SESSION, false, eid_api_end_session },
 	{ "POST", EID_PATH_TOKEN, false, eid_api_token },
 	{ "POST", EID_PATH_PAR, false, eid_api_par },
+	{ "POST", EID_PATH_BC_AUTHORIZE, false, eid_api_bc_authorize },
 	{ "GET", EID_PATH_USERINFO, false, eid_api_userinfo },
 	{ "POST", EID_PATH_USERINFO, false, eid_api_userinfo },
 	{ "POST", EID_PATH_INTROSPECT, false, eid_api_introspect },
@@ -69,6 +70,9 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_SIGN_REQUEST, true, eid_api_sign_decide },
 	{ "GET", EID_PATH_SIGN_PENDING, false, eid_api_sign_pending },
 	{ "POST", EID_PATH_SIGN_VERIFY, false, eid_api_sign_verify },
+	{ "GET", EID_PATH_APP_CIBA, false, eid_api_app_ciba_list },
+	{ "GET", EID_PATH_APP_CIBA "/", true, eid_api_app_ciba },
+	{ "POST", EID_PATH_APP_CIBA "/", true, eid_api_app_ciba },
 	/* officer console, level-2 activation, the citizen's account */
 	{ "GET", EID_PATH_OFFICER, false, eid_page_officer_home },
 	{ "GET", EID_PATH_OFFICER_LOGIN, false, eid_page_officer_login },
@@ -91,6 +95,13 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_ACCOUNT_LOCK, false, eid_page_account_lock },
 	{ "POST", EID_PATH_ACCOUNT_CONSENT_REVOKE, false,
 	  eid_page_account_consent_revoke },
+	{ "POST", EID_PATH_ACCOUNT_TOTP, false, eid_page_account_totp },
+	{ "POST", EID_PATH_ACCOUNT_TOTP_CONFIRM, false,
+	  eid_page_account_totp_confirm },
+	{ "POST", EID_PATH_ACCOUNT_TOTP_DISABLE, false,
+	  eid_page_account_totp_disable },
+	{ "POST", EID_PATH_ACCOUNT_RECOVERY, false, eid_page_account_recovery },
+	{ "POST", EID_PATH_ACCOUNT_PASSWORD, false, eid_page_account_password },
 	{ "GET", EID_PATH_ME_HISTORY, false, eid_api_me_history },
 };
 

@@ -44,7 +44,7 @@ static int rp_client(struct eid_http_request *req,
 	int r;
 
 	if ((r = eid_api_resource_token(req, res, app, eid_http_path(req),
-					false, &dpop, &at)) != EID_OK)
+					false, &dpop, &at, NULL)) != EID_OK)
 		return r;
 	cid = json_string_value(json_object_get(at, "client_id"));
 	sub = json_string_value(json_object_get(at, "sub"));
@@ -73,7 +73,9 @@ struct refusal {
 	const char *description;
 };
 
-static int citizen_can_sign(eid_txn *t, const char *pid, struct refusal *no)
+/* device_id gets the citizen's bound app (for the push). */
+static int citizen_can_sign(eid_txn *t, const char *pid, struct refusal *no,
+			    char device_id[EID_DEVICE_ID_LEN + 1])
 {
 	struct eid_account a;
 	struct eid_device d = { 0 };
@@ -104,36 +106,35 @@ static int citizen_can_sign(eid_txn *t, const char *pid, struct refusal *no)
 					"the citizen has no e-ID app bound "
 					"at level 2" };
 		r = EID_OK;
+	} else if (r == EID_OK) {
+		memcpy(device_id, d.id, sizeof(d.id));
 	}
 	eid_device_clear(&d);
 	return r;
 }
 
-/* The push to the citizen's app (the outbox: no push gateway yet) and the
- * audit entry, in one commit; or a refusal in *no. */
+/* The request recorded and audited (sign.request), then a push to the
+ * citizen's app through the notify module; or a refusal in *no. */
 static int admit(struct eid_app *app, const struct eid_http_request *req,
 		 const struct eid_client *c, const struct eid_signreq_input *in,
 		 struct refusal *no, struct eid_signreq *ret)
 {
 	uint64_t now = eid_store_now(app->store);
 	char actor[EID_CLIENT_ID_MAX + 8], text[EID_NOTIFY_TEXT_MAX];
+	char device_id[EID_DEVICE_ID_LEN + 1] = "";
 	eid_txn *t = NULL;
 	int r;
 
 	if ((r = eid_store_begin(app->store, true, &t)) != EID_OK ||
-	    (r = citizen_can_sign(t, in->personal_id, no)) != EID_OK ||
+	    (r = citizen_can_sign(t, in->personal_id, no, device_id)) !=
+		    EID_OK ||
 	    no->error != NULL)
 		goto out;
 	if ((r = eid_signreq_create(app->store, in, c->client_id, now,
 				    app->cfg->ca.sign_request_ttl, ret)))
 		goto out;
 	(void)snprintf(actor, sizeof(actor), "client:%s", c->client_id);
-	(void)snprintf(text, sizeof(text),
-		       "%s asks you to sign \"%s\". Open the e-ID app.",
-		       c->name, in->document);
-	if ((r = eid_outbox_append(t, (int64_t)now, "push", in->personal_id,
-				   NULL, text)) != EID_OK ||
-	    (r = eid_audit_record(t, "sign.request", actor, in->personal_id,
+	if ((r = eid_audit_record(t, "sign.request", actor, in->personal_id,
 				  eid_http_remote(req),
 				  json_pack("{s:s, s:s}", "id", ret->id,
 					    "document", in->document),
@@ -141,6 +142,12 @@ static int admit(struct eid_app *app, const struct eid_http_request *req,
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;
+	/* A lost push does not lose the request: the app also polls. */
+	(void)snprintf(text, sizeof(text),
+		       "%s asks you to sign \"%s\". Open the e-ID app.",
+		       c->name, in->document);
+	if (r == EID_OK)
+		(void)eid_notify_push(&app->notify, device_id, "eID", text);
 out:
 	eid_txn_abort(t);
 	return r;

@@ -99,6 +99,9 @@ struct eid_config {
 		uint64_t code_ttl;        /* an activation code's lifetime */
 	} activation;
 	struct {
+		char *totp_issuer; /* the label in citizens' authenticator apps */
+	} credentials;
+	struct {
 		bool access_log;
 	} log;
 	struct {

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
-import { runApp } from './lib/app.mjs';
+import { eidApp } from './lib/app.mjs';
 import { eidctl, startEidd } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, PASSWORD, addClient, authorizeUrl, formFields, pkce, recorder, rpParams,
@@ -26,9 +26,11 @@ let state;
 let boundAt = 0; // codes to one phone: one a minute
 let stale; // a login page's QR form left to expire (120 s)
 
-// eid-app with the PIN first (lib/app.mjs).
+// eid-app with this test's server and state; the PIN first on stdin.
+// A bare handle is base64url and may begin with '-': such calls put the
+// options first and '--' before the command, as a shell user would.
 function app(args, { lines = [PIN], later } = {}) {
-  return runApp(s.base, state, args, { lines, later });
+  return eidApp(s.base, state, args, { lines, later });
 }
 
 function lastCode() {

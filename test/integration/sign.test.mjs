@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as client from 'openid-client';
-import { runApp } from './lib/app.mjs';
+import { eidApp } from './lib/app.mjs';
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, addClient, authorizeUrl, b64url, pkce, recorder, signIn,
@@ -46,7 +46,7 @@ function ctl(args, input) {
 }
 
 function app(args, lines = [PIN], later) {
-  return runApp(s.base, state, args, { lines, later });
+  return eidApp(s.base, state, args, { lines, later });
 }
 
 function outbox(channel) {
@@ -156,8 +156,10 @@ test('approve in the app: the RP gets a CMS that openssl accepts, and the callba
   assert.match(r.body.id, /^[A-Za-z0-9_-]{22}$/);
   assert.ok(Math.abs(r.body.expires_at - (Date.now() / 1000 + TTL)) < 5);
   const { id } = r.body;
-  // The push to the citizen's app went through the outbox.
-  assert.match(outbox('push').at(-1).text, /Ngân hàng Số asks you to sign "Hợp đồng tín dụng số 42.pdf"/);
+  // The push to the citizen's app (to its device id) went to the outbox.
+  const push = outbox('push').at(-1);
+  assert.equal(push.to, JSON.parse((await app(['status'])).out).device_id);
+  assert.match(push.text, /Ngân hàng Số asks you to sign "Hợp đồng tín dụng số 42.pdf"/);
 
   const tok = await token(rp);
   assert.equal((await api('GET', `/api/v1/sign/requests/${id}`, tok)).body.status, 'pending');

@@ -1,18 +1,17 @@
-// Runs the command-line citizen app (tools/eid-app) against a server:
-// lines are written to its stdin (PIN, password...), and later(out), when
-// given, supplies one more line once the app says "code sent" (the SMS
-// code, read from the outbox meanwhile).  Resolves { status, out, err }.
-// A bare id or handle may begin with '-': callers put the options first
-// and '--' before the command, as a shell user would.
+// The command-line citizen app (tools/eid-app) as tests drive it.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildDir } from './eidd.mjs';
 
 export const EID_APP = join(buildDir, 'tools', 'eid-app');
 
-export function runApp(base, state, args, { lines = [], later } = {}) {
+// Runs eid-app against server with the state file; lines are written to
+// its stdin, and later, a function of its output so far, may supply one
+// more line once it says a code was sent (the SMS code).  A bare handle
+// or id is base64url and may begin with '-': put '--' before the command.
+export function eidApp(server, state, args, { lines = [], later } = {}) {
   return new Promise((resolve) => {
-    const p = spawn(EID_APP, ['--server', base, '--state', state, '--pin-stdin', ...args]);
+    const p = spawn(EID_APP, ['--server', server, '--state', state, '--pin-stdin', ...args]);
     let out = '';
     let err = '';
     let sent = false;
