@@ -34,6 +34,9 @@ struct eid_config {
 		uint64_t connection_timeout;
 		uint64_t max_connections_per_ip; /* 0: no cap */
 		char *trusted_proxies; /* idp/cidr.h list; "": none */
+		char *user;    /* "": stay who started us (not root: see eidd) */
+		char *group;   /* "": the user's primary group */
+		char *seccomp; /* kill, log or off (tools/seccomp_filter.h) */
 	} server;
 	struct {
 		char *cert_file; /* PEM chain; "" with key_file "": plain HTTP */
