@@ -106,6 +106,9 @@ static const struct key_def config_keys[] = {
 	KEY(lockout, max_delay, K_DURATION, 1, 30 * DAY, "3600"),
 	KEY(lockout, per_address_max, K_NUM, 1, 1000000, "20"),
 	KEY(lockout, per_address_window, K_DURATION, 1, DAY, "900"),
+	KEY(pkcs11, module, K_STR, 0, 0, ""),
+	KEY(pkcs11, token_label, K_STR, 0, 0, ""),
+	KEY(pkcs11, pin_file, K_STR, 0, 0, ""),
 	KEY(ca, subject, K_STR, 0, 0, "C=VN, O=eid, CN=eid Citizen Signing CA"),
 	KEY(ca, days, K_NUM, 1, 30 * 366, "3650"),
 	KEY(ca, crl_next_update, K_DURATION, 3600, 30 * DAY, "1d"),
@@ -760,12 +763,28 @@ static void check_tls_keys(struct load *L)
 	}
 }
 
+/* A token needs its module, label and PIN file together. */
+static void check_pkcs11_keys(struct load *L)
+{
+	static const char *const keys[] = { "pkcs11", "module", "pkcs11",
+		"token_label", "pkcs11", "pin_file" };
+	const struct eid_config *c = L->cfg;
+	bool module = c->pkcs11.module[0] != '\0';
+
+	if (module != (c->pkcs11.token_label[0] != '\0') ||
+	    module != (c->pkcs11.pin_file[0] != '\0')) {
+		point_at(L, keys, 6);
+		fail(L, "module, token_label and pin_file must be set together");
+	}
+}
+
 /* Checks across keys, after every key has its value. */
 static void check_cross(struct load *L)
 {
 	check_token_keys(L);
 	check_password_keys(L);
 	check_tls_keys(L);
+	check_pkcs11_keys(L);
 }
 
 static void report(eid_buf *err, const char *name, unsigned line,

@@ -88,6 +88,11 @@ struct eid_config {
 		uint64_t per_address_window;
 	} lockout;
 	struct {
+		char *module;      /* PKCS#11 module path; "": no token */
+		char *token_label;
+		char *pin_file;    /* the user PIN, mode 0600 */
+	} pkcs11;
+	struct {
 		char *subject;            /* DN of a new CA (eidctl ca init) */
 		uint64_t days;            /* validity of a new CA */
 		uint64_t crl_next_update; /* seconds a CRL stays current */

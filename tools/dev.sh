@@ -22,16 +22,18 @@ cd "$root"
 # What the build needs (libraries and tools), and what the tests add
 # (pcscd and vsmartcard-vpcd: the chip tests' PC/SC stack; the test starts
 # its own pcscd, so no service manager is needed; zbar-tools: the QR test
-# decodes the login page's PNG with zbarimg).
+# decodes the login page's PNG with zbarimg; softhsm2: the PKCS#11 tests'
+# token).
 build_packages=(
 	build-essential meson ninja-build pkg-config
 	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libqrencode-dev libcbor-dev libpcsclite-dev
 	libargon2-dev libinih-dev libcmocka-dev zlib1g-dev libseccomp-dev
+	libp11-dev libp11-kit-dev
 )
 test_packages=(
 	clang curl ca-certificates pcscd vsmartcard-vpcd libccid
-	lmdb-utils openssl wrk nodejs npm chromium zbar-tools
+	lmdb-utils openssl wrk nodejs npm chromium zbar-tools softhsm2
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }

@@ -1,8 +1,8 @@
 /* eidd: the identity provider's server.
  *
  * Start-up reads the configuration (defaults < --config FILE < flags),
- * finds the key-encryption key, opens the store, makes sure a signing key
- * exists, and serves until SIGTERM or SIGINT.  Any start-up failure is one
+ * finds the key-encryption key, opens the store and the PKCS#11 token
+ * when one is configured, makes sure a signing key exists, and serves until SIGTERM or SIGINT.  Any start-up failure is one
  * line on stderr and a non-zero exit, and nothing is written before the
  * configuration and the key-encryption key have been found good.
  *
@@ -39,6 +39,7 @@
 #include "crypto/secret.h"
 #include "idp/clients.h"
 #include "idp/config.h"
+#include "idp/hsm.h"
 #include "idp/officers.h"
 #include "idp/signing.h"
 #include "idp/store.h"
@@ -60,6 +61,7 @@ struct eidd {
 	uint8_t kek[32];
 	eid_store *store;
 	eid_signer *signer;
+	eid_pkcs11 *p11; /* [pkcs11] token, NULL when none */
 	struct eid_app app;
 	eid_http_server *http;
 	bool tls;
@@ -348,6 +350,20 @@ static int ensure_client_algs(struct eidd *d)
 	return r;
 }
 
+static int open_token(struct eidd *d)
+{
+	eid_buf why;
+	int r;
+
+	eid_buf_init(&why, 1024);
+	r = eid_hsm_open(&d->cfg, &d->p11, &why);
+	if (r != EID_OK)
+		fail("%s", eid_buf_cstr(&why) ? eid_buf_cstr(&why) :
+						 eid_strerror(r));
+	eid_buf_free(&why);
+	return r == EID_OK ? 0 : 1;
+}
+
 static int open_store(struct eidd *d)
 {
 	struct eid_store_options opt = {
@@ -359,6 +375,8 @@ static int open_store(struct eidd *d)
 	int r;
 
 	if (prepare_data_dir(d->cfg.store.data_dir) != 0)
+		return 1;
+	if (open_token(d) != 0)
 		return 1;
 	r = eid_store_open(d->cfg.store.data_dir, &opt, &d->store);
 	if (r != EID_OK)
@@ -374,13 +392,15 @@ static int open_store(struct eidd *d)
 	if ((r = ensure_client_algs(d)) != EID_OK)
 		return fail("signing key for a client's ID token algorithm: %s",
 			    eid_strerror(r));
-	r = eid_signer_open(d->store, d->kek, d->cfg.keys.retire_after,
-			    &d->signer);
+	r = eid_signer_open_pkcs11(d->store, d->kek, d->p11,
+				   d->cfg.keys.retire_after, &d->signer);
 	if (r == EID_OK)
 		eid_signer_set_primary(d->signer, alg);
 	if (r == EID_EVERIFY)
 		return fail("signing keys in %s do not open with this "
 			    "key-encryption key", d->cfg.store.data_dir);
+	if (r != EID_OK && eid_hsm_key_why(r) != NULL)
+		return fail("signing keys: %s", eid_hsm_key_why(r));
 	if (r != EID_OK)
 		return fail("signing keys: %s", eid_strerror(r));
 	if (created)
@@ -505,7 +525,11 @@ static int start_http(struct eidd *d)
 	snprintf(port, sizeof(port), "%u", (unsigned)c->server.listen.port);
 	opt.host = c->server.listen.addr;
 	opt.port = port;
-	if ((r = eid_app_init(&d->app, c, d->store, d->signer, d->kek)) != EID_OK)
+	r = eid_app_init_pkcs11(&d->app, c, d->store, d->signer, d->kek,
+				d->p11);
+	if (r != EID_OK && eid_hsm_key_why(r) != NULL)
+		return fail("signing CA: %s", eid_hsm_key_why(r));
+	if (r != EID_OK)
 		return fail("server: %s", eid_strerror(r));
 	if ((r = eid_app_start(&d->app)) != EID_OK)
 		return fail("server: cannot start workers: %s", eid_strerror(r));
@@ -571,6 +595,7 @@ static void cleanup(struct eidd *d)
 	eid_app_stop(&d->app);
 	eid_app_cleanup(&d->app);
 	eid_signer_close(d->signer);
+	eid_pkcs11_close(d->p11); /* after every key loaded from it */
 	eid_store_close(d->store);
 	eid_config_free(&d->cfg);
 	eid_wipe(d->kek, sizeof(d->kek));
