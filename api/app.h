@@ -29,6 +29,7 @@ struct eid_app {
 	uint8_t subject_key[32];          /* public and pairwise `sub` */
 	uint8_t dpop_nonce_key[32];       /* stateless DPoP nonces */
 	eid_ca *ca;                       /* the signing CA; NULL when none */
+	uint8_t kek[32];                  /* seals citizens' signing keys */
 	uint8_t csrf_key[32];             /* the pages' CSRF tokens */
 	struct eid_cred_keys cred_keys;   /* citizens' TOTP and recovery codes */
 	eid_bcl *bcl;                     /* back-channel logout deliveries */

@@ -61,6 +61,23 @@ int eid_api_dpop_proof(struct eid_http_request *req,
 		       bool resource, char ret_jkt[EID_THUMBPRINT_LEN + 1]);
 int eid_api_dpop_nonce(struct eid_http_response *res, struct eid_app *app);
 
+/* The access token of a resource request (api/resource.c): from
+ * "Authorization: Bearer" or "DPoP" (with its proof, checked for path),
+ * or with body_param the access_token form parameter of a POST; verified
+ * (signature, expiry, grant, sender constraint).  EID_OK with the claims
+ * (a new reference), *ret_dpop and, when ret_grant is not NULL, the
+ * token's grant (eid_access_token_verify_grant; eid_grant_clear it);
+ * EID_API_REPLIED after a 400/401/403 challenge; or a server error. */
+int eid_api_resource_token(struct eid_http_request *req,
+			   struct eid_http_response *res, struct eid_app *app,
+			   const char *path, bool body_param, bool *ret_dpop,
+			   json_t **ret_claims, struct eid_grant *ret_grant);
+/* A resource's refusal with its WWW-Authenticate challenge (scheme DPoP
+ * or Bearer): 403 for insufficient_scope, 400 for invalid_request, 401
+ * otherwise.  Returns EID_API_REPLIED or an error. */
+int eid_api_resource_challenge(struct eid_http_response *res, bool dpop,
+			       const char *error, const char *description);
+
 /* The client (authenticated) and the token parameter of /introspect and
  * /revoke; EID_API_REPLIED after an error reply. */
 int eid_api_token_request(struct eid_http_request *req,

@@ -11,6 +11,7 @@
 #include "api/endpoints.h"
 #include "api/html.h"
 #include "api/selfservice.h"
+#include "api/sign.h"
 #include "api/wellknown.h"
 #include "idp/discovery.h"
 
@@ -74,6 +75,11 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_APP_LEVEL2, false, eid_api_app_level2 },
 	{ "GET", EID_PATH_APP_QR, true, eid_api_app_qr },
 	{ "POST", EID_PATH_APP_QR, true, eid_api_app_qr },
+	{ "POST", EID_PATH_SIGN_REQUESTS, false, eid_api_sign_create },
+	{ "GET", EID_PATH_SIGN_REQUEST, true, eid_api_sign_get },
+	{ "POST", EID_PATH_SIGN_REQUEST, true, eid_api_sign_decide },
+	{ "GET", EID_PATH_SIGN_PENDING, false, eid_api_sign_pending },
+	{ "POST", EID_PATH_SIGN_VERIFY, false, eid_api_sign_verify },
 	{ "GET", EID_PATH_APP_CIBA, false, eid_api_app_ciba_list },
 	{ "GET", EID_PATH_APP_CIBA "/", true, eid_api_app_ciba },
 	{ "POST", EID_PATH_APP_CIBA "/", true, eid_api_app_ciba },

@@ -29,6 +29,7 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 	app->cfg = cfg;
 	app->store = store;
 	app->signer = signer;
+	memcpy(app->kek, kek, sizeof(app->kek));
 	eid_account_policy_from_config(cfg, &app->policy);
 	if ((r = eid_registry_open_local(store, &app->registry)) != EID_OK ||
 	    (r = eid_notify_open_config(cfg, store, &app->notify)) != EID_OK ||
@@ -68,6 +69,7 @@ void eid_app_cleanup(struct eid_app *app)
 	eid_wipe(app->subject_key, sizeof(app->subject_key));
 	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));
 	eid_wipe(app->csrf_key, sizeof(app->csrf_key));
+	eid_wipe(app->kek, sizeof(app->kek));
 	eid_wipe(&app->cred_keys, sizeof(app->cred_keys));
 }
 

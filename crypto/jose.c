@@ -109,6 +109,50 @@ int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
 	return EID_OK;
 }
 
+int eid_b64_encode(const void *p, size_t n, eid_buf *out)
+{
+	size_t start, pad = (3 - n % 3) % 3;
+	int r;
+
+	if (out == NULL)
+		return EID_EINVAL;
+	start = out->len;
+	if ((r = eid_b64url_encode(p, n, out)) != EID_OK)
+		return r;
+	for (size_t i = start; i < out->len; i++)
+		out->data[i] = out->data[i] == '-' ? '+' :
+			       out->data[i] == '_' ? '/' : out->data[i];
+	if ((r = eid_buf_put(out, "==", pad)) != EID_OK)
+		eid_buf_truncate(out, start);
+	return r;
+}
+
+int eid_b64_decode(const char *s, size_t n, eid_buf *out)
+{
+	size_t pad = 0;
+	eid_buf t;
+	int r = EID_EMALFORMED;
+
+	if ((s == NULL && n > 0) || out == NULL)
+		return EID_EINVAL;
+	if (n % 4 != 0)
+		return EID_EMALFORMED;
+	while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
+		pad++;
+	eid_buf_init(&t, n + 1);
+	for (size_t i = 0; i < n - pad; i++) {
+		char c = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
+
+		if (s[i] == '-' || s[i] == '_' ||
+		    eid_buf_put(&t, &c, 1) != EID_OK)
+			goto out;
+	}
+	r = eid_b64url_decode((const char *)t.data, t.len, out);
+out:
+	eid_buf_free(&t);
+	return r;
+}
+
 /* ---- hashes and thumbprints ---- */
 
 int eid_sha256(const void *p, size_t n, uint8_t ret_digest[32])

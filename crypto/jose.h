@@ -55,6 +55,11 @@ int eid_b64url_encode_str(const void *p, size_t n, char *ret,
  * padding, no whitespace, no length of 4k+1, unused trailing bits zero (so
  * every value has exactly one encoding).  EID_EMALFORMED otherwise. */
 int eid_b64url_decode(const char *s, size_t n, eid_buf *out);
+/* Standard base64 (RFC 4648 4, '+' '/' and '=' padding), appended to out;
+ * the decoder is as strict as eid_b64url_decode (no whitespace, padding
+ * required, one encoding per value). */
+int eid_b64_encode(const void *p, size_t n, eid_buf *out);
+int eid_b64_decode(const char *s, size_t n, eid_buf *out);
 
 /* Copy every member of src (an object, or NULL: nothing) into the object
  * dst.  EID_EINVAL, with dst unchanged, when src is not an object or names

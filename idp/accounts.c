@@ -1,4 +1,5 @@
 #include "idp/accounts.h"
+#include "idp/ca.h"
 #include "idp/grants.h"
 #include "idp/session.h"
 #include "idp/accounts_priv.h"
@@ -887,5 +888,14 @@ int eid_account_end_everything(eid_store *s, const char *personal_id,
 
 	if (r == EID_OK)
 		r = eid_grant_revoke_by_subject(s, personal_id, now, NULL);
+	/* The signing certificate too (its key is deleted): a lock is not a
+	 * certificateHold, since nothing takes it off the CRL; after an
+	 * unlock the next signature gets a new certificate. */
+	if (r == EID_OK) {
+		r = eid_citizen_cert_revoke(s, personal_id,
+					    EID_CRL_CESSATION_OF_OPERATION, now);
+		if (r == EID_ENOTFOUND) /* never signed */
+			r = EID_OK;
+	}
 	return r;
 }

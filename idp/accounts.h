@@ -80,7 +80,8 @@ void eid_account_policy_from_config(const struct eid_config *c,
 
 /* After a lock or revocation has committed: end the citizen's browser
  * sessions and revoke every grant, so refresh tokens fail and access
- * tokens introspect as inactive at once (not only at their expiry).
+ * tokens introspect as inactive at once (not only at their expiry), and
+ * revoke the citizen's signing certificate (cessationOfOperation).
  * Runs its own transactions: call it outside any write transaction. */
 int eid_account_end_everything(eid_store *s, const char *personal_id,
 			       uint64_t now);

@@ -163,7 +163,7 @@ static int audit_signing(eid_store *s, const struct eid_citizen *c,
 			 const eid_citizen_cert *cc,
 			 const struct eid_sign_request *req, uint64_t now)
 {
-	char subject[EID_PERSONAL_ID_LEN + 9], hash[2 * 64 + 1];
+	char subject[EID_PERSONAL_ID_LEN + 1], hash[2 * 64 + 1];
 	struct eid_audit_event ev = { .type = req->audit_type,
 				      .actor = req->actor,
 				      .remote = req->remote,
@@ -171,12 +171,13 @@ static int audit_signing(eid_store *s, const struct eid_citizen *c,
 	eid_txn *t = NULL;
 	int r = EID_ENOMEM;
 
-	snprintf(subject, sizeof(subject), "citizen:%s", c->personal_id);
+	snprintf(subject, sizeof(subject), "%s", c->personal_id);
 	eid_hex_encode(req->hash, req->hash_len, hash);
-	ev.details = json_pack("{s:s, s:s, s:s, s:s?}", "serial",
+	ev.details = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "serial",
 			       eid_citizen_cert_serial(cc), "digest",
 			       eid_digest_name(req->digest), "hash", hash,
-			       "document", req->document);
+			       "document", req->document, "client",
+			       req->client_id);
 	if (ev.details == NULL)
 		goto out;
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK ||
@@ -480,6 +481,28 @@ int eid_cms_verify(eid_store *s, const eid_ca *ca, const uint8_t *sig,
 	*ret_report = v.rep;
 out:
 	ERR_clear_error();
+	sk_X509_pop_free(v.certs, X509_free);
+	CMS_ContentInfo_free(v.cms);
+	return r;
+}
+
+int eid_cms_signer_cert(const uint8_t *sig, size_t len, eid_buf *out)
+{
+	struct vstate v = { 0 };
+	unsigned char *der = NULL;
+	int n, r;
+
+	if (sig == NULL || out == NULL)
+		return EID_EINVAL;
+	if ((r = v_parse(&v, sig, len)) != EID_OK ||
+	    (r = v_signer(&v)) != EID_OK)
+		goto out;
+	r = EID_ECRYPTO;
+	if ((n = i2d_X509(v.signer, &der)) > 0)
+		r = eid_buf_put(out, der, (size_t)n);
+out:
+	ERR_clear_error();
+	OPENSSL_free(der);
 	sk_X509_pop_free(v.certs, X509_free);
 	CMS_ContentInfo_free(v.cms);
 	return r;

@@ -56,17 +56,25 @@ struct eid_sign_request {
 	const char *actor;       /* "operator", "client:<id>" */
 	const char *remote;      /* may be NULL */
 	const char *document;    /* display name for the history; may be NULL */
+	const char *client_id;   /* the relying party that asked; may be NULL */
 };
 
 /* Sign for a citizen: their key and certificate (made on first use, see
  * eid_citizen_cert_ensure), then the signature, then an audit event
- * (subject citizen:<id>, details: serial, digest, hash) committed before
+ * (subject: the personal ID, as every account event, so the citizen's
+ * history shows it; details: serial, digest, hash, document and client
+ * when given) committed before
  * the signature is handed out.  The caller checks the citizen's level and
  * consent first. */
 int eid_cms_sign_citizen(eid_store *s, const uint8_t kek[32],
 			 const eid_ca *ca, const struct eid_citizen *c,
 			 const struct eid_sign_request *req, uint64_t now,
 			 eid_buf *out);
+
+/* The signer's certificate (DER) of a SignedData we made: the included
+ * certificate that names the SignerInfo's issuer and serial, appended to
+ * out.  EID_EMALFORMED when there is none. */
+int eid_cms_signer_cert(const uint8_t *sig, size_t len, eid_buf *out);
 
 /* What a signature is checked against: the document, or its hash. */
 struct eid_cms_content {

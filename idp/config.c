@@ -112,6 +112,7 @@ static const struct key_def config_keys[] = {
 	KEY(ca, subject, K_STR, 0, 0, "C=VN, O=eid, CN=eid Citizen Signing CA"),
 	KEY(ca, days, K_NUM, 1, 30 * 366, "3650"),
 	KEY(ca, crl_next_update, K_DURATION, 3600, 30 * DAY, "1d"),
+	KEY(ca, sign_request_ttl, K_DURATION, 30, 3600, "5m"),
 	KEY(notify, sms_gateway_url, K_STR, 0, 0, ""),
 	KEY(notify, sms_gateway_token_file, K_STR, 0, 0, ""),
 	KEY(notify, outbox_retention, K_DURATION, 60, 365 * DAY, "7d"),

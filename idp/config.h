@@ -96,6 +96,7 @@ struct eid_config {
 		char *subject;            /* DN of a new CA (eidctl ca init) */
 		uint64_t days;            /* validity of a new CA */
 		uint64_t crl_next_update; /* seconds a CRL stays current */
+		uint64_t sign_request_ttl; /* a signing request's life */
 	} ca;
 	struct {
 		char *sms_gateway_url;        /* "": messages go to the outbox */

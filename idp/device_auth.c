@@ -19,10 +19,10 @@ int eid_device_nonce_issue(const uint8_t key[32], uint64_t now,
 	return eid_dpop_nonce_issue(key, now, ret_nonce);
 }
 
-int eid_device_jws_iss(const char *jws, size_t len, char *ret, size_t cap)
+int eid_device_jws_claims(const char *jws, size_t len, json_t **ret)
 {
-	const char *d1, *d2, *end = jws + len, *iss;
-	json_t *o = NULL;
+	const char *d1, *d2, *end = jws + len;
+	json_t *o;
 	eid_buf b;
 	int r = EID_EMALFORMED;
 
@@ -33,17 +33,34 @@ int eid_device_jws_iss(const char *jws, size_t len, char *ret, size_t cap)
 	if (d2 == NULL)
 		return EID_EMALFORMED;
 	eid_buf_init(&b, EID_JWS_MAX);
-	if (eid_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &b) != EID_OK)
-		goto out;
-	o = json_loadb((const char *)b.data, b.len, 0, NULL);
-	iss = json_string_value(json_object_get(o, "iss"));
-	if (iss == NULL || strlen(iss) == 0 || strlen(iss) >= cap)
-		goto out;
-	memcpy(ret, iss, strlen(iss) + 1);
-	r = EID_OK;
-out:
-	json_decref(o);
+	if (eid_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &b) == EID_OK) {
+		o = json_loadb((const char *)b.data, b.len, 0, NULL);
+		if (json_is_object(o)) {
+			*ret = o;
+			r = EID_OK;
+		} else {
+			json_decref(o);
+		}
+	}
 	eid_buf_free(&b);
+	return r;
+}
+
+int eid_device_jws_iss(const char *jws, size_t len, char *ret, size_t cap)
+{
+	json_t *o = NULL;
+	const char *iss;
+	int r;
+
+	if ((r = eid_device_jws_claims(jws, len, &o)) != EID_OK)
+		return r;
+	iss = json_string_value(json_object_get(o, "iss"));
+	r = EID_EMALFORMED;
+	if (iss != NULL && strlen(iss) > 0 && strlen(iss) < cap) {
+		memcpy(ret, iss, strlen(iss) + 1);
+		r = EID_OK;
+	}
+	json_decref(o);
 	return r;
 }
 

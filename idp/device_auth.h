@@ -38,6 +38,12 @@ struct eid_device_auth_request {
 int eid_device_nonce_issue(const uint8_t key[32], uint64_t now,
 			   char ret_nonce[EID_DEVICE_NONCE_LEN + 1]);
 
+/* The claims of a compact JWS, unverified: only for a JWS that
+ * eid_device_auth_verify accepted, to read the claims a call binds
+ * beyond the standard ones (ret: a new reference).  EID_EMALFORMED when
+ * the payload is not a JSON object. */
+int eid_device_jws_claims(const char *jws, size_t len, json_t **ret);
+
 /* The unverified iss of a compact JWS (to find its key), copied into ret
  * (cap bytes).  EID_EMALFORMED when it is not a JWS with a string iss. */
 int eid_device_jws_iss(const char *jws, size_t len, char *ret, size_t cap);

@@ -91,10 +91,10 @@ static const char *const grant_types[] = {
 	"urn:openid:params:grant-type:ciba", EID_GRANT_TYPE_DEVICE_CODE, NULL,
 };
 static const char *const ciba_modes[] = { "poll", NULL };
-/* "sign" is a client scope of the signature journey, not yet served. */
+/* "sign": the remote signing API (client_credentials tokens). */
 static const char *const scopes[] = {
 	"openid", "profile", "phone", "email", "address", "citizen",
-	"offline_access", NULL,
+	"offline_access", "sign", NULL,
 };
 static const char *const subject_types[] = { "public", "pairwise", NULL };
 static const char *const pkce_methods[] = { "S256", NULL };

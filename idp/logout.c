@@ -49,7 +49,8 @@ out:
 struct job {
 	struct job *next;
 	char *uri;
-	char *token;
+	char *token; /* the logout token, or with json the whole body */
+	bool json;
 };
 
 struct eid_bcl {
@@ -79,39 +80,60 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* One POST; true when the RP answered 200 or 204 (section 2.8). */
+/* The body of a job: logout_token=TOKEN (form encoded), or the JSON. */
+static char *job_body(CURL *h, const struct job *j)
+{
+	char *field, *form = NULL;
+	size_t n;
+
+	if (j->json)
+		return strdup(j->token);
+	if ((field = curl_easy_escape(h, j->token, 0)) == NULL)
+		return NULL;
+	n = strlen("logout_token=") + strlen(field) + 1;
+	if (n <= FORM_MAX && (form = malloc(n)) != NULL)
+		snprintf(form, n, "logout_token=%s", field);
+	curl_free(field);
+	return form;
+}
+
+/* One POST; true when the RP answered 200 or 204 (section 2.8; the
+ * signing callback takes the same answers). */
 static bool post_once(const struct eid_bcl_options *o, const struct job *j)
 {
 	CURL *h = curl_easy_init();
-	char *field = NULL, *form = NULL;
+	struct curl_slist *hdr = NULL;
+	char *body = NULL;
 	long status = 0;
-	size_t n;
 	bool ok = false;
 
 	if (h == NULL)
 		return false;
-	if ((field = curl_easy_escape(h, j->token, 0)) == NULL)
+	if ((body = job_body(h, j)) == NULL)
 		goto out;
-	n = strlen("logout_token=") + strlen(field) + 1;
-	if (n > FORM_MAX || (form = malloc(n)) == NULL)
+	if (j->json &&
+	    (hdr = curl_slist_append(NULL, "Content-Type: application/json")) ==
+		    NULL)
 		goto out;
-	snprintf(form, n, "logout_token=%s", field);
 	curl_easy_setopt(h, CURLOPT_URL, j->uri);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "eid back-channel logout");
+	curl_easy_setopt(h, CURLOPT_USERAGENT,
+			 j->json ? "eid signing callback" :
+				   "eid back-channel logout");
 	if (curl_easy_perform(h) == CURLE_OK &&
 	    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
 		ok = status == 200 || status == 204;
 out:
-	if (form != NULL)
-		eid_free_secret_str(form);
-	curl_free(field);
+	if (body != NULL)
+		eid_free_secret_str(body);
+	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);
 	return ok;
 }
@@ -236,17 +258,19 @@ void eid_bcl_stop(eid_bcl *q)
 	free(q);
 }
 
-int eid_bcl_enqueue(eid_bcl *q, const char *uri, const char *logout_token)
+static int enqueue(eid_bcl *q, const char *uri, const char *payload,
+		   bool json)
 {
 	struct job *j;
 	int r = EID_OK;
 
-	if (q == NULL || uri == NULL || logout_token == NULL)
+	if (q == NULL || uri == NULL || payload == NULL)
 		return EID_EINVAL;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return EID_ENOMEM;
 	j->uri = strdup(uri);
-	j->token = strdup(logout_token);
+	j->token = strdup(payload);
+	j->json = json;
 	if (j->uri == NULL || j->token == NULL) {
 		job_free(j);
 		return EID_ENOMEM;
@@ -268,6 +292,16 @@ int eid_bcl_enqueue(eid_bcl *q, const char *uri, const char *logout_token)
 	pthread_mutex_unlock(&q->mu);
 	job_free(j);
 	return r;
+}
+
+int eid_bcl_enqueue(eid_bcl *q, const char *uri, const char *logout_token)
+{
+	return enqueue(q, uri, logout_token, false);
+}
+
+int eid_bcl_enqueue_json(eid_bcl *q, const char *uri, const char *json)
+{
+	return enqueue(q, uri, json, true);
 }
 
 void eid_bcl_get_stats(eid_bcl *q, struct eid_bcl_stats *ret)

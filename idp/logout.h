@@ -52,6 +52,10 @@ int eid_bcl_start(const struct eid_bcl_options *opt, eid_bcl **ret);
 void eid_bcl_stop(eid_bcl *q);
 /* Queue a POST of logout_token=TOKEN to uri (both copied). */
 int eid_bcl_enqueue(eid_bcl *q, const char *uri, const char *logout_token);
+/* Queue a POST of a JSON body to uri (both copied), with the same
+ * attempts, timeouts and answers: the signing callback
+ * (docs/signatures.md) rides this worker too. */
+int eid_bcl_enqueue_json(eid_bcl *q, const char *uri, const char *json);
 void eid_bcl_get_stats(eid_bcl *q, struct eid_bcl_stats *ret);
 
 #endif

@@ -58,7 +58,8 @@
 	X(EID_EPH_CHALLENGES, "challenges")    \
 	X(EID_EPH_COUNTERS, "counters")    \
 	X(EID_EPH_JWKS, "jwks")                \
-	X(EID_EPH_INTERACTIONS, "interactions")
+	X(EID_EPH_INTERACTIONS, "interactions") \
+	X(EID_EPH_SIGN, "sign")
 
 enum eid_table {
 #define EID_STORE_ENUM(e, name) e,

@@ -7,6 +7,8 @@
  *     register-confirm --id ID --code C --password-stdin
  *     bind-device --personal-id N --password-stdin [--code C]
  *     approve QR_URL_OR_HANDLE [--deny]
+ *     sign-pending
+ *     approve-sign ID [--deny] [--hash B64URL]
  *     pending
  *     approve-ciba ID [--deny]
  *     read-chip (--mrz-info DOCNO+YYMMDD+YYMMDD | --can CAN)
@@ -42,6 +44,7 @@ struct app {
 	const char *personal_id, *code, *name, *birthdate, *phone, *email,
 		*portrait, *id, *mrz_info, *reader, *selfie;
 	char *can;
+	const char *hash; /* approve-sign --hash: skip the lookup */
 	json_t *state;  /* the state file, or NULL */
 	eid_key *key;   /* the device key, once unlocked */
 	char pin[LINE_MAX_];
@@ -155,8 +158,10 @@ static int refused(const char *what, const struct reply *rp)
 
 /* ---- device JWS ---- */
 
+/* extra (may be NULL): more claims the call binds (a signing decision's
+ * sign_request and hash). */
 static int device_jws(struct app *a, const eid_key *key, const char *iss,
-		      const char *path, char **ret)
+		      const char *path, const json_t *extra, char **ret)
 {
 	struct reply rp;
 	uint8_t raw[16];
@@ -178,17 +183,22 @@ static int device_jws(struct app *a, const eid_key *key, const char *iss,
 	c = json_pack("{s:s, s:s, s:I, s:s, s:O}", "iss", iss, "aud", aud,
 		      "iat", (json_int_t)time(NULL), "jti", jti, "nonce",
 		      json_object_get(rp.body, "nonce"));
-	r = c != NULL ? eid_jws_sign(key, "eid-device+jwt", c, ret) :
-			EID_ENOMEM;
+	if (c != NULL && extra != NULL && json_object_update(c, (json_t *)extra))
+		r = EID_ENOMEM;
+	else
+		r = c != NULL ? eid_jws_sign(key, "eid-device+jwt", c, ret) :
+				EID_ENOMEM;
 	json_decref(c);
 out:
 	json_decref(rp.body);
 	return r;
 }
 
-/* A device-authenticated call. */
-static int device_call(struct app *a, const char *method, const char *path,
-		       const json_t *body, struct reply *ret)
+/* A device-authenticated call whose JWS binds the claims of extra (may be
+ * NULL) too. */
+static int device_call_bound(struct app *a, const char *method,
+			     const char *path, const json_t *body,
+			     const json_t *extra, struct reply *ret)
 {
 	const char *dev = json_string_value(json_object_get(a->state,
 							    "device_id"));
@@ -199,10 +209,16 @@ static int device_call(struct app *a, const char *method, const char *path,
 		fprintf(stderr, "eid-app: no device bound (bind-device first)\n");
 		return EID_ESTATE;
 	}
-	if ((r = device_jws(a, a->key, dev, path, &jws)) == EID_OK)
+	if ((r = device_jws(a, a->key, dev, path, extra, &jws)) == EID_OK)
 		r = http(a, method, path, body, jws, ret);
 	free(jws);
 	return r;
+}
+
+static int device_call(struct app *a, const char *method, const char *path,
+		       const json_t *body, struct reply *ret)
+{
+	return device_call_bound(a, method, path, body, NULL, ret);
 }
 
 /* ---- state ---- */
@@ -270,7 +286,7 @@ static int bind_confirm(struct app *a, const eid_key *key, const char *bid,
 	int r;
 
 	(void)snprintf(path, sizeof(path), "/api/v1/devices/%s/confirm", bid);
-	if ((r = device_jws(a, key, bid, path, &jws)) ||
+	if ((r = device_jws(a, key, bid, path, NULL, &jws)) ||
 	    (r = http(a, "POST", path, body, jws, &rp)))
 		goto out;
 	dev = json_string_value(json_object_get(rp.body, "device_id"));
@@ -400,6 +416,121 @@ out:
 	return r;
 }
 
+/* ---- signing ---- */
+
+static void show_sign_request(const json_t *o)
+{
+	static const char *const names[] = { "id", "client_name",
+					     "document_name", "hash_alg",
+					     "hash", NULL };
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		const char *v = json_string_value(json_object_get(o, names[i]));
+
+		printf("%s %s\n", names[i], v != NULL ? v : "?");
+	}
+	printf("expires_at %lld\n",
+	       json_integer_value(json_object_get(o, "expires_at")));
+}
+
+/* The citizen's pending signing requests (a JSON array, borrowed from
+ * rp's body). */
+static int pending_signs(struct app *a, struct reply *rp, json_t **ret)
+{
+	int r = device_call(a, "GET", "/api/v1/sign/pending", NULL, rp);
+
+	if (r != EID_OK)
+		return r;
+	if (rp->status != 200 ||
+	    !json_is_array(json_object_get(rp->body, "requests")))
+		return refused("sign-pending", rp);
+	*ret = json_object_get(rp->body, "requests");
+	return EID_OK;
+}
+
+static int cmd_sign_pending(struct app *a)
+{
+	struct reply rp = { 0 };
+	json_t *list, *o;
+	size_t i;
+	int r;
+
+	if ((r = state_load(a)) || (r = pending_signs(a, &rp, &list)))
+		goto out;
+	json_array_foreach(list, i, o) {
+		show_sign_request(o);
+		printf("\n");
+	}
+	printf("%zu pending\n", json_array_size(list));
+out:
+	json_decref(rp.body);
+	return r;
+}
+
+/* The hash to bind: --hash, or the pending request's (shown first, as an
+ * app shows what the citizen is about to sign before the PIN). */
+static int sign_hash_of(struct app *a, const char *id, struct reply *rp,
+			const char **ret)
+{
+	json_t *list, *o;
+	size_t i;
+	int r;
+
+	if (a->hash != NULL) {
+		*ret = a->hash;
+		return EID_OK;
+	}
+	if ((r = pending_signs(a, rp, &list)) != EID_OK)
+		return r;
+	json_array_foreach(list, i, o) {
+		const char *oid = json_string_value(json_object_get(o, "id"));
+
+		if (oid != NULL && strcmp(oid, id) == 0) {
+			show_sign_request(o);
+			*ret = json_string_value(json_object_get(o, "hash"));
+			return *ret != NULL ? EID_OK : EID_EMALFORMED;
+		}
+	}
+	fprintf(stderr, "eid-app: no pending signing request %s\n", id);
+	return EID_EPERM;
+}
+
+static int cmd_approve_sign(struct app *a, const char *id)
+{
+	struct reply rp = { 0 }, rp2 = { 0 };
+	const char *hash = NULL;
+	json_t *bind = NULL, *body = json_object();
+	char path[256];
+	int r;
+
+	if (strlen(id) > 64) {
+		fprintf(stderr, "eid-app: not a signing request id: %s\n", id);
+		return EID_EINVAL;
+	}
+	if ((r = state_load(a)) || (r = sign_hash_of(a, id, &rp, &hash)))
+		goto out;
+	(void)snprintf(path, sizeof(path), "/api/v1/sign/requests/%s/%s", id,
+		       a->deny ? "deny" : "approve");
+	if (body == NULL || (bind = json_pack("{s:s, s:s}", "sign_request", id,
+					      "hash", hash)) == NULL) {
+		r = EID_ENOMEM;
+		goto out;
+	}
+	if ((r = device_call_bound(a, "POST", path, body, bind, &rp2)))
+		goto out;
+	if (rp2.status != 200) {
+		r = refused("approve-sign", &rp2);
+		goto out;
+	}
+	printf("%s\n", json_string_value(json_object_get(rp2.body, "status")));
+out:
+	json_decref(body);
+	json_decref(bind);
+	json_decref(rp.body);
+	json_decref(rp2.body);
+	return r;
+}
+
 static int cmd_approve(struct app *a, const char *arg)
 {
 	char path[256];
@@ -420,25 +551,37 @@ static int cmd_approve_ciba(struct app *a, const char *id)
 	return decide_at(a, path, "approve-ciba");
 }
 
-/* The kinds of requests waiting for the citizen: each is listed by its
- * endpoint and decided with its command.  A new kind (e.g. signing
- * requests) is one more line. */
-static const struct pending_kind {
-	const char *kind, *path, *command;
-} pending_kinds[] = {
-	{ "ciba", "/api/v1/ciba", "approve-ciba" },
-};
-
-/* One line per request: kind, id, who asks, then what the request says. */
-static void show_pending(const struct pending_kind *k, const json_t *o)
+/* One line per request: kind, id, the command that decides it, who asks,
+ * then what the request says. */
+static void show_ciba_line(const json_t *o)
 {
-	printf("%s %s %s \"%s\" scope=\"%s\" level=%lld expires_in=%lld "
-	       "binding_message=\"%s\"\n", k->kind, str_of(o, "id"),
-	       k->command, str_of(o, "client_name"), str_of(o, "scope"),
+	printf("ciba %s approve-ciba \"%s\" scope=\"%s\" level=%lld "
+	       "expires_in=%lld binding_message=\"%s\"\n", str_of(o, "id"),
+	       str_of(o, "client_name"), str_of(o, "scope"),
 	       json_integer_value(json_object_get(o, "acr_level")),
 	       json_integer_value(json_object_get(o, "expires_in")),
 	       str_of(o, "binding_message"));
 }
+
+static void show_sign_line(const json_t *o)
+{
+	printf("sign %s approve-sign \"%s\" document=\"%s\" %s=%s "
+	       "expires_at=%lld\n", str_of(o, "id"), str_of(o, "client_name"),
+	       str_of(o, "document_name"), str_of(o, "hash_alg"),
+	       str_of(o, "hash"),
+	       json_integer_value(json_object_get(o, "expires_at")));
+}
+
+/* The kinds of requests waiting for the citizen: each is listed by its
+ * endpoint (a JSON object whose "requests" is the list) and decided with
+ * its command.  A new kind is one more line. */
+static const struct pending_kind {
+	const char *path;
+	void (*show)(const json_t *o);
+} pending_kinds[] = {
+	{ "/api/v1/ciba", show_ciba_line },
+	{ "/api/v1/sign/pending", show_sign_line },
+};
 
 static int cmd_pending(struct app *a)
 {
@@ -458,7 +601,7 @@ static int cmd_pending(struct app *a)
 		if (rp.status != 200)
 			r = refused("pending", &rp);
 		json_array_foreach(json_object_get(rp.body, "requests"), i, v) {
-			show_pending(&pending_kinds[k], v);
+			pending_kinds[k].show(v);
 			n++;
 		}
 		json_decref(rp.body);
@@ -684,6 +827,8 @@ static void usage(FILE *f)
 	      "  register-confirm --id ID --code C --password-stdin\n"
 	      "  bind-device --personal-id N --password-stdin [--code C]\n"
 	      "  approve QR_URL_OR_HANDLE [--deny]\n"
+	      "  sign-pending\n"
+	      "  approve-sign ID [--deny] [--hash B64URL]\n"
 	      "  pending\n"
 	      "  approve-ciba ID [--deny]\n"
 	      "  read-chip (--mrz-info DOCNO+YYMMDD+YYMMDD | --can CAN) "
@@ -712,6 +857,7 @@ static int parse(struct app *a, int argc, char **argv)
 		{ "can", required_argument, NULL, 'C' },
 		{ "reader", required_argument, NULL, 'R' },
 		{ "selfie", required_argument, NULL, 'S' },
+		{ "hash", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -736,6 +882,7 @@ static int parse(struct app *a, int argc, char **argv)
 		case 'C': a->can = optarg; break;
 		case 'R': a->reader = optarg; break;
 		case 'S': a->selfie = optarg; break;
+		case 'H': a->hash = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: return EID_EINVAL;
 		}
@@ -753,6 +900,10 @@ static int run(struct app *a, int argc, char **argv)
 		return cmd_bind(a);
 	if (strcmp(cmd, "approve") == 0 && optind + 1 < argc)
 		return cmd_approve(a, argv[optind + 1]);
+	if (strcmp(cmd, "sign-pending") == 0)
+		return cmd_sign_pending(a);
+	if (strcmp(cmd, "approve-sign") == 0 && optind + 1 < argc)
+		return cmd_approve_sign(a, argv[optind + 1]);
 	if (strcmp(cmd, "approve-ciba") == 0 && optind + 1 < argc)
 		return cmd_approve_ciba(a, argv[optind + 1]);
 	if (strcmp(cmd, "pending") == 0)

@@ -48,6 +48,37 @@ static void test_b64url_vectors(void **state)
 	expect_encode("\x00\x00", 2, "AAA");
 }
 
+/* Standard base64: padded, '+' and '/', as strict as base64url. */
+static void test_b64_std(void **state)
+{
+	static const char *const bad[] = {
+		"Zg", "Zg=", "Zm8", "Zh==", "Zm9v====", "Zg=a", "-_-_", "Zm9v\n",
+		"====",
+	};
+	eid_buf b;
+
+	(void)state;
+	eid_buf_init(&b, 64);
+	assert_int_equal(eid_b64_encode("\xfb\xff\xbf" "f", 4, &b), EID_OK);
+	assert_int_equal(b.len, 8);
+	assert_memory_equal(b.data, "+/+/Zg==", 8);
+	eid_buf_reset(&b);
+	assert_int_equal(eid_b64_decode("+/+/Zg==", 8, &b), EID_OK);
+	assert_int_equal(b.len, 4);
+	assert_memory_equal(b.data, "\xfb\xff\xbf" "f", 4);
+	eid_buf_reset(&b);
+	assert_int_equal(eid_b64_decode("Zm8=", 4, &b), EID_OK);
+	assert_memory_equal(b.data, "fo", 2);
+	assert_int_equal(eid_b64_decode("", 0, &b), EID_OK);
+	assert_int_equal(b.len, 2);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(eid_b64_decode(bad[i], strlen(bad[i]), &b),
+				 EID_EMALFORMED);
+		assert_int_equal(b.len, 2);
+	}
+	eid_buf_free(&b);
+}
+
 static void test_b64url_strict(void **state)
 {
 	static const char *const bad[] = {
@@ -622,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_b64url_canonical),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_b64url_encode_str),
+		cmocka_unit_test(test_b64_std),
 		cmocka_unit_test(test_json_merge),
 		cmocka_unit_test(test_thumbprint),
 		cmocka_unit_test(test_hash_half),

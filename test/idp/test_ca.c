@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 
 #include "crypto/error.h"
+#include "idp/accounts.h"
 #include "idp/audit.h"
 #include "idp/ca.h"
 #include "tmpstore.h"
@@ -362,6 +363,28 @@ static void test_revoke_and_crl(void **state)
 	eid_ca_free(ca);
 }
 
+/* A lock or revocation ends the certificate too (the accounts module's
+ * hook), as cessationOfOperation; a citizen who never signed is fine. */
+static void test_account_end_revokes(void **state)
+{
+	struct tmpstore *ts = *state;
+	eid_ca *ca = init_load(ts->store);
+	eid_citizen_cert *cc = NULL;
+	struct eid_cert_status st;
+	struct eid_citizen c;
+
+	assert_int_equal(eid_account_end_everything(ts->store, PID, NOW), EID_OK);
+	citizen(&c, 2040, 1, 1);
+	assert_int_equal(eid_citizen_cert_ensure(ts->store, kek, ca, &c, NOW, &cc), EID_OK);
+	assert_int_equal(eid_account_end_everything(ts->store, PID, NOW + 5), EID_OK);
+	status_of(ts->store, cc, &st);
+	assert_true(st.revoked);
+	assert_int_equal(st.revoked_at, NOW + 5);
+	assert_int_equal(st.reason, EID_CRL_CESSATION_OF_OPERATION);
+	eid_citizen_cert_free(cc);
+	eid_ca_free(ca);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tmpstore_setup, tmpstore_teardown)
 
 int main(void)
@@ -375,6 +398,7 @@ int main(void)
 		T(test_citizen_cert),
 		T(test_citizen_refused),
 		T(test_revoke_and_crl),
+		T(test_account_end_revokes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
