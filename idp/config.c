@@ -104,6 +104,8 @@ static const struct key_def config_keys[] = {
 	KEY(registration, per_id_max, K_NUM, 1, 1000, "5"),
 	KEY(registration, window, K_DURATION, 60, DAY, "1h"),
 	KEY(activation, code_ttl, K_DURATION, 600, 30 * DAY, "1d"),
+	KEY(webauthn, rp_id, K_STR, 0, 0, ""),
+	KEY(webauthn, origin, K_STR, 0, 0, ""),
 	KEY(log, access_log, K_BOOL, 0, 0, "true"),
 	KEY(demo, enabled, K_BOOL, 0, 0, "false"),
 };

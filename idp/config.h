@@ -98,6 +98,10 @@ struct eid_config {
 		uint64_t code_ttl;        /* an activation code's lifetime */
 	} activation;
 	struct {
+		char *rp_id;  /* "": the issuer's host */
+		char *origin; /* "": the issuer's scheme://host[:port] */
+	} webauthn;
+	struct {
 		bool access_log;
 	} log;
 	struct {

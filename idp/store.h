@@ -43,7 +43,8 @@
 	X(EID_TABLE_OUTBOX, "outbox")      \
 	X(EID_TABLE_PORTRAITS, "portraits") \
 	X(EID_TABLE_DEVICES, "devices")    \
-	X(EID_TABLE_ACTIVATIONS, "activations")
+	X(EID_TABLE_ACTIVATIONS, "activations") \
+	X(EID_TABLE_PASSKEYS, "passkeys")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \

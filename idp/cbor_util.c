@@ -1,0 +1,139 @@
+#include "idp/cbor_util.h"
+
+#include <string.h>
+
+#include "crypto/error.h"
+
+int eid_cbor_load_prefix(const uint8_t *p, size_t n, size_t max,
+			 cbor_item_t **ret, size_t *ret_len)
+{
+	struct cbor_load_result res;
+	cbor_item_t *it;
+
+	if (p == NULL || n == 0)
+		return EID_EMALFORMED;
+	it = cbor_load(p, n < max ? n : max, &res);
+	if (it == NULL) {
+		if (res.error.code == CBOR_ERR_MEMERROR)
+			return EID_ENOMEM;
+		if (res.error.code == CBOR_ERR_NOTENOUGHDATA && n > max)
+			return EID_ETOOBIG;
+		return EID_EMALFORMED;
+	}
+	*ret = it;
+	*ret_len = res.read;
+	return EID_OK;
+}
+
+int eid_cbor_load_all(const uint8_t *p, size_t n, size_t max,
+		      cbor_item_t **ret)
+{
+	cbor_item_t *it = NULL;
+	size_t len;
+	int r;
+
+	if (n > max)
+		return EID_ETOOBIG;
+	if ((r = eid_cbor_load_prefix(p, n, max, &it, &len)) != EID_OK)
+		return r;
+	if (len != n) {
+		cbor_decref(&it);
+		return EID_EMALFORMED;
+	}
+	*ret = it;
+	return EID_OK;
+}
+
+int eid_cbor_int(const cbor_item_t *it, int64_t *ret)
+{
+	uint64_t v;
+
+	if (it == NULL || !(cbor_isa_uint(it) || cbor_isa_negint(it)))
+		return EID_EMALFORMED;
+	v = cbor_get_int(it);
+	if (v > INT64_MAX)
+		return EID_EMALFORMED;
+	/* A negative integer encodes -1 - v. */
+	*ret = cbor_isa_uint(it) ? (int64_t)v : -1 - (int64_t)v;
+	return EID_OK;
+}
+
+int eid_cbor_bytes(const cbor_item_t *it, const uint8_t **ret, size_t *ret_n)
+{
+	if (it == NULL || !cbor_isa_bytestring(it) ||
+	    !cbor_bytestring_is_definite(it))
+		return EID_EMALFORMED;
+	*ret = cbor_bytestring_handle(it);
+	*ret_n = cbor_bytestring_length(it);
+	return EID_OK;
+}
+
+static bool key_is_int(const cbor_item_t *k, int64_t key)
+{
+	int64_t v;
+
+	return eid_cbor_int(k, &v) == EID_OK && v == key;
+}
+
+static bool key_is_str(const cbor_item_t *k, const char *key)
+{
+	size_t n = strlen(key);
+
+	return cbor_isa_string(k) && cbor_string_is_definite(k) &&
+	       cbor_string_length(k) == n &&
+	       memcmp(cbor_string_handle(k), key, n) == 0;
+}
+
+static int find(const cbor_item_t *m, int64_t ikey, const char *skey,
+		cbor_item_t **ret)
+{
+	struct cbor_pair *pairs;
+	cbor_item_t *found = NULL;
+	size_t i, n;
+
+	if (m == NULL || !cbor_isa_map(m) || !cbor_map_is_definite(m))
+		return EID_EMALFORMED;
+	pairs = cbor_map_handle(m);
+	n = cbor_map_size(m);
+	for (i = 0; i < n; i++) {
+		bool hit = skey != NULL ? key_is_str(pairs[i].key, skey) :
+					  key_is_int(pairs[i].key, ikey);
+
+		if (!hit)
+			continue;
+		if (found != NULL)
+			return EID_EMALFORMED;
+		found = pairs[i].value;
+	}
+	*ret = found;
+	return EID_OK;
+}
+
+int eid_cbor_map_find_int(const cbor_item_t *m, int64_t key,
+			  cbor_item_t **ret)
+{
+	return find(m, key, NULL, ret);
+}
+
+int eid_cbor_map_find_str(const cbor_item_t *m, const char *key,
+			  cbor_item_t **ret)
+{
+	return find(m, 0, key, ret);
+}
+
+int eid_cbor_map_int(const cbor_item_t *m, int64_t key, int64_t *ret)
+{
+	cbor_item_t *v = NULL;
+	int r = eid_cbor_map_find_int(m, key, &v);
+
+	return r != EID_OK ? r : eid_cbor_int(v, ret);
+}
+
+int eid_cbor_map_bytes(const cbor_item_t *m, int64_t key,
+		       const uint8_t **ret, size_t *ret_n)
+{
+	cbor_item_t *v = NULL;
+	int r = eid_cbor_map_find_int(m, key, &v);
+
+	return r != EID_OK ? r : eid_cbor_bytes(v, ret, ret_n);
+}
