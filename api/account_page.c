@@ -11,6 +11,7 @@
 
 #include "api/console.h"
 #include "api/flow.h"
+#include "api/passkey.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/clients.h"
@@ -23,7 +24,7 @@ struct list_arg {
 	const struct eid_flow_session *fs;
 };
 
-static void when(uint64_t t, char out[32])
+void eid_account_when(uint64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -39,7 +40,7 @@ static int list_one(const struct eid_session *ses, void *arg)
 	struct eid_page *p = a->p;
 	char at[32], level[4];
 
-	when(ses->created_at, at);
+	eid_account_when(ses->created_at, at);
 	snprintf(level, sizeof(level), "%d", ses->level);
 	eid_page_raw(p, "<tr><td>");
 	eid_page_text(p, at);
@@ -74,7 +75,7 @@ static int consent_one(const char *client_id, unsigned scopes,
 
 	(void)scopes;
 	(void)claims;
-	when((uint64_t)granted_at, at);
+	eid_account_when((uint64_t)granted_at, at);
 	eid_page_raw(p, "<tr><td>");
 	if (eid_client_get(a->app->store, client_id, &c) == EID_OK) {
 		eid_page_text(p, c.name);
@@ -99,6 +100,15 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 			const struct eid_flow_session *fs, const char *notice_en,
 			const char *notice_vi)
 {
+	return eid_account_page_reply(app, req, res, fs, "notice", notice_en,
+				      notice_vi);
+}
+
+int eid_account_page_reply(struct eid_app *app, struct eid_http_request *req,
+			   struct eid_http_response *res,
+			   const struct eid_flow_session *fs, const char *cls,
+			   const char *notice_en, const char *notice_vi)
+{
 	struct list_arg la;
 	struct eid_page p;
 	char level[4];
@@ -106,7 +116,7 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 
 	eid_page_begin(&p, eid_page_lang(req), "Your account", "Tài khoản của bạn");
 	if (notice_en != NULL)
-		eid_page_notice(&p, "notice", notice_en, notice_vi, NULL);
+		eid_page_notice(&p, cls, notice_en, notice_vi, NULL);
 	snprintf(level, sizeof(level), "%d", fs->account_level);
 	eid_page_raw(&p, "<table class=\"record\" id=\"account\">");
 	eid_page_row(&p, "Personal ID number", "Số định danh cá nhân",
@@ -138,7 +148,11 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 	r = eid_consent_list(app->store, fs->ses.personal_id, consent_one, &la);
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
-	eid_page_raw(&p, "</table><h2>");
+	eid_page_raw(&p, "</table>");
+	r = eid_account_passkeys_section(app, &p, fs);
+	if (r != EID_OK && p.r == EID_OK)
+		p.r = r;
+	eid_page_raw(&p, "<h2>");
 	eid_page_t(&p, "Lock my account", "Khóa tài khoản");
 	eid_page_raw(&p, "</h2><p>");
 	eid_page_t(&p, "Locking ends every session at once. Only the police of your commune can unlock it.",
@@ -153,9 +167,7 @@ static int account_page(struct eid_app *app, struct eid_http_request *req,
 	return eid_page_reply(&p, res, 200);
 }
 
-/* The signed-in citizen; otherwise the answer is sent (401 page, or 403
- * for a POST without the session's CSRF token) and *ret_done set. */
-static int citizen(struct eid_app *app, struct eid_http_request *req,
+int eid_account_citizen(struct eid_app *app, struct eid_http_request *req,
 		   struct eid_http_response *res, struct eid_flow_session *fs,
 		   bool *ret_done)
 {
@@ -182,7 +194,7 @@ int eid_page_account(struct eid_http_request *req,
 {
 	struct eid_flow_session fs;
 	bool done;
-	int r = citizen(arg, req, res, &fs, &done);
+	int r = eid_account_citizen(arg, req, res, &fs, &done);
 
 	if (!done)
 		r = account_page(arg, req, res, &fs, NULL, NULL);
@@ -197,7 +209,7 @@ int eid_page_account_session_end(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	const char *sid = NULL;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -222,7 +234,7 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	char actor[EID_ACTOR_MAX + 1];
 	const char *client_id = NULL;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;
@@ -263,7 +275,7 @@ int eid_page_account_lock(struct eid_http_request *req,
 	struct eid_flow_session fs;
 	struct eid_page p;
 	bool done;
-	int r = citizen(app, req, res, &fs, &done);
+	int r = eid_account_citizen(app, req, res, &fs, &done);
 
 	if (done)
 		goto out;

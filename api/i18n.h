@@ -94,7 +94,10 @@ enum eid_lang {
 	X(MSG_QR_CONTINUE, "I approved on my phone: continue", "Tôi đã đồng ý trên điện thoại: tiếp tục") \
 	X(MSG_QR_PENDING, "The sign-in has not been approved on the phone yet. Scan the new code.", \
 	  "Chưa có xác nhận đăng nhập trên điện thoại. Vui lòng quét mã mới.") \
-	X(MSG_QR_DENIED, "The sign-in was refused on the phone.", "Đăng nhập đã bị từ chối trên điện thoại.")
+	X(MSG_QR_DENIED, "The sign-in was refused on the phone.", "Đăng nhập đã bị từ chối trên điện thoại.") \
+	X(MSG_PASSKEY_LOGIN, "Sign in with a passkey", "Đăng nhập bằng khóa truy cập") \
+	X(MSG_PASSKEY_FAILED, "The passkey could not be verified. Try again, or sign in with your password.", \
+	  "Không xác minh được khóa truy cập. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu.")
 
 enum eid_msg {
 #define EID_MSG_ENUM(id, en, vi) EID_##id,

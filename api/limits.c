@@ -23,6 +23,7 @@ struct limited {
 static const struct limited limited[] = {
 	{ "POST", "/token", false, EID_RL_TOKEN },
 	{ "POST", "/login", false, EID_RL_LOGIN },
+	{ "POST", "/login/passkey", true, EID_RL_LOGIN },
 	{ "POST", "/officer/login", false, EID_RL_LOGIN },
 	{ "POST", "/api/v1/registrations", true, EID_RL_REGISTRATION },
 	{ "POST", "/api/v1/password-resets", true, EID_RL_REGISTRATION },
@@ -49,7 +50,8 @@ static bool classify(const char *method, const char *path,
 /* Browsers get a page; API clients {"error":"rate_limited"}. */
 static bool wants_page(const char *path)
 {
-	return strcmp(path, "/login") == 0 || strncmp(path, "/officer/", 9) == 0 ||
+	return strcmp(path, "/login") == 0 ||
+	       strcmp(path, "/login/passkey") == 0 || strncmp(path, "/officer/", 9) == 0 ||
 	       strncmp(path, "/register", 9) == 0;
 }
 
