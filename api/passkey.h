@@ -13,6 +13,9 @@
 #include "api/i18n.h"
 #include "idp/interaction.h"
 
+/* The CSRF purpose of the login form, which the passkey form shares. */
+#define EID_LOGIN_CSRF_PURPOSE "login"
+
 #define EID_PATH_PASSKEY_JS "/static/passkey.js"
 #define EID_PATH_ACCOUNT_PASSKEYS "/account/passkeys"
 #define EID_PATH_ACCOUNT_PASSKEY_OPTIONS "/account/passkeys/options"
@@ -43,7 +46,8 @@ int eid_api_login_passkey_options(struct eid_http_request *req,
 int eid_api_login_passkey(struct eid_http_request *req,
 			  struct eid_http_response *res, void *app);
 
-/* The login page's passkey form (csrf: the login form's token). */
+/* The passkey form of the login and step-up pages (csrf: the login
+ * form's token, EID_LOGIN_CSRF_PURPOSE). */
 int eid_login_passkey_block(eid_buf *b, enum eid_lang lang,
 			    const struct eid_interaction *it,
 			    const char *csrf);

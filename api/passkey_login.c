@@ -11,7 +11,7 @@
 #include "crypto/secret.h"
 #include "idp/passkeys.h"
 
-#define CSRF_PURPOSE "login" /* the login form's */
+#define CSRF_PURPOSE EID_LOGIN_CSRF_PURPOSE
 
 int eid_login_passkey_block(eid_buf *b, enum eid_lang lang,
 			    const struct eid_interaction *it, const char *csrf)

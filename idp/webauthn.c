@@ -37,6 +37,8 @@ int eid_wa_client_data_parse(const uint8_t *p, size_t n,
 
 	if (n > EID_WA_CLIENT_DATA_MAX)
 		return EID_ETOOBIG;
+	if (p == NULL || n == 0)
+		return EID_EMALFORMED;
 	eid_buf_init(&b, sizeof(cd.challenge));
 	o = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(o))
@@ -167,6 +169,8 @@ int eid_wa_assert(const struct eid_wa_expect *x, const uint8_t *cose_key,
 
 	if (slen > EID_WA_SIG_MAX)
 		return EID_ETOOBIG;
+	if (sig == NULL || slen == 0)
+		return EID_EMALFORMED;
 	eid_buf_init(&msg, EID_WA_AUTH_DATA_MAX + 32);
 	if ((r = eid_wa_check_client_data(x, "webauthn.get", client_data,
 					  cdlen)) ||

@@ -195,9 +195,13 @@ static void assertions(void **state)
 	assert_int_equal(VERIFY(), EID_OK);
 	assert_int_equal(count, 1);
 	assert_int_equal(flags & (UP | UV), UP | UV);
-	/* Tampered signature. */
+	/* Tampered signature; none at all. */
 	sig.data[sig.len - 1] ^= 0x55;
 	assert_int_equal(VERIFY(), EID_EVERIFY);
+	assert_int_equal(eid_wa_assert(&x, c.c.cose_key, c.c.cose_key_len,
+				       cd.data, cd.len, ad.data, ad.len, NULL,
+				       0, &flags, &count),
+			 EID_EMALFORMED);
 	ASSERT_ONE("webauthn.get", RP, "http://localhost:9999", UP | UV);
 	assert_int_equal(VERIFY(), EID_EMISMATCH);
 	ASSERT_ONE("webauthn.get", "example.org", ORIGIN, UP | UV);
@@ -245,6 +249,10 @@ static void parse_errors(void **state)
 	assert_int_equal(eid_wa_client_data_parse((const uint8_t *)BAD_CO,
 						  strlen(BAD_CO), &cd),
 			 EID_EMALFORMED);
+	assert_int_equal(eid_wa_client_data_parse(NULL, 0, &cd),
+			 EID_EMALFORMED);
+	assert_int_equal(eid_wa_auth_data_parse(NULL, 0, &ad),
+			 EID_ETRUNCATED);
 	assert_int_equal(eid_wa_auth_data_parse(raw, 36, &ad),
 			 EID_ETRUNCATED);
 	assert_int_equal(eid_wa_auth_data_parse(raw, 37, &ad), EID_OK);
