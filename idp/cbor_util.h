@@ -1,5 +1,8 @@
 /* Strict reading of CBOR (libcbor) for WebAuthn: definite lengths only,
- * a map's key present at most once, integers within int64. */
+ * nesting at most EID_CBOR_MAX_DEPTH, a map's key present at most once,
+ * integers within int64.  Input is walked by our own bounded reader
+ * before libcbor builds anything, so no announced count can make it
+ * allocate more than the input's size allows. */
 #ifndef EID_CBOR_UTIL_H
 #define EID_CBOR_UTIL_H
 
@@ -8,9 +11,13 @@
 
 #include <cbor.h>
 
+/* WebAuthn's deepest: attestation object, attStmt, x5c array, a
+ * certificate; COSE keys are flat maps. */
+#define EID_CBOR_MAX_DEPTH 8
+
 /* The one item at the start of p (at most max of its n bytes) and its
  * length.  EID_ETOOBIG when it does not end within max, EID_EMALFORMED
- * for bad CBOR, EID_ENOMEM. */
+ * for bad or indefinite-length CBOR or deeper nesting, EID_ENOMEM. */
 int eid_cbor_load_prefix(const uint8_t *p, size_t n, size_t max,
 			 cbor_item_t **ret, size_t *ret_len);
 /* The same, the item filling all n bytes. */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "crypto/error.h"
+#include "idp/cbor_util.h"
 #include "idp/webauthn.h"
 #include "wa_authenticator.h"
 
@@ -259,6 +260,40 @@ static void parse_errors(void **state)
 	/* Trailing bytes without ED. */
 	assert_int_equal(eid_wa_auth_data_parse(raw, 40, &ad),
 			 EID_EMALFORMED);
+	/* CBOR whose heads announce more than the input holds, nests too
+	 * deep, or has indefinite lengths: refused before libcbor builds it
+	 * (a map of 2^32 entries made it allocate 128 GiB, found by
+	 * fuzz_webauthn_attestation). */
+	{
+		static const uint8_t huge_map[] = { 0xba, 0xff, 0xff, 0xff, 0xff, 0x01 };
+		static const uint8_t huge_arr[] = { 0x9b, 0xff, 0xff, 0xff, 0xff,
+						    0xff, 0xff, 0xff, 0xff, 0x01 };
+		static const uint8_t indef[] = { 0xbf, 0x01, 0x02, 0xff };
+		uint8_t deep[EID_CBOR_MAX_DEPTH + 2];
+		EVP_PKEY *key = NULL;
+		cbor_item_t *it = NULL;
+		size_t len;
+		int alg;
+
+		memset(deep, 0x81, sizeof(deep)); /* [[[[...]]]] */
+		deep[sizeof(deep) - 1] = 0x01;
+		assert_int_equal(eid_cose_key_parse(huge_map, sizeof(huge_map),
+						    &len, &alg, &key),
+				 EID_EMALFORMED);
+		assert_int_equal(eid_cose_key_parse(huge_arr, sizeof(huge_arr),
+						    &len, &alg, &key),
+				 EID_EMALFORMED);
+		assert_int_equal(eid_cose_key_parse(indef, sizeof(indef), &len,
+						    &alg, &key),
+				 EID_EMALFORMED);
+		assert_int_equal(eid_cbor_load_all(deep, sizeof(deep), 64, &it),
+				 EID_EMALFORMED);
+		/* One level less is CBOR we read. */
+		assert_int_equal(eid_cbor_load_all(deep + 1, sizeof(deep) - 1,
+						   64, &it),
+				 EID_OK);
+		cbor_decref(&it);
+	}
 	/* AT with a credential id of length 0. */
 	raw[32] = EID_WA_FLAG_AT;
 	assert_int_equal(eid_wa_auth_data_parse(raw, 37, &ad),
