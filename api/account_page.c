@@ -4,13 +4,14 @@
  *   POST /account/consent/revoke withdraw the consent given to a service
  *   POST /account/lock          lock the account (reason citizen_request):
  *                               every session and token ends at once
- * Forms carry the browser session's CSRF token. */
+ * The second factor and the password change are in account_credentials.c
+ * and account_password.c, the passkeys in passkey_account.c.  Forms carry
+ * the browser session's CSRF token. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/console.h"
-#include "api/flow.h"
+#include "api/account.h"
 #include "api/passkey.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
@@ -95,19 +96,10 @@ static int consent_one(const char *client_id, unsigned scopes,
 	return p->r;
 }
 
-static int account_page(struct eid_app *app, struct eid_http_request *req,
-			struct eid_http_response *res,
-			const struct eid_flow_session *fs, const char *notice_en,
-			const char *notice_vi)
-{
-	return eid_account_page_reply(app, req, res, fs, "notice", notice_en,
-				      notice_vi);
-}
-
-int eid_account_page_reply(struct eid_app *app, struct eid_http_request *req,
-			   struct eid_http_response *res,
-			   const struct eid_flow_session *fs, const char *cls,
-			   const char *notice_en, const char *notice_vi)
+int eid_account_reply(struct eid_app *app, struct eid_http_request *req,
+		      struct eid_http_response *res,
+		      const struct eid_flow_session *fs, const char *cls,
+		      const char *notice_en, const char *notice_vi)
 {
 	struct list_arg la;
 	struct eid_page p;
@@ -149,6 +141,7 @@ int eid_account_page_reply(struct eid_app *app, struct eid_http_request *req,
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
 	eid_page_raw(&p, "</table>");
+	eid_account_credentials_section(app, &p, fs);
 	r = eid_account_passkeys_section(app, &p, fs);
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
@@ -168,8 +161,8 @@ int eid_account_page_reply(struct eid_app *app, struct eid_http_request *req,
 }
 
 int eid_account_citizen(struct eid_app *app, struct eid_http_request *req,
-		   struct eid_http_response *res, struct eid_flow_session *fs,
-		   bool *ret_done)
+			struct eid_http_response *res,
+			struct eid_flow_session *fs, bool *ret_done)
 {
 	int r = eid_flow_session(app, req, fs);
 
@@ -197,7 +190,7 @@ int eid_page_account(struct eid_http_request *req,
 	int r = eid_account_citizen(arg, req, res, &fs, &done);
 
 	if (!done)
-		r = account_page(arg, req, res, &fs, NULL, NULL);
+		r = eid_account_reply(arg, req, res, &fs, "notice", NULL, NULL);
 	eid_wipe(&fs, sizeof(fs));
 	return r;
 }
@@ -217,7 +210,7 @@ int eid_page_account_session_end(struct eid_http_request *req,
 		sid = "";
 	r = eid_session_end_sid(app->store, fs.ses.personal_id, sid);
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = account_page(app, req, res, &fs, "The session has ended.",
+		r = eid_account_reply(app, req, res, &fs, "notice", "The session has ended.",
 				 "Phiên đăng nhập đã kết thúc.");
 out:
 	eid_wipe(&fs, sizeof(fs));
@@ -244,7 +237,7 @@ int eid_page_account_consent_revoke(struct eid_http_request *req,
 	r = eid_consent_revoke(app->store, fs.ses.personal_id, client_id, actor,
 			       (int64_t)eid_store_now(app->store));
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = account_page(app, req, res, &fs, "Consent withdrawn.",
+		r = eid_account_reply(app, req, res, &fs, "notice", "Consent withdrawn.",
 				 "Đã rút lại sự đồng ý.");
 out:
 	eid_wipe(&fs, sizeof(fs));

@@ -9,6 +9,7 @@
 #include "idp/accounts.h"
 #include "idp/ca.h"
 #include "idp/config.h"
+#include "idp/credentials.h"
 #include "idp/csca.h"
 #include "idp/logout.h"
 #include "idp/notify.h"
@@ -27,6 +28,7 @@ struct eid_app {
 	uint8_t dpop_nonce_key[32];       /* stateless DPoP nonces */
 	eid_ca *ca;                       /* the signing CA; NULL when none */
 	uint8_t csrf_key[32];             /* the pages' CSRF tokens */
+	struct eid_cred_keys cred_keys;   /* citizens' TOTP and recovery codes */
 	eid_bcl *bcl;                     /* back-channel logout deliveries */
 	eid_csca_cache *csca;             /* trusted CSCAs (chip verification) */
 	char *discovery_json; /* built once at start: it depends on config only */

@@ -8,7 +8,6 @@
 #include "api/html.h"
 #include "api/selfservice.h"
 #include "crypto/error.h"
-#include "idp/audit.h"
 #include "idp/clients.h"
 #include "idp/qrlogin.h"
 
@@ -60,47 +59,16 @@ out:
 	return r;
 }
 
-static int audit_decision(struct eid_app *app,
-			  const struct eid_http_request *req,
-			  const struct eid_device *d, bool approve)
-{
-	char actor[32];
-	eid_txn *t = NULL;
-	int r;
-
-	(void)snprintf(actor, sizeof(actor), "citizen:%s", d->personal_id);
-	if ((r = eid_store_begin(app->store, true, &t)) != EID_OK)
-		return r;
-	r = eid_audit_record(t, approve ? "login.qr_approve" : "login.qr_deny",
-			     actor, d->personal_id, eid_http_remote(req),
-			     json_pack("{s:s}", "device_id", d->id),
-			     (int64_t)eid_store_now(app->store));
-	if (r == EID_OK)
-		return eid_txn_commit(t);
-	eid_txn_abort(t);
-	return r;
-}
-
 static int decide(struct eid_app *app, struct eid_http_request *req,
 		  struct eid_http_response *res, const char *handle,
 		  const struct eid_device *d)
 {
-	json_t *body = eid_ss_json_body(req, res), *o;
-	const char *dec;
-	bool approve;
+	bool approve = false, done = false;
+	json_t *o;
 	int r;
 
-	if (body == NULL)
-		return EID_OK;
-	dec = json_string_value(json_object_get(body, "decision"));
-	if (dec == NULL ||
-	    (strcmp(dec, "approve") != 0 && strcmp(dec, "deny") != 0)) {
-		json_decref(body);
-		return eid_ss_error(res, 400, "invalid_request",
-				    "decision must be approve or deny", 0);
-	}
-	approve = strcmp(dec, "approve") == 0;
-	json_decref(body);
+	if ((r = eid_app_decision(req, res, &approve, &done)) || done)
+		return r;
 	r = eid_qr_decide(app->store, handle, approve, d->personal_id, d->id,
 			  d->level);
 	if (r == EID_ENOTFOUND)
@@ -109,7 +77,11 @@ static int decide(struct eid_app *app, struct eid_http_request *req,
 		return eid_ss_error(res, 409, "already_decided",
 				    "this QR code was approved or denied "
 				    "already", 0);
-	if (r != EID_OK || (r = audit_decision(app, req, d, approve)))
+	if (r != EID_OK ||
+	    (r = eid_app_audit_decision(app, req, d,
+					approve ? "login.qr_approve" :
+						  "login.qr_deny",
+					json_object())))
 		return r;
 	o = json_pack("{s:s, s:i}", "status", approve ? "approved" : "denied",
 		      "level", approve ? d->level : 0);

@@ -27,6 +27,11 @@
 #define EID_PATH_ACCOUNT_SESSION_END "/account/session/end"
 #define EID_PATH_ACCOUNT_LOCK "/account/lock"
 #define EID_PATH_ACCOUNT_CONSENT_REVOKE "/account/consent/revoke"
+#define EID_PATH_ACCOUNT_TOTP "/account/totp"
+#define EID_PATH_ACCOUNT_TOTP_CONFIRM "/account/totp/confirm"
+#define EID_PATH_ACCOUNT_TOTP_DISABLE "/account/totp/disable"
+#define EID_PATH_ACCOUNT_RECOVERY "/account/recovery"
+#define EID_PATH_ACCOUNT_PASSWORD "/account/password"
 #define EID_PATH_ME_HISTORY "/api/v1/me/history"
 
 /* ---- handlers ---- */
@@ -63,6 +68,18 @@ int eid_api_officer_chip(struct eid_http_request *req,
 			 struct eid_http_response *res, void *app);
 int eid_api_me_history(struct eid_http_request *req,
 		       struct eid_http_response *res, void *app);
+/* The citizen's second factor and password (account_credentials.c,
+ * account_password.c). */
+int eid_page_account_totp(struct eid_http_request *req,
+			  struct eid_http_response *res, void *app);
+int eid_page_account_totp_confirm(struct eid_http_request *req,
+				  struct eid_http_response *res, void *app);
+int eid_page_account_totp_disable(struct eid_http_request *req,
+				  struct eid_http_response *res, void *app);
+int eid_page_account_recovery(struct eid_http_request *req,
+			      struct eid_http_response *res, void *app);
+int eid_page_account_password(struct eid_http_request *req,
+			      struct eid_http_response *res, void *app);
 
 /* ---- a page being built: every call is a no-op once one failed ---- */
 struct eid_page {

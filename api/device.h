@@ -14,6 +14,7 @@
 #define EID_PATH_DEVICE_NONCE "/api/v1/devices/nonce"
 #define EID_PATH_DEVICE_CURRENT "/api/v1/devices/current"
 #define EID_PATH_APP_QR "/api/v1/qr/"
+#define EID_PATH_APP_CIBA "/api/v1/ciba"
 #define EID_PATH_QR "/qr/"
 #define EID_PATH_LOGIN_QR "/login/qr"
 #define EID_PATH_LOGIN_QR_PNG "/login/qr.png"
@@ -35,6 +36,12 @@ int eid_api_device_current(struct eid_http_request *req,
 /* GET|POST /api/v1/qr/{handle} */
 int eid_api_app_qr(struct eid_http_request *req,
 		   struct eid_http_response *res, void *app);
+/* GET /api/v1/ciba (the device's pending CIBA requests),
+ * GET|POST /api/v1/ciba/{id} (one; its decision) */
+int eid_api_app_ciba_list(struct eid_http_request *req,
+			  struct eid_http_response *res, void *app);
+int eid_api_app_ciba(struct eid_http_request *req,
+		     struct eid_http_response *res, void *app);
 /* GET /qr/{handle}: what a phone's camera app opens */
 int eid_page_qr_handle(struct eid_http_request *req,
 		       struct eid_http_response *res, void *app);
@@ -82,6 +89,17 @@ int eid_app_device_jws(struct eid_app *app,
  * invalid_token otherwise) and a fresh EID-Device-Nonce. */
 int eid_app_device_unauthorized(const struct eid_app *app,
 				struct eid_http_response *res, int why);
+/* The body {"decision": "approve"|"deny"} of an approval: *ret_approve,
+ * or *ret_done after a 400 answer. */
+int eid_app_decision(struct eid_http_request *req,
+		     struct eid_http_response *res, bool *ret_approve,
+		     bool *ret_done);
+/* The audit entry of device d's decision (event, details consumed: the
+ * device id is added). */
+int eid_app_audit_decision(struct eid_app *app,
+			   const struct eid_http_request *req,
+			   const struct eid_device *d, const char *event,
+			   json_t *details);
 /* The QR URL of a handle: ISSUER/qr/HANDLE. */
 int eid_app_qr_url(const struct eid_app *app, const char *handle,
 		   eid_buf *out);

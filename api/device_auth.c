@@ -137,7 +137,7 @@ int eid_app_device_auth(struct eid_app *app,
 	}
 	if (r == EID_OK) {
 		/* What a login with the device reaches today. */
-		ret->level = ret->level == 2 && level == 2 ? 2 : 1;
+		ret->level = eid_device_level_now(ret, level);
 		*ret_done = false;
 	} else if (r != EID_ENOMEM && r != EID_EIO) {
 		r = eid_app_device_unauthorized(app, res, r);

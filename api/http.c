@@ -317,18 +317,25 @@ static enum MHD_Result send_not_allowed(struct eid_http_request *req)
 
 /* ---- request lifetime ---- */
 
+static bool v4_is_loopback(const struct in_addr *a)
+{
+	return (ntohl(a->s_addr) >> 24) == 127;
+}
+
+static bool v6_is_loopback(const struct in6_addr *a)
+{
+	return IN6_IS_ADDR_LOOPBACK(a) ||
+	       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
 static bool addr_is_loopback(const struct sockaddr *sa)
 {
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a =
-			&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) ||
-		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
+	if (sa->sa_family == AF_INET)
+		return v4_is_loopback(
+			&((const struct sockaddr_in *)sa)->sin_addr);
+	if (sa->sa_family == AF_INET6)
+		return v6_is_loopback(
+			&((const struct sockaddr_in6 *)sa)->sin6_addr);
 	return false;
 }
 
@@ -355,13 +362,13 @@ static int request_peer(struct eid_http_request *req,
 
 static bool text_is_loopback(const char *addr)
 {
-	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
-	struct sockaddr_in in = { .sin_family = AF_INET };
+	struct in6_addr a6;
+	struct in_addr a4;
 
-	if (inet_pton(AF_INET, addr, &in.sin_addr) == 1)
-		return addr_is_loopback((const struct sockaddr *)&in);
-	if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1)
-		return addr_is_loopback((const struct sockaddr *)&in6);
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return v4_is_loopback(&a4);
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return v6_is_loopback(&a6);
 	return false;
 }
 

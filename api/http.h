@@ -80,7 +80,7 @@ struct eid_http_options {
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-VERS-SSL3.0"
 /* Memory MHD gives each connection for its request line and headers (and
  * read buffer): a request whose headers do not fit gets 431. */
-#define EID_HTTP_CONNECTION_MEMORY (64u * 1024)
+#define EID_HTTP_CONNECTION_MEMORY (32u * 1024)
 
 /* A handler returns EID_OK once it has replied, or a negative EID_E...
  * code.  A handler that fails without replying produces a 500

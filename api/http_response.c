@@ -7,6 +7,7 @@
 #include "api/http.h"
 #include "api/http_priv.h"
 #include "crypto/error.h"
+#include "crypto/json_write.h"
 
 void eid_http_response_init(struct eid_http_response *res)
 {
@@ -176,7 +177,7 @@ int eid_http_reply_json(struct eid_http_response *res, unsigned status,
 
 	if (body == NULL)
 		return EID_EINVAL;
-	s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	s = eid_json_dumps(body);
 	if (s == NULL)
 		return EID_ENOMEM;
 	r = reply(res, status, "application/json", false, s, strlen(s));

@@ -26,6 +26,9 @@ enum eid_lang {
 	X(MSG_STEPUP_TITLE, "Confirm it is you", "Xác nhận danh tính")        \
 	X(MSG_STEPUP_TEXT, "This service asks for a level-2 sign-in. Enter the 6-digit code sent to your phone.", \
 	  "Dịch vụ này yêu cầu đăng nhập mức 2. Nhập mã 6 chữ số đã gửi tới điện thoại của bạn.") \
+	X(MSG_STEPUP_TOTP_TEXT, "This service asks for a level-2 sign-in. Enter the 6-digit code from your authenticator app, or one of your recovery codes.", \
+	  "Dịch vụ này yêu cầu đăng nhập mức 2. Nhập mã 6 chữ số từ ứng dụng xác thực, hoặc một mã khôi phục của bạn.") \
+	X(MSG_TOTP_CODE, "Authenticator code or recovery code", "Mã xác thực hoặc mã khôi phục") \
 	X(MSG_CONSENT_TITLE, "Share your information", "Chia sẻ thông tin")  \
 	X(MSG_CONSENT_ASKS, "asks for the following information:",           \
 	  "yêu cầu các thông tin sau:")                                         \

@@ -198,7 +198,11 @@ int eid_api_dpop_proof(struct eid_http_request *req,
 	int r;
 
 	ret_jkt[0] = '\0';
-	if ((r = eid_api_dpop_nonce(res, app)) != EID_OK || proof == NULL)
+	if (proof == NULL)
+		return EID_OK;
+	/* A fresh nonce for the DPoP client's next proof, where one is asked
+	 * for (not on resource requests); bearer requests get none. */
+	if (!resource && (r = eid_api_dpop_nonce(res, app)) != EID_OK)
 		return r;
 	if ((r = eid_api_url(app, path, url)) != EID_OK)
 		return r;

@@ -7,9 +7,8 @@
 #ifndef EID_API_PASSKEY_H
 #define EID_API_PASSKEY_H
 
+#include "api/account.h"
 #include "api/app.h"
-#include "api/console.h"
-#include "api/flow.h"
 #include "api/i18n.h"
 #include "idp/interaction.h"
 
@@ -54,20 +53,5 @@ int eid_login_passkey_block(eid_buf *b, enum eid_lang lang,
 /* The account page's passkey section. */
 int eid_account_passkeys_section(struct eid_app *app, struct eid_page *p,
 				 const struct eid_flow_session *fs);
-
-/* ---- from api/account_page.c ---- */
-
-/* The signed-in citizen; otherwise the answer is sent (401 page, or 403
- * for a POST without the session's CSRF token) and *ret_done set. */
-int eid_account_citizen(struct eid_app *app, struct eid_http_request *req,
-			struct eid_http_response *res,
-			struct eid_flow_session *fs, bool *ret_done);
-/* A time as "YYYY-MM-DD HH:MM UTC". */
-void eid_account_when(uint64_t t, char out[32]);
-/* The account page with a notice (NULL: none); cls "notice" or "error". */
-int eid_account_page_reply(struct eid_app *app, struct eid_http_request *req,
-			   struct eid_http_response *res,
-			   const struct eid_flow_session *fs, const char *cls,
-			   const char *notice_en, const char *notice_vi);
 
 #endif

@@ -258,17 +258,17 @@ int eid_page_account_passkey_add(struct eid_http_request *req,
 		goto out;
 	switch ((r = add(app, req, &fs))) {
 	case EID_OK:
-		r = eid_account_page_reply(app, req, res, &fs, "notice",
+		r = eid_account_reply(app, req, res, &fs, "notice",
 					   "Passkey added.",
 					   "Đã thêm khóa truy cập.");
 		break;
 	case EID_EEXIST:
-		r = eid_account_page_reply(app, req, res, &fs, "error",
+		r = eid_account_reply(app, req, res, &fs, "error",
 					   "This passkey is registered already.",
 					   "Khóa truy cập này đã được đăng ký.");
 		break;
 	case EID_EFULL:
-		r = eid_account_page_reply(app, req, res, &fs, "error",
+		r = eid_account_reply(app, req, res, &fs, "error",
 					   "You have as many passkeys as allowed. Remove one first.",
 					   "Bạn đã có số khóa truy cập tối đa. Hãy xóa bớt một khóa.");
 		break;
@@ -277,7 +277,7 @@ int eid_page_account_passkey_add(struct eid_http_request *req,
 	case EID_EINTERNAL:
 		break;
 	default:
-		r = eid_account_page_reply(app, req, res, &fs, "error",
+		r = eid_account_reply(app, req, res, &fs, "error",
 					   "The passkey could not be registered. Try again.",
 					   "Không đăng ký được khóa truy cập. Vui lòng thử lại.");
 	}
@@ -312,7 +312,7 @@ int eid_page_account_passkey_remove(struct eid_http_request *req,
 	else
 		eid_txn_abort(t);
 	if (r == EID_OK || r == EID_ENOTFOUND)
-		r = eid_account_page_reply(app, req, res, &fs, "notice",
+		r = eid_account_reply(app, req, res, &fs, "notice",
 					   "Passkey removed.",
 					   "Đã xóa khóa truy cập.");
 out:

@@ -21,6 +21,8 @@ static grant_fn grant_of(const char *grant_type)
 		return eid_token_refresh;
 	if (strcmp(grant_type, "client_credentials") == 0)
 		return eid_token_client_credentials;
+	if (strcmp(grant_type, EID_GRANT_TYPE_CIBA) == 0)
+		return eid_token_ciba;
 	return NULL;
 }
 
@@ -55,7 +57,9 @@ static int token_params(struct eid_http_request *req,
 				    &tr->code_verifier)) != EID_OK ||
 	    (r = eid_api_body_param(req, res, "refresh_token",
 				    &tr->refresh_token)) != EID_OK ||
-	    (r = eid_api_body_param(req, res, "scope", &tr->scope)) != EID_OK)
+	    (r = eid_api_body_param(req, res, "scope", &tr->scope)) != EID_OK ||
+	    (r = eid_api_body_param(req, res, "auth_req_id",
+				    &tr->auth_req_id)) != EID_OK)
 		return r;
 	return EID_OK;
 }

@@ -63,7 +63,8 @@ static int presented_token(struct eid_http_request *req,
 
 static int verify(struct eid_http_request *req,
 		  struct eid_http_response *res, struct eid_app *app,
-		  const struct presented *p, json_t **ret_claims)
+		  const struct presented *p, json_t **ret_claims,
+		  struct eid_grant *ret_grant)
 {
 	char jkt[EID_THUMBPRINT_LEN + 1] = "";
 	int r;
@@ -76,11 +77,12 @@ static int verify(struct eid_http_request *req,
 			return challenge(res, true, "invalid_dpop_proof",
 					 "a DPoP proof is required");
 	}
-	r = eid_access_token_verify(app->signer, app->store, p->token,
-				    strlen(p->token), app->cfg->server.issuer,
-				    p->dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER,
-				    p->dpop ? jkt : NULL,
-				    eid_store_now(app->store), ret_claims);
+	r = eid_access_token_verify_grant(
+		app->signer, app->store, p->token, strlen(p->token),
+		app->cfg->server.issuer,
+		p->dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER,
+		p->dpop ? jkt : NULL, eid_store_now(app->store), ret_claims,
+		ret_grant);
 	if (r == EID_ENOMEM || r == EID_ESTORE || r == EID_EINTERNAL)
 		return r;
 	if (r != EID_OK)
@@ -100,18 +102,20 @@ int eid_api_userinfo(struct eid_http_request *req,
 	struct eid_token_env env = eid_api_token_env(app);
 	struct eid_oauth_error err = { 0 };
 	struct presented p = { 0 };
+	struct eid_grant grant = { 0 };
 	json_t *at = NULL, *answer = NULL;
 	int r;
 
 	if ((r = presented_token(req, res, &p)) != EID_OK ||
-	    (r = verify(req, res, app, &p, &at)) != EID_OK)
+	    (r = verify(req, res, app, &p, &at, &grant)) != EID_OK)
 		goto out;
-	r = eid_token_userinfo(&env, at, &answer, &err);
+	r = eid_token_userinfo(&env, at, &grant, &answer, &err);
 	if (r == EID_OK)
 		r = eid_http_reply_json(res, 200, answer);
 	else if (err.error != NULL)
 		r = challenge(res, p.dpop, err.error, err.description);
 out:
+	eid_grant_clear(&grant);
 	json_decref(at);
 	json_decref(answer);
 	return r == EID_API_REPLIED ? EID_OK : r;

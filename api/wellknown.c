@@ -29,7 +29,8 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 	    (r = eid_kek_derive(kek, "eid dpop nonce v1", app->dpop_nonce_key,
 				sizeof(app->dpop_nonce_key))) != EID_OK ||
 	    (r = eid_kek_derive(kek, "eid csrf v1", app->csrf_key,
-				sizeof(app->csrf_key))) != EID_OK)
+				sizeof(app->csrf_key))) != EID_OK ||
+	    (r = eid_cred_keys_derive(kek, &app->cred_keys)) != EID_OK)
 		return r;
 	if ((r = eid_csca_cache_new(store, &app->csca)) != EID_OK)
 		return r;
@@ -58,6 +59,7 @@ void eid_app_cleanup(struct eid_app *app)
 	eid_wipe(app->subject_key, sizeof(app->subject_key));
 	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));
 	eid_wipe(app->csrf_key, sizeof(app->csrf_key));
+	eid_wipe(&app->cred_keys, sizeof(app->cred_keys));
 }
 
 int eid_app_start(struct eid_app *app)

@@ -12,6 +12,7 @@
 #include <openssl/rsa.h>
 
 #include "crypto/error.h"
+#include "crypto/json_write.h"
 #include "crypto/secret.h"
 
 #define JWS_HEADER_MAX 4096 /* decoded protected header */
@@ -256,7 +257,7 @@ int eid_jws_sign_ex(const eid_key *key, const char *typ,
 				header_reserved)) != EID_OK)
 		goto out;
 	r = EID_ENOMEM;
-	payload = json_dumps(claims, JSON_COMPACT);
+	payload = eid_json_dumps(claims);
 	if (payload == NULL)
 		goto out;
 	r = EID_ECRYPTO;
@@ -462,8 +463,8 @@ static int jws_check(const json_t *hdr, eid_alg alg, const struct jws_parts *p,
 	return r;
 }
 
-/* eid_jws_verify and eid_jws_decode_verified: the same parsing and
- * checks, the signature checked against keys unless keys is NULL. */
+/* eid_jws_verify: parse, check the header and the signature against
+ * keys, then parse the claims. */
 static int jws_open(const char *compact, size_t len, const eid_key *const *keys,
 		    size_t nkeys, const char *const *allowed_algs,
 		    json_t **ret_header, json_t **ret_claims)
@@ -478,8 +479,7 @@ static int jws_open(const char *compact, size_t len, const eid_key *const *keys,
 	if ((r = jws_split(compact, len, &p)) != EID_OK ||
 	    (r = json_from_b64(p.hdr, p.hdrlen, JWS_HEADER_MAX, &hdr)) != EID_OK ||
 	    (r = jws_alg(hdr, allowed_algs, &alg)) != EID_OK ||
-	    (keys != NULL &&
-	     (r = jws_check(hdr, alg, &p, keys, nkeys)) != EID_OK) ||
+	    (r = jws_check(hdr, alg, &p, keys, nkeys)) != EID_OK ||
 	    (r = json_from_b64(p.payload, p.payloadlen, EID_JWS_MAX,
 			       &claims)) != EID_OK)
 		goto out;
@@ -507,15 +507,4 @@ int eid_jws_verify(const char *compact, size_t len,
 		return EID_EINVAL;
 	return jws_open(compact, len, keys != NULL ? keys : none, nkeys,
 			allowed_algs, ret_header, ret_claims);
-}
-
-int eid_jws_decode_verified(const char *compact, size_t len,
-			    const char *const *allowed_algs,
-			    json_t **ret_header, json_t **ret_claims)
-{
-	if ((compact == NULL && len > 0) || allowed_algs == NULL ||
-	    ret_claims == NULL)
-		return EID_EINVAL;
-	return jws_open(compact, len, NULL, 0, allowed_algs, ret_header,
-			ret_claims);
 }

@@ -43,14 +43,6 @@ int eid_jws_verify(const char *compact, size_t len,
 		   const eid_key *const *keys, size_t nkeys,
 		   const char *const *allowed_algs, json_t **ret_header,
 		   json_t **ret_claims);
-/* The header and claims of a compact JWS that eid_jws_verify accepted
- * before, byte for byte, with the same allowed_algs and keys: every check
- * of eid_jws_verify except the signature's.  Only for a caller that
- * remembers which tokens it verified (idp/signing.c); never for a token
- * from outside that has not been verified. */
-int eid_jws_decode_verified(const char *compact, size_t len,
-			    const char *const *allowed_algs,
-			    json_t **ret_header, json_t **ret_claims);
 
 /* base64url without padding, appended to out. */
 int eid_b64url_encode(const void *p, size_t n, eid_buf *out);

@@ -10,12 +10,13 @@
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
+#include "crypto/seal.h"
 #include "crypto/secret.h"
 
 #define KID_MAX 128
 #define SEAL_VERSION 0xE1
-#define SEAL_NONCE 12
-#define SEAL_TAG 16
+#define SEAL_NONCE EID_GCM_NONCE
+#define SEAL_TAG EID_GCM_TAG
 #define RSA_MIN_BITS 2048
 #define RSA_MAX_BITS 8192
 #define RSA_GEN_BITS 3072
@@ -415,40 +416,6 @@ int eid_key_from_pkey(EVP_PKEY *pkey, eid_key **ret_key)
 
 /* ---- sealed storage ---- */
 
-/* AES-256-GCM over in[n] into out[n]; the tag is written when sealing and
- * checked when opening (EID_EVERIFY on mismatch). */
-static int gcm_run(bool seal, const uint8_t kek[32],
-		   const uint8_t nonce[SEAL_NONCE], const uint8_t *aad,
-		   size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		   uint8_t tag[SEAL_TAG])
-{
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int l1 = 0, l2 = 0, r = EID_ECRYPTO;
-
-	if (c == NULL)
-		return EID_ENOMEM;
-	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, kek, nonce,
-			      seal ? 1 : 0) != 1 ||
-	    EVP_CipherUpdate(c, NULL, &l1, aad, (int)aadlen) != 1 ||
-	    EVP_CipherUpdate(c, out, &l1, in, (int)n) != 1)
-		goto out;
-	if (!seal && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, SEAL_TAG,
-					 tag) != 1)
-		goto out;
-	if (EVP_CipherFinal_ex(c, out + l1, &l2) != 1) {
-		r = seal ? EID_ECRYPTO : EID_EVERIFY;
-		goto out;
-	}
-	if (seal && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, SEAL_TAG,
-					tag) != 1)
-		goto out;
-	r = EID_OK;
-out:
-	ERR_clear_error();
-	EVP_CIPHER_CTX_free(c);
-	return r;
-}
-
 static int seal_header(const eid_key *key, eid_buf *out)
 {
 	size_t kidlen = strlen(key->kid);
@@ -486,7 +453,7 @@ int eid_key_seal(const eid_key *key, const uint8_t kek[32], eid_buf *out)
 	    (r = eid_buf_reserve(out, derlen + SEAL_TAG, &ct)) != EID_OK)
 		goto out;
 	tag = ct + derlen;
-	r = gcm_run(true, kek, nonce, out->data + start, hdrlen, der, derlen,
+	r = eid_gcm_run(true, kek, nonce, out->data + start, hdrlen, der, derlen,
 		    ct, tag);
 out:
 	if (r != EID_OK)
@@ -573,7 +540,7 @@ int eid_key_unseal(const uint8_t *blob, size_t len, const uint8_t kek[32],
 	eid_buf_init_secret(&pt, s.ctlen);
 	memcpy(tag, s.tag, SEAL_TAG);
 	if ((r = eid_buf_reserve(&pt, s.ctlen, &p)) != EID_OK ||
-	    (r = gcm_run(false, kek, s.nonce, blob, s.hdrlen, s.ct, s.ctlen,
+	    (r = eid_gcm_run(false, kek, s.nonce, blob, s.hdrlen, s.ct, s.ctlen,
 			 p, tag)) != EID_OK ||
 	    (r = pkcs8_decode(pt.data, pt.len, s.info->ec, &pkey)) != EID_OK)
 		goto out;

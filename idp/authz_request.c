@@ -390,7 +390,7 @@ static int check_max_age(struct parse *p)
 	return EID_OK;
 }
 
-static int acr_level_of(const char *v, size_t n)
+int eid_acr_level_of(const char *v, size_t n)
 {
 	if (n == strlen(EID_ACR_LOA1) && memcmp(v, EID_ACR_LOA1, n) == 0)
 		return 1;
@@ -404,7 +404,7 @@ static int acr_level_of(const char *v, size_t n)
  * RP asking for more than we offer is told, not answered with less. */
 static int acr_token(struct parse *p, const char *tok, size_t n, void *acc)
 {
-	int *lowest = acc, l = acr_level_of(tok, n);
+	int *lowest = acc, l = eid_acr_level_of(tok, n);
 
 	if (l == 0)
 		return refuse(p, "invalid_request",
@@ -519,13 +519,13 @@ static int claims_acr_level(const json_t *claims)
 	    !json_is_true(json_object_get(acr, "essential")))
 		return 0;
 	if ((v = json_object_get(acr, "value")) != NULL) {
-		int l = acr_level_of(json_string_value(v),
+		int l = eid_acr_level_of(json_string_value(v),
 				     json_string_length(v));
 		return l == 0 ? -1 : l;
 	}
 	vals = json_object_get(acr, "values");
 	json_array_foreach(vals, i, v) {
-		int l = acr_level_of(json_string_value(v), json_string_length(v));
+		int l = eid_acr_level_of(json_string_value(v), json_string_length(v));
 		if (l == 0)
 			return -1;
 		if (lowest == 0 || l < lowest)

@@ -117,6 +117,8 @@ int eid_authz_request_to_json(const struct eid_authz_request *r,
 int eid_authz_request_from_json(const json_t *j,
 				struct eid_authz_request *ret);
 
+/* The level (1 or 2) of the acr value v (n bytes); 0 when not ours. */
+int eid_acr_level_of(const char *v, size_t n);
 /* "urn:eid:loa:N" for level 1 or 2; NULL otherwise. */
 const char *eid_acr_for_level(int level);
 

@@ -133,4 +133,8 @@ enum eid_age_band {
 };
 enum eid_age_band eid_age_band_of(int age);
 
+/* NULL when the n bytes at s are UTF-8 without control characters (C0,
+ * DEL, C1), else what is wrong ("is not valid UTF-8", ...). */
+const char *eid_text_problem(const char *s, size_t n);
+
 #endif

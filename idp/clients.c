@@ -33,6 +33,7 @@ static const struct name_bit grant_names[] = {
 	{ "authorization_code", EID_GRANT_AUTHORIZATION_CODE },
 	{ "refresh_token", EID_GRANT_REFRESH_TOKEN },
 	{ "client_credentials", EID_GRANT_CLIENT_CREDENTIALS },
+	{ EID_GRANT_TYPE_CIBA, EID_GRANT_CIBA },
 	{ NULL, 0 },
 };
 
@@ -572,6 +573,10 @@ static int check_rules(struct eid_client *c, bool secret_rules, eid_buf *why)
 	    (c->grant_types & EID_GRANT_CLIENT_CREDENTIALS))
 		return refuse(why, EID_EINVAL, "a public client (auth method "
 			      "none) cannot use client_credentials");
+	if (c->auth_method == EID_AUTH_NONE &&
+	    (c->grant_types & EID_GRANT_CIBA))
+		return refuse(why, EID_EINVAL, "a public client (auth method "
+			      "none) cannot use CIBA");
 	if (c->jwks != NULL && c->jwks_uri != NULL)
 		return refuse(why, EID_EINVAL,
 			      "jwks and jwks_uri exclude each other");
@@ -584,9 +589,10 @@ static int check_rules(struct eid_client *c, bool secret_rules, eid_buf *why)
 		return refuse(why, EID_EINVAL, "authorization_code needs at "
 			      "least one redirect URI");
 	if ((c->grant_types & EID_GRANT_REFRESH_TOKEN) &&
-	    !(c->grant_types & EID_GRANT_AUTHORIZATION_CODE))
-		return refuse(why, EID_EINVAL,
-			      "refresh_token needs authorization_code");
+	    !(c->grant_types &
+	      (EID_GRANT_AUTHORIZATION_CODE | EID_GRANT_CIBA)))
+		return refuse(why, EID_EINVAL, "refresh_token needs "
+			      "authorization_code or CIBA");
 	if (c->subject_type == EID_SUBJECT_PAIRWISE &&
 	    c->sector_identifier[0] == '\0' && derive_sector(c, why) != EID_OK)
 		return EID_EINVAL;

@@ -40,12 +40,14 @@
 #define EID_CLIENT_SECRET_MIN 32
 #define EID_CLIENT_SALT_LEN 16
 #define EID_CLIENT_FORMAT_V1 1
+#define EID_GRANT_TYPE_CIBA "urn:openid:params:grant-type:ciba"
 
 /* Bits of eid_client.grant_types. */
 enum {
 	EID_GRANT_AUTHORIZATION_CODE = 1u << 0,
 	EID_GRANT_REFRESH_TOKEN = 1u << 1,
 	EID_GRANT_CLIENT_CREDENTIALS = 1u << 2,
+	EID_GRANT_CIBA = 1u << 3, /* OpenID CIBA, poll mode */
 };
 
 /* Bits of eid_client.scopes. */

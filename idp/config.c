@@ -31,6 +31,7 @@ enum kind {
 	K_URL,      /* char *: the issuer */
 	K_STR,      /* char *: anything, also empty */
 	K_PATH,     /* char *: not empty */
+	K_LABEL,    /* char *: not empty, at most 64 bytes, no control or ':' */
 	K_ENVNAME,  /* char *: [A-Za-z_][A-Za-z0-9_]* */
 	K_ALG,      /* char *: a JOSE signing algorithm we support */
 	K_CIDRS,    /* char *: addresses and CIDR blocks (idp/cidr.h) */
@@ -104,6 +105,7 @@ static const struct key_def config_keys[] = {
 	KEY(registration, per_id_max, K_NUM, 1, 1000, "5"),
 	KEY(registration, window, K_DURATION, 60, DAY, "1h"),
 	KEY(activation, code_ttl, K_DURATION, 600, 30 * DAY, "1d"),
+	KEY(credentials, totp_issuer, K_LABEL, 0, 0, "eid"),
 	KEY(webauthn, rp_id, K_STR, 0, 0, ""),
 	KEY(webauthn, origin, K_STR, 0, 0, ""),
 	KEY(log, access_log, K_BOOL, 0, 0, "true"),
@@ -131,8 +133,8 @@ struct load {
 
 static bool is_str_kind(enum kind k)
 {
-	return k == K_URL || k == K_STR || k == K_PATH || k == K_ENVNAME ||
-	       k == K_ALG || k == K_CIDRS;
+	return k == K_URL || k == K_STR || k == K_PATH || k == K_LABEL ||
+	       k == K_ENVNAME || k == K_ALG || k == K_CIDRS;
 }
 
 static char **str_field(struct eid_config *c, const struct key_def *k)
@@ -333,6 +335,19 @@ static bool cidrs_valid(const char *v)
 	return ok;
 }
 
+/* A name shown in authenticator apps: the Key URI Format reserves ':'. */
+static bool is_label(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || v[i] == ':')
+			return false;
+	return true;
+}
+
 /* Check a string value; EID_ECONFIG with the reason in why when bad. */
 static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 {
@@ -345,6 +360,10 @@ static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 	case K_PATH:
 		ok = v[0] != '\0';
 		expect = "a path";
+		break;
+	case K_LABEL:
+		ok = is_label(v);
+		expect = "a name of 1 to 64 bytes without ':' or control characters";
 		break;
 	case K_ENVNAME:
 		ok = is_envname(v);

@@ -102,6 +102,9 @@ struct eid_config {
 		char *origin; /* "": the issuer's scheme://host[:port] */
 	} webauthn;
 	struct {
+		char *totp_issuer; /* the label in citizens' authenticator apps */
+	} credentials;
+	struct {
 		bool access_log;
 	} log;
 	struct {

@@ -49,6 +49,10 @@ int eid_device_bind(eid_txn *t, const char *personal_id, const json_t *jwk,
 		    struct eid_device *ret,
 		    char ret_old_id[EID_DEVICE_ID_LEN + 1]);
 
+/* The level an approval with d reaches today, the account being at
+ * account_level: 2 only when it was 2 at binding and still is, else 1. */
+int eid_device_level_now(const struct eid_device *d, int account_level);
+
 /* A device by id (active or ended); EID_ENOTFOUND when unknown. */
 int eid_device_get(eid_txn *t, const char *id, struct eid_device *ret);
 /* The account's active device; EID_ENOTFOUND when none. */

@@ -86,8 +86,10 @@ static const char *const auth_methods_confidential[] = {
 static const char *const jws_algs[] = { "ES256", "PS256", "RS256", NULL };
 
 static const char *const grant_types[] = {
-	"authorization_code", "refresh_token", "client_credentials", NULL,
+	"authorization_code", "refresh_token", "client_credentials",
+	"urn:openid:params:grant-type:ciba", NULL,
 };
+static const char *const ciba_modes[] = { "poll", NULL };
 /* "sign" is a client scope of the signature journey, not yet served. */
 static const char *const scopes[] = {
 	"openid", "profile", "phone", "email", "address", "citizen",
@@ -131,6 +133,8 @@ static int set_backchannel(json_t *o, const char *issuer)
 		{ "userinfo_endpoint", EID_PATH_USERINFO },
 		{ "introspection_endpoint", EID_PATH_INTROSPECT },
 		{ "revocation_endpoint", EID_PATH_REVOKE },
+		{ "backchannel_authentication_endpoint",
+		  EID_PATH_BC_AUTHORIZE },
 	};
 	static const struct {
 		const char *name;
@@ -157,6 +161,7 @@ static int set_backchannel(json_t *o, const char *issuer)
 		  pkce_methods },
 		{ "acr_values_supported",
 		  acr_values },
+		{ "backchannel_token_delivery_modes_supported", ciba_modes },
 	};
 	int r = EID_OK;
 
@@ -166,6 +171,11 @@ static int set_backchannel(json_t *o, const char *issuer)
 	for (size_t i = 0;
 	     r == EID_OK && i < sizeof(lists) / sizeof(lists[0]); i++)
 		r = set_list(o, lists[i].name, lists[i].v);
+	/* CIBA: no user_code (the bound device is the proof). */
+	if (r == EID_OK &&
+	    json_object_set_new(o, "backchannel_user_code_parameter_supported",
+				json_false()) != 0)
+		r = EID_ENOMEM;
 	return r == EID_OK ? set_claims(o) : r;
 }
 

@@ -16,6 +16,7 @@
 #define EID_PATH_USERINFO "/userinfo"
 #define EID_PATH_INTROSPECT "/introspect"
 #define EID_PATH_REVOKE "/revoke"
+#define EID_PATH_BC_AUTHORIZE "/bc-authorize"
 
 /* Build the metadata for issuer (no trailing slash) whose ID tokens are
  * signed with id_token_alg ("ES256").  The caller owns the returned

@@ -10,6 +10,8 @@
 #define TAG_GRANT 'g'
 #define TAG_REFRESH 'r'
 #define TAG_SUBJECT 's'
+#define TAG_SUB 'u'
+#define SUB_KEY_MAX (1 + EID_STORE_MAX_KEY)
 #define GRANT_KEY_LEN (1 + EID_GRANT_ID_LEN)
 #define SUBJECT_KEY_MAX (1 + EID_GRANT_STR_MAX + 1 + EID_GRANT_ID_LEN)
 #define REFRESH_RANDOM 32
@@ -173,6 +175,51 @@ static int subject_key(const char *pid, const char *gid,
 	return *ret_len <= EID_STORE_MAX_KEY ? EID_OK : EID_ETOOBIG;
 }
 
+/* 'u' client_id NUL sub */
+static int sub_key(const char *client_id, const char *sub,
+		   uint8_t key[SUB_KEY_MAX], size_t *ret_len)
+{
+	size_t nc = strnlen(client_id, EID_GRANT_STR_MAX + 1);
+	size_t ns = strnlen(sub, EID_GRANT_SUB_MAX + 1);
+
+	if (nc == 0 || ns == 0 || ns > EID_GRANT_SUB_MAX ||
+	    1 + nc + 1 + ns > EID_STORE_MAX_KEY)
+		return EID_EINVAL;
+	key[0] = TAG_SUB;
+	memcpy(key + 1, client_id, nc + 1);
+	memcpy(key + 1 + nc + 1, sub, ns);
+	*ret_len = 1 + nc + 1 + ns;
+	return EID_OK;
+}
+
+int eid_grant_subject_find(eid_store *s, const char *client_id,
+			   const char *sub, char ret_personal_id[13])
+{
+	uint8_t key[SUB_KEY_MAX];
+	size_t klen;
+	eid_txn *t = NULL;
+	eid_buf b;
+	int r;
+
+	if (s == NULL || client_id == NULL || sub == NULL)
+		return EID_EINVAL;
+	if (sub_key(client_id, sub, key, &klen) != EID_OK)
+		return EID_ENOTFOUND;
+	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
+		return r;
+	eid_buf_init(&b, 13);
+	r = eid_txn_get(t, EID_TABLE_GRANTS, key, klen, &b);
+	eid_txn_abort(t);
+	if (r == EID_OK && b.len != 12)
+		r = EID_EMALFORMED;
+	if (r == EID_OK) {
+		memcpy(ret_personal_id, b.data, 12);
+		ret_personal_id[12] = '\0';
+	}
+	eid_buf_free(&b);
+	return r;
+}
+
 static int json_load_buf(const eid_buf *b, json_t **ret)
 {
 	json_t *j = json_loadb((const char *)b->data, b->len, 0, NULL);
@@ -276,6 +323,16 @@ int eid_grant_create(eid_store *s, const struct eid_grant *g, uint64_t now,
 	if ((r = txn_put_json(t, gkey, sizeof(gkey), j, true)) != EID_OK ||
 	    (r = eid_txn_put(t, EID_TABLE_GRANTS, skey, slen, "", 0)) != EID_OK)
 		goto out;
+	if (copy.sub[0] != '\0') {
+		uint8_t ukey[SUB_KEY_MAX];
+		size_t ulen;
+
+		if ((r = sub_key(copy.client_id, copy.sub, ukey, &ulen)) ||
+		    (r = eid_txn_put(t, EID_TABLE_GRANTS, ukey, ulen,
+				     copy.personal_id,
+				     strlen(copy.personal_id))))
+			goto out;
+	}
 	r = eid_txn_commit(t);
 	t = NULL;
 	if (r == EID_OK && ret_id != NULL)
@@ -286,24 +343,10 @@ out:
 	return r;
 }
 
-int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant)
-{
-	eid_txn *t = NULL;
-	json_t *j = NULL;
-	int r;
-
-	if (s == NULL || ret_grant == NULL)
-		return EID_EINVAL;
-	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
-		return r;
-	if ((r = grant_get_json(t, gid, &j)) == EID_OK)
-		r = eid_grant_from_json(j, ret_grant);
-	eid_txn_abort(t);
-	json_decref(j);
-	return r;
-}
-
-int eid_grant_check_active(eid_store *s, const char *gid)
+/* One read: EID_EPERM when active_only and the grant is not active;
+ * ret (may be NULL: a check only) gets the record. */
+static int grant_read(eid_store *s, const char *gid, bool active_only,
+		      struct eid_grant *ret)
 {
 	eid_txn *t = NULL;
 	json_t *j = NULL;
@@ -313,11 +356,34 @@ int eid_grant_check_active(eid_store *s, const char *gid)
 		return EID_EINVAL;
 	if ((r = eid_store_begin(s, false, &t)) != EID_OK)
 		return r;
-	if ((r = grant_get_json(t, gid, &j)) == EID_OK)
-		r = grant_active(j) ? EID_OK : EID_EPERM;
+	if ((r = grant_get_json(t, gid, &j)) == EID_OK &&
+	    active_only && !grant_active(j))
+		r = EID_EPERM;
+	if (r == EID_OK && ret != NULL)
+		r = eid_grant_from_json(j, ret);
 	eid_txn_abort(t);
 	json_decref(j);
 	return r;
+}
+
+int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant)
+{
+	if (ret_grant == NULL)
+		return EID_EINVAL;
+	return grant_read(s, gid, false, ret_grant);
+}
+
+int eid_grant_check_active(eid_store *s, const char *gid)
+{
+	return grant_read(s, gid, true, NULL);
+}
+
+int eid_grant_get_active(eid_store *s, const char *gid,
+			 struct eid_grant *ret_grant)
+{
+	if (ret_grant == NULL)
+		return EID_EINVAL;
+	return grant_read(s, gid, true, ret_grant);
 }
 
 /* Revoke inside t; a missing record becomes a bare revoked one. */
@@ -366,8 +432,17 @@ static int collect_gid(const void *key, size_t klen, const void *val,
 			   EID_GRANT_ID_LEN);
 }
 
-static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
-			  uint64_t *ret_count)
+/* True when the grant was issued through browser session sid (NULL:
+ * any grant matches). */
+static bool grant_of_sid(const json_t *g, const char *sid)
+{
+	const char *v = json_string_value(json_object_get(g, "sid"));
+
+	return sid == NULL || (v != NULL && strcmp(v, sid) == 0);
+}
+
+static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, const char *sid,
+			  uint64_t now, uint64_t *ret_count)
 {
 	char gid[EID_GRANT_ID_LEN + 1];
 	uint64_t n = 0;
@@ -383,7 +458,7 @@ static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
 			r = EID_OK; /* index row without a record */
 			continue;
 		}
-		if (r == EID_OK && grant_active(j)) {
+		if (r == EID_OK && grant_active(j) && grant_of_sid(j, sid)) {
 			r = grant_mark_revoked(t, j, now);
 			n++;
 		}
@@ -394,8 +469,8 @@ static int txn_revoke_ids(eid_txn *t, const eid_buf *ids, uint64_t now,
 	return r;
 }
 
-int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
-				uint64_t now, uint64_t *ret_count)
+static int revoke_subject(eid_store *s, const char *personal_id,
+			  const char *sid, uint64_t now, uint64_t *ret_count)
 {
 	uint8_t prefix[SUBJECT_KEY_MAX];
 	size_t plen;
@@ -412,7 +487,7 @@ int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK ||
 	    (r = eid_txn_scan(t, EID_TABLE_GRANTS, prefix, plen, collect_gid,
 			      &ids)) != EID_OK ||
-	    (r = txn_revoke_ids(t, &ids, now, &n)) != EID_OK)
+	    (r = txn_revoke_ids(t, &ids, sid, now, &n)) != EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;
@@ -422,6 +497,20 @@ out:
 	eid_txn_abort(t);
 	eid_buf_free(&ids);
 	return r;
+}
+
+int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
+				uint64_t now, uint64_t *ret_count)
+{
+	return revoke_subject(s, personal_id, NULL, now, ret_count);
+}
+
+int eid_grant_revoke_by_sid(eid_store *s, const char *personal_id,
+			    const char *sid, uint64_t now, uint64_t *ret_count)
+{
+	if (sid == NULL)
+		return EID_EINVAL;
+	return revoke_subject(s, personal_id, sid, now, ret_count);
 }
 
 /* ---- refresh tokens ---- */

@@ -15,7 +15,10 @@
  * Table layout (keys in EID_TABLE_GRANTS, values JSON):
  *   'g' gid                      the grant record
  *   'r' SHA-256(refresh token)   {"gid","gen","exp"}
- *   's' personal_id NUL gid      "" : the subject index */
+ *   's' personal_id NUL gid      "" : the subject index
+ *   'u' client_id NUL sub        personal_id: who an ID token's sub is
+ *                                (an id_token_hint; sub is a one-way
+ *                                HMAC, so it is looked up, not reversed) */
 #ifndef EID_GRANTS_H
 #define EID_GRANTS_H
 
@@ -34,6 +37,7 @@
 /* Caps on what a grant may hold (EID_ETOOBIG beyond). */
 #define EID_GRANT_STR_MAX 2048
 #define EID_GRANT_MAX (16u * 1024)
+#define EID_GRANT_SUB_MAX 43 /* idp/subject.h EID_SUBJECT_LEN */
 
 /* Strings and JSON members are owned by the struct when the library
  * fills it (free with eid_grant_clear); as input they are borrowed. */
@@ -50,6 +54,9 @@ struct eid_grant {
 	uint64_t auth_time;
 	uint64_t created;
 	bool revoked;
+	/* Input of eid_grant_create only: the client's sub for the
+	 * citizen ("" : no 'u' entry). */
+	char sub[EID_GRANT_SUB_MAX + 1];
 };
 
 /* Release what the struct owns and zero it; safe on a zeroed struct. */
@@ -73,12 +80,24 @@ int eid_grant_new_id(char ret_id[EID_GRANT_ID_LEN + 1]);
 int eid_grant_create(eid_store *s, const struct eid_grant *g, uint64_t now,
 		     char ret_id[EID_GRANT_ID_LEN + 1]);
 
+/* The citizen whose sub for client_id is sub (a grant was created with
+ * it).  EID_ENOTFOUND when none. */
+int eid_grant_subject_find(eid_store *s, const char *client_id,
+			   const char *sub, char ret_personal_id[13]);
+
 /* The grant record.  EID_ENOTFOUND when unknown. */
 int eid_grant_get(eid_store *s, const char *gid, struct eid_grant *ret_grant);
 
 /* The hot path of introspection and userinfo: one read.  EID_OK when the
  * grant is active, EID_EPERM when revoked, EID_ENOTFOUND when unknown. */
 int eid_grant_check_active(eid_store *s, const char *gid);
+
+/* The same read, keeping the record: ret_grant gets it when the grant is
+ * active (EID_OK); EID_EPERM when revoked, EID_ENOTFOUND when unknown.
+ * Userinfo needs both, and a grant record parsed once is half of what
+ * the request costs beyond the signature (docs/performance.md). */
+int eid_grant_get_active(eid_store *s, const char *gid,
+			 struct eid_grant *ret_grant);
 
 /* Revoke the grant (idempotent).  An unknown id is recorded as revoked so
  * that it can never be created afterwards. */
@@ -88,6 +107,10 @@ int eid_grant_revoke(eid_store *s, const char *gid, uint64_t now);
  * ret_count (may be NULL): how many were active. */
 int eid_grant_revoke_by_subject(eid_store *s, const char *personal_id,
 				uint64_t now, uint64_t *ret_count);
+/* Revoke the subject's grants issued through browser session sid (the
+ * session ended: a password change ends the others). */
+int eid_grant_revoke_by_sid(eid_store *s, const char *personal_id,
+			    const char *sid, uint64_t now, uint64_t *ret_count);
 
 /* The first refresh token of an active grant, valid ttl seconds.
  * EID_ENOTFOUND for an unknown grant, EID_EPERM when revoked, EID_ESTATE

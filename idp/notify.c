@@ -50,6 +50,18 @@ int eid_notify_email(const eid_notify *n, const char *address,
 	return n->send_email(n->ctx, address, subject, text);
 }
 
+int eid_notify_push(const eid_notify *n, const char *device_id,
+		    const char *title, const char *text)
+{
+	if (n == NULL || !text_ok(device_id, EID_NOTIFY_SUBJECT_MAX, false) ||
+	    !text_ok(title, EID_NOTIFY_SUBJECT_MAX, false) ||
+	    !text_ok(text, EID_NOTIFY_TEXT_MAX, true))
+		return EID_EINVAL;
+	if (n->send_push == NULL)
+		return EID_EUNSUPPORTED;
+	return n->send_push(n->ctx, device_id, title, text);
+}
+
 void eid_notify_close(eid_notify *n)
 {
 	if (n == NULL)
@@ -229,6 +241,12 @@ static int outbox_email(void *ctx, const char *address, const char *subject,
 	return outbox_send(ctx, "email", address, subject, text);
 }
 
+static int outbox_push(void *ctx, const char *device_id, const char *title,
+		       const char *text)
+{
+	return outbox_send(ctx, "push", device_id, title, text);
+}
+
 int eid_notify_open_outbox(eid_store *s, uint64_t retention,
 			   eid_notify *ret)
 {
@@ -240,6 +258,10 @@ int eid_notify_open_outbox(eid_store *s, uint64_t retention,
 		return EID_ENOMEM;
 	ob->store = s;
 	ob->retention = retention;
-	*ret = (eid_notify){ outbox_sms, outbox_email, free, ob };
+	*ret = (eid_notify){ .send_sms = outbox_sms,
+			     .send_email = outbox_email,
+			     .close = free,
+			     .ctx = ob,
+			     .send_push = outbox_push };
 	return EID_OK;
 }

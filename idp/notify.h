@@ -1,5 +1,5 @@
 /* The notification gateway: how the IdP reaches a citizen (one-time codes
- * by SMS, notices by e-mail).  An interface with two implementations:
+ * by SMS, notices by e-mail, push messages to the bound e-ID app).  An interface with two implementations:
  *
  *  - the outbox (the default): every message is appended to the durable
  *    EID_TABLE_OUTBOX table (time, channel, recipient, text) and kept for
@@ -32,6 +32,11 @@ typedef struct eid_notify {
 			  const char *text);
 	void (*close)(void *ctx); /* frees ctx; may be NULL */
 	void *ctx;
+	/* A push message to the app of a bound device (to: the device id);
+	 * NULL: EID_EUNSUPPORTED.  Both gateways put it in the outbox (the
+	 * "push" channel) until a push service is connected here. */
+	int (*send_push)(void *ctx, const char *device_id, const char *title,
+			 const char *text);
 } eid_notify;
 
 /* Send through the gateway.  EID_EINVAL for NULL or empty arguments, a
@@ -40,6 +45,8 @@ typedef struct eid_notify {
 int eid_notify_sms(const eid_notify *n, const char *phone, const char *text);
 int eid_notify_email(const eid_notify *n, const char *address,
 		     const char *subject, const char *text);
+int eid_notify_push(const eid_notify *n, const char *device_id,
+		    const char *title, const char *text);
 /* Release the implementation; the struct may be reused.  Safe on NULL. */
 void eid_notify_close(eid_notify *n);
 
@@ -51,7 +58,7 @@ int eid_notify_open_outbox(eid_store *s, uint64_t retention,
 			   eid_notify *ret);
 
 /* Append one message in the caller's write transaction (the outbox's own
- * sends use their own).  channel: "sms" or "email"; subject may be NULL. */
+ * sends use their own).  channel: "sms", "email" or "push"; subject may be NULL. */
 int eid_outbox_append(eid_txn *t, int64_t now, const char *channel,
 		      const char *to, const char *subject, const char *text);
 /* Remove messages from before cutoff (unix seconds), at most max of them;

@@ -62,6 +62,14 @@ static int http_email(void *ctx, const char *address, const char *subject,
 	return eid_notify_email(&h->email, address, subject, text);
 }
 
+static int http_push(void *ctx, const char *device_id, const char *title,
+		     const char *text)
+{
+	struct sms_http *h = ctx;
+
+	return eid_notify_push(&h->email, device_id, title, text);
+}
+
 static void http_close(void *ctx)
 {
 	struct sms_http *h = ctx;
@@ -103,7 +111,11 @@ int eid_notify_open_http(const struct eid_notify_http_options *opt,
 		http_close(h);
 		return r;
 	}
-	*ret = (eid_notify){ http_sms, http_email, http_close, h };
+	*ret = (eid_notify){ .send_sms = http_sms,
+			     .send_email = http_email,
+			     .close = http_close,
+			     .ctx = h,
+			     .send_push = http_push };
 	return EID_OK;
 }
 

@@ -486,10 +486,12 @@ struct ring {
 };
 
 /* A JWS this signer verified with the snapshot numbered ring: its
- * SHA-256.  ring 0: empty. */
+ * SHA-256 and its parsed header and claims (owned here, never modified:
+ * readers get copies).  ring 0: empty. */
 struct vcache_slot {
 	uint8_t digest[32];
 	uint64_t ring;
+	json_t *header, *claims;
 };
 
 struct eid_signer {
@@ -688,6 +690,10 @@ void eid_signer_close(eid_signer *sg)
 	ring_free(sg->cur);
 	pthread_mutex_destroy(&sg->lock);
 	pthread_mutex_destroy(&sg->vlock);
+	for (size_t i = 0; i < VCACHE_SLOTS; i++) {
+		json_decref(sg->vcache[i].header);
+		json_decref(sg->vcache[i].claims);
+	}
 	free(sg->vcache);
 	eid_wipe(sg->kek, sizeof(sg->kek));
 	free(sg);
@@ -766,30 +772,64 @@ static struct vcache_slot *vcache_slot(eid_signer *sg,
 	return &sg->vcache[i];
 }
 
-/* Whether the snapshot numbered ring verified the JWS with this digest. */
-static bool vcache_has(eid_signer *sg, const uint8_t digest[32],
-		       uint64_t ring)
+/* When the snapshot numbered ring verified the JWS with this digest:
+ * copies of its header (when ret_header is not NULL) and claims, and
+ * true.  Parsing a token costs as much as the rest of a userinfo request
+ * (docs/performance.md), a copy a fraction of it.  The slot's objects are
+ * taken (atomic reference counts) under the lock and copied outside it. */
+static bool vcache_get(eid_signer *sg, const uint8_t digest[32],
+		       uint64_t ring, json_t **ret_header, json_t **ret_claims)
 {
 	struct vcache_slot *v = vcache_slot(sg, digest);
-	bool hit;
+	json_t *h = NULL, *c = NULL;
 
 	if (pthread_mutex_lock(&sg->vlock) != 0)
 		return false;
-	hit = v->ring == ring && memcmp(v->digest, digest, 32) == 0;
+	if (v->ring == ring && memcmp(v->digest, digest, 32) == 0) {
+		h = json_incref(v->header);
+		c = json_incref(v->claims);
+	}
 	pthread_mutex_unlock(&sg->vlock);
-	return hit;
+	if (c == NULL) {
+		json_decref(h);
+		return false;
+	}
+	*ret_claims = json_deep_copy(c);
+	if (ret_header != NULL)
+		*ret_header = json_deep_copy(h);
+	json_decref(h);
+	json_decref(c);
+	if (*ret_claims != NULL && (ret_header == NULL || *ret_header != NULL))
+		return true;
+	json_decref(*ret_claims);
+	if (ret_header != NULL)
+		json_decref(*ret_header);
+	return false; /* out of memory: verify again */
 }
 
 static void vcache_put(eid_signer *sg, const uint8_t digest[32],
-		       uint64_t ring)
+		       uint64_t ring, const json_t *header,
+		       const json_t *claims)
 {
 	struct vcache_slot *v = vcache_slot(sg, digest);
+	json_t *h = json_deep_copy(header), *c = json_deep_copy(claims);
+	json_t *old_h, *old_c;
 
-	if (pthread_mutex_lock(&sg->vlock) != 0)
+	if (h == NULL || c == NULL ||
+	    pthread_mutex_lock(&sg->vlock) != 0) {
+		json_decref(h);
+		json_decref(c);
 		return;
+	}
+	old_h = v->header;
+	old_c = v->claims;
 	memcpy(v->digest, digest, 32);
 	v->ring = ring;
+	v->header = h;
+	v->claims = c;
 	pthread_mutex_unlock(&sg->vlock);
+	json_decref(old_h);
+	json_decref(old_c);
 }
 
 int eid_signer_verify(eid_signer *sg, const char *compact, size_t len,
@@ -797,27 +837,39 @@ int eid_signer_verify(eid_signer *sg, const char *compact, size_t len,
 {
 	static const char *const algs[] = { "ES256", "RS256", "PS256", NULL };
 	struct ring *rg = NULL;
+	json_t *h = NULL, *c = NULL;
 	uint8_t digest[32];
 	bool hashed;
 	int r;
 
+	if (ret_claims == NULL)
+		return EID_EINVAL;
 	if ((r = ring_get(sg, &rg)) != EID_OK)
 		return r;
 	/* The same bytes, the same keys: the same answer.  A snapshot
 	 * rebuilt (keys added, retired or expired) forgets every entry. */
 	hashed = compact != NULL && len <= EID_JWS_MAX &&
 		 eid_sha256(compact, len, digest) == EID_OK;
-	if (hashed && vcache_has(sg, digest, rg->serial)) {
-		r = eid_jws_decode_verified(compact, len, algs, ret_header,
-					    ret_claims);
-	} else {
-		r = eid_jws_verify(compact, len,
-				   (const eid_key *const *)rg->keys, rg->n,
-				   algs, ret_header, ret_claims);
-		if (r == EID_OK && hashed)
-			vcache_put(sg, digest, rg->serial);
+	if (hashed && vcache_get(sg, digest, rg->serial, ret_header,
+				 ret_claims)) {
+		ring_put(sg, rg);
+		return EID_OK;
 	}
+	r = eid_jws_verify(compact, len, (const eid_key *const *)rg->keys,
+			   rg->n, algs, &h, &c);
+	if (r == EID_OK && hashed)
+		vcache_put(sg, digest, rg->serial, h, c);
 	ring_put(sg, rg);
+	if (r == EID_OK) {
+		*ret_claims = c;
+		c = NULL;
+		if (ret_header != NULL) {
+			*ret_header = h;
+			h = NULL;
+		}
+	}
+	json_decref(h);
+	json_decref(c);
 	return r;
 }
 

@@ -44,6 +44,7 @@
 	X(EID_TABLE_PORTRAITS, "portraits") \
 	X(EID_TABLE_DEVICES, "devices")    \
 	X(EID_TABLE_ACTIVATIONS, "activations") \
+	X(EID_TABLE_CREDENTIALS, "credentials") \
 	X(EID_TABLE_PASSKEYS, "passkeys")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */

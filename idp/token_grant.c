@@ -6,6 +6,8 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/accounts.h"
+#include "idp/authz_request.h"
+#include "idp/ciba.h"
 #include "idp/client_auth.h"
 #include "idp/codes.h"
 #include "idp/subject.h"
@@ -338,7 +340,9 @@ int eid_token_authorization_code(const struct eid_token_env *env,
 		goto out;
 	}
 	if ((r = account_usable(env, cg.grant.personal_id,
-				cg.grant.auth_time, err)) != EID_OK)
+				cg.grant.auth_time, err)) != EID_OK ||
+	    (r = eid_subject_for(client, cg.grant.personal_id,
+				 env->subject_key, cg.grant.sub)) != EID_OK)
 		goto out;
 	r = eid_grant_create(env->store, &cg.grant, env->now, cg.grant.id);
 	if (r == EID_EEXIST) {
@@ -355,6 +359,95 @@ out:
 	if (r != EID_OK)
 		eid_token_response_clear(res);
 	eid_code_grant_clear(&cg);
+	return r;
+}
+
+/* ---- CIBA ---- */
+
+static int poll_error(enum eid_ciba_poll st, struct eid_oauth_error *err)
+{
+	switch (st) {
+	case EID_CIBA_POLL_PENDING:
+		return eid_oauth_fail(err, "authorization_pending",
+				      "the citizen has not decided yet",
+				      EID_EPERM);
+	case EID_CIBA_POLL_SLOW_DOWN:
+		return eid_oauth_fail(err, "slow_down",
+				      "polling too fast: the interval grew "
+				      "by 5 seconds", EID_EPERM);
+	case EID_CIBA_POLL_DENIED:
+		return eid_oauth_fail(err, "access_denied",
+				      "the citizen denied the request",
+				      EID_EPERM);
+	case EID_CIBA_POLL_EXPIRED:
+		return eid_oauth_fail(err, "expired_token",
+				      "the auth_req_id has expired", EID_EPERM);
+	default:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the auth_req_id is unknown, used or "
+				      "another client's", EID_EPERM);
+	}
+}
+
+/* The grant of an approved request: the level the device reached. */
+static int ciba_grant(const struct eid_token_env *env,
+		      const struct eid_client *client,
+		      const struct eid_ciba_request *q, const char *jkt,
+		      struct eid_grant *g)
+{
+	const char *acr = eid_acr_for_level(q->level);
+	int r;
+
+	g->personal_id = strdup(q->personal_id);
+	g->client_id = strdup(q->client_id);
+	g->scope = strdup(q->scope);
+	g->acr = acr != NULL ? strdup(acr) : NULL;
+	g->dpop_jkt = jkt != NULL ? strdup(jkt) : NULL;
+	g->amr = json_pack("[s,s]", "hwk", "user");
+	g->auth_time = q->decided_at;
+	if (g->personal_id == NULL || g->client_id == NULL ||
+	    g->scope == NULL || (acr != NULL && g->acr == NULL) ||
+	    (jkt != NULL && g->dpop_jkt == NULL) || g->amr == NULL)
+		return EID_ENOMEM;
+	if ((r = eid_subject_for(client, q->personal_id, env->subject_key,
+				 g->sub)) != EID_OK)
+		return r;
+	return eid_grant_create(env->store, g, env->now, g->id);
+}
+
+int eid_token_ciba(const struct eid_token_env *env,
+		   const struct eid_client *client,
+		   const struct eid_token_request *req,
+		   struct eid_token_response *res,
+		   struct eid_oauth_error *err)
+{
+	struct eid_ciba_request q = { 0 };
+	struct eid_grant g = { 0 };
+	enum eid_ciba_poll st;
+	int r;
+
+	if ((r = grant_type_allowed(client, EID_GRANT_CIBA, err)) != EID_OK ||
+	    (r = dpop_required(client, req, err)) != EID_OK)
+		return r;
+	if (req->auth_req_id == NULL)
+		return eid_oauth_fail(err, "invalid_request",
+				      "auth_req_id is required", EID_EINVAL);
+	if ((r = eid_ciba_poll(env->store, req->auth_req_id,
+			       client->client_id, env->now, &st, &q)) != EID_OK)
+		return r;
+	if (st != EID_CIBA_POLL_APPROVED)
+		return poll_error(st, err);
+	if (q.level < q.acr_level)
+		return eid_oauth_fail(err, "access_denied",
+				      "the approval did not reach the level "
+				      "asked for", EID_EPERM);
+	if ((r = account_usable(env, q.personal_id, q.decided_at, err)) ||
+	    (r = ciba_grant(env, client, &q, req->dpop_jkt, &g)) ||
+	    (r = sign_user_tokens(env, client, &g, g.scope, NULL, g.dpop_jkt,
+				  res)) ||
+	    (r = maybe_refresh(env, client, g.id, res)))
+		eid_token_response_clear(res);
+	eid_grant_clear(&g);
 	return r;
 }
 
@@ -502,17 +595,18 @@ out:
 }
 
 int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
-		       json_t **ret, struct eid_oauth_error *err)
+		       const struct eid_grant *grant, json_t **ret,
+		       struct eid_oauth_error *err)
 {
 	const char *gid = json_string_value(json_object_get(at, "gid"));
 	const char *scope = json_string_value(json_object_get(at, "scope"));
 	const json_t *sub = json_object_get(at, "sub");
-	struct eid_grant g = { 0 };
 	unsigned granted = 0;
 	json_t *o = NULL;
 	int r;
 
-	if (gid == NULL || !json_is_string(sub))
+	if (gid == NULL || !json_is_string(sub) || grant == NULL ||
+	    strcmp(grant->id, gid) != 0)
 		return eid_oauth_fail(err, "invalid_token",
 				      "the token is not a citizen's",
 				      EID_EPERM);
@@ -521,11 +615,7 @@ int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
 		return eid_oauth_fail(err, "insufficient_scope",
 				      "the token has no openid scope",
 				      EID_EPERM);
-	r = eid_grant_get(env->store, gid, &g);
-	if (r == EID_ENOTFOUND)
-		return eid_oauth_fail(err, "invalid_token",
-				      "the grant is gone", EID_EPERM);
-	if (r != EID_OK || (r = userinfo_claims(env, &g, granted, &o)) != EID_OK)
+	if ((r = userinfo_claims(env, grant, granted, &o)) != EID_OK)
 		goto out;
 	if (json_object_set(o, "sub", (json_t *)sub) != 0) {
 		r = EID_ENOMEM;
@@ -539,6 +629,5 @@ out:
 				   "the citizen is no longer known",
 				   EID_EPERM);
 	json_decref(o);
-	eid_grant_clear(&g);
 	return r;
 }

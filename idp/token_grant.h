@@ -13,6 +13,13 @@
  *                       token, never widened; a locked or revoked account,
  *                       or one whose sessions were ended after the grant,
  *                       ends the grant.
+ *   urn:openid:params:grant-type:ciba
+ *                       a CIBA request (idp/ciba.h) polled: pending,
+ *                       slow_down, denied, expired, or approved by the
+ *                       citizen's bound device, whose approval is taken
+ *                       once and recorded as a grant (amr hwk and user,
+ *                       the level the device reaches); tokens as for a
+ *                       code.
  *   client_credentials  a token for the client itself (sub = client_id),
  *                       scope within the client's own minus openid and
  *                       offline_access.  Writes nothing: the hot path.
@@ -51,6 +58,7 @@ struct eid_token_request {
 	const char *code_verifier;
 	const char *refresh_token;
 	const char *scope;
+	const char *auth_req_id; /* CIBA */
 	const char *dpop_jkt; /* thumbprint of a verified DPoP proof */
 };
 
@@ -80,6 +88,13 @@ int eid_token_refresh(const struct eid_token_env *env,
 		      const struct eid_token_request *req,
 		      struct eid_token_response *res,
 		      struct eid_oauth_error *err);
+/* EID_EPERM also for the CIBA poll answers authorization_pending,
+ * slow_down, access_denied and expired_token. */
+int eid_token_ciba(const struct eid_token_env *env,
+		   const struct eid_client *client,
+		   const struct eid_token_request *req,
+		   struct eid_token_response *res,
+		   struct eid_oauth_error *err);
 int eid_token_client_credentials(const struct eid_token_env *env,
 				 const struct eid_client *client,
 				 const struct eid_token_request *req,
@@ -87,12 +102,14 @@ int eid_token_client_credentials(const struct eid_token_env *env,
 				 struct eid_oauth_error *err);
 
 /* The userinfo answer (OIDC Core 5.3) for a verified access token's
- * claims: sub as in the ID token and the claims of the token's scope and
- * of the grant's claims request ("userinfo" member).  EID_EPERM with err
- * invalid_token for a token without a citizen (client_credentials) or
- * whose grant is gone, insufficient_scope without openid. */
+ * claims and its active grant (both from eid_access_token_verify_grant):
+ * sub as in the ID token and the claims of the token's scope and of the
+ * grant's claims request ("userinfo" member).  EID_EPERM with err
+ * invalid_token for a token without a citizen (client_credentials),
+ * insufficient_scope without openid. */
 int eid_token_userinfo(const struct eid_token_env *env, const json_t *at,
-		       json_t **ret, struct eid_oauth_error *err);
+		       const struct eid_grant *grant, json_t **ret,
+		       struct eid_oauth_error *err);
 
 /* The access token lifetime for client (its own, else the server's). */
 uint64_t eid_token_access_ttl(const struct eid_token_env *env,

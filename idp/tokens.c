@@ -204,7 +204,8 @@ static int binding_check(const json_t *c, enum eid_token_use use,
 	return EID_EINVAL;
 }
 
-static int grant_check(eid_store *s, const json_t *c)
+/* The grant is active; read into g when g is not NULL. */
+static int grant_check(eid_store *s, const json_t *c, struct eid_grant *g)
 {
 	const char *gid;
 	int r;
@@ -213,7 +214,8 @@ static int grant_check(eid_store *s, const json_t *c)
 		return r;
 	if (gid == NULL)
 		return EID_OK;
-	r = eid_grant_check_active(s, gid);
+	r = g != NULL ? eid_grant_get_active(s, gid, g) :
+			eid_grant_check_active(s, gid);
 	return r == EID_ENOTFOUND ? EID_EPERM : r;
 }
 
@@ -221,6 +223,17 @@ int eid_access_token_verify(eid_signer *sg, eid_store *s, const char *jwt,
 			    size_t len, const char *issuer,
 			    enum eid_token_use use, const char *dpop_jkt,
 			    uint64_t now, json_t **ret_claims)
+{
+	return eid_access_token_verify_grant(sg, s, jwt, len, issuer, use,
+					     dpop_jkt, now, ret_claims, NULL);
+}
+
+int eid_access_token_verify_grant(eid_signer *sg, eid_store *s,
+				  const char *jwt, size_t len,
+				  const char *issuer, enum eid_token_use use,
+				  const char *dpop_jkt, uint64_t now,
+				  json_t **ret_claims,
+				  struct eid_grant *ret_grant)
 {
 	json_t *c = NULL;
 	uint64_t exp;
@@ -230,6 +243,8 @@ int eid_access_token_verify(eid_signer *sg, eid_store *s, const char *jwt,
 	    issuer == NULL || ret_claims == NULL ||
 	    (use == EID_TOKEN_DPOP && dpop_jkt == NULL))
 		return EID_EINVAL;
+	if (ret_grant != NULL)
+		*ret_grant = (struct eid_grant){ 0 };
 	if ((r = ours(sg, jwt, len, TYP_AT, issuer, &c)) != EID_OK ||
 	    (r = eid_jwt_time(c, "exp", true, &exp, NULL)) != EID_OK)
 		goto out;
@@ -237,7 +252,7 @@ int eid_access_token_verify(eid_signer *sg, eid_store *s, const char *jwt,
 	if (exp <= now)
 		goto out;
 	if ((r = binding_check(c, use, dpop_jkt)) != EID_OK ||
-	    (r = grant_check(s, c)) != EID_OK)
+	    (r = grant_check(s, c, ret_grant)) != EID_OK)
 		goto out;
 	*ret_claims = c;
 	c = NULL;

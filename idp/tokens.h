@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "idp/grants.h"
 #include "idp/signing.h"
 #include "idp/store.h"
 
@@ -92,6 +93,16 @@ int eid_access_token_verify(eid_signer *sg, eid_store *s, const char *jwt,
 			    size_t len, const char *issuer,
 			    enum eid_token_use use, const char *dpop_jkt,
 			    uint64_t now, json_t **ret_claims);
+
+/* The same, and ret_grant gets the token's grant record read in the same
+ * check (a token without a grant, client_credentials, leaves it zeroed:
+ * id[0] == '\0').  eid_grant_clear it after an EID_OK. */
+int eid_access_token_verify_grant(eid_signer *sg, eid_store *s,
+				  const char *jwt, size_t len,
+				  const char *issuer, enum eid_token_use use,
+				  const char *dpop_jkt, uint64_t now,
+				  json_t **ret_claims,
+				  struct eid_grant *ret_grant);
 
 /* An ID token we issued, as an id_token_hint (RP-initiated logout): the
  * signature, typ "JWT" and iss are checked, expiry is not (a hint may be

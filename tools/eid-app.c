@@ -7,6 +7,8 @@
  *     register-confirm --id ID --code C --password-stdin
  *     bind-device --personal-id N --password-stdin [--code C]
  *     approve QR_URL_OR_HANDLE [--deny]
+ *     pending
+ *     approve-ciba ID [--deny]
  *     status
  *
  * Secrets come from standard input, one line each, in this order: the PIN
@@ -349,22 +351,32 @@ static void show_request(const json_t *o)
 		printf("claims %s\n", ct);
 	printf("level %lld\n",
 	       json_integer_value(json_object_get(o, "acr_level")));
+	if (json_is_string(json_object_get(o, "binding_message")))
+		printf("binding_message %s\n",
+		       json_string_value(json_object_get(o, "binding_message")));
 	free(ct);
 }
 
-static int cmd_approve(struct app *a, const char *arg)
+/* A string member, or "" (for printing). */
+static const char *str_of(const json_t *o, const char *name)
 {
-	char path[256];
+	const char *v = json_string_value(json_object_get(o, name));
+
+	return v != NULL ? v : "";
+}
+
+/* Show what path asks (GET), then send the decision (POST). */
+static int decide_at(struct app *a, const char *path, const char *what)
+{
 	struct reply rp = { 0 }, rp2 = { 0 };
 	json_t *body = NULL;
 	int r;
 
-	(void)snprintf(path, sizeof(path), "/api/v1/qr/%s", handle_of(arg));
 	if ((r = state_load(a)) ||
 	    (r = device_call(a, "GET", path, NULL, &rp)))
 		goto out;
 	if (rp.status != 200) {
-		r = refused("approve", &rp);
+		r = refused(what, &rp);
 		goto out;
 	}
 	show_request(rp.body);
@@ -372,7 +384,7 @@ static int cmd_approve(struct app *a, const char *arg)
 	if ((r = device_call(a, "POST", path, body, &rp2)))
 		goto out;
 	if (rp2.status != 200) {
-		r = refused("approve", &rp2);
+		r = refused(what, &rp2);
 		goto out;
 	}
 	printf("%s\n", json_string_value(json_object_get(rp2.body, "status")));
@@ -380,6 +392,75 @@ out:
 	json_decref(body);
 	json_decref(rp.body);
 	json_decref(rp2.body);
+	return r;
+}
+
+static int cmd_approve(struct app *a, const char *arg)
+{
+	char path[256];
+
+	(void)snprintf(path, sizeof(path), "/api/v1/qr/%s", handle_of(arg));
+	return decide_at(a, path, "approve");
+}
+
+static int cmd_approve_ciba(struct app *a, const char *id)
+{
+	char path[256];
+
+	if (strlen(id) > 64) {
+		fprintf(stderr, "eid-app: approve-ciba: not a request id\n");
+		return EID_EINVAL;
+	}
+	(void)snprintf(path, sizeof(path), "/api/v1/ciba/%s", id);
+	return decide_at(a, path, "approve-ciba");
+}
+
+/* The kinds of requests waiting for the citizen: each is listed by its
+ * endpoint and decided with its command.  A new kind (e.g. signing
+ * requests) is one more line. */
+static const struct pending_kind {
+	const char *kind, *path, *command;
+} pending_kinds[] = {
+	{ "ciba", "/api/v1/ciba", "approve-ciba" },
+};
+
+/* One line per request: kind, id, who asks, then what the request says. */
+static void show_pending(const struct pending_kind *k, const json_t *o)
+{
+	printf("%s %s %s \"%s\" scope=\"%s\" level=%lld expires_in=%lld "
+	       "binding_message=\"%s\"\n", k->kind, str_of(o, "id"),
+	       k->command, str_of(o, "client_name"), str_of(o, "scope"),
+	       json_integer_value(json_object_get(o, "acr_level")),
+	       json_integer_value(json_object_get(o, "expires_in")),
+	       str_of(o, "binding_message"));
+}
+
+static int cmd_pending(struct app *a)
+{
+	struct reply rp = { 0 };
+	json_t *v;
+	size_t i, n = 0;
+	int r;
+
+	if ((r = state_load(a)))
+		return r;
+	for (size_t k = 0;
+	     r == EID_OK && k < sizeof(pending_kinds) / sizeof(pending_kinds[0]);
+	     k++) {
+		if ((r = device_call(a, "GET", pending_kinds[k].path, NULL,
+				     &rp)))
+			break;
+		if (rp.status != 200)
+			r = refused("pending", &rp);
+		json_array_foreach(json_object_get(rp.body, "requests"), i, v) {
+			show_pending(&pending_kinds[k], v);
+			n++;
+		}
+		json_decref(rp.body);
+		rp.body = NULL;
+	}
+	if (r == EID_OK && n == 0)
+		printf("nothing pending\n");
 	return r;
 }
 
@@ -491,6 +572,8 @@ static void usage(FILE *f)
 	      "  register-confirm --id ID --code C --password-stdin\n"
 	      "  bind-device --personal-id N --password-stdin [--code C]\n"
 	      "  approve QR_URL_OR_HANDLE [--deny]\n"
+	      "  pending\n"
+	      "  approve-ciba ID [--deny]\n"
 	      "  status\n",
 	      f);
 }
@@ -548,6 +631,10 @@ static int run(struct app *a, int argc, char **argv)
 		return cmd_bind(a);
 	if (strcmp(cmd, "approve") == 0 && optind + 1 < argc)
 		return cmd_approve(a, argv[optind + 1]);
+	if (strcmp(cmd, "approve-ciba") == 0 && optind + 1 < argc)
+		return cmd_approve_ciba(a, argv[optind + 1]);
+	if (strcmp(cmd, "pending") == 0)
+		return cmd_pending(a);
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(a);
 	if (strcmp(cmd, "register") == 0)

@@ -1,5 +1,6 @@
-/* eidctl account create|show|lock|unlock|revoke|passkeys: citizen accounts, for
- * operators (migrations, support) and tests.  Passwords come only from
+/* eidctl account create|show|lock|unlock|revoke|totp-reset|passkeys:
+ * citizen accounts, for operators (migrations, support) and tests.
+ * Passwords come only from
  * standard input, never from the command line (which other users see). */
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,10 +10,12 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/accounts.h"
+#include "idp/credentials.h"
 #include "idp/passkeys.h"
 #include "tools/eidctl.h"
 
-static void print_account(const struct eid_account *a)
+static void print_account(const struct eid_account *a,
+			  const struct eid_cred_status *st)
 {
 	char t[EIDCTL_TIME_MAX];
 
@@ -27,21 +30,53 @@ static void print_account(const struct eid_account *a)
 		       eid_lock_reason_name(a->lock_reason), a->locked_by);
 	printf("password         %s\n", a->password[0] ? "set" : "not set");
 	printf("failed_logins    %" PRIu64 "\n", a->failed_logins);
+	printf("totp             %s\n", st->totp_active ? "enrolled" :
+	       st->totp_pending ? "pending" : "none");
+	if (st->totp_active)
+		printf("recovery_codes   %u left\n", st->recovery_left);
+	if (st->failures > 0)
+		printf("totp_failures    %" PRIu64 "\n", st->failures);
 	printf("created_at       %s\n", eidctl_time(a->created_at, t));
 	printf("updated_at       %s\n", eidctl_time(a->updated_at, t));
 }
 
-/* The account, as JSON with --json, readable otherwise. */
-static int show(const struct eidctl *ctl, const struct eid_account *a)
+static int cred_json(const struct eid_cred_status *st, json_t *o)
 {
-	json_t *o = NULL;
+	const char *totp = st->totp_active ? "enrolled" :
+			   st->totp_pending ? "pending" : "none";
 
+	if (json_object_set_new(o, "totp", json_string(totp)) != 0 ||
+	    json_object_set_new(o, "recovery_codes_left",
+				json_integer(st->recovery_left)) != 0 ||
+	    json_object_set_new(o, "totp_failures",
+				json_integer((json_int_t)st->failures)) != 0)
+		return EID_ENOMEM;
+	return EID_OK;
+}
+
+/* The account and its second factor, as JSON with --json, readable
+ * otherwise. */
+static int show(const struct eidctl *ctl, struct eidctl_env *env,
+		const struct eid_account *a)
+{
+	struct eid_cred_status st;
+	json_t *o = NULL;
+	eid_txn *t = NULL;
+	int r;
+
+	if ((r = eid_store_begin(env->store, false, &t)) == EID_OK)
+		r = eid_cred_status(t, a->personal_id, &st);
+	eid_txn_abort(t);
+	if (r != EID_OK)
+		return eidctl_fail(ctl, r, "second factor of %s", a->personal_id);
 	if (!ctl->json) {
-		print_account(a);
+		print_account(a, &st);
 		return EIDCTL_EXIT_OK;
 	}
-	if (eid_account_to_json(a, &o) != EID_OK)
+	if (eid_account_to_json(a, &o) != EID_OK || cred_json(&st, o) != EID_OK) {
+		json_decref(o);
 		return eidctl_fail(ctl, EID_ENOMEM, "output");
+	}
 	return eidctl_print_json(ctl, o);
 }
 
@@ -137,7 +172,7 @@ static int account_create(struct eidctl *ctl, int argc, char **argv)
 	    (rc = write_new(ctl, &env, &a)) != EIDCTL_CONTINUE ||
 	    (rc = read_account(ctl, &env, a.personal_id, &made)) != EIDCTL_CONTINUE)
 		goto out;
-	rc = show(ctl, &made);
+	rc = show(ctl, &env, &made);
 	eid_account_clear(&made);
 out:
 	eid_free_secret_str(password);
@@ -160,7 +195,7 @@ static int account_show(struct eidctl *ctl, int argc, char **argv)
 		return eidctl_usage(ctl, "expected one personal ID number");
 	if ((rc = eidctl_env_open(ctl, &env, false)) == EIDCTL_CONTINUE &&
 	    (rc = read_account(ctl, &env, argv[optind_], &a)) == EIDCTL_CONTINUE) {
-		rc = show(ctl, &a);
+		rc = show(ctl, &env, &a);
 		eid_account_clear(&a);
 	}
 	eidctl_env_close(&env);
@@ -319,7 +354,7 @@ static int run_change(struct eidctl *ctl, int argc, char **argv,
 	    (rc = end_everything(ctl, &env, what, argv[optind_])) ==
 		    EIDCTL_CONTINUE &&
 	    (rc = read_account(ctl, &env, argv[optind_], &a)) == EIDCTL_CONTINUE) {
-		rc = show(ctl, &a);
+		rc = show(ctl, &env, &a);
 		eid_account_clear(&a);
 	}
 	eidctl_env_close(&env);
@@ -341,6 +376,67 @@ static int account_revoke(struct eidctl *ctl, int argc, char **argv)
 	return run_change(ctl, argc, argv, REVOKE);
 }
 
+struct reset_arg {
+	const char *id;
+	const char *checked;
+};
+
+static int reset_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		    eid_buf *why)
+{
+	const struct reset_arg *a = arg;
+	int r = eid_cred_remove(t, a->id, "totp.reset", actor,
+				json_pack("{s:s}", "identity_check", a->checked),
+				now);
+
+	if (r == EID_ENOTFOUND)
+		(void)eid_buf_printf(why, "%s has no authenticator app", a->id);
+	return r;
+}
+
+/* The citizen lost the authenticator and the recovery codes: after the
+ * identity check (the card, in person), the second factor is removed and
+ * level-2 sign-ins go back to the SMS code.  What was checked is in the
+ * audit entry. */
+static int account_totp_reset(struct eidctl *ctl, int argc, char **argv)
+{
+	static const struct eidctl_opt opts[] = {
+		{ "checked", required_argument, "TEXT",
+		  "how the citizen's identity was checked (recorded in the audit)" },
+		{ NULL, 0, NULL, NULL },
+	};
+	struct eidctl_values vals = { .opts = opts };
+	struct eidctl_env env = { 0 };
+	struct reset_arg ra;
+	struct eid_account a;
+	int optind_ = 0, rc;
+
+	eidctl_leading_arg_last(argc, argv);
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_account_commands, "totp-reset"),
+			   argc, argv, opts, eidctl_collect, &vals, &optind_);
+	if (rc != EIDCTL_CONTINUE)
+		return rc;
+	if (argc - optind_ != 1)
+		return eidctl_usage(ctl, "expected one personal ID number");
+	ra.id = argv[optind_];
+	ra.checked = eidctl_value(&vals, "checked");
+	if (ra.checked == NULL || ra.checked[0] == '\0')
+		return eidctl_usage(ctl, "--checked is required: say how the "
+				    "citizen's identity was checked");
+	if ((rc = eidctl_env_open(ctl, &env, true)) == EIDCTL_CONTINUE &&
+	    (rc = read_account(ctl, &env, ra.id, &a)) == EIDCTL_CONTINUE) {
+		eid_account_clear(&a);
+		if ((rc = eidctl_write(ctl, &env, reset_fn, &ra, ra.id)) ==
+			    EIDCTL_CONTINUE &&
+		    (rc = read_account(ctl, &env, ra.id, &a)) == EIDCTL_CONTINUE) {
+			rc = show(ctl, &env, &a);
+			eid_account_clear(&a);
+		}
+	}
+	eidctl_env_close(&env);
+	return rc;
+}
+
 const struct eidctl_command eidctl_account_commands[] = {
 	{ "account", "create",
 	  "--personal-id N --phone P [--email E] [--level 1|2] --password-stdin",
@@ -353,6 +449,9 @@ const struct eidctl_command eidctl_account_commands[] = {
 	{ "account", "unlock", "ID", "unlock a locked account", account_unlock },
 	{ "account", "revoke", "ID",
 	  "revoke an account for good (frees its phone number)", account_revoke },
+	{ "account", "totp-reset", "ID --checked TEXT",
+	  "remove a citizen's authenticator app and recovery codes after an "
+	  "identity check", account_totp_reset },
 	{ "account", "passkeys", "ID", "list an account's passkeys",
 	  account_passkeys },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -82,6 +82,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->tokens.code_ttl, 60);
 	assert_true(c->log.access_log);
 	assert_false(c->demo.enabled);
+	assert_string_equal(c->credentials.totp_issuer, "eid");
 	/* An empty file and a file of comments change nothing. */
 	assert_int_equal(load(f, ""), EID_OK);
 	assert_int_equal(load(f, "; comment\n# another\n\n[server]\n"),
@@ -227,6 +228,15 @@ static void test_bad_values(void **state)
 		     "environment variable name");
 	expect_error(f, "[store]\ndata_dir =\n",
 		     "eidd.conf:2: bad value for 'data_dir': '' is not a path");
+	expect_error(f, "[credentials]\ntotp_issuer = eid:VN\n",
+		     "eidd.conf:2: bad value for 'totp_issuer': 'eid:VN' is not "
+		     "a name of 1 to 64 bytes without ':' or control characters");
+	expect_error(f, "[credentials]\ntotp_issuer =\n",
+		     "eidd.conf:2: bad value for 'totp_issuer': '' is not "
+		     "a name of 1 to 64 bytes without ':' or control characters");
+	assert_int_equal(load(f, "[credentials]\ntotp_issuer = VNeID Hà Nội\n"),
+			 EID_OK);
+	assert_string_equal(f->c.credentials.totp_issuer, "VNeID Hà Nội");
 	expect_error(f, "[tokens]\ncode_ttl = 1h\n",
 		     "eidd.conf:2: bad value for 'code_ttl': '1h' is not a "
 		     "duration of 1-600 seconds (suffix s, m, h or d)");

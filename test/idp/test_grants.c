@@ -68,6 +68,10 @@ static void test_create_get(void **state)
 	assert_int_equal(got.created, NOW);
 	assert_false(got.revoked);
 	assert_int_equal(eid_grant_check_active(ts->store, gid), EID_OK);
+	eid_grant_clear(&got);
+	assert_int_equal(eid_grant_get_active(ts->store, gid, &got), EID_OK);
+	assert_string_equal(got.id, gid);
+	assert_string_equal(got.scope, "openid offline_access");
 
 	/* A given id (from a code) is kept, and cannot be taken twice. */
 	sample(&g, PID);
@@ -120,6 +124,8 @@ static void test_revoke(void **state)
 	create(ts->store, PID, NULL, gid);
 	assert_int_equal(eid_grant_revoke(ts->store, gid, NOW + 1), EID_OK);
 	assert_int_equal(eid_grant_check_active(ts->store, gid), EID_EPERM);
+	assert_int_equal(eid_grant_get_active(ts->store, gid, &got), EID_EPERM);
+	assert_null(got.personal_id);
 	assert_int_equal(eid_grant_revoke(ts->store, gid, NOW + 2), EID_OK);
 	assert_int_equal(eid_grant_get(ts->store, gid, &got), EID_OK);
 	assert_true(got.revoked);
@@ -142,6 +148,8 @@ static void test_revoke(void **state)
 	assert_int_equal(eid_grant_check_active(ts->store, "bad"),
 			 EID_ENOTFOUND);
 	assert_int_equal(eid_grant_check_active(ts->store, NULL),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_get_active(ts->store, "bad", &got),
 			 EID_ENOTFOUND);
 }
 
@@ -171,6 +179,39 @@ static void test_revoke_by_subject(void **state)
 	assert_int_equal(eid_grant_revoke_by_subject(ts->store, "nobody", NOW,
 						     NULL), EID_OK);
 	assert_int_equal(eid_grant_revoke_by_subject(ts->store, "", NOW, NULL),
+			 EID_EINVAL);
+}
+
+/* Only the grants issued through one browser session. */
+static void test_revoke_by_sid(void **state)
+{
+	struct tmpstore *ts = *state;
+	char a[EID_GRANT_ID_LEN + 1], b[EID_GRANT_ID_LEN + 1];
+	char c[EID_GRANT_ID_LEN + 1], d[EID_GRANT_ID_LEN + 1];
+	struct eid_grant g;
+	uint64_t n = 0;
+
+	sample(&g, PID);
+	g.sid = "sid-other";
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, a), EID_OK);
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, b), EID_OK);
+	g.sid = "sid-kept";
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, c), EID_OK);
+	json_decref(g.amr);
+	create(ts->store, PID, NULL, d); /* no browser session */
+	assert_int_equal(eid_grant_revoke_by_sid(ts->store, PID, "sid-other",
+						 NOW, &n), EID_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(eid_grant_check_active(ts->store, a), EID_EPERM);
+	assert_int_equal(eid_grant_check_active(ts->store, b), EID_EPERM);
+	assert_int_equal(eid_grant_check_active(ts->store, c), EID_OK);
+	assert_int_equal(eid_grant_check_active(ts->store, d), EID_OK);
+	/* Another subject's session of the same name is not touched. */
+	assert_int_equal(eid_grant_revoke_by_sid(ts->store, PID "9", "sid-kept",
+						 NOW, &n), EID_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(eid_grant_check_active(ts->store, c), EID_OK);
+	assert_int_equal(eid_grant_revoke_by_sid(ts->store, PID, NULL, NOW, &n),
 			 EID_EINVAL);
 }
 
@@ -333,6 +374,31 @@ static void test_json_round_trip(void **state)
 	json_decref(g.claims);
 }
 
+/* An ID token's sub leads back to the citizen, for its client only. */
+static void test_subject_find(void **state)
+{
+	struct tmpstore *ts = *state;
+	char gid[EID_GRANT_ID_LEN + 1], pid[13];
+	struct eid_grant g;
+
+	sample(&g, PID);
+	strcpy(g.sub, "subjectOfTheCitizen");
+	assert_int_equal(eid_grant_create(ts->store, &g, NOW, gid), EID_OK);
+	json_decref(g.amr);
+	assert_int_equal(eid_grant_subject_find(ts->store, CLIENT,
+						"subjectOfTheCitizen", pid),
+			 EID_OK);
+	assert_string_equal(pid, PID);
+	assert_int_equal(eid_grant_subject_find(ts->store, "other",
+						"subjectOfTheCitizen", pid),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_subject_find(ts->store, CLIENT, "nobody",
+						pid),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_subject_find(ts->store, CLIENT, "", pid),
+			 EID_ENOTFOUND);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tmpstore_setup, tmpstore_teardown)
 
 int main(void)
@@ -342,10 +408,12 @@ int main(void)
 		T(test_create_refuses),
 		T(test_revoke),
 		T(test_revoke_by_subject),
+		T(test_revoke_by_sid),
 		T(test_refresh_rotation),
 		T(test_refresh_reuse_revokes),
 		T(test_refresh_refusals),
 		T(test_refresh_revoke),
+		T(test_subject_find),
 		cmocka_unit_test(test_json_round_trip),
 	};
 

@@ -75,6 +75,16 @@ static void test_outbox(void **state)
 	assert_int_equal(eid_notify_sms(&n, "+84912345678", "a\rb"), EID_EINVAL);
 	assert_int_equal(eid_notify_email(&n, "a@b.vn", "s\nt", "x"), EID_EINVAL);
 
+	/* Push to a device: the "push" channel, to the device id. */
+	assert_int_equal(eid_notify_push(&n, "dev1", "eID", "Bank: approve?"),
+			 EID_OK);
+	c = scan(s, 0, "dev1");
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last_text, "Bank: approve?");
+	assert_int_equal(eid_notify_push(&n, "", "eID", "x"), EID_EINVAL);
+	assert_int_equal(eid_notify_push(&n, "dev1", "eID", "a\x01"),
+			 EID_EINVAL);
+
 	/* Older than the retention: gone with the next message. */
 	tmpstore_clock_now += 3601;
 	assert_int_equal(eid_notify_sms(&n, "+84912345670", "later"), EID_OK);

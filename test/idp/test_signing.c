@@ -263,6 +263,68 @@ static void test_algorithms_side_by_side(void **state)
 	eid_signer_close(sg);
 }
 
+/* The verified-token cache: a token verified again gives the same
+ * header and claims as copies the caller may change; another byte is
+ * verified afresh; a retired key's token stops verifying once the
+ * snapshot is rebuilt, cached or not. */
+static void test_verified_cache(void **state)
+{
+	struct fixture *f = *state;
+	eid_signer *sg = NULL;
+	json_t *claims = json_pack("{s:s,s:i}", "sub", "x", "n", 1);
+	json_t *h = NULL, *c = NULL;
+	char *jws = NULL, new_kid[EID_KID_MAX + 1], saved;
+
+	assert_int_equal(eid_signing_ensure(f->store, f->kek, EID_ALG_ES256,
+					    f->now, NULL), EID_OK);
+	assert_int_equal(eid_signer_open(f->store, f->kek, RETIRE, &sg), EID_OK);
+	assert_int_equal(eid_signer_sign(sg, "at+jwt", claims, &jws), EID_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(eid_signer_verify(sg, jws, strlen(jws), &h, &c),
+				 EID_OK);
+		assert_string_equal(json_string_value(json_object_get(c, "sub")),
+				    "x");
+		assert_string_equal(json_string_value(json_object_get(h, "typ")),
+				    "at+jwt");
+		/* The caller's copy, not the cache's. */
+		json_object_set_new(c, "sub", json_string("changed"));
+		json_object_del(h, "typ");
+		json_decref(h);
+		json_decref(c);
+		h = c = NULL;
+	}
+	assert_int_equal(eid_signer_verify(sg, jws, strlen(jws), NULL, &c),
+			 EID_OK);
+	json_decref(c);
+	c = NULL;
+	/* One byte of the signature changed: not a cache hit, refused. */
+	saved = jws[strlen(jws) - 2];
+	jws[strlen(jws) - 2] = saved == 'A' ? 'B' : 'A';
+	assert_int_not_equal(eid_signer_verify(sg, jws, strlen(jws), &h, &c),
+			     EID_OK);
+	assert_null(c);
+	jws[strlen(jws) - 2] = saved;
+
+	/* Rotate: the old key stays published for RETIRE, and its token
+	 * verifies; past that the snapshot is rebuilt without the key, and
+	 * the cached token is refused like any other. */
+	assert_int_equal(eid_signing_rotate(f->store, f->kek, EID_ALG_ES256,
+					    f->now, 0, RETIRE, new_kid), EID_OK);
+	f->now += 2; /* past the generation check interval */
+	assert_int_equal(eid_signer_verify(sg, jws, strlen(jws), &h, &c),
+			 EID_OK);
+	json_decref(h);
+	json_decref(c);
+	h = c = NULL;
+	f->now += RETIRE;
+	assert_int_not_equal(eid_signer_verify(sg, jws, strlen(jws), &h, &c),
+			     EID_OK);
+	assert_null(c);
+	free(jws);
+	json_decref(claims);
+	eid_signer_close(sg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_kek_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_key_not_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_algorithms_side_by_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verified_cache, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,9 @@
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "crypto/secret.h"
+#include "idp/ciba.h"
 #include "idp/codes.h"
+#include "idp/grants.h"
 #include "idp/introspect.h"
 #include "idp/pkce.h"
 #include "idp/subject.h"
@@ -409,31 +411,53 @@ static void test_refresh_account_locked(void **state)
 
 /* ---- userinfo ---- */
 
+/* What api/userinfo.c does: the token verified with its grant read. */
+static int userinfo_of(struct fx *f, const char *jwt, json_t **ret,
+		       struct eid_oauth_error *err)
+{
+	struct eid_grant g = { 0 };
+	json_t *at = NULL;
+	int r = eid_access_token_verify_grant(f->sg, f->sp.ts.store, jwt,
+					      strlen(jwt), ISS,
+					      EID_TOKEN_BEARER, NULL, NOW,
+					      &at, &g);
+
+	if (r == EID_OK)
+		r = eid_token_userinfo(&f->env, at, &g, ret, err);
+	eid_grant_clear(&g);
+	json_decref(at);
+	return r;
+}
+
 static void test_userinfo(void **state)
 {
 	struct fx *f = *state;
 	struct eid_token_response res = { 0 }, cc = { 0 };
 	struct eid_token_request req = { 0 };
 	struct eid_oauth_error err = { 0 };
+	struct eid_grant other = { 0 };
 	json_t *at, *ui = NULL;
 
 	code_tokens(f, &res);
 	at = claims_of(f, res.access_token);
-	assert_int_equal(eid_token_userinfo(&f->env, at, &ui, &err), EID_OK);
+	assert_int_equal(userinfo_of(f, res.access_token, &ui, &err), EID_OK);
 	assert_string_equal(str(ui, "sub"), str(at, "sub"));
 	assert_string_equal(str(ui, "family_name"), "Nguyễn");
 	assert_string_equal(str(ui, "birthdate"), "1990-03-15");
 	assert_null(json_object_get(ui, "personal_id"));
 	json_decref(ui);
+	/* A grant record that is not the token's is refused. */
+	memcpy(other.id, "not-the-tokens-grant", 21);
+	assert_int_equal(eid_token_userinfo(&f->env, at, &other, &ui, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "invalid_token");
 	json_decref(at);
 
 	assert_int_equal(eid_token_client_credentials(&f->env, &f->svc, &req,
 						      &cc, &err), EID_OK);
-	at = claims_of(f, cc.access_token);
-	assert_int_equal(eid_token_userinfo(&f->env, at, &ui, &err),
+	assert_int_equal(userinfo_of(f, cc.access_token, &ui, &err),
 			 EID_EPERM);
 	assert_string_equal(err.error, "invalid_token");
-	json_decref(at);
 	eid_token_response_clear(&res);
 	eid_token_response_clear(&cc);
 }
@@ -528,6 +552,114 @@ static void test_introspect_revoke(void **state)
 	eid_token_response_clear(&cc);
 }
 
+/* A CIBA request for PID by "web" (given the CIBA grant), decided by a
+ * device reaching level, acr_level asked; its auth_req_id into areq. */
+static void ciba_request(struct fx *f, int acr_level, int level,
+			 bool approve, char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1])
+{
+	struct eid_ciba_request q = { .acr_level = acr_level };
+	struct eid_device d = { .id = "devdevdevdevdevdevdevd",
+				.personal_id = PID, .level = level };
+
+	strcpy(q.personal_id, PID);
+	strcpy(q.client_id, "web");
+	strcpy(q.client_name, "W");
+	strcpy(q.scope, "openid profile");
+	assert_int_equal(eid_ciba_create(f->sp.ts.store, &q, NOW, 300, areq),
+			 EID_OK);
+	assert_int_equal(eid_ciba_decide(f->sp.ts.store, q.id, &d, approve,
+					 NOW + 3),
+			 EID_OK);
+}
+
+static void test_ciba(void **state)
+{
+	struct fx *f = *state;
+	struct eid_token_response res = { 0 };
+	struct eid_token_request req = { 0 };
+	struct eid_oauth_error err = { 0 };
+	char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1], sub[EID_SUBJECT_LEN + 1];
+	char pid[13];
+	json_t *id;
+
+	/* only for clients with the grant */
+	req.auth_req_id = "x";
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "unauthorized_client");
+	f->web.grant_types |= EID_GRANT_CIBA;
+	req.auth_req_id = NULL;
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "invalid_request");
+
+	ciba_request(f, 0, 2, true, areq);
+	req.auth_req_id = areq;
+	f->env.now = NOW + 5;
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_OK);
+	id = claims_of(f, res.id_token);
+	assert_int_equal(eid_subject_for(&f->web, PID, f->subject_key, sub),
+			 EID_OK);
+	assert_string_equal(str(id, "sub"), sub);
+	assert_string_equal(str(id, "acr"), "urn:eid:loa:2");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(id, "amr"), 0)), "hwk");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(id, "amr"), 1)), "user");
+	assert_int_equal(json_integer_value(json_object_get(id, "auth_time")),
+			 NOW + 3);
+	assert_int_equal(strlen(res.refresh_token), EID_REFRESH_TOKEN_LEN);
+	assert_int_equal(at_check(f, res.access_token), EID_OK);
+	/* the grant's sub index names the citizen (id_token_hint) */
+	assert_int_equal(eid_grant_subject_find(f->sp.ts.store, "web", sub,
+						pid), EID_OK);
+	assert_string_equal(pid, PID);
+	json_decref(id);
+	eid_token_response_clear(&res);
+	/* once */
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "invalid_grant");
+
+	/* the device reached less than asked: access_denied */
+	ciba_request(f, 2, 1, true, areq);
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "access_denied");
+	/* denied */
+	ciba_request(f, 0, 1, false, areq);
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "access_denied");
+	/* another client's */
+	ciba_request(f, 0, 1, true, areq);
+	f->other.grant_types |= EID_GRANT_CIBA;
+	f->other.require_dpop = false;
+	assert_int_equal(eid_token_ciba(&f->env, &f->other, &req, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "invalid_grant");
+	/* and pending, then expired */
+	{
+		struct eid_ciba_request q = { 0 };
+
+		strcpy(q.personal_id, PID);
+		strcpy(q.client_id, "web");
+		strcpy(q.client_name, "W");
+		strcpy(q.scope, "openid");
+		assert_int_equal(eid_ciba_create(f->sp.ts.store, &q, NOW, 60,
+						 areq), EID_OK);
+	}
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "authorization_pending");
+	f->env.now = NOW + 61;
+	tmpstore_clock_now = TMPSTORE_NOW + 61;
+	assert_int_equal(eid_token_ciba(&f->env, &f->web, &req, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "expired_token");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +673,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_userinfo, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ciba, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_introspect_revoke, setup,
 						teardown),
 	};

@@ -4,18 +4,11 @@
 // Skipped, saying why, when /usr/bin/chromium is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { startEidd } from './lib/eidd.mjs';
+import { launchChromium, skip } from './lib/chromium.mjs';
 import { CITIZEN, PASSWORD, addClient, authorizeUrl, pkce, recorder } from './lib/front.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = existsSync(CHROMIUM) ? false
-  : `${CHROMIUM} is not installed (apt-get install chromium, or tools/dev.sh test)`;
-
 test('Chromium signs in, consents and reaches the RP with a code', { skip, timeout: 120000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const s = await startEidd();
   const rp = await recorder((hit, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -26,7 +19,7 @@ test('Chromium signs in, consents and reaches the RP with a code', { skip, timeo
     const redirect = `${rp.base}/callback`;
     addClient(s.dataDir, ['--id', 'web', '--name', 'Cổng Dịch vụ công', '--auth-method', 'none',
       '--redirect-uri', redirect, '--scope', 'openid profile']);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage({ locale: 'vi-VN' });
     const { challenge } = pkce();
     await page.goto(authorizeUrl(s.base, {

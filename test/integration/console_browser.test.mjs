@@ -5,25 +5,18 @@
 // Skipped, saying why, when /usr/bin/chromium is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 
 import { startEidd } from './lib/eidd.mjs';
+import { launchChromium, skip } from './lib/chromium.mjs';
 import { CITIZEN } from './lib/front.mjs';
 import { OFFICER_PASSWORD, addOfficer, totp } from './lib/officer.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = existsSync(CHROMIUM) ? false
-  : `${CHROMIUM} is not installed (apt-get install chromium, or tools/dev.sh test)`;
-
 test('Chromium: an officer signs in, looks up a citizen, opens a case', { skip, timeout: 120000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const s = await startEidd();
   let browser;
   try {
     const officer = addOfficer(s.dataDir, 'hbt02');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     const ctx = await browser.newContext({ locale: 'vi-VN', javaScriptEnabled: false });
     const page = await ctx.newPage();
     await page.goto(`${s.base}/officer`);

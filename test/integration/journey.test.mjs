@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import * as jose from 'jose';
 import * as client from 'openid-client';
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
-import { Browser, CITIZEN, addClient, formFields, rpParams, signIn } from './lib/front.mjs';
+import {
+  Browser, CITIZEN, addClient, addLevel2 as addLevel2Account, formFields, rpParams, signIn,
+} from './lib/front.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const POST_LOGOUT = 'http://127.0.0.1:9/bye';
@@ -22,13 +24,8 @@ const L2B = { id: '001190054322', phone: '0931234598', password: 'level-two-pass
 let s;
 
 function addLevel2(a) {
-  let r = eidctl(['--data', s.dataDir, 'registry', 'add', '--personal-id', a.id,
-    '--full-name', 'Trần Thị Hai', '--birthdate', '1990-05-05', '--sex', 'female']);
-  assert.equal(r.status, 0, r.stderr);
-  r = eidctl(['--data', s.dataDir, 'account', 'create', '--personal-id', a.id,
-    '--phone', a.phone, '--level', '2', '--password-stdin'], { input: `${a.password}\n` });
-  assert.equal(r.status, 0, r.stderr);
-  r = eidctl(['--data', s.dataDir, '--json', 'account', 'show', a.id]);
+  addLevel2Account(s.dataDir, a);
+  const r = eidctl(['--data', s.dataDir, '--json', 'account', 'show', a.id]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).level, 2);
 }

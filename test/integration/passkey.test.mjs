@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, skip } from './lib/chromium.mjs';
+import { launchChromium as launch, skip } from './lib/chromium.mjs';
 import { eidctl, startEidd } from './lib/eidd.mjs';
 import { Browser, CITIZEN, PASSWORD, addClient, authorizeUrl, pkce, recorder } from './lib/front.mjs';
 

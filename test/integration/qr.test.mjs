@@ -8,17 +8,16 @@
 // minute between two codes to one phone, 120 s for a handle to expire.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
-import { buildDir, eidctl, startEidd } from './lib/eidd.mjs';
+import { eidApp } from './lib/app.mjs';
+import { eidctl, startEidd } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, PASSWORD, addClient, authorizeUrl, formFields, pkce, recorder, rpParams,
 } from './lib/front.mjs';
 
-const EID_APP = join(buildDir, 'tools', 'eid-app');
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const PIN = '246810';
 let s;
@@ -27,28 +26,11 @@ let state;
 let boundAt = 0; // codes to one phone: one a minute
 let stale; // a login page's QR form left to expire (120 s)
 
-// Runs eid-app; lines are written to its stdin, a function of its output
-// so far may supply one more line later (the SMS code).
+// eid-app with this test's server and state; the PIN first on stdin.
 // A bare handle is base64url and may begin with '-': such calls put the
 // options first and '--' before the command, as a shell user would.
 function app(args, { lines = [PIN], later } = {}) {
-  return new Promise((resolve) => {
-    const p = spawn(EID_APP, ['--server', s.base, '--state', state, '--pin-stdin', ...args]);
-    let out = '';
-    let err = '';
-    let sent = false;
-    p.stdout.on('data', async (d) => {
-      out += d;
-      if (later && !sent && /code sent/.test(out)) {
-        sent = true;
-        p.stdin.end(`${await later(out)}\n`);
-      }
-    });
-    p.stderr.on('data', (d) => { err += d; });
-    p.stdin.write(lines.map((l) => `${l}\n`).join(''));
-    if (!later) p.stdin.end();
-    p.on('close', (status) => resolve({ status, out, err }));
-  });
+  return eidApp(s.base, state, args, { lines, later });
 }
 
 function lastCode() {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as jose from 'jose';
 import * as client from 'openid-client';
 import { startEidd, eidctl } from './lib/eidd.mjs';
+import { configFor as rpConfig, oauthError } from './lib/rp.mjs';
 
 let s;
 let meta;
@@ -39,22 +40,7 @@ function serviceClient(args = []) {
 }
 
 function configFor(c, auth) {
-  return client.discovery(new URL(s.base), c.client_id, {}, auth,
-    { execute: [client.allowInsecureRequests] });
-}
-
-// The error openid-client raised for an OAuth error response.
-async function oauthError(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    // A 401 with a challenge (Basic was used) surfaces as the challenge.
-    if (e.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE') {
-      return { status: e.status, error: 'invalid_client', challenge: e.cause[0].scheme };
-    }
-    return { status: e.status, error: e.error, description: e.error_description };
-  }
-  assert.fail('the request should have failed');
+  return rpConfig(s.base, c.client_id, auth);
 }
 
 function post(path, body, headers = {}) {

@@ -135,6 +135,38 @@ export async function recorder(handler) {
   };
 }
 
+// A registry citizen with a level-2 account ({ id, phone, password }).
+export function addLevel2(dataDir, a) {
+  let r = eidctl(['--data', dataDir, 'registry', 'add', '--personal-id', a.id,
+    '--full-name', 'Trần Thị Hai', '--birthdate', '1990-05-05', '--sex', 'female']);
+  if (r.status !== 0) throw new Error(`registry add: ${r.stderr}`);
+  r = eidctl(['--data', dataDir, 'account', 'create', '--personal-id', a.id,
+    '--phone', a.phone, '--level', '2', '--password-stdin'], { input: `${a.password}\n` });
+  if (r.status !== 0) throw new Error(`account create: ${r.stderr}`);
+}
+
+// The tokens for the code in an RP redirect (a public client).
+export async function exchangeCode(base, location, { verifier, clientId, redirectUri }) {
+  const code = new URL(location).searchParams.get('code');
+  const res = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId,
+      code_verifier: verifier,
+    }),
+  });
+  const tok = await res.json();
+  if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(tok)}`);
+  return tok;
+}
+
+// The ID token's claims for the code in an RP redirect (a public client).
+export async function idTokenClaims(base, location, opts) {
+  const tok = await exchangeCode(base, location, opts);
+  return JSON.parse(Buffer.from(tok.id_token.split('.')[1], 'base64url'));
+}
+
 // Follows an authorization URL through the pages like a citizen: the
 // login form (username, password), the one-time code page (otp() gives
 // the code), the consent page (approved).  Returns the final response

@@ -1,0 +1,110 @@
+/* crypto/json_write: the same text as json_dumps(JSON_COMPACT |
+ * JSON_ENCODE_ANY) for every kind of value, and the limits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto/error.h"
+#include "crypto/json_write.h"
+
+static void same_as_jansson(json_t *v)
+{
+	char *ours = eid_json_dumps(v);
+	char *theirs = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	assert_non_null(ours);
+	assert_non_null(theirs);
+	assert_string_equal(ours, theirs);
+	free(ours);
+	free(theirs);
+	json_decref(v);
+}
+
+static void test_token_response(void **state)
+{
+	same_as_jansson(json_pack("{s:s,s:s,s:I,s:s}", "access_token",
+				  "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+				  "token_type", "Bearer", "expires_in",
+				  (json_int_t)600, "scope", "openid profile"));
+}
+
+static void test_escapes_and_unicode(void **state)
+{
+	static const char raw[] = "q\"b\\s/n\nt\tr\rb\bf\fz\x01\x1f"
+				  "Nguy\xe1\xbb\x85n \xf0\x9f\x98\x80";
+	json_t *o = json_object();
+
+	json_object_set_new(o, "k\"ey\n", json_string(raw));
+	json_object_set_new(o, "nul", json_stringn("a\0b", 3));
+	same_as_jansson(o);
+}
+
+static void test_numbers(void **state)
+{
+	static const double reals[] = { 0.0, -0.0, 1.0, 0.1, 2.5, 1e300,
+					-1e-300, 3e-7, 1.5e22, 123456789.0,
+					1.0 / 3 };
+	json_t *a = json_array();
+
+	json_array_append_new(a, json_integer(0));
+	json_array_append_new(a, json_integer(INT64_MAX));
+	json_array_append_new(a, json_integer(INT64_MIN));
+	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
+		json_array_append_new(a, json_real(reals[i]));
+	json_array_append_new(a, json_true());
+	json_array_append_new(a, json_false());
+	json_array_append_new(a, json_null());
+	same_as_jansson(a);
+}
+
+static void test_nesting_and_order(void **state)
+{
+	json_t *o = json_pack("{s:i,s:i,s:{s:[[],{}],s:s}}", "z", 1, "a", 2,
+			      "m", "q", "b", "x");
+
+	same_as_jansson(o);
+	same_as_jansson(json_string("top-level string"));
+	same_as_jansson(json_array());
+	same_as_jansson(json_object());
+}
+
+static void test_limits(void **state)
+{
+	json_t *deep = json_array(), *cur = deep;
+	eid_buf b;
+
+	for (int i = 0; i < EID_JSON_WRITE_DEPTH + 1; i++) {
+		json_t *next = json_array();
+		json_array_append_new(cur, next);
+		cur = next;
+	}
+	eid_buf_init(&b, 1 << 20);
+	assert_int_equal(eid_json_write(deep, &b), EID_ETOOBIG);
+	eid_buf_free(&b);
+	json_decref(deep);
+
+	eid_buf_init(&b, 8);
+	cur = json_string("longer than eight bytes");
+	assert_int_equal(eid_json_write(cur, &b), EID_ETOOBIG);
+	eid_buf_free(&b);
+	json_decref(cur);
+
+	assert_int_equal(eid_json_write(NULL, &b), EID_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_token_response),
+		cmocka_unit_test(test_escapes_and_unicode),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_nesting_and_order),
+		cmocka_unit_test(test_limits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
