@@ -6,7 +6,6 @@
 #include "api/flow.h"
 #include "api/front.h"
 #include "crypto/error.h"
-#include "crypto/secret.h"
 #include "idp/codes.h"
 
 static int http_lookup(void *arg, const char *name, const char **ret_value)
@@ -86,10 +85,9 @@ int eid_api_authorize(struct eid_http_request *req,
 	struct eid_client c = { 0 };
 	struct eid_authz_error err = { 0 };
 	struct eid_interaction it = { 0 };
-	struct eid_flow_session fs;
 	struct par_lookup pl = { NULL, NULL };
 	const char *ui = NULL, *page_error = NULL;
-	bool have_client = false, have_session;
+	bool have_client = false;
 	enum eid_lang lang;
 	int r;
 
@@ -113,17 +111,8 @@ int eid_api_authorize(struct eid_http_request *req,
 		r = refuse(app, res, lang, &err);
 		goto out;
 	}
-	if (r != EID_OK)
-		goto out;
-	if ((r = eid_interaction_create(app->store, &it.req,
-					eid_store_now(app->store), it.id)) ||
-	    (r = eid_flow_set_cookie(req, res, EID_INTERACTION_COOKIE, it.id,
-				     EID_INTERACTION_TTL)))
-		goto out;
-	have_session = eid_flow_session(app, req, &fs) == EID_OK;
-	r = eid_flow_next(app, req, res, &it, have_session ? &fs : NULL);
-	if (have_session)
-		eid_wipe(&fs, sizeof(fs));
+	if (r == EID_OK)
+		r = eid_flow_begin(app, req, res, &it);
 out:
 	json_decref(pl.params);
 	eid_interaction_clear(&it);

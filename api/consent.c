@@ -8,6 +8,7 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/consent.h"
+#include "idp/devgrant.h"
 
 #define CSRF_PURPOSE "consent"
 
@@ -77,6 +78,31 @@ static int claim_list(eid_buf *b, enum eid_lang lang,
 	return r;
 }
 
+/* A device's request (RFC 8628 5.4): which device, by the code it shows,
+ * and a warning against codes sent by someone else. */
+static int device_line(eid_buf *b, enum eid_lang lang,
+		       const struct eid_authz_request *q,
+		       const char *client_name)
+{
+	char shown[EID_DEVGRANT_USER_CODE_SHOWN + 1];
+	int r;
+
+	if (q->user_code == NULL ||
+	    strlen(q->user_code) != EID_DEVGRANT_USER_CODE_LEN)
+		return EID_OK;
+	eid_devgrant_user_code_show(q->user_code, shown);
+	if ((r = eid_buf_put_str(b, "<p><span class=\"client\">")) ||
+	    (r = eid_html_text(b, client_name)) ||
+	    (r = eid_buf_put_str(b, "</span> ")) ||
+	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_DEVICE_WANTS))) ||
+	    (r = eid_buf_put_str(b, " <strong class=\"user-code\">")) ||
+	    (r = eid_html_text(b, shown)) ||
+	    (r = eid_buf_put_str(b, "</strong></p><p><strong>")) ||
+	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_DEVICE_CONFIRM))))
+		return r;
+	return eid_buf_put_str(b, "</strong></p>");
+}
+
 static int button(eid_buf *b, const char *name, const char *cls,
 		  const char *label)
 {
@@ -100,7 +126,9 @@ static int consent_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = eid_html_begin(b, lang, eid_msg(lang, EID_MSG_CONSENT_TITLE))) ||
 	    (r = eid_buf_put_str(b, "<h1>")) ||
 	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CONSENT_TITLE))) ||
-	    (r = eid_buf_put_str(b, "</h1><p><span class=\"client\">")) ||
+	    (r = eid_buf_put_str(b, "</h1>")) ||
+	    (r = device_line(b, lang, &it->req, client_name)) ||
+	    (r = eid_buf_put_str(b, "<p><span class=\"client\">")) ||
 	    (r = eid_html_text(b, client_name)) ||
 	    (r = eid_buf_put_str(b, "</span> ")) ||
 	    (r = eid_html_text(b, eid_msg(lang, EID_MSG_CONSENT_ASKS))) ||

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "api/device_grant.h"
 #include "api/form.h"
 #include "api/html.h"
 #include "crypto/error.h"
@@ -293,6 +294,9 @@ int eid_flow_fail(struct eid_app *app, const struct eid_http_request *req,
 {
 	int r;
 
+	/* A device's request has no redirect: the device learns it polling. */
+	if (it->req.user_code != NULL)
+		return eid_device_grant_finish(app, req, res, it, NULL, error);
 	(void)eid_interaction_end(app->store, it->id);
 	if ((r = eid_flow_set_cookie(req, res, EID_INTERACTION_COOKIE, NULL,
 				     0)) != EID_OK)
@@ -357,6 +361,25 @@ int eid_flow_next(struct eid_app *app, const struct eid_http_request *req,
 	return eid_flow_finish(app, req, res, it, fs);
 }
 
+int eid_flow_begin(struct eid_app *app, const struct eid_http_request *req,
+		   struct eid_http_response *res, struct eid_interaction *it)
+{
+	struct eid_flow_session fs;
+	bool have_session;
+	int r;
+
+	if ((r = eid_interaction_create(app->store, &it->req,
+					eid_store_now(app->store), it->id)) ||
+	    (r = eid_flow_set_cookie(req, res, EID_INTERACTION_COOKIE, it->id,
+				     EID_INTERACTION_TTL)))
+		return r;
+	have_session = eid_flow_session(app, req, &fs) == EID_OK;
+	r = eid_flow_next(app, req, res, it, have_session ? &fs : NULL);
+	if (have_session)
+		eid_wipe(&fs, sizeof(fs));
+	return r;
+}
+
 /* amr as a JSON array from the session's space-separated list. */
 static json_t *amr_array(const char *amr)
 {
@@ -376,6 +399,21 @@ static json_t *amr_array(const char *amr)
 	return a;
 }
 
+int eid_flow_grant(const struct eid_session *ses,
+		   const struct eid_authz_request *q, struct eid_grant *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->personal_id = (char *)ses->personal_id;
+	ret->client_id = q->client_id;
+	ret->scope = q->scope;
+	ret->acr = (char *)eid_acr_for_level(ses->level);
+	ret->sid = (char *)ses->sid;
+	ret->dpop_jkt = q->dpop_jkt;
+	ret->claims = q->claims;
+	ret->auth_time = ses->auth_time;
+	return (ret->amr = amr_array(ses->amr)) != NULL ? EID_OK : EID_ENOMEM;
+}
+
 int eid_flow_finish(struct eid_app *app, const struct eid_http_request *req,
 		    struct eid_http_response *res, struct eid_interaction *it,
 		    const struct eid_flow_session *fs)
@@ -387,19 +425,14 @@ int eid_flow_finish(struct eid_app *app, const struct eid_http_request *req,
 	uint64_t now = eid_store_now(app->store);
 	int r;
 
-	cg.grant.personal_id = (char *)fs->ses.personal_id;
-	cg.grant.client_id = q->client_id;
-	cg.grant.scope = q->scope;
-	cg.grant.acr = (char *)eid_acr_for_level(fs->ses.level);
-	cg.grant.sid = (char *)fs->ses.sid;
-	cg.grant.dpop_jkt = q->dpop_jkt;
-	cg.grant.claims = q->claims;
-	cg.grant.auth_time = fs->ses.auth_time;
+	if (q->user_code != NULL)
+		return eid_device_grant_finish(app, req, res, it, &fs->ses,
+					       NULL);
+	if ((r = eid_flow_grant(&fs->ses, q, &cg.grant)) != EID_OK)
+		return r;
 	cg.redirect_uri = q->redirect_uri;
 	cg.code_challenge = q->code_challenge;
 	cg.nonce = q->nonce;
-	if ((cg.grant.amr = amr_array(fs->ses.amr)) == NULL)
-		return EID_ENOMEM;
 	r = eid_code_issue(app->store, &cg, now, cfg->tokens.code_ttl,
 			   cfg->tokens.access_token_ttl, code);
 	json_decref(cg.grant.amr);

@@ -25,6 +25,7 @@
 #include "api/app.h"
 #include "api/i18n.h"
 #include "idp/discovery.h"
+#include "idp/grants.h"
 #include "idp/interaction.h"
 #include "idp/session.h"
 
@@ -116,18 +117,30 @@ int eid_flow_next(struct eid_app *app, const struct eid_http_request *req,
 		  struct eid_http_response *res, struct eid_interaction *it,
 		  const struct eid_flow_session *fs);
 
+/* Keep it->req as a new interaction (it->id set) bound to this browser by
+ * its cookie, and answer its first step for the browser's session. */
+int eid_flow_begin(struct eid_app *app, const struct eid_http_request *req,
+		   struct eid_http_response *res, struct eid_interaction *it);
+
 /* True when fs satisfies the interaction's login requirements (the step
  * before consent). */
 bool eid_flow_login_done(const struct eid_app *app,
 			 const struct eid_interaction *it,
 			 const struct eid_flow_session *fs);
 
-/* End the interaction and send the RP an error. */
+/* End the interaction and send the RP an error (a device's interaction:
+ * deny it, eid_device_grant_finish). */
 int eid_flow_fail(struct eid_app *app, const struct eid_http_request *req,
 		  struct eid_http_response *res, struct eid_interaction *it,
 		  const char *error, const char *description);
 
-/* Issue the code and send the browser back to the RP with it. */
+/* The grant of a finished interaction for session ses: strings borrowed
+ * from ses and q, amr made from the session's (json_decref it). */
+int eid_flow_grant(const struct eid_session *ses,
+		   const struct eid_authz_request *q, struct eid_grant *ret);
+
+/* Issue the code and send the browser back to the RP with it (a device's
+ * interaction: eid_device_grant_finish). */
 int eid_flow_finish(struct eid_app *app, const struct eid_http_request *req,
 		    struct eid_http_response *res, struct eid_interaction *it,
 		    const struct eid_flow_session *fs);

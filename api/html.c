@@ -19,7 +19,7 @@ const char eid_html_css[] =
 	"font-size:1rem;cursor:pointer;background:#a50e0e;color:#fff}"
 	"button.secondary{background:#e5e7eb;color:#1b1b1b;margin-left:.5rem}"
 	".error{background:#fde8e8;color:#7f1d1d;padding:.6rem;border-radius:.3rem}"
-	".client{font-weight:600}"
+	".client{font-weight:600}.user-code{white-space:nowrap;letter-spacing:.1em}"
 	"ul.claims{padding-left:1.2rem}"
 	"footer{text-align:center;color:#6b7280;font-size:.85rem;margin:1rem}"
 	/* the officer console and the account page */

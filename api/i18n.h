@@ -100,7 +100,20 @@ enum eid_lang {
 	X(MSG_QR_DENIED, "The sign-in was refused on the phone.", "Đăng nhập đã bị từ chối trên điện thoại.") \
 	X(MSG_PASSKEY_LOGIN, "Sign in with a passkey", "Đăng nhập bằng khóa truy cập") \
 	X(MSG_PASSKEY_FAILED, "The passkey could not be verified. Try again, or sign in with your password.", \
-	  "Không xác minh được khóa truy cập. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu.")
+	  "Không xác minh được khóa truy cập. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu.") \
+	X(MSG_DEVICE_TITLE, "Connect a device", "Kết nối thiết bị")          \
+	X(MSG_DEVICE_ENTER, "Enter the code shown on the TV or kiosk screen.", \
+	  "Nhập mã hiển thị trên màn hình TV hoặc ki-ốt.")                     \
+	X(MSG_DEVICE_CODE, "Code (8 letters)", "Mã (8 chữ cái)")             \
+	X(MSG_DEVICE_NEXT, "Continue", "Tiếp tục")                           \
+	X(MSG_DEVICE_WRONG, "This code is wrong or has expired. Check the code on the device screen.", \
+	  "Mã không đúng hoặc đã hết hạn. Vui lòng kiểm tra mã trên màn hình thiết bị.") \
+	X(MSG_DEVICE_CONFIRM, "Only continue if this code is shown on a device in front of you. Someone else may have sent you this link.", \
+	  "Chỉ tiếp tục nếu mã này đang hiển thị trên thiết bị trước mặt bạn. Có thể người khác đã gửi đường dẫn này cho bạn.") \
+	X(MSG_DEVICE_WANTS, "wants to sign you in on a device showing the code", \
+	  "muốn đăng nhập cho bạn trên thiết bị đang hiển thị mã")              \
+	X(MSG_DEVICE_DONE, "Done. You can go back to your device.", "Hoàn tất. Bạn có thể quay lại thiết bị của mình.") \
+	X(MSG_DEVICE_DENIED, "The device was not signed in.", "Thiết bị chưa được đăng nhập.")
 
 enum eid_msg {
 #define EID_MSG_ENUM(id, en, vi) EID_##id,

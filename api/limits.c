@@ -10,6 +10,7 @@
 #include "api/i18n.h"
 #include "api/selfservice.h"
 #include "crypto/error.h"
+#include "idp/discovery.h"
 #include "idp/ratelimit.h"
 
 struct limited {
@@ -22,6 +23,8 @@ struct limited {
 /* What is limited; everything else is not. */
 static const struct limited limited[] = {
 	{ "POST", "/token", false, EID_RL_TOKEN },
+	{ "POST", EID_PATH_DEVICE_AUTHORIZATION, false, EID_RL_TOKEN },
+	{ "POST", EID_PATH_DEVICE, false, EID_RL_USER_CODE },
 	{ "POST", "/login", false, EID_RL_LOGIN },
 	{ "POST", "/login/passkey", true, EID_RL_LOGIN },
 	{ "POST", "/officer/login", false, EID_RL_LOGIN },
@@ -50,8 +53,9 @@ static bool classify(const char *method, const char *path,
 /* Browsers get a page; API clients {"error":"rate_limited"}. */
 static bool wants_page(const char *path)
 {
-	return strcmp(path, "/login") == 0 ||
-	       strcmp(path, "/login/passkey") == 0 || strncmp(path, "/officer/", 9) == 0 ||
+	return strcmp(path, "/login") == 0 || strcmp(path, EID_PATH_DEVICE) == 0 ||
+	       strcmp(path, "/login/passkey") == 0 ||
+	       strncmp(path, "/officer/", 9) == 0 ||
 	       strncmp(path, "/register", 9) == 0;
 }
 

@@ -4,6 +4,7 @@
 #include "api/console.h"
 #include "api/chip.h"
 #include "api/device.h"
+#include "api/device_grant.h"
 #include "api/flow.h"
 #include "api/front.h"
 #include "api/endpoints.h"
@@ -39,6 +40,11 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_USERINFO, false, eid_api_userinfo },
 	{ "POST", EID_PATH_INTROSPECT, false, eid_api_introspect },
 	{ "POST", EID_PATH_REVOKE, false, eid_api_revoke },
+	{ "POST", EID_PATH_DEVICE_AUTHORIZATION, false,
+	  eid_api_device_authorization },
+	{ "GET", EID_PATH_DEVICE, false, eid_page_device },
+	{ "POST", EID_PATH_DEVICE, false, eid_page_device },
+	{ "GET", EID_PATH_DEVICE_QR, false, eid_page_device_qr },
 	{ "POST", EID_PATH_REGISTRATIONS, false, eid_api_registration_start },
 	{ "POST", EID_PATH_REGISTRATIONS "/", true,
 	  eid_api_registration_confirm },

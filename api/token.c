@@ -1,4 +1,4 @@
-/* POST /token (RFC 6749 3.2, 4.1.3, 4.4, 6; RFC 9449 5). */
+/* POST /token (RFC 6749 3.2, 4.1.3, 4.4, 6; RFC 8628 3.4; RFC 9449 5). */
 #include <string.h>
 
 #include "api/endpoints.h"
@@ -23,6 +23,8 @@ static grant_fn grant_of(const char *grant_type)
 		return eid_token_client_credentials;
 	if (strcmp(grant_type, EID_GRANT_TYPE_CIBA) == 0)
 		return eid_token_ciba;
+	if (strcmp(grant_type, EID_GRANT_TYPE_DEVICE_CODE) == 0)
+		return eid_token_device_code;
 	return NULL;
 }
 
@@ -57,6 +59,8 @@ static int token_params(struct eid_http_request *req,
 				    &tr->code_verifier)) != EID_OK ||
 	    (r = eid_api_body_param(req, res, "refresh_token",
 				    &tr->refresh_token)) != EID_OK ||
+	    (r = eid_api_body_param(req, res, "device_code",
+				    &tr->device_code)) != EID_OK ||
 	    (r = eid_api_body_param(req, res, "scope", &tr->scope)) != EID_OK ||
 	    (r = eid_api_body_param(req, res, "auth_req_id",
 				    &tr->auth_req_id)) != EID_OK)

@@ -21,6 +21,7 @@ void eid_authz_request_clear(struct eid_authz_request *r)
 	free(r->login_hint);
 	free(r->ui_locales);
 	free(r->dpop_jkt);
+	free(r->user_code);
 	json_decref(r->claims);
 	memset(r, 0, sizeof(*r));
 	r->max_age = -1;
@@ -604,6 +605,31 @@ out:
 	return r;
 }
 
+int eid_authz_device_request_parse(const struct eid_client *c,
+				   eid_authz_param_fn get, void *arg,
+				   struct eid_authz_request *ret,
+				   struct eid_authz_error *ret_err)
+{
+	struct eid_authz_request req = { .max_age = -1 };
+	struct eid_authz_error err = { 0 };
+	struct parse p = { get, arg, &req, &err };
+	int r;
+
+	if (c == NULL || get == NULL || ret == NULL || ret_err == NULL)
+		return EID_EINVAL;
+	if ((r = check_scope(&p, c)) != EID_OK ||
+	    (r = check_acr(&p)) != EID_OK ||
+	    (r = dup_opt(c->client_id, &req.client_id)) != EID_OK)
+		goto out;
+	*ret = req;
+	return EID_OK;
+out:
+	eid_authz_request_clear(&req);
+	if (r == EID_EINVAL)
+		*ret_err = err;
+	return r;
+}
+
 /* Every parameter eid_authz_request_parse reads. */
 static const char *const authz_params[] = {
 	"client_id", "redirect_uri", "request", "request_uri",
@@ -670,7 +696,8 @@ int eid_authz_request_to_json(const struct eid_authz_request *r,
 	    (rc = set_str(j, "code_challenge", r->code_challenge)) ||
 	    (rc = set_str(j, "login_hint", r->login_hint)) ||
 	    (rc = set_str(j, "ui_locales", r->ui_locales)) ||
-	    (rc = set_str(j, "dpop_jkt", r->dpop_jkt)))
+	    (rc = set_str(j, "dpop_jkt", r->dpop_jkt)) ||
+	    (rc = set_str(j, "user_code", r->user_code)))
 		goto out;
 	rc = EID_ENOMEM;
 	if (json_object_set_new(j, "scopes", json_integer(r->scopes)) ||
@@ -705,12 +732,16 @@ int eid_authz_request_from_json(const json_t *j,
 {
 	struct eid_authz_request r = { .max_age = -1 };
 	json_t *claims = json_object_get(j, "claims");
+	/* A device request has no redirect and no PKCE. */
+	bool code_flow = json_object_get(j, "user_code") == NULL;
 	int rc;
 
 	if ((rc = get_str(j, "client_id", true, &r.client_id)) ||
-	    (rc = get_str(j, "redirect_uri", true, &r.redirect_uri)) ||
+	    (rc = get_str(j, "user_code", false, &r.user_code)) ||
+	    (rc = get_str(j, "redirect_uri", code_flow, &r.redirect_uri)) ||
 	    (rc = get_str(j, "scope", true, &r.scope)) ||
-	    (rc = get_str(j, "code_challenge", true, &r.code_challenge)) ||
+	    (rc = get_str(j, "code_challenge", code_flow,
+			  &r.code_challenge)) ||
 	    (rc = get_str(j, "state", false, &r.state)) ||
 	    (rc = get_str(j, "nonce", false, &r.nonce)) ||
 	    (rc = get_str(j, "login_hint", false, &r.login_hint)) ||

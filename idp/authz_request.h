@@ -75,6 +75,10 @@ struct eid_authz_request {
 	json_t *claims;       /* the OIDC claims request (object) */
 	char *dpop_jkt;       /* RFC 9449 section 10 */
 	bool par;             /* it came through /par */
+	/* The device authorization grant (RFC 8628): the normalised user
+	 * code this interaction approves or denies; NULL for the code flow.
+	 * Such a request has no redirect_uri, state or code_challenge. */
+	char *user_code;
 };
 
 void eid_authz_request_clear(struct eid_authz_request *r);
@@ -99,6 +103,16 @@ int eid_authz_request_parse(const struct eid_client *c, bool par,
 			    eid_authz_param_fn get, void *arg,
 			    struct eid_authz_request *ret,
 			    struct eid_authz_error *ret_err);
+
+/* The parameters of a device authorization request (RFC 8628 3.1) for
+ * client c, already authenticated and allowed the grant: scope (openid
+ * required, within the client's) and acr_values, by the rules above.
+ * ret gets client_id, scope, scopes and acr_level; EID_EINVAL with
+ * ret_err filled (never redirectable). */
+int eid_authz_device_request_parse(const struct eid_client *c,
+				   eid_authz_param_fn get, void *arg,
+				   struct eid_authz_request *ret,
+				   struct eid_authz_error *ret_err);
 
 /* A lookup over a JSON object of string members (a pushed request). */
 int eid_authz_param_json(void *obj, const char *name, const char **ret_value);

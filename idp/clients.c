@@ -34,6 +34,7 @@ static const struct name_bit grant_names[] = {
 	{ "refresh_token", EID_GRANT_REFRESH_TOKEN },
 	{ "client_credentials", EID_GRANT_CLIENT_CREDENTIALS },
 	{ EID_GRANT_TYPE_CIBA, EID_GRANT_CIBA },
+	{ EID_GRANT_TYPE_DEVICE_CODE, EID_GRANT_DEVICE_CODE },
 	{ NULL, 0 },
 };
 
@@ -590,9 +591,11 @@ static int check_rules(struct eid_client *c, bool secret_rules, eid_buf *why)
 			      "least one redirect URI");
 	if ((c->grant_types & EID_GRANT_REFRESH_TOKEN) &&
 	    !(c->grant_types &
-	      (EID_GRANT_AUTHORIZATION_CODE | EID_GRANT_CIBA)))
+	      (EID_GRANT_AUTHORIZATION_CODE | EID_GRANT_CIBA |
+	       EID_GRANT_DEVICE_CODE)))
 		return refuse(why, EID_EINVAL, "refresh_token needs "
-			      "authorization_code or CIBA");
+			      "authorization_code, CIBA or the device_code "
+			      "grant");
 	if (c->subject_type == EID_SUBJECT_PAIRWISE &&
 	    c->sector_identifier[0] == '\0' && derive_sector(c, why) != EID_OK)
 		return EID_EINVAL;

@@ -42,12 +42,16 @@
 #define EID_CLIENT_FORMAT_V1 1
 #define EID_GRANT_TYPE_CIBA "urn:openid:params:grant-type:ciba"
 
+/* The grant_type name of the device authorization grant. */
+#define EID_GRANT_TYPE_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
+
 /* Bits of eid_client.grant_types. */
 enum {
 	EID_GRANT_AUTHORIZATION_CODE = 1u << 0,
 	EID_GRANT_REFRESH_TOKEN = 1u << 1,
 	EID_GRANT_CLIENT_CREDENTIALS = 1u << 2,
 	EID_GRANT_CIBA = 1u << 3, /* OpenID CIBA, poll mode */
+	EID_GRANT_DEVICE_CODE = 1u << 4, /* RFC 8628 */
 };
 
 /* Bits of eid_client.scopes. */

@@ -45,6 +45,7 @@ struct eid_config {
 		uint64_t login;
 		uint64_t registration;
 		uint64_t chip;
+		uint64_t user_code;    /* user codes tried at /device */
 		uint64_t window;
 	} limits;
 	struct {
@@ -65,6 +66,10 @@ struct eid_config {
 		uint64_t refresh_token_ttl;
 		uint64_t code_ttl;
 	} tokens;
+	struct {
+		uint64_t expires_in; /* a device_code's lifetime */
+		uint64_t interval;   /* the least seconds between polls */
+	} device_grant;
 	struct {
 		uint64_t memory_kib;  /* Argon2id memory cost */
 		uint64_t iterations;  /* Argon2id time cost */

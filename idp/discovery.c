@@ -6,6 +6,7 @@
 #include "crypto/buf.h"
 #include "crypto/error.h"
 #include "idp/claims.h"
+#include "idp/clients.h"
 
 #define URL_MAX 2048
 
@@ -87,7 +88,7 @@ static const char *const jws_algs[] = { "ES256", "PS256", "RS256", NULL };
 
 static const char *const grant_types[] = {
 	"authorization_code", "refresh_token", "client_credentials",
-	"urn:openid:params:grant-type:ciba", NULL,
+	"urn:openid:params:grant-type:ciba", EID_GRANT_TYPE_DEVICE_CODE, NULL,
 };
 static const char *const ciba_modes[] = { "poll", NULL };
 /* "sign" is a client scope of the signature journey, not yet served. */
@@ -135,6 +136,8 @@ static int set_backchannel(json_t *o, const char *issuer)
 		{ "revocation_endpoint", EID_PATH_REVOKE },
 		{ "backchannel_authentication_endpoint",
 		  EID_PATH_BC_AUTHORIZE },
+		{ "device_authorization_endpoint",
+		  EID_PATH_DEVICE_AUTHORIZATION },
 	};
 	static const struct {
 		const char *name;

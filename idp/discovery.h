@@ -17,6 +17,11 @@
 #define EID_PATH_INTROSPECT "/introspect"
 #define EID_PATH_REVOKE "/revoke"
 #define EID_PATH_BC_AUTHORIZE "/bc-authorize"
+/* RFC 8628: where devices start, and the page where citizens enter the
+ * user code (and its QR code for kiosks). */
+#define EID_PATH_DEVICE_AUTHORIZATION "/device_authorization"
+#define EID_PATH_DEVICE "/device"
+#define EID_PATH_DEVICE_QR "/device/qr.png"
 
 /* Build the metadata for issuer (no trailing slash) whose ID tokens are
  * signed with id_token_alg ("ES256").  The caller owns the returned

@@ -12,7 +12,7 @@
 #define KEY_MAX 128
 
 static const char *const class_names[EID_RL_NCLASSES] = {
-	"token", "login", "registration", "chip",
+	"token", "login", "registration", "chip", "user_code",
 };
 
 void eid_ratelimit_params_from_config(const struct eid_config *c,
@@ -23,6 +23,7 @@ void eid_ratelimit_params_from_config(const struct eid_config *c,
 	ret->max[EID_RL_LOGIN] = c->limits.login;
 	ret->max[EID_RL_REGISTRATION] = c->limits.registration;
 	ret->max[EID_RL_CHIP] = c->limits.chip;
+	ret->max[EID_RL_USER_CODE] = c->limits.user_code;
 	ret->window = c->limits.window;
 }
 

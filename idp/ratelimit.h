@@ -16,6 +16,7 @@ enum eid_rl_class {
 	EID_RL_LOGIN,        /* POST /login (citizen and officer) */
 	EID_RL_REGISTRATION, /* /api/v1/registrations */
 	EID_RL_CHIP,         /* /chip/... */
+	EID_RL_USER_CODE,    /* user codes tried at POST /device */
 	EID_RL_NCLASSES,
 };
 

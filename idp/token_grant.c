@@ -10,6 +10,7 @@
 #include "idp/ciba.h"
 #include "idp/client_auth.h"
 #include "idp/codes.h"
+#include "idp/devgrant.h"
 #include "idp/subject.h"
 #include "idp/tokens.h"
 
@@ -318,6 +319,37 @@ static int maybe_refresh(const struct eid_token_env *env,
 				 refresh_ttl(env, client), res->refresh_token);
 }
 
+/* A redeemed grant (a code's, an approved device's) recorded and its
+ * tokens issued: what both grants end with. */
+static int issue_for_grant(const struct eid_token_env *env,
+			   const struct eid_client *client,
+			   const struct eid_token_request *req,
+			   struct eid_grant *g, const char *nonce,
+			   struct eid_token_response *res,
+			   struct eid_oauth_error *err)
+{
+	int r;
+
+	if (g->dpop_jkt == NULL && req->dpop_jkt != NULL &&
+	    (g->dpop_jkt = strdup(req->dpop_jkt)) == NULL)
+		return EID_ENOMEM;
+	if ((r = account_usable(env, g->personal_id, g->auth_time, err)) !=
+	    EID_OK ||
+	    (r = eid_subject_for(client, g->personal_id, env->subject_key,
+				 g->sub)) != EID_OK)
+		return r;
+	r = eid_grant_create(env->store, g, env->now, g->id);
+	if (r == EID_EEXIST)
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the code was already used", EID_EPERM);
+	if (r != EID_OK ||
+	    (r = sign_user_tokens(env, client, g, g->scope, nonce,
+				  g->dpop_jkt, res)) != EID_OK ||
+	    (r = maybe_refresh(env, client, g->id, res)) != EID_OK)
+		eid_token_response_clear(res);
+	return r;
+}
+
 int eid_token_authorization_code(const struct eid_token_env *env,
 				 const struct eid_client *client,
 				 const struct eid_token_request *req,
@@ -334,37 +366,15 @@ int eid_token_authorization_code(const struct eid_token_env *env,
 			    req->dpop_jkt, env->now, &cg);
 	if (r != EID_OK)
 		return redeem_error(env, req->code, r, err);
-	if (cg.grant.dpop_jkt == NULL && req->dpop_jkt != NULL &&
-	    (cg.grant.dpop_jkt = strdup(req->dpop_jkt)) == NULL) {
-		r = EID_ENOMEM;
-		goto out;
-	}
-	if ((r = account_usable(env, cg.grant.personal_id,
-				cg.grant.auth_time, err)) != EID_OK ||
-	    (r = eid_subject_for(client, cg.grant.personal_id,
-				 env->subject_key, cg.grant.sub)) != EID_OK)
-		goto out;
-	r = eid_grant_create(env->store, &cg.grant, env->now, cg.grant.id);
-	if (r == EID_EEXIST) {
-		r = eid_oauth_fail(err, "invalid_grant",
-				   "the code was already used", EID_EPERM);
-		goto out;
-	}
-	if (r != EID_OK ||
-	    (r = sign_user_tokens(env, client, &cg.grant, cg.grant.scope,
-				  cg.nonce, cg.grant.dpop_jkt, res)) != EID_OK ||
-	    (r = maybe_refresh(env, client, cg.grant.id, res)) != EID_OK)
-		goto out;
-out:
-	if (r != EID_OK)
-		eid_token_response_clear(res);
+	r = issue_for_grant(env, client, req, &cg.grant, cg.nonce, res, err);
 	eid_code_grant_clear(&cg);
 	return r;
 }
 
 /* ---- CIBA ---- */
 
-static int poll_error(enum eid_ciba_poll st, struct eid_oauth_error *err)
+static int ciba_poll_error(enum eid_ciba_poll st,
+			   struct eid_oauth_error *err)
 {
 	switch (st) {
 	case EID_CIBA_POLL_PENDING:
@@ -436,7 +446,7 @@ int eid_token_ciba(const struct eid_token_env *env,
 			       client->client_id, env->now, &st, &q)) != EID_OK)
 		return r;
 	if (st != EID_CIBA_POLL_APPROVED)
-		return poll_error(st, err);
+		return ciba_poll_error(st, err);
 	if (q.level < q.acr_level)
 		return eid_oauth_fail(err, "access_denied",
 				      "the approval did not reach the level "
@@ -447,6 +457,68 @@ int eid_token_ciba(const struct eid_token_env *env,
 				  res)) ||
 	    (r = maybe_refresh(env, client, g.id, res)))
 		eid_token_response_clear(res);
+	eid_grant_clear(&g);
+	return r;
+}
+
+/* ---- device_code (RFC 8628 3.5) ---- */
+
+static int device_poll_error(int r, struct eid_oauth_error *err)
+{
+	switch (r) {
+	case EID_ESTATE:
+		return eid_oauth_fail(err, "authorization_pending",
+				      "the citizen has not decided yet",
+				      EID_EPERM);
+	case EID_ELIMIT:
+		return eid_oauth_fail(err, "slow_down",
+				      "polling too fast: wait 5 more seconds "
+				      "between requests", EID_EPERM);
+	case EID_EPERM:
+		return eid_oauth_fail(err, "access_denied",
+				      "the citizen denied the request",
+				      EID_EPERM);
+	case EID_EEXPIRED:
+		return eid_oauth_fail(err, "expired_token",
+				      "the device_code has expired", EID_EPERM);
+	case EID_EMISMATCH:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the device_code was issued to another "
+				      "client", EID_EPERM);
+	case EID_EREPLAY:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the device_code was already used",
+				      EID_EPERM);
+	case EID_EMALFORMED:
+	case EID_ENOTFOUND:
+		return eid_oauth_fail(err, "invalid_grant",
+				      "the device_code is invalid", EID_EPERM);
+	default:
+		return r;
+	}
+}
+
+int eid_token_device_code(const struct eid_token_env *env,
+			  const struct eid_client *client,
+			  const struct eid_token_request *req,
+			  struct eid_token_response *res,
+			  struct eid_oauth_error *err)
+{
+	struct eid_grant g = { 0 };
+	int r;
+
+	if ((r = grant_type_allowed(client, EID_GRANT_DEVICE_CODE, err)) !=
+		    EID_OK ||
+	    (r = dpop_required(client, req, err)) != EID_OK)
+		return r;
+	if (req->device_code == NULL)
+		return eid_oauth_fail(err, "invalid_request",
+				      "device_code is required", EID_EINVAL);
+	r = eid_devgrant_poll(env->store, req->device_code, client->client_id,
+			      env->now, &g);
+	if (r != EID_OK)
+		return device_poll_error(r, err);
+	r = issue_for_grant(env, client, req, &g, NULL, res, err);
 	eid_grant_clear(&g);
 	return r;
 }

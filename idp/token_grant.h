@@ -20,6 +20,9 @@
  *                       once and recorded as a grant (amr hwk and user,
  *                       the level the device reaches); tokens as for a
  *                       code.
+ *   device_code         (RFC 8628 3.4) the device's poll: pending,
+ *                       slow_down, denied or expired until the citizen
+ *                       approved; then the same tokens as the code, once.
  *   client_credentials  a token for the client itself (sub = client_id),
  *                       scope within the client's own minus openid and
  *                       offline_access.  Writes nothing: the hot path.
@@ -57,6 +60,7 @@ struct eid_token_request {
 	const char *redirect_uri;
 	const char *code_verifier;
 	const char *refresh_token;
+	const char *device_code;
 	const char *scope;
 	const char *auth_req_id; /* CIBA */
 	const char *dpop_jkt; /* thumbprint of a verified DPoP proof */
@@ -95,6 +99,11 @@ int eid_token_ciba(const struct eid_token_env *env,
 		   const struct eid_token_request *req,
 		   struct eid_token_response *res,
 		   struct eid_oauth_error *err);
+int eid_token_device_code(const struct eid_token_env *env,
+			  const struct eid_client *client,
+			  const struct eid_token_request *req,
+			  struct eid_token_response *res,
+			  struct eid_oauth_error *err);
 int eid_token_client_credentials(const struct eid_token_env *env,
 				 const struct eid_client *client,
 				 const struct eid_token_request *req,

@@ -3,8 +3,9 @@
 # does all of its own set-up (installs what is missing, configures, builds).
 #
 #   tools/dev.sh run      build and start eidd with demo data on ./var
-#   tools/dev.sh test     build (plain and sanitized) and run every test;
-#                         ends with "N passed, N failed"
+#   tools/dev.sh test     build (plain, sanitized, release) and run every
+#                         test, then every fuzz target for 5 s
+#                         (EID_FUZZ_SECONDS); ends with "N passed, N failed"
 #   tools/dev.sh fuzz [TARGET] [SECONDS]   run libFuzzer targets (clang)
 #   tools/dev.sh bench [--quick] [--full] ...   optimised build, eidd and
 #                         node-oidc-provider under wrk, one table
@@ -96,6 +97,71 @@ run_suite() {
 	failed=$((failed + fail))
 }
 
+# check LABEL COMMAND...: one more pass or failure.
+check() {
+	local label=$1
+	shift
+	log "checking: $label"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		log "$label: FAILED"
+		failed=$((failed + 1))
+	fi
+}
+
+fuzz_names() {
+	local n
+	for n in test/fuzz/fuzz_*.c; do
+		n=${n##*/fuzz_}
+		printf '%s\n' "${n%.c}"
+	done
+}
+
+# The libFuzzer build (clang, ASan + UBSan) of the given targets.
+fuzz_build() {
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=true \
+			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	fi
+	ninja -C build-fuzz "${@/#/test/fuzz/fuzz_}" >&2
+}
+
+# fuzz_run NAME SECONDS CORPUS_DIR: new inputs go to CORPUS_DIR, the seeds
+# stay as they are; UBSan findings stop the run (and leave the input)
+# like crashes.
+fuzz_run() {
+	local n=$1 seconds=$2 dir=$3
+	mkdir -p "$dir"
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+	build-fuzz/test/fuzz/fuzz_"$n" -max_total_time="$seconds" \
+		-print_final_stats=1 -artifact_prefix="$dir-" \
+		"$dir" "test/fuzz/corpus/$n"
+}
+
+fuzz_smoke() {
+	local seconds=$1 names n work
+	[ "$seconds" -gt 0 ] || return 0
+	mapfile -t names < <(fuzz_names)
+	if ! fuzz_build "${names[@]}"; then
+		log "fuzz build failed"
+		failed=$((failed + 1))
+		return 0
+	fi
+	work=$(mktemp -d)
+	for n in "${names[@]}"; do
+		if fuzz_run "$n" "$seconds" "$work/$n" 2>"$work/$n.log"; then
+			passed=$((passed + 1))
+			log "fuzz_$n: $(grep -m1 '^stat::number_of_executed_units' "$work/$n.log" || true)"
+		else
+			failed=$((failed + 1))
+			log "fuzz_$n: FAILED"
+			tail -n 40 "$work/$n.log" >&2
+		fi
+	done
+	rm -rf "$work"
+}
+
 # npm packages exactly as locked in DIR/package-lock.json: the integration
 # tests' (jose, openid-client), the benchmark's peer (oidc-provider).
 install_node_modules() {
@@ -123,6 +189,12 @@ cmd_test() {
 	run_suite build "plain build"
 	# The sanitizer options come from the default test setup (meson.build).
 	run_suite build-san "sanitized build" --no-suite integration
+	# The optimised build tools/dev.sh bench uses: -O3 inlining finds
+	# warnings (-Werror) that the plain build does not.
+	check "release build" build build-release --buildtype=release -Db_ndebug=true
+	# Every libFuzzer target for a short budget, beyond its replayed
+	# corpus (EID_FUZZ_SECONDS each, default 5; 0 skips).
+	fuzz_smoke "${EID_FUZZ_SECONDS:-5}"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
@@ -144,9 +216,7 @@ cmd_bench() {
 cmd_fuzz() {
 	install_packages "${build_packages[@]}" clang
 	local target=${1:-} seconds=${2:-60} names=() n
-	for n in test/fuzz/fuzz_*.c; do
-		n=${n##*/fuzz_}
-		n=${n%.c}
+	for n in $(fuzz_names); do
 		[ -n "$target" ] && [ "$target" != "$n" ] && continue
 		names+=("$n")
 	done
@@ -154,21 +224,11 @@ cmd_fuzz() {
 		log "no fuzz target '$target' (ls test/fuzz/fuzz_*.c)"
 		return 2
 	fi
-	if [ ! -f build-fuzz/build.ninja ]; then
-		CC=clang meson setup build-fuzz -Dfuzz=true \
-			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-	fi
 	# Only the targets: the rest of the tree is not needed here.
-	ninja -C build-fuzz "${names[@]/#/test/fuzz/fuzz_}" >&2
+	fuzz_build "${names[@]}"
 	for n in "${names[@]}"; do
-		mkdir -p "build-fuzz/corpus/$n"
 		log "fuzzing $n for ${seconds}s"
-		# New inputs go to build-fuzz/corpus; the seeds stay as they are.
-		# UBSan findings stop the run (and leave the input) like crashes.
-		UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-		build-fuzz/test/fuzz/fuzz_"$n" -max_total_time="$seconds" \
-			-print_final_stats=1 -artifact_prefix="build-fuzz/corpus/$n-" \
-			"build-fuzz/corpus/$n" "test/fuzz/corpus/$n"
+		fuzz_run "$n" "$seconds" "build-fuzz/corpus/$n"
 	done
 }
 

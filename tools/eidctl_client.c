@@ -29,7 +29,8 @@ static const struct eidctl_opt client_flags[] = {
 	{ "name", required_argument, "NAME", "shown on the consent page" },
 	{ "grant", required_argument, "G",
 	  "authorization_code, refresh_token, client_credentials, "
-	  "urn:openid:params:grant-type:ciba (repeat)" },
+	  "urn:openid:params:grant-type:ciba, "
+	  "urn:ietf:params:oauth:grant-type:device_code (repeat)" },
 	{ "auth-method", required_argument, "M",
 	  "client_secret_basic, client_secret_post, private_key_jwt, none" },
 	{ "redirect-uri", required_argument, "URI", "exact (repeat)" },

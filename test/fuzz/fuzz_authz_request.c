@@ -1,7 +1,9 @@
 /* The authorization request checks on arbitrary query strings (parsed as
  * /authorize parses them) for a fixed client: whatever is accepted must
  * survive the interaction's JSON round trip; a refusal must name an
- * error, and one about the client or redirect URI must not redirect. */
+ * error, and one about the client or redirect URI must not redirect.
+ * The same query as a device authorization request (RFC 8628): accepted
+ * only with openid within the client's scopes, never redirectable. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,25 @@ static void round_trip(const struct eid_authz_request *req)
 	json_decref(j);
 }
 
+static void device_request(const struct eid_client *c, eid_form *f)
+{
+	struct eid_authz_request req;
+	struct eid_authz_error err = { 0 };
+	int r = eid_authz_device_request_parse(c, lookup, f, &req, &err);
+
+	if (r == EID_OK) {
+		if (!(req.scopes & 1) || (req.scopes & ~c->scopes) != 0 ||
+		    strcmp(req.client_id, c->client_id) != 0 ||
+		    req.redirect_uri != NULL)
+			abort();
+		eid_authz_request_clear(&req);
+	} else if (r == EID_EINVAL) {
+		if (err.error == NULL || err.description == NULL ||
+		    err.redirectable)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct eid_client c = { 0 };
@@ -56,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (eid_form_parse((const char *)data, size, &f) != EID_OK)
 		return 0;
 	client(&c);
+	device_request(&c, f);
 	r = eid_authz_request_parse(&c, false, lookup, f, &req, &err);
 	if (r == EID_OK) {
 		if (!(req.scopes & 1) || req.code_challenge == NULL)

@@ -454,6 +454,54 @@ static void test_json_round_trip(void **state)
 	json_decref(j);
 }
 
+/* A device's request: scope and acr_values only, by the same rules; its
+ * interaction's JSON has a user code and no redirect or PKCE. */
+static void test_device_request(void **state)
+{
+	struct eid_authz_request req, back;
+	struct eid_authz_error err = { 0 };
+	struct params p = { { "scope", "profile openid", "acr_values",
+			      "urn:eid:loa:2" }, 4 };
+	json_t *j;
+
+	assert_int_equal(eid_authz_device_request_parse(*state, lookup, &p,
+							&req, &err), EID_OK);
+	assert_string_equal(req.client_id, "rp");
+	assert_string_equal(req.scope, "openid profile");
+	assert_int_equal(req.acr_level, 2);
+	assert_null(req.redirect_uri);
+	assert_non_null(req.user_code = strdup("WDJBMJHT"));
+	assert_int_equal(eid_authz_request_to_json(&req, &j), EID_OK);
+	assert_int_equal(eid_authz_request_from_json(j, &back), EID_OK);
+	json_decref(j);
+	assert_string_equal(back.user_code, "WDJBMJHT");
+	assert_null(back.redirect_uri);
+	assert_null(back.code_challenge);
+	eid_authz_request_clear(&req);
+	eid_authz_request_clear(&back);
+
+	p = (struct params){ { "scope", "profile" }, 2 };
+	assert_int_equal(eid_authz_device_request_parse(*state, lookup, &p,
+							&req, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "invalid_scope");
+	assert_false(err.redirectable);
+	p = (struct params){ { "scope", "openid email" }, 2 };
+	assert_int_equal(eid_authz_device_request_parse(*state, lookup, &p,
+							&req, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "invalid_scope");
+	p = (struct params){ { "scope", "openid", "acr_values", "urn:x" }, 4 };
+	assert_int_equal(eid_authz_device_request_parse(*state, lookup, &p,
+							&req, &err),
+			 EID_EINVAL);
+	p = (struct params){ { "acr_values", "urn:eid:loa:1" }, 2 };
+	assert_int_equal(eid_authz_device_request_parse(*state, lookup, &p,
+							&req, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "invalid_scope");
+}
+
 static void test_json_lookup(void **state)
 {
 	json_t *o = json_pack("{s:s, s:i, s:s#}", "a", "x", "b", 1, "c",
@@ -522,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_caps_and_repeats),
 		cmocka_unit_test(test_error_state),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_device_request),
 		cmocka_unit_test(test_json_lookup),
 		cmocka_unit_test(test_params_collect),
 	};

@@ -298,12 +298,17 @@ static void test_cross_rules(void **state)
 		 "\"https://rp.example/jwks\"}", good);
 	refused(extra, EID_EINVAL, "jwks and jwks_uri exclude each other");
 	refused("{\"grant_types\":[\"refresh_token\"]}", EID_EINVAL,
-		"refresh_token needs authorization_code or CIBA");
+		"refresh_token needs authorization_code, CIBA or the "
+		"device_code grant");
 	refused("{\"token_endpoint_auth_method\":\"none\","
 		"\"grant_types\":[\"authorization_code\","
 		"\"urn:openid:params:grant-type:ciba\"]}", EID_EINVAL,
 		"a public client (auth method none) cannot use CIBA");
 	accepted("{\"grant_types\":[\"urn:openid:params:grant-type:ciba\","
+		 "\"refresh_token\"],\"redirect_uris\":[]}");
+	/* A TV: the device grant alone needs no redirect URI. */
+	accepted("{\"token_endpoint_auth_method\":\"none\","
+		 "\"grant_types\":[\"" EID_GRANT_TYPE_DEVICE_CODE "\","
 		 "\"refresh_token\"],\"redirect_uris\":[]}");
 	accepted("{\"grant_types\":[\"client_credentials\"],"
 		 "\"redirect_uris\":[]}");

@@ -16,6 +16,7 @@
 #include "idp/ciba.h"
 #include "idp/codes.h"
 #include "idp/grants.h"
+#include "idp/devgrant.h"
 #include "idp/introspect.h"
 #include "idp/pkce.h"
 #include "idp/subject.h"
@@ -297,6 +298,93 @@ static void test_code(void **state)
 			 EID_EPERM);
 	json_decref(at);
 	eid_token_response_clear(&res);
+}
+
+static int device_poll(struct fx *f, const struct eid_client *c,
+		       const char *device_code, const char *jkt,
+		       struct eid_token_response *res,
+		       struct eid_oauth_error *err)
+{
+	struct eid_token_request req = { .device_code = device_code,
+					 .dpop_jkt = jkt };
+
+	memset(err, 0, sizeof(*err));
+	return eid_token_device_code(&f->env, c, &req, res, err);
+}
+
+/* The device grant: each poll's OAuth error, then the tokens once. */
+static void test_device_code(void **state)
+{
+	struct fx *f = *state;
+	struct eid_token_response res = { 0 };
+	struct eid_oauth_error err;
+	struct eid_client tv = { 0 };
+	char code[EID_DEVGRANT_CODE_LEN + 1];
+	char user[EID_DEVGRANT_USER_CODE_LEN + 1];
+	json_t *amr = json_pack("[s]", "pwd"), *id, *at;
+	struct eid_grant g = { .personal_id = PID, .client_id = "tv",
+			       .scope = "openid profile",
+			       .acr = "urn:eid:loa:1", .amr = amr,
+			       .auth_time = NOW - 10 };
+
+	client(f, "{\"client_id\":\"tv\",\"name\":\"TV\","
+		  "\"token_endpoint_auth_method\":\"none\",\"grant_types\":"
+		  "[\"" EID_GRANT_TYPE_DEVICE_CODE "\",\"refresh_token\"],"
+		  "\"scope\":\"openid profile\"}", &tv);
+	assert_int_equal(eid_devgrant_start(f->sp.ts.store, "tv",
+					    "openid profile", 3, 0, NOW, 600,
+					    5, code, user), EID_OK);
+	assert_int_equal(device_poll(f, &f->web, code, NULL, &res, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "unauthorized_client");
+	assert_int_equal(device_poll(f, &tv, NULL, NULL, &res, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "invalid_request");
+	assert_int_equal(device_poll(f, &tv, code, NULL, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "authorization_pending");
+	assert_int_equal(device_poll(f, &tv, code, NULL, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "slow_down");
+	assert_int_equal(eid_devgrant_decide(f->sp.ts.store, user, true, &g),
+			 EID_OK);
+	assert_int_equal(device_poll(f, &tv, code, JKT, &res, &err), EID_OK);
+	assert_true(res.dpop);
+	assert_int_equal(strlen(res.refresh_token), EID_REFRESH_TOKEN_LEN);
+	id = claims_of(f, res.id_token);
+	assert_string_equal(str(id, "aud"), "tv");
+	assert_string_equal(str(id, "acr"), "urn:eid:loa:1");
+	assert_int_equal(json_integer_value(json_object_get(id, "auth_time")),
+			 NOW - 10);
+	assert_null(json_object_get(id, "sid"));
+	at = claims_of(f, res.access_token);
+	assert_string_equal(str(json_object_get(at, "cnf"), "jkt"), JKT);
+	assert_int_equal(eid_grant_check_active(f->sp.ts.store,
+						str(at, "gid")), EID_OK);
+	eid_token_response_clear(&res);
+	assert_int_equal(device_poll(f, &tv, code, NULL, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "invalid_grant");
+
+	/* Denied, and expired. */
+	assert_int_equal(eid_devgrant_start(f->sp.ts.store, "tv", "openid", 1,
+					    0, NOW, 600, 5, code, user),
+			 EID_OK);
+	assert_int_equal(eid_devgrant_decide(f->sp.ts.store, user, false,
+					     NULL), EID_OK);
+	assert_int_equal(device_poll(f, &tv, code, NULL, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "access_denied");
+	assert_int_equal(eid_devgrant_start(f->sp.ts.store, "tv", "openid", 1,
+					    0, NOW - 700, 600, 5, code, user),
+			 EID_OK);
+	assert_int_equal(device_poll(f, &tv, code, NULL, &res, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "expired_token");
+	json_decref(id);
+	json_decref(at);
+	json_decref(amr);
+	eid_client_clear(&tv);
 }
 
 static void test_code_refusals(void **state)
@@ -666,6 +754,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_credentials, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_code, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_code_refusals, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),

@@ -15,6 +15,8 @@ import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, addClient, addLevel2 as addLevel2Account, formFields, rpParams, signIn,
 } from './lib/front.mjs';
+import * as rp from './lib/oidc.mjs';
+import { oauthError } from './lib/oidc.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const POST_LOGOUT = 'http://127.0.0.1:9/bye';
@@ -50,22 +52,7 @@ function register(args = []) {
     '--scope', 'openid profile citizen offline_access', ...args]);
 }
 
-function discover(c, auth) {
-  return client.discovery(new URL(s.base), c.client_id, {}, auth,
-    { execute: [client.allowInsecureRequests] });
-}
-
-async function oauthError(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    if (e.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE') {
-      return { status: e.status, error: e.cause[0].parameters.error ?? 'invalid_client' };
-    }
-    return { status: e.status, error: e.error, description: e.error_description };
-  }
-  assert.fail('the request should have failed');
-}
+const discover = (c, auth) => rp.discover(s.base, c, auth);
 
 // The latest one-time code sent to a phone, read from the outbox.
 function lastCode(phone) {
