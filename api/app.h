@@ -38,6 +38,10 @@ struct eid_app {
  * free it with eid_app_cleanup. */
 int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 		 eid_store *store, eid_signer *signer, const uint8_t kek[32]);
+/* The same when the CA key may live in p11's token (NULL: none). */
+int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
+			eid_store *store, eid_signer *signer,
+			const uint8_t kek[32], eid_pkcs11 *p11);
 void eid_app_cleanup(struct eid_app *app);
 
 /* Start and stop the app's background workers (back-channel logout), with

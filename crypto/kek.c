@@ -70,45 +70,6 @@ static int kek_parse(char *text, size_t len, uint8_t kek[KEK_LEN])
 	return EID_EMALFORMED;
 }
 
-/* Read the KEK file into text (KEK_TEXT_MAX + 1 bytes); EID_ENOTFOUND when it does not exist. */
-static int kek_read_file(const char *file, char *text,
-			 size_t *ret_len)
-{
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
-	int fd, r = EID_EIO;
-
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return errno == ENOENT ? EID_ENOTFOUND :
-		       errno == EACCES ? EID_EPERM : EID_EIO;
-	if (fstat(fd, &st) != 0)
-		goto out;
-	if (!S_ISREG(st.st_mode))
-		goto out;
-	r = EID_EPERM;
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		goto out;
-	r = EID_EIO;
-	do {
-		n = read(fd, text + len, KEK_TEXT_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto out;
-		len += (size_t)n;
-	} while (n > 0 && len < KEK_TEXT_MAX + 1);
-	r = EID_EMALFORMED;
-	if (len > KEK_TEXT_MAX)
-		goto out;
-	*ret_len = len;
-	r = EID_OK;
-out:
-	close(fd);
-	return r;
-}
-
 int eid_kek_load(const char *file, const char *env_name, uint8_t ret_kek[32])
 {
 	char text[KEK_TEXT_MAX + 2];
@@ -120,7 +81,7 @@ int eid_kek_load(const char *file, const char *env_name, uint8_t ret_kek[32])
 	if (ret_kek == NULL)
 		return EID_EINVAL;
 	if (file != NULL)
-		r = kek_read_file(file, text, &len);
+		r = eid_secret_file_read(file, text, KEK_TEXT_MAX, &len);
 	/* An empty variable counts as unset (`EID_KEK= eidd ...`). */
 	if (r == EID_ENOTFOUND && env_name != NULL &&
 	    (env = getenv(env_name)) != NULL && env[0] != '\0') {

@@ -7,14 +7,17 @@
 #include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
+#include <openssl/x509.h>
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
+#include "crypto/pkcs11.h"
 #include "crypto/seal.h"
 #include "crypto/secret.h"
 
 #define KID_MAX 128
 #define SEAL_VERSION 0xE1
+#define REF_VERSION 0xE2 /* a reference to a key in a PKCS#11 token */
 #define SEAL_NONCE EID_GCM_NONCE
 #define SEAL_TAG EID_GCM_TAG
 #define RSA_MIN_BITS 2048
@@ -48,6 +51,8 @@ struct eid_key {
 	EVP_PKEY *pkey;
 	cjose_jwk_t *jwk;          /* built once: signing never re-parses */
 	json_t *pub;               /* kty and crv/x/y or n/e */
+	char *label;               /* in a token: the object's label */
+	eid_pkcs11 *p11;           /* in a token: the token */
 };
 
 /* Parameters as big-endian bytes: EC x, y[, d]; RSA n, e[, d, p, q, dp,
@@ -139,6 +144,7 @@ void eid_key_free(eid_key *key)
 	EVP_PKEY_free(key->pkey);
 	cjose_jwk_release(key->jwk);
 	json_decref(key->pub);
+	free(key->label);
 	free(key);
 }
 
@@ -392,6 +398,55 @@ int eid_key_generate(eid_alg alg, eid_key **ret_key)
 	return key_wrap(pkey, alg, true, NULL, ret_key);
 }
 
+int eid_key_from_token(EVP_PKEY *priv, EVP_PKEY *pub, eid_alg alg,
+		       const char *label, eid_pkcs11 *p11, eid_key **ret_key)
+{
+	eid_key *k = NULL;
+	int r = EID_EINVAL;
+
+	if (priv == NULL || pub == NULL || label == NULL || p11 == NULL ||
+	    ret_key == NULL || strlen(label) == 0 || strlen(label) > 255)
+		goto out;
+	/* The public JWK, kid and cjose key from the public half only. */
+	r = key_wrap(pub, alg, false, NULL, &k);
+	pub = NULL;
+	if (r != EID_OK)
+		goto out;
+	r = EID_ENOMEM;
+	if ((k->label = strdup(label)) == NULL)
+		goto out;
+	EVP_PKEY_free(k->pkey);
+	k->pkey = priv;
+	priv = NULL;
+	k->priv = true;
+	k->p11 = p11;
+	*ret_key = k;
+	k = NULL;
+	r = EID_OK;
+out:
+	EVP_PKEY_free(priv);
+	EVP_PKEY_free(pub);
+	eid_key_free(k);
+	return r;
+}
+
+const char *eid_key_token_label(const eid_key *key)
+{
+	return key != NULL ? key->label : NULL;
+}
+
+void eid_key_lock(const eid_key *key)
+{
+	if (key != NULL && key->p11 != NULL)
+		eid_pkcs11_lock(key->p11);
+}
+
+void eid_key_unlock(const eid_key *key)
+{
+	if (key != NULL && key->p11 != NULL)
+		eid_pkcs11_unlock(key->p11);
+}
+
 int eid_key_from_pkey(EVP_PKEY *pkey, eid_key **ret_key)
 {
 	eid_alg alg = EID_ALG_RS256;
@@ -429,6 +484,35 @@ static int seal_header(const eid_key *key, eid_buf *out)
 	return EID_OK;
 }
 
+/* The reference record of a token key: its kid, alg, label and public
+ * key, nothing secret. */
+static int ref_encode(const eid_key *key, eid_buf *out)
+{
+	size_t start = out->len, lablen = strlen(key->label);
+	unsigned char *der = NULL;
+	int len, r;
+
+	len = i2d_PUBKEY(key->pkey, &der);
+	r = EID_ECRYPTO;
+	if (len <= 0)
+		goto out;
+	if ((r = eid_buf_put_u8(out, REF_VERSION)) != EID_OK ||
+	    (r = eid_buf_put_u8(out, (uint8_t)key->alg)) != EID_OK ||
+	    (r = eid_buf_put_u8(out, (uint8_t)strlen(key->kid))) != EID_OK ||
+	    (r = eid_buf_put(out, key->kid, strlen(key->kid))) != EID_OK ||
+	    (r = eid_buf_put_u8(out, (uint8_t)lablen)) != EID_OK ||
+	    (r = eid_buf_put(out, key->label, lablen)) != EID_OK ||
+	    (r = eid_buf_put(out, der, (size_t)len)) != EID_OK)
+		goto out;
+	r = EID_OK;
+out:
+	if (r != EID_OK)
+		eid_buf_truncate(out, start);
+	ERR_clear_error();
+	OPENSSL_free(der);
+	return r;
+}
+
 int eid_key_seal(const eid_key *key, const uint8_t kek[32], eid_buf *out)
 {
 	OSSL_ENCODER_CTX *ectx = NULL;
@@ -437,6 +521,8 @@ int eid_key_seal(const eid_key *key, const uint8_t kek[32], eid_buf *out)
 	uint8_t nonce[SEAL_NONCE], *ct, *tag;
 	int r = EID_EINVAL;
 
+	if (key != NULL && key->label != NULL && out != NULL)
+		return ref_encode(key, out);
 	if (key == NULL || kek == NULL || out == NULL || !key->priv)
 		return EID_EINVAL;
 	start = out->len;
@@ -559,6 +645,78 @@ out:
 	eid_buf_free(&pt);
 	eid_key_free(key);
 	return r;
+}
+
+bool eid_key_blob_in_token(const uint8_t *blob, size_t len)
+{
+	return blob != NULL && len > 0 && blob[0] == REF_VERSION;
+}
+
+/* The parts of a reference record: the label copied out (NUL-terminated),
+ * the rest borrowed. */
+struct ref {
+	const eid_alg_info *info;
+	const uint8_t *kid, *spki;
+	size_t kidlen, spkilen;
+	char label[EID_PKCS11_LABEL_MAX + 1];
+};
+
+static int ref_parse(const uint8_t *blob, size_t len, struct ref *ref)
+{
+	eid_rd rd = eid_rd_make(blob, len);
+	const uint8_t *label;
+	uint8_t version, alg, kidlen, lablen;
+
+	if (len > EID_KEY_SEAL_MAX || eid_rd_u8(&rd, &version) != EID_OK ||
+	    version != REF_VERSION || eid_rd_u8(&rd, &alg) != EID_OK ||
+	    eid_rd_u8(&rd, &kidlen) != EID_OK || kidlen == 0 ||
+	    eid_rd_bytes(&rd, kidlen, &ref->kid) != EID_OK ||
+	    eid_rd_u8(&rd, &lablen) != EID_OK || lablen == 0 ||
+	    lablen > EID_PKCS11_LABEL_MAX ||
+	    eid_rd_bytes(&rd, lablen, &label) != EID_OK ||
+	    memchr(label, '\0', lablen) != NULL || eid_rd_left(&rd) == 0)
+		return EID_EMALFORMED;
+	ref->info = eid_alg_info_get((eid_alg)alg);
+	if (ref->info == NULL || !ref->info->can_sign)
+		return EID_EMALFORMED;
+	ref->kidlen = kidlen;
+	memcpy(ref->label, label, lablen);
+	ref->label[lablen] = '\0';
+	ref->spkilen = eid_rd_left(&rd);
+	ref->spki = eid_rd_ptr(&rd);
+	return EID_OK;
+}
+
+int eid_key_open(const uint8_t *blob, size_t len, const uint8_t kek[32],
+		 eid_pkcs11 *p11, eid_key **ret_key)
+{
+	struct ref ref;
+	eid_key *key = NULL;
+	int r;
+
+	if (!eid_key_blob_in_token(blob, len))
+		return eid_key_unseal(blob, len, kek, ret_key);
+	if (ret_key == NULL)
+		return EID_EINVAL;
+	if ((r = ref_parse(blob, len, &ref)) != EID_OK)
+		return r;
+	if (p11 == NULL)
+		return EID_ESTATE;
+	r = eid_pkcs11_load(p11, ref.label, ref.info->alg, &key);
+	/* Not found would read as "no such record" to callers: the record
+	 * is there, the token does not match it. */
+	if (r == EID_ENOTFOUND)
+		r = EID_EMISMATCH;
+	if (r != EID_OK)
+		return r;
+	/* The kid is the thumbprint of the token's public key. */
+	if (strlen(key->kid) != ref.kidlen ||
+	    memcmp(key->kid, ref.kid, ref.kidlen) != 0) {
+		eid_key_free(key);
+		return EID_EMISMATCH;
+	}
+	*ret_key = key;
+	return EID_OK;
 }
 
 /* ---- JWK export ---- */

@@ -88,6 +88,36 @@ int eid_key_seal(const eid_key *key, const uint8_t kek[32], eid_buf *out);
 int eid_key_unseal(const uint8_t *blob, size_t len, const uint8_t kek[32],
 		   eid_key **ret_key);
 
+/* ---- keys in a PKCS#11 token (crypto/pkcs11.h) ---- */
+
+typedef struct eid_pkcs11 eid_pkcs11;
+
+/* A key whose private half is an object in a token: priv is the token's
+ * handle (signing goes to the token), pub its public key; both are
+ * consumed, also on failure.  The key signs like any other; its sealed
+ * form (eid_key_seal) is a reference record with no private material:
+ *   u8 version (0xE2) | u8 alg | u8 kid_len | kid | u8 label_len | label |
+ *   SubjectPublicKeyInfo DER
+ * p11 must outlive the key. */
+int eid_key_from_token(EVP_PKEY *priv, EVP_PKEY *pub, eid_alg alg,
+		       const char *label, eid_pkcs11 *p11, eid_key **ret_key);
+/* The token object's label, NULL for a key held in memory. */
+const char *eid_key_token_label(const eid_key *key);
+/* Around every operation with eid_key_pkey of a token key (a signature):
+ * the token's mutex.  No-ops for a key held in memory. */
+void eid_key_lock(const eid_key *key);
+void eid_key_unlock(const eid_key *key);
+/* A sealed blob of either kind: eid_key_unseal for a sealed key; for a
+ * token reference the key loaded from p11 by its label, whose kid must
+ * match the record's.  For a reference: EID_ESTATE when p11 is NULL (no
+ * [pkcs11] configured); EID_EMISMATCH when the token has no such key, one
+ * of another type, or another key under that label; EID_EPERM for an
+ * extractable one. */
+int eid_key_open(const uint8_t *blob, size_t len, const uint8_t kek[32],
+		 eid_pkcs11 *p11, eid_key **ret_key);
+/* True when blob is a token reference (no private key in the store). */
+bool eid_key_blob_in_token(const uint8_t *blob, size_t len);
+
 /* Load the 32-byte KEK.  The file, when given and present, wins over the
  * environment variable.  Accepted forms: 64 hex characters, or 43-character
  * base64url (44 with one '=' pad), each with an optional trailing newline.

@@ -1,8 +1,12 @@
 #include "crypto/secret.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -71,4 +75,42 @@ int eid_random_uniform(unsigned long bound, unsigned long *ret_value)
 	} while (v >= limit);
 	*ret_value = v % bound;
 	return EID_OK;
+}
+
+int eid_secret_file_read(const char *path, char *text, size_t cap,
+			 size_t *ret_len)
+{
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	int fd, r = EID_EIO;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? EID_ENOTFOUND :
+		       errno == EACCES ? EID_EPERM : EID_EIO;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode))
+		goto out;
+	r = EID_EPERM;
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		goto out;
+	r = EID_EIO;
+	do {
+		n = read(fd, text + len, cap + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		len += (size_t)n;
+	} while (n > 0 && len < cap + 1);
+	r = EID_EMALFORMED;
+	if (len > cap)
+		goto out;
+	*ret_len = len;
+	r = EID_OK;
+out:
+	close(fd);
+	return r;
 }

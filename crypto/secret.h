@@ -27,4 +27,15 @@ int eid_random_bytes(void *p, size_t n);
 /* A uniformly random integer in [0, bound), bound > 0.  EID_OK or error. */
 int eid_random_uniform(unsigned long bound, unsigned long *ret_value);
 
+/* Read a small secret file (the KEK, a token PIN) into text, which has
+ * room for cap + 1 bytes; *ret_len gets the length (no NUL is added).
+ *   EID_ENOTFOUND  the file does not exist
+ *   EID_EPERM      it is readable or writable by group or others, or we
+ *                  may not read it
+ *   EID_EIO        it cannot be read or is not a regular file
+ *   EID_EMALFORMED it holds more than cap bytes
+ * The caller wipes text. */
+int eid_secret_file_read(const char *path, char *text, size_t cap,
+			 size_t *ret_len);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
+#include "crypto/pkcs11.h"
 #include "crypto/secret.h"
 #include "idp/audit.h"
 
@@ -25,6 +26,7 @@ static const char crl_number_key[] = "crl_number";
 struct eid_ca {
 	X509 *cert;
 	eid_key *key; /* NULL: public only */
+	bool key_in_token; /* the record is a PKCS#11 token reference */
 	char *issuer_url;
 };
 
@@ -148,8 +150,11 @@ static int set_sealed(json_t *o, const eid_key *key, const uint8_t kek[32])
 	return r;
 }
 
+/* The key in o["sealed"]: unsealed, or loaded from p11 when the record
+ * is a token reference (*ret_in_token says which; ret may be NULL to
+ * learn only that). */
 static int member_unseal(const json_t *o, const uint8_t kek[32],
-			 eid_key **ret)
+			 eid_pkcs11 *p11, eid_key **ret, bool *ret_in_token)
 {
 	eid_buf sealed;
 	int r;
@@ -157,7 +162,9 @@ static int member_unseal(const json_t *o, const uint8_t kek[32],
 	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
 	r = member_b64(o, "sealed", &sealed);
 	if (r == EID_OK)
-		r = eid_key_unseal(sealed.data, sealed.len, kek, ret);
+		*ret_in_token = eid_key_blob_in_token(sealed.data, sealed.len);
+	if (r == EID_OK && ret != NULL)
+		r = eid_key_open(sealed.data, sealed.len, kek, p11, ret);
 	eid_buf_free(&sealed);
 	return r;
 }
@@ -194,6 +201,16 @@ X509 *eid_ca_cert(const eid_ca *ca)
 EVP_PKEY *eid_ca_pkey(const eid_ca *ca)
 {
 	return ca && ca->key ? eid_key_pkey(ca->key) : NULL;
+}
+
+const eid_key *eid_ca_key(const eid_ca *ca)
+{
+	return ca ? ca->key : NULL;
+}
+
+bool eid_ca_key_in_token(const eid_ca *ca)
+{
+	return ca != NULL && ca->key_in_token;
 }
 
 static int fingerprint_hex(X509 *x, char out[65])
@@ -245,6 +262,12 @@ out:
 int eid_ca_init(eid_store *s, const uint8_t kek[32], eid_alg alg,
 		const char *subject, unsigned validity_days)
 {
+	return eid_ca_init_pkcs11(s, kek, NULL, alg, subject, validity_days);
+}
+
+int eid_ca_init_pkcs11(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		       eid_alg alg, const char *subject, unsigned validity_days)
+{
 	uint64_t now;
 	eid_key *key = NULL;
 	X509 *cert = NULL;
@@ -256,10 +279,15 @@ int eid_ca_init(eid_store *s, const uint8_t kek[32], eid_alg alg,
 	if (alg != EID_ALG_ES256 && alg != EID_ALG_RS256)
 		return EID_EUNSUPPORTED;
 	now = eid_store_now(s);
-	if ((r = eid_key_generate(alg, &key)) != EID_OK ||
-	    (r = eid_x509_ca_new(eid_key_pkey(key), subject, now,
-				 now + (uint64_t)validity_days * DAY,
-				 &cert)) != EID_OK)
+	r = p11 != NULL ? eid_pkcs11_generate(p11, alg, &key) :
+			  eid_key_generate(alg, &key);
+	if (r != EID_OK)
+		goto out;
+	eid_key_lock(key);
+	r = eid_x509_ca_new(eid_key_pkey(key), subject, now,
+			    now + (uint64_t)validity_days * DAY, &cert);
+	eid_key_unlock(key);
+	if (r != EID_OK)
 		goto out;
 	r = ca_store(s, kek, cert, key, "ca.init");
 out:
@@ -314,7 +342,8 @@ out:
 }
 
 /* kek NULL: certificate only. */
-static int ca_read(eid_store *s, const uint8_t kek[32], eid_ca *ca)
+static int ca_read(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		   eid_ca *ca)
 {
 	eid_txn *t = NULL;
 	json_t *o = NULL;
@@ -324,9 +353,10 @@ static int ca_read(eid_store *s, const uint8_t kek[32], eid_ca *ca)
 	    (r = record_get(t, EID_TABLE_CA, ca_key, &o)) != EID_OK ||
 	    (r = member_cert(o, "cert", &ca->cert)) != EID_OK)
 		goto out;
-	if (kek != NULL) {
-		if ((r = member_unseal(o, kek, &ca->key)) != EID_OK)
-			goto out;
+	if ((r = member_unseal(o, kek, p11, kek != NULL ? &ca->key : NULL,
+			       &ca->key_in_token)) != EID_OK)
+		goto out;
+	if (ca->key != NULL) {
 		r = EID_EVERIFY;
 		if (X509_check_private_key(ca->cert,
 					   eid_key_pkey(ca->key)) != 1)
@@ -340,8 +370,8 @@ out:
 	return r;
 }
 
-static int ca_open(eid_store *s, const uint8_t kek[32], const char *url,
-		   eid_ca **ret_ca)
+static int ca_open(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		   const char *url, eid_ca **ret_ca)
 {
 	eid_ca *ca;
 	int r;
@@ -350,7 +380,7 @@ static int ca_open(eid_store *s, const uint8_t kek[32], const char *url,
 		return EID_EINVAL;
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return EID_ENOMEM;
-	r = ca_read(s, kek, ca);
+	r = ca_read(s, kek, p11, ca);
 	if (r == EID_OK && url != NULL && (ca->issuer_url = strdup(url)) == NULL)
 		r = EID_ENOMEM;
 	if (r != EID_OK) {
@@ -364,14 +394,20 @@ static int ca_open(eid_store *s, const uint8_t kek[32], const char *url,
 int eid_ca_load(eid_store *s, const uint8_t kek[32], const char *issuer_url,
 		eid_ca **ret_ca)
 {
+	return eid_ca_load_pkcs11(s, kek, NULL, issuer_url, ret_ca);
+}
+
+int eid_ca_load_pkcs11(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		       const char *issuer_url, eid_ca **ret_ca)
+{
 	if (kek == NULL)
 		return EID_EINVAL;
-	return ca_open(s, kek, issuer_url, ret_ca);
+	return ca_open(s, kek, p11, issuer_url, ret_ca);
 }
 
 int eid_ca_load_public(eid_store *s, eid_ca **ret_ca)
 {
-	return ca_open(s, NULL, NULL, ret_ca);
+	return ca_open(s, NULL, NULL, NULL, ret_ca);
 }
 
 /* ---- citizens' certificates ---- */
@@ -485,6 +521,7 @@ static int current_get(eid_txn *t, const uint8_t kek[32],
 	struct eid_cert_status st;
 	json_t *cur = NULL, *rec = NULL;
 	const char *serial;
+	bool in_token;
 	int r;
 
 	key_name(ckey, sizeof(ckey), 'c', c->personal_id);
@@ -510,7 +547,8 @@ static int current_get(eid_txn *t, const uint8_t kek[32],
 			r = EID_ENOTFOUND;
 		goto out;
 	}
-	if ((r = member_unseal(cur, kek, &cc->key)) != EID_OK)
+	/* Citizens' keys are always sealed: no token here. */
+	if ((r = member_unseal(cur, kek, NULL, &cc->key, &in_token)) != EID_OK)
 		goto out;
 	memcpy(cc->serial, serial, strlen(serial) + 1);
 	r = EID_OK;
@@ -597,10 +635,13 @@ static int issue_new(eid_txn *t, const uint8_t kek[32], const eid_ca *ca,
 	int r;
 
 	if ((r = new_validity(ca, c, now, &x)) != EID_OK ||
-	    (r = eid_key_generate(EID_ALG_ES256, &cc->key)) != EID_OK ||
-	    (r = eid_x509_citizen_new(ca->cert, eid_key_pkey(ca->key),
-				      eid_key_pkey(cc->key), &x,
-				      &cc->cert)) != EID_OK ||
+	    (r = eid_key_generate(EID_ALG_ES256, &cc->key)) != EID_OK)
+		return r;
+	eid_key_lock(ca->key);
+	r = eid_x509_citizen_new(ca->cert, eid_key_pkey(ca->key),
+				 eid_key_pkey(cc->key), &x, &cc->cert);
+	eid_key_unlock(ca->key);
+	if (r != EID_OK ||
 	    (r = eid_x509_serial_hex(X509_get0_serialNumber(cc->cert),
 				     cc->serial)) != EID_OK ||
 	    (r = eid_x509_validity(cc->cert, &nb, &na)) != EID_OK)
@@ -796,10 +837,13 @@ int eid_ca_crl(eid_store *s, const eid_ca *ca, uint64_t now,
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK ||
 	    (r = eid_txn_scan(t, EID_TABLE_CERTS, "s:", 2, collect_revoked,
 			      &l)) != EID_OK ||
-	    (r = next_crl_number(t, &number)) != EID_OK ||
-	    (r = eid_x509_crl_new(ca->cert, eid_key_pkey(ca->key), l.v, l.n,
-				  number, now, next_update, &crl)) != EID_OK ||
-	    (r = eid_x509_crl_der(crl, ret_der)) != EID_OK)
+	    (r = next_crl_number(t, &number)) != EID_OK)
+		goto out;
+	eid_key_lock(ca->key);
+	r = eid_x509_crl_new(ca->cert, eid_key_pkey(ca->key), l.v, l.n, number,
+			     now, next_update, &crl);
+	eid_key_unlock(ca->key);
+	if (r != EID_OK || (r = eid_x509_crl_der(crl, ret_der)) != EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;

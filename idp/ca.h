@@ -44,6 +44,11 @@ typedef struct eid_ca eid_ca;
 int eid_ca_init(eid_store *s, const uint8_t kek[32], eid_alg alg,
 		const char *subject, unsigned validity_days);
 
+/* The same with the CA key generated in p11's token (crypto/pkcs11.h):
+ * the store keeps only a reference to it.  p11 NULL is eid_ca_init. */
+int eid_ca_init_pkcs11(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		       eid_alg alg, const char *subject, unsigned validity_days);
+
 /* Install an existing CA (for instance one issued under a national root):
  * PEM certificate and unencrypted PEM private key.  The certificate must
  * be a CA (basicConstraints CA:TRUE, keyCertSign when key usage is
@@ -60,6 +65,10 @@ int eid_ca_import(eid_store *s, const uint8_t kek[32], const char *cert_pem,
  * is no CA, EID_EVERIFY for a wrong KEK. */
 int eid_ca_load(eid_store *s, const uint8_t kek[32], const char *issuer_url,
 		eid_ca **ret_ca);
+/* The same when the CA key may be in p11's token (NULL: a CA key in a
+ * token fails with EID_ESTATE).  p11 must outlive the CA. */
+int eid_ca_load_pkcs11(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		       const char *issuer_url, eid_ca **ret_ca);
 /* Load only the certificate: enough to verify and show, not to sign
  * (those return EID_ESTATE). */
 int eid_ca_load_public(eid_store *s, eid_ca **ret_ca);
@@ -69,6 +78,12 @@ void eid_ca_free(eid_ca *ca);
 X509 *eid_ca_cert(const eid_ca *ca);
 /* NULL for a public-only CA. */
 EVP_PKEY *eid_ca_pkey(const eid_ca *ca);
+/* The key (NULL for a public-only CA): eid_key_lock around each use of
+ * eid_ca_pkey for signing. */
+const eid_key *eid_ca_key(const eid_ca *ca);
+/* True when the CA's private key lives in a PKCS#11 token (also known to
+ * a public-only CA). */
+bool eid_ca_key_in_token(const eid_ca *ca);
 
 /* A citizen's signing key and certificate. */
 typedef struct eid_citizen_cert eid_citizen_cert;

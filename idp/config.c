@@ -34,6 +34,7 @@ enum kind {
 	K_LABEL,    /* char *: not empty, at most 64 bytes, no control or ':' */
 	K_ENVNAME,  /* char *: [A-Za-z_][A-Za-z0-9_]* */
 	K_ALG,      /* char *: a JOSE signing algorithm we support */
+	K_SECCOMP,  /* char *: kill, log or off */
 	K_CIDRS,    /* char *: addresses and CIDR blocks (idp/cidr.h) */
 	K_NUM,      /* uint64_t in [min, max] */
 	K_DURATION, /* uint64_t seconds in [min, max], suffix s m h d */
@@ -51,6 +52,10 @@ struct key_def {
 };
 
 #define DAY 86400ull
+/* [server] seccomp: "log" in sanitized builds (meson.build says why). */
+#ifndef EID_SECCOMP_DEFAULT
+#define EID_SECCOMP_DEFAULT "kill"
+#endif
 #define KEY(sec, field, kind, min, max, def)                                   \
 	{ #sec, #field, kind, offsetof(struct eid_config, sec.field), min, max, \
 	  def }
@@ -65,6 +70,9 @@ static const struct key_def config_keys[] = {
 	KEY(server, connection_timeout, K_DURATION, 1, DAY, "30"),
 	KEY(server, max_connections_per_ip, K_NUM, 0, 1000000, "256"),
 	KEY(server, trusted_proxies, K_CIDRS, 0, 0, ""),
+	KEY(server, user, K_STR, 0, 0, ""),
+	KEY(server, group, K_STR, 0, 0, ""),
+	KEY(server, seccomp, K_SECCOMP, 0, 0, EID_SECCOMP_DEFAULT),
 	KEY(tls, cert_file, K_STR, 0, 0, ""),
 	KEY(tls, key_file, K_STR, 0, 0, ""),
 	KEY(tls, hsts_max_age, K_DURATION, 0, 730 * DAY, "365d"),
@@ -98,6 +106,9 @@ static const struct key_def config_keys[] = {
 	KEY(lockout, max_delay, K_DURATION, 1, 30 * DAY, "3600"),
 	KEY(lockout, per_address_max, K_NUM, 1, 1000000, "20"),
 	KEY(lockout, per_address_window, K_DURATION, 1, DAY, "900"),
+	KEY(pkcs11, module, K_STR, 0, 0, ""),
+	KEY(pkcs11, token_label, K_STR, 0, 0, ""),
+	KEY(pkcs11, pin_file, K_STR, 0, 0, ""),
 	KEY(ca, subject, K_STR, 0, 0, "C=VN, O=eid, CN=eid Citizen Signing CA"),
 	KEY(ca, days, K_NUM, 1, 30 * 366, "3650"),
 	KEY(ca, crl_next_update, K_DURATION, 3600, 30 * DAY, "1d"),
@@ -137,7 +148,7 @@ struct load {
 static bool is_str_kind(enum kind k)
 {
 	return k == K_URL || k == K_STR || k == K_PATH || k == K_LABEL ||
-	       k == K_ENVNAME || k == K_ALG || k == K_CIDRS;
+	       k == K_ENVNAME || k == K_ALG || k == K_SECCOMP || k == K_CIDRS;
 }
 
 static char **str_field(struct eid_config *c, const struct key_def *k)
@@ -380,6 +391,11 @@ static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 		ok = strcmp(v, "ES256") == 0 || strcmp(v, "RS256") == 0 ||
 		     strcmp(v, "PS256") == 0;
 		expect = "one of ES256, RS256, PS256";
+		break;
+	case K_SECCOMP:
+		ok = strcmp(v, "kill") == 0 || strcmp(v, "log") == 0 ||
+		     strcmp(v, "off") == 0;
+		expect = "one of kill, log, off";
 		break;
 	default:
 		break;
@@ -748,12 +764,28 @@ static void check_tls_keys(struct load *L)
 	}
 }
 
+/* A token needs its module, label and PIN file together. */
+static void check_pkcs11_keys(struct load *L)
+{
+	static const char *const keys[] = { "pkcs11", "module", "pkcs11",
+		"token_label", "pkcs11", "pin_file" };
+	const struct eid_config *c = L->cfg;
+	bool module = c->pkcs11.module[0] != '\0';
+
+	if (module != (c->pkcs11.token_label[0] != '\0') ||
+	    module != (c->pkcs11.pin_file[0] != '\0')) {
+		point_at(L, keys, 6);
+		fail(L, "module, token_label and pin_file must be set together");
+	}
+}
+
 /* Checks across keys, after every key has its value. */
 static void check_cross(struct load *L)
 {
 	check_token_keys(L);
 	check_password_keys(L);
 	check_tls_keys(L);
+	check_pkcs11_keys(L);
 }
 
 static void report(eid_buf *err, const char *name, unsigned line,

@@ -34,6 +34,9 @@ struct eid_config {
 		uint64_t connection_timeout;
 		uint64_t max_connections_per_ip; /* 0: no cap */
 		char *trusted_proxies; /* idp/cidr.h list; "": none */
+		char *user;    /* "": stay who started us (not root: see eidd) */
+		char *group;   /* "": the user's primary group */
+		char *seccomp; /* kill, log or off (tools/seccomp_filter.h) */
 	} server;
 	struct {
 		char *cert_file; /* PEM chain; "" with key_file "": plain HTTP */
@@ -84,6 +87,11 @@ struct eid_config {
 		uint64_t per_address_max;    /* failures per source address */
 		uint64_t per_address_window;
 	} lockout;
+	struct {
+		char *module;      /* PKCS#11 module path; "": no token */
+		char *token_label;
+		char *pin_file;    /* the user PIN, mode 0600 */
+	} pkcs11;
 	struct {
 		char *subject;            /* DN of a new CA (eidctl ca init) */
 		uint64_t days;            /* validity of a new CA */

@@ -109,6 +109,7 @@ static int respond(eid_store *s, const eid_ca *ca, OCSP_REQUEST *req,
 	ASN1_TIME *thisupd = ASN1_TIME_set(NULL, (time_t)now);
 	ASN1_TIME *nextupd = ASN1_TIME_set(NULL, (time_t)(now + EID_OCSP_VALIDITY));
 	int n = OCSP_request_onereq_count(req);
+	bool signed_ok;
 	int r = EID_ENOMEM;
 
 	if (bs == NULL || thisupd == NULL || nextupd == NULL)
@@ -120,9 +121,14 @@ static int respond(eid_store *s, const eid_ca *ca, OCSP_REQUEST *req,
 			goto out;
 	}
 	r = EID_ECRYPTO;
-	if (OCSP_copy_nonce(bs, req) <= 0 ||
-	    OCSP_basic_sign(bs, eid_ca_cert(ca), eid_ca_pkey(ca), EVP_sha256(),
-			    NULL, OCSP_NOCERTS | OCSP_RESPID_KEY) != 1 ||
+	if (OCSP_copy_nonce(bs, req) <= 0)
+		goto out;
+	eid_key_lock(eid_ca_key(ca));
+	signed_ok = OCSP_basic_sign(bs, eid_ca_cert(ca), eid_ca_pkey(ca),
+				    EVP_sha256(), NULL,
+				    OCSP_NOCERTS | OCSP_RESPID_KEY) == 1;
+	eid_key_unlock(eid_ca_key(ca));
+	if (!signed_ok ||
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL)
 		goto out;
 	r = put_response(resp, out);

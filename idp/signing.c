@@ -7,6 +7,7 @@
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
+#include "crypto/pkcs11.h"
 #include "crypto/secret.h"
 
 #define KEY_RECORD_MAX (EID_KEY_SEAL_MAX * 2)
@@ -285,9 +286,12 @@ static int read_generation(eid_store *s, uint64_t *ret_gen)
 	return r;
 }
 
-/* Generate, seal and store a key signing from activates_at. */
-static int add_key(eid_txn *t, const uint8_t kek[32], eid_alg alg,
-		   uint64_t now, uint64_t activates_at,
+/* Generate (in p11's token when given, else in memory to be sealed under
+ * kek) and store a key signing from activates_at.  A key generated in the
+ * token stays there if the transaction then fails: an unused object,
+ * never a key that signs. */
+static int add_key(eid_txn *t, const uint8_t kek[32], eid_pkcs11 *p11,
+		   eid_alg alg, uint64_t now, uint64_t activates_at,
 		   char ret_kid[EID_KID_MAX + 1])
 {
 	struct key_rec k;
@@ -296,7 +300,9 @@ static int add_key(eid_txn *t, const uint8_t kek[32], eid_alg alg,
 
 	memset(&k, 0, sizeof(k));
 	eid_buf_init(&k.sealed, EID_KEY_SEAL_MAX);
-	if ((r = eid_key_generate(alg, &key)) != EID_OK)
+	r = p11 != NULL ? eid_pkcs11_generate(p11, alg, &key) :
+			  eid_key_generate(alg, &key);
+	if (r != EID_OK)
 		goto out;
 	if ((r = eid_key_seal(key, kek, &k.sealed)) != EID_OK)
 		goto out;
@@ -337,7 +343,7 @@ int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
 			  (ks.k[i].info.state == EID_KEY_ACTIVE ||
 			   ks.k[i].info.state == EID_KEY_PENDING);
 	if (!usable) {
-		if ((r = add_key(t, kek, alg, now, now, NULL)) != EID_OK)
+		if ((r = add_key(t, kek, NULL, alg, now, now, NULL)) != EID_OK)
 			goto out;
 	}
 	r = eid_txn_commit(t);
@@ -353,6 +359,15 @@ out:
 int eid_signing_rotate(eid_store *s, const uint8_t kek[32], eid_alg alg,
 		       uint64_t now, uint64_t publish_delay,
 		       uint64_t retire_after, char ret_kid[EID_KID_MAX + 1])
+{
+	return eid_signing_rotate_pkcs11(s, kek, NULL, alg, now, publish_delay,
+					 retire_after, ret_kid);
+}
+
+int eid_signing_rotate_pkcs11(eid_store *s, const uint8_t kek[32],
+			      eid_pkcs11 *p11, eid_alg alg, uint64_t now,
+			      uint64_t publish_delay, uint64_t retire_after,
+			      char ret_kid[EID_KID_MAX + 1])
 {
 	struct key_set ks = { 0 };
 	char kid[EID_KID_MAX + 1];
@@ -373,7 +388,8 @@ int eid_signing_rotate(eid_store *s, const uint8_t kek[32], eid_alg alg,
 		if (r != EID_OK)
 			goto out;
 	}
-	if ((r = add_key(t, kek, alg, now, now + publish_delay, kid)) != EID_OK)
+	if ((r = add_key(t, kek, p11, alg, now, now + publish_delay, kid)) !=
+	    EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;
@@ -457,8 +473,11 @@ int eid_signing_list(eid_store *s, uint64_t now, uint64_t retire_after,
 		r = EID_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < ks.n; i++)
+	for (size_t i = 0; i < ks.n; i++) {
 		out[i] = ks.k[i].info;
+		out[i].in_token = eid_key_blob_in_token(ks.k[i].sealed.data,
+							ks.k[i].sealed.len);
+	}
 	*ret_keys = out;
 	*ret_n = ks.n;
 	out = NULL;
@@ -497,6 +516,7 @@ struct vcache_slot {
 struct eid_signer {
 	eid_store *store;
 	uint8_t kek[32];
+	eid_pkcs11 *p11; /* NULL: no token configured */
 	uint64_t retire_after;
 	pthread_mutex_t lock;
 	struct ring *cur;
@@ -529,10 +549,10 @@ static void note_instant(uint64_t *until, uint64_t t, uint64_t now)
 }
 
 static int ring_add(struct ring *rg, const struct key_rec *k,
-		    const uint8_t kek[32])
+		    const uint8_t kek[32], eid_pkcs11 *p11)
 {
-	int r = eid_key_unseal(k->sealed.data, k->sealed.len, kek,
-			       &rg->keys[rg->n]);
+	int r = eid_key_open(k->sealed.data, k->sealed.len, kek, p11,
+			     &rg->keys[rg->n]);
 
 	if (r != EID_OK)
 		return r;
@@ -572,7 +592,7 @@ static int ring_build(eid_signer *sg, uint64_t now, uint64_t gen,
 		note_instant(&rg->valid_until, ki->published_until, now);
 		if (ki->state == EID_KEY_EXPIRED)
 			continue;
-		if ((r = ring_add(rg, &ks.k[i], sg->kek)) != EID_OK)
+		if ((r = ring_add(rg, &ks.k[i], sg->kek, sg->p11)) != EID_OK)
 			goto out;
 	}
 	if ((r = eid_jwks_build((const eid_key *const *)rg->keys, rg->n,
@@ -647,6 +667,13 @@ static void ring_put(eid_signer *sg, struct ring *rg)
 int eid_signer_open(eid_store *s, const uint8_t kek[32],
 		    uint64_t retire_after, eid_signer **ret_signer)
 {
+	return eid_signer_open_pkcs11(s, kek, NULL, retire_after, ret_signer);
+}
+
+int eid_signer_open_pkcs11(eid_store *s, const uint8_t kek[32],
+			   eid_pkcs11 *p11, uint64_t retire_after,
+			   eid_signer **ret_signer)
+{
 	eid_signer *sg = calloc(1, sizeof(*sg));
 	struct ring *rg = NULL;
 	int r;
@@ -670,6 +697,7 @@ int eid_signer_open(eid_store *s, const uint8_t kek[32],
 		return EID_EINTERNAL;
 	}
 	sg->store = s;
+	sg->p11 = p11;
 	sg->retire_after = retire_after;
 	sg->primary = EID_ALG_ES256;
 	memcpy(sg->kek, kek, sizeof(sg->kek));

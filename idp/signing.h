@@ -46,6 +46,7 @@ struct eid_key_info {
 	uint64_t signs_until;     /* 0: open-ended */
 	uint64_t published_until; /* 0: open-ended */
 	enum eid_key_state state; /* at the time asked */
+	bool in_token;            /* the private key is in the PKCS#11 token */
 };
 
 const char *eid_key_state_name(enum eid_key_state s);
@@ -64,6 +65,14 @@ int eid_signing_rotate(eid_store *s, const uint8_t kek[32], eid_alg alg,
 		       uint64_t now, uint64_t publish_delay,
 		       uint64_t retire_after, char ret_kid[EID_KID_MAX + 1]);
 
+/* The same with the key generated in p11's token (crypto/pkcs11.h): the
+ * store keeps only a reference (label, kid, public key).  p11 NULL is
+ * eid_signing_rotate. */
+int eid_signing_rotate_pkcs11(eid_store *s, const uint8_t kek[32],
+			      eid_pkcs11 *p11, eid_alg alg, uint64_t now,
+			      uint64_t publish_delay, uint64_t retire_after,
+			      char ret_kid[EID_KID_MAX + 1]);
+
 /* Stop a key from signing now (it stays published for retire_after).
  * EID_ENOTFOUND for an unknown kid; EID_ESTATE when it is the only key
  * that signs now (rotate with no delay first), or already retired. */
@@ -81,6 +90,11 @@ typedef struct eid_signer eid_signer;
 
 int eid_signer_open(eid_store *s, const uint8_t kek[32],
 		    uint64_t retire_after, eid_signer **ret_signer);
+/* The same when some keys may live in p11's token (NULL: none may; a key
+ * in a token then fails with EID_ESTATE).  p11 must outlive the signer. */
+int eid_signer_open_pkcs11(eid_store *s, const uint8_t kek[32],
+			   eid_pkcs11 *p11, uint64_t retire_after,
+			   eid_signer **ret_signer);
 void eid_signer_close(eid_signer *sg);
 
 /* Sign claims with the primary algorithm's key active now: a compact JWS

@@ -10,6 +10,10 @@
 #   tools/dev.sh bench [--quick] [--full] ...   optimised build, eidd and
 #                         node-oidc-provider under wrk, one table
 #                         (tools/bench/bench.sh, docs/performance.md)
+#   tools/dev.sh soak [MINUTES] [--no-disk-full]   plain (-O2) build, eidd
+#                         under mixed traffic with failing peers and a full
+#                         disk; RSS, fds, errors, verdicts (tools/soak/,
+#                         docs/security.md)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,16 +22,18 @@ cd "$root"
 # What the build needs (libraries and tools), and what the tests add
 # (pcscd and vsmartcard-vpcd: the chip tests' PC/SC stack; the test starts
 # its own pcscd, so no service manager is needed; zbar-tools: the QR test
-# decodes the login page's PNG with zbarimg).
+# decodes the login page's PNG with zbarimg; softhsm2: the PKCS#11 tests'
+# token).
 build_packages=(
 	build-essential meson ninja-build pkg-config
 	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libqrencode-dev libcbor-dev libpcsclite-dev
-	libargon2-dev libinih-dev libcmocka-dev zlib1g-dev
+	libargon2-dev libinih-dev libcmocka-dev zlib1g-dev libseccomp-dev
+	libp11-dev libp11-kit-dev
 )
 test_packages=(
 	clang curl ca-certificates pcscd vsmartcard-vpcd libccid
-	lmdb-utils openssl wrk nodejs npm chromium zbar-tools
+	lmdb-utils openssl wrk nodejs npm chromium zbar-tools softhsm2
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
@@ -213,6 +219,20 @@ cmd_bench() {
 	exec tools/bench/bench.sh --build "$root/build-release" "$@"
 }
 
+cmd_soak() {
+	local minutes=${1:-10}
+	shift || true
+	install_packages "${build_packages[@]}" nodejs
+	# The plain build is optimised (-O2) and keeps its symbols for a
+	# crash's backtrace.
+	if [ ! -f build/build.ninja ]; then
+		meson setup build >/dev/null
+	fi
+	ninja -C build tools/eidd tools/eidctl tools/bench/gen_citizens >&2
+	exec node tools/soak/soak.mjs --build "$root/build" \
+		--minutes "$minutes" "$@"
+}
+
 cmd_fuzz() {
 	install_packages "${build_packages[@]}" clang
 	local target=${1:-} seconds=${2:-60} names=() n
@@ -237,5 +257,6 @@ run) shift; cmd_run "$@" ;;
 test) shift; cmd_test "$@" ;;
 fuzz) shift; cmd_fuzz "$@" ;;
 bench) shift; cmd_bench "$@" ;;
-*) echo "usage: tools/dev.sh run|test|fuzz [TARGET] [SECONDS]|bench [--quick]" >&2; exit 2 ;;
+soak) shift; cmd_soak "$@" ;;
+*) echo "usage: tools/dev.sh run|test|fuzz [TARGET] [SECONDS]|bench [--quick]|soak [MINUTES]" >&2; exit 2 ;;
 esac

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "crypto/pkcs11.h"
 #include "idp/config.h"
 
 struct eidctl {
@@ -117,6 +118,7 @@ struct eidctl_env {
 	struct eid_config cfg;
 	bool cfg_loaded;
 	eid_store *store;
+	eid_pkcs11 *p11; /* [pkcs11] token once opened; closed last */
 };
 /* Load the configuration and open the store: EIDCTL_CONTINUE, or the exit
  * code after printing why.  eidctl_env_close is needed either way. */
@@ -160,8 +162,13 @@ int eidctl_write_file(const struct eidctl *ctl, const char *path,
  * the certificate only.  Prints why not and returns EIDCTL_EXIT_FAIL, or
  * EIDCTL_CONTINUE. */
 typedef struct eid_ca eid_ca;
-int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+int eidctl_load_ca(const struct eidctl *ctl, struct eidctl_env *env,
 		   const uint8_t *kek, eid_ca **ret_ca);
+/* The [pkcs11] token of cfg into *ret_p11 (NULL when none is configured,
+ * unless required: then that is an error).  Prints why and returns
+ * EIDCTL_EXIT_FAIL on failure, or EIDCTL_CONTINUE. */
+int eidctl_open_pkcs11(const struct eidctl *ctl, const struct eid_config *cfg,
+		       bool required, eid_pkcs11 **ret_p11);
 /* --since: YYYY-MM-DD (midnight UTC) or unix seconds, as milliseconds;
  * NULL is 0.  EID_EINVAL otherwise. */
 int eidctl_parse_since(const char *s, uint64_t *ret_ms);

@@ -15,7 +15,7 @@
 /* Options of every ca command, filled by one callback. */
 struct ca_opts {
 	const char *alg, *subject, *days, *cert, *key, *out, *citizen, *reason;
-	bool pem;
+	bool pem, pkcs11;
 };
 
 /* Options, then no positional argument. */
@@ -40,6 +40,7 @@ static int parse(struct eidctl *ctl, const char *name, int argc, char **argv,
 	o->citizen = eidctl_value(&v, "citizen");
 	o->reason = eidctl_value(&v, "reason");
 	o->pem = eidctl_value(&v, "pem") != NULL;
+	o->pkcs11 = eidctl_value(&v, "pkcs11") != NULL;
 	return EIDCTL_CONTINUE;
 }
 
@@ -50,6 +51,8 @@ static int ca_init(struct eidctl *ctl, int argc, char **argv)
 		{ "subject", required_argument, "DN",
 		  "subject, e.g. \"C=VN, O=eid, CN=eid Citizen Signing CA\" (default: [ca] subject)" },
 		{ "days", required_argument, "N", "validity in days (default: [ca] days)" },
+		{ "pkcs11", no_argument, NULL,
+		  "generate the CA key in the [pkcs11] token" },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct ca_opts o = { 0 };
@@ -78,8 +81,12 @@ static int ca_init(struct eidctl *ctl, int argc, char **argv)
 	}
 	if ((rc = eidctl_load_kek(ctl, &env.cfg, kek)) != EIDCTL_CONTINUE)
 		goto out;
-	r = eid_ca_init(env.store, kek, alg, o.subject ? o.subject : env.cfg.ca.subject,
-			(unsigned)days);
+	if (o.pkcs11 && (rc = eidctl_open_pkcs11(ctl, &env.cfg, true,
+						 &env.p11)) != EIDCTL_CONTINUE)
+		goto out;
+	r = eid_ca_init_pkcs11(env.store, kek, env.p11, alg,
+			       o.subject ? o.subject : env.cfg.ca.subject,
+			       (unsigned)days);
 	if (r == EID_EEXIST)
 		rc = eidctl_fail(ctl, 0, "a CA exists already: it is never replaced "
 					 "(certificates it issued would no longer verify)");
@@ -88,12 +95,14 @@ static int ca_init(struct eidctl *ctl, int argc, char **argv)
 	else if (r != EID_OK)
 		rc = eidctl_fail(ctl, r, "cannot create the CA");
 	else if (ctl->json)
-		rc = eidctl_print_json(ctl, json_pack("{s:s, s:I}", "alg",
+		rc = eidctl_print_json(ctl, json_pack("{s:s, s:I, s:s}", "alg",
 						      alg == EID_ALG_ES256 ? "ES256" : "RS3072",
-						      "days", (json_int_t)days));
+						      "days", (json_int_t)days,
+						      "key", env.p11 ? "pkcs11" : "sealed"));
 	else {
-		printf("CA created (%s, %lu days); see: eidctl ca show\n",
-		       alg == EID_ALG_ES256 ? "ES256" : "RS3072", days);
+		printf("CA created (%s, %lu days, key %s); see: eidctl ca show\n",
+		       alg == EID_ALG_ES256 ? "ES256" : "RS3072", days,
+		       env.p11 ? "in the PKCS#11 token" : "sealed in the store");
 		rc = EIDCTL_EXIT_OK;
 	}
 out:
@@ -210,7 +219,9 @@ static int ca_show(struct eidctl *ctl, int argc, char **argv)
 		rc = rc == EIDCTL_CONTINUE ? EIDCTL_EXIT_OK : rc;
 		goto out;
 	}
-	if ((facts = ca_facts(eid_ca_cert(ca))) == NULL) {
+	if ((facts = ca_facts(eid_ca_cert(ca))) == NULL ||
+	    json_object_set_new(facts, "key", json_string(eid_ca_key_in_token(ca) ?
+							  "pkcs11" : "sealed")) != 0) {
 		rc = eidctl_fail(ctl, EID_ENOMEM, "cannot read the certificate");
 		goto out;
 	}
@@ -219,12 +230,13 @@ static int ca_show(struct eidctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	printf("subject:     %s\nserial:      %s\nnot before:  %s\nnot after:   %s\n"
-	       "sha256:      %s\n",
+	       "sha256:      %s\nkey:         %s\n",
 	       json_string_value(json_object_get(facts, "subject")),
 	       json_string_value(json_object_get(facts, "serial")),
 	       json_string_value(json_object_get(facts, "not_before")),
 	       json_string_value(json_object_get(facts, "not_after")),
-	       json_string_value(json_object_get(facts, "sha256_fingerprint")));
+	       json_string_value(json_object_get(facts, "sha256_fingerprint")),
+	       json_string_value(json_object_get(facts, "key")));
 	rc = EIDCTL_EXIT_OK;
 out:
 	json_decref(facts);
@@ -334,7 +346,7 @@ out:
 }
 
 const struct eidctl_command eidctl_ca_commands[] = {
-	{ "ca", "init", "[--alg ES256|RS3072] [--subject DN] [--days N]",
+	{ "ca", "init", "[--alg ES256|RS3072] [--subject DN] [--days N] [--pkcs11]",
 	  "create the citizen signing CA (never replaces one)", ca_init },
 	{ "ca", "import", "--cert FILE --key FILE",
 	  "install an existing CA certificate and key", ca_import },

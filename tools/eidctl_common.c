@@ -17,6 +17,7 @@
 #include "idp/ca.h"
 #include "idp/citizen.h"
 #include "idp/config.h"
+#include "idp/hsm.h"
 #include "idp/store.h"
 
 enum { OPT_DATA = 1000, OPT_CONFIG, OPT_JSON, OPT_HELP, OPT_EXTRA };
@@ -261,6 +262,8 @@ int eidctl_env_open(struct eidctl *ctl, struct eidctl_env *env, bool write)
 
 void eidctl_env_close(struct eidctl_env *env)
 {
+	eid_pkcs11_close(env->p11);
+	env->p11 = NULL;
 	eid_store_close(env->store);
 	env->store = NULL;
 	if (env->cfg_loaded)
@@ -395,12 +398,38 @@ int eidctl_write_file(const struct eidctl *ctl, const char *path,
 	return EIDCTL_CONTINUE;
 }
 
-int eidctl_load_ca(const struct eidctl *ctl, const struct eidctl_env *env,
+int eidctl_open_pkcs11(const struct eidctl *ctl, const struct eid_config *cfg,
+		       bool required, eid_pkcs11 **ret_p11)
+{
+	eid_buf why;
+	int r, rc = EIDCTL_CONTINUE;
+
+	if (required && cfg->pkcs11.module[0] == '\0')
+		return eidctl_fail(ctl, 0, "--pkcs11 needs a token: set [pkcs11] "
+					   "module, token_label and pin_file");
+	eid_buf_init(&why, 1024);
+	r = eid_hsm_open(cfg, ret_p11, &why);
+	if (r != EID_OK)
+		rc = eidctl_fail(ctl, 0, "%s", eid_buf_cstr(&why) ?
+					   eid_buf_cstr(&why) : eid_strerror(r));
+	eid_buf_free(&why);
+	return rc;
+}
+
+int eidctl_load_ca(const struct eidctl *ctl, struct eidctl_env *env,
 		   const uint8_t *kek, eid_ca **ret_ca)
 {
-	int r = kek ? eid_ca_load(env->store, kek, env->cfg.server.issuer, ret_ca) :
-		      eid_ca_load_public(env->store, ret_ca);
+	int r, rc;
 
+	if (kek != NULL && env->p11 == NULL &&
+	    (rc = eidctl_open_pkcs11(ctl, &env->cfg, false, &env->p11)) !=
+		    EIDCTL_CONTINUE)
+		return rc;
+	r = kek ? eid_ca_load_pkcs11(env->store, kek, env->p11,
+				     env->cfg.server.issuer, ret_ca) :
+		  eid_ca_load_public(env->store, ret_ca);
+	if (r != EID_OK && eid_hsm_key_why(r) != NULL)
+		return eidctl_fail(ctl, 0, "the CA key: %s", eid_hsm_key_why(r));
 	if (r == EID_ENOTFOUND)
 		return eidctl_fail(ctl, 0, "no CA in this store (run eidctl ca init)");
 	if (r == EID_EVERIFY)

@@ -22,11 +22,18 @@ static void format_time(uint64_t t, char out[32])
 		snprintf(out, 32, "-");
 }
 
+/* Where the private key lives: sealed in the store, or in the token. */
+static const char *key_where(const struct eid_key_info *k)
+{
+	return k->in_token ? "pkcs11" : "sealed";
+}
+
 static json_t *key_json(const struct eid_key_info *k)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "kid",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "kid",
 			 k->kid, "alg", eid_alg_name(k->alg), "state",
-			 eid_key_state_name(k->state), "created_at",
+			 eid_key_state_name(k->state), "where", key_where(k),
+			 "created_at",
 			 (json_int_t)k->created_at, "activates_at",
 			 (json_int_t)k->activates_at, "retired_at",
 			 (json_int_t)k->retired_at, "signs_until",
@@ -98,16 +105,17 @@ static int keys_list(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_print_json(ctl, arr);
 		goto out;
 	}
-	printf("%-44s %-6s %-8s %-20s %-20s %s\n", "KID", "ALG", "STATE",
-	       "SIGNS FROM", "SIGNS UNTIL", "PUBLISHED UNTIL");
+	printf("%-44s %-6s %-8s %-7s %-20s %-20s %s\n", "KID", "ALG", "STATE",
+	       "WHERE", "SIGNS FROM", "SIGNS UNTIL", "PUBLISHED UNTIL");
 	for (size_t i = 0; i < n; i++) {
 		char a[32], b[32], c[32];
 		format_time(keys[i].activates_at, a);
 		format_time(keys[i].signs_until, b);
 		format_time(keys[i].published_until, c);
-		printf("%-44s %-6s %-8s %-20s %-20s %s\n", keys[i].kid,
+		printf("%-44s %-6s %-8s %-7s %-20s %-20s %s\n", keys[i].kid,
 		       eid_alg_name(keys[i].alg),
-		       eid_key_state_name(keys[i].state), a, b, c);
+		       eid_key_state_name(keys[i].state), key_where(&keys[i]),
+		       a, b, c);
 	}
 	rc = EIDCTL_EXIT_OK;
 out:
@@ -120,6 +128,7 @@ struct rotate_opts {
 	const char *alg;
 	const char *delay;
 	bool now;
+	bool pkcs11;
 };
 
 static int rotate_opt(struct eidctl *ctl, const char *name, const char *value,
@@ -134,6 +143,8 @@ static int rotate_opt(struct eidctl *ctl, const char *name, const char *value,
 		o->delay = value;
 	else if (strcmp(name, "now") == 0)
 		o->now = true;
+	else if (strcmp(name, "pkcs11") == 0)
+		o->pkcs11 = true;
 	else
 		return 1;
 	return 0;
@@ -162,11 +173,14 @@ static int keys_rotate(struct eidctl *ctl, int argc, char **argv)
 		  "publish this long before signing (default: [keys] publish_delay)" },
 		{ "now", no_argument, NULL,
 		  "sign at once (emergency: relying parties may not have the key yet)" },
+		{ "pkcs11", no_argument, NULL,
+		  "generate the key in the [pkcs11] token (ES256 or RS256)" },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct rotate_opts o = { 0 };
 	struct common_state st = { 0 };
 	char kid[EID_KID_MAX + 1];
+	eid_pkcs11 *p11 = NULL;
 	uint8_t kek[32];
 	uint64_t delay;
 	eid_alg alg;
@@ -194,24 +208,35 @@ static int keys_rotate(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_usage(ctl, "--delay takes seconds (0 to 2592000)");
 		goto out;
 	}
-	r = eid_signing_rotate(st.store, kek, alg, eid_store_now(st.store),
-			       delay, st.cfg.keys.retire_after, kid);
+	if (o.pkcs11 && alg != EID_ALG_ES256 && alg != EID_ALG_RS256) {
+		rc = eidctl_usage(ctl, "--pkcs11 keys are ES256 or RS256");
+		goto out;
+	}
+	if (o.pkcs11 && (rc = eidctl_open_pkcs11(ctl, &st.cfg, true, &p11)) !=
+			EIDCTL_CONTINUE)
+		goto out;
+	r = eid_signing_rotate_pkcs11(st.store, kek, p11, alg,
+				      eid_store_now(st.store), delay,
+				      st.cfg.keys.retire_after, kid);
 	if (r != EID_OK) {
 		rc = eidctl_fail(ctl, r, "cannot rotate");
 		goto out;
 	}
 	if (ctl->json)
-		rc = eidctl_print_json(ctl, json_pack("{s:s, s:s, s:I}", "kid",
-						      kid, "alg",
-						      eid_alg_name(alg),
+		rc = eidctl_print_json(ctl, json_pack("{s:s, s:s, s:s, s:I}",
+						      "kid", kid, "alg",
+						      eid_alg_name(alg), "where",
+						      p11 ? "pkcs11" : "sealed",
 						      "signs_in", (json_int_t)delay));
 	else
-		printf("new %s key %s: published now, signs in %" PRIu64 " s\n",
-		       eid_alg_name(alg), kid, delay);
+		printf("new %s key %s (%s): published now, signs in %" PRIu64
+		       " s\n", eid_alg_name(alg), kid, p11 ? "pkcs11" : "sealed",
+		       delay);
 	if (!ctl->json)
 		rc = EIDCTL_EXIT_OK;
 out:
 	eid_wipe(kek, sizeof(kek));
+	eid_pkcs11_close(p11);
 	common_close(&st);
 	return rc;
 }
@@ -256,7 +281,7 @@ out:
 const struct eidctl_command eidctl_keys_commands[] = {
 	{ "keys", "list", "", "list the signing keys and their timelines",
 	  keys_list },
-	{ "keys", "rotate", "[--alg ALG] [--delay SECONDS | --now]",
+	{ "keys", "rotate", "[--alg ALG] [--delay SECONDS | --now] [--pkcs11]",
 	  "add a key: published now, signing after the publish delay",
 	  keys_rotate },
 	{ "keys", "retire", "KID",

@@ -80,6 +80,7 @@ static int token_sign(struct eidctl *ctl, int argc, char **argv)
 	bool cfg_loaded = false;
 	eid_store *store = NULL;
 	eid_signer *signer = NULL;
+	eid_pkcs11 *p11 = NULL;
 	json_t *claims = NULL;
 	json_error_t jerr;
 	char *jws = NULL;
@@ -116,7 +117,10 @@ static int token_sign(struct eidctl *ctl, int argc, char **argv)
 	if ((rc = eidctl_open_store(ctl, &cfg, false, &store)) != EIDCTL_CONTINUE ||
 	    (rc = eidctl_load_kek(ctl, &cfg, kek)) != EIDCTL_CONTINUE)
 		goto out;
-	if ((r = eid_signer_open(store, kek, cfg.keys.retire_after, &signer)) != EID_OK ||
+	if ((rc = eidctl_open_pkcs11(ctl, &cfg, false, &p11)) != EIDCTL_CONTINUE)
+		goto out;
+	if ((r = eid_signer_open_pkcs11(store, kek, p11, cfg.keys.retire_after,
+					&signer)) != EID_OK ||
 	    (r = complete_claims(claims, cfg.server.issuer, eid_store_now(store),
 				 ttl)) != EID_OK ||
 	    (r = eid_signer_sign(signer, o.typ ? o.typ : "JWT", claims, &jws)) != EID_OK) {
@@ -132,6 +136,7 @@ out:
 	free(jws);
 	json_decref(claims);
 	eid_signer_close(signer);
+	eid_pkcs11_close(p11);
 	eid_store_close(store);
 	if (cfg_loaded)
 		eid_config_free(&cfg);

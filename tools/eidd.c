@@ -1,14 +1,21 @@
 /* eidd: the identity provider's server.
  *
  * Start-up reads the configuration (defaults < --config FILE < flags),
- * finds the key-encryption key, opens the store, makes sure a signing key
- * exists, and serves until SIGTERM or SIGINT.  Any start-up failure is one
+ * finds the key-encryption key, opens the store and the PKCS#11 token
+ * when one is configured, makes sure a signing key exists, and serves until SIGTERM or SIGINT.  Any start-up failure is one
  * line on stderr and a non-zero exit, and nothing is written before the
  * configuration and the key-encryption key have been found good.
  *
  * With [tls] cert_file and key_file it serves HTTPS itself; SIGHUP reads
  * both files again and swaps the listener's certificate (a pair that does
- * not load leaves the old one serving, with one line on stderr). */
+ * not load leaves the old one serving, with one line on stderr).
+ *
+ * Confinement (docs/security.md): no_new_privs from the first line of
+ * main; started as root with [server] user, the data directory and the
+ * key-encryption key are opened as that user, the listener and the TLS
+ * files as root, and then root is given up for good; last, the
+ * system-call allow-list ([server] seccomp).  Root without [server] user
+ * is refused unless --allow-root or --demo. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -32,10 +39,13 @@
 #include "crypto/secret.h"
 #include "idp/clients.h"
 #include "idp/config.h"
+#include "idp/hsm.h"
 #include "idp/officers.h"
 #include "idp/signing.h"
 #include "idp/store.h"
 #include "tools/demo.h"
+#include "tools/privdrop.h"
+#include "tools/seccomp_filter.h"
 
 #ifndef EID_VERSION
 #define EID_VERSION "unknown"
@@ -51,9 +61,14 @@ struct eidd {
 	uint8_t kek[32];
 	eid_store *store;
 	eid_signer *signer;
+	eid_pkcs11 *p11; /* [pkcs11] token, NULL when none */
 	struct eid_app app;
 	eid_http_server *http;
 	bool tls;
+	bool allow_root;   /* --allow-root */
+	bool drop;         /* started as root with [server] user */
+	struct eid_priv priv;
+	enum eid_seccomp_mode seccomp;
 };
 
 /* The [tls] files: the chain as text, the key in a wiping buffer. */
@@ -66,14 +81,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: eidd [--config FILE] [--listen ADDR:PORT] [--data DIR]\n"
-		"            [--issuer URL] [--demo] [--help] [--version]\n"
+		"            [--issuer URL] [--demo] [--allow-root] [--help]\n"
+		"            [--version]\n"
 		"\n"
 		"  --config FILE      INI configuration (every key has a default)\n"
 		"  --listen ADDR:PORT address to serve on (default 127.0.0.1:8080)\n"
 		"  --data DIR         data directory (default var)\n"
 		"  --issuer URL       OpenID issuer (default http://ADDR:PORT of --listen)\n"
 		"  --demo             demo mode: demo citizens, and a key-encryption\n"
-		"                     key generated in DIR/kek when none is configured\n");
+		"                     key generated in DIR/kek when none is configured\n"
+		"  --allow-root       serve as root when [server] user is not set\n"
+		"                     (refused otherwise, but in --demo mode)\n");
 }
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -127,6 +145,7 @@ static int parse_args(struct eidd *d, int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "issuer", required_argument, NULL, 'i' },
 		{ "demo", no_argument, NULL, 'D' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -144,6 +163,7 @@ static int parse_args(struct eidd *d, int argc, char **argv)
 		case 'd': data = optarg; break;
 		case 'i': issuer = optarg; break;
 		case 'D': demo = true; break;
+		case 'R': d->allow_root = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("eidd %s\n", EID_VERSION); exit(0);
 		default:
@@ -175,6 +195,77 @@ static int parse_args(struct eidd *d, int argc, char **argv)
 	d->tls = d->cfg.tls.cert_file[0] != '\0';
 	if (d->tls && strncmp(d->cfg.server.issuer, "https://", 8) != 0)
 		return fail("--issuer: the issuer must be https when [tls] is on");
+	return 0;
+}
+
+/* Who eidd will serve as, decided before anything is written.  Root
+ * without [server] user is refused (a production server has no reason to
+ * keep root), unless the operator says so or it is a demo. */
+static int check_identity(struct eidd *d)
+{
+	const char *user = d->cfg.server.user, *group = d->cfg.server.group;
+	int r;
+
+	if (eid_seccomp_mode_from_name(d->cfg.server.seccomp, &d->seccomp) !=
+	    EID_OK)
+		return fail("[server] seccomp %s: not kill, log or off",
+			    d->cfg.server.seccomp);
+	if (user[0] == '\0') {
+		if (group[0] != '\0')
+			return fail("[server] group needs [server] user");
+		if (geteuid() == 0 && !d->allow_root && !d->cfg.demo.enabled)
+			return fail("refusing to serve as root: set [server] "
+				    "user = NAME (eidd drops to it after "
+				    "start-up), or pass --allow-root");
+		return 0;
+	}
+	r = eid_priv_lookup(user, group, &d->priv);
+	if (r == EID_ECONFIG)
+		return fail("[server] user %s, group %s: must not be root",
+			    user, group[0] ? group : "(the user's)");
+	if (r != EID_OK)
+		return fail("[server] user %s, group %s: %s", user,
+			    group[0] ? group : "(the user's)", eid_strerror(r));
+	if (geteuid() == d->priv.uid && getegid() == d->priv.gid)
+		return 0; /* already that user (systemd's User=) */
+	if (geteuid() != 0)
+		return fail("[server] user %s: eidd must start as root to "
+			    "become another user", user);
+	d->drop = true;
+	return 0;
+}
+
+/* Around the data directory's set-up: the configured user's ids. */
+static int enter_user(struct eidd *d)
+{
+	if (d->drop && eid_priv_enter(&d->priv) != EID_OK)
+		return fail("cannot take the ids of [server] user %s",
+			    d->cfg.server.user);
+	return 0;
+}
+
+static int leave_user(struct eidd *d)
+{
+	if (d->drop && eid_priv_leave() != EID_OK)
+		return fail("cannot return to root to open the listener");
+	return 0;
+}
+
+/* After start-up: root goes for good, then the allow-list goes on. */
+static int confine(struct eidd *d)
+{
+	int r;
+
+	if (d->drop && (r = eid_priv_drop(&d->priv)) != EID_OK)
+		return fail("cannot drop root for [server] user %s: %s",
+			    d->cfg.server.user, eid_strerror(r));
+	if ((r = eid_seccomp_install(d->seccomp)) != EID_OK)
+		return fail("[server] seccomp %s: cannot install the filter: "
+			    "%s", d->cfg.server.seccomp, eid_strerror(r));
+	if (d->drop)
+		fprintf(stderr, "eidd: root dropped, serving as %s (uid %u, "
+			"gid %u)\n", d->cfg.server.user, (unsigned)d->priv.uid,
+			(unsigned)d->priv.gid);
 	return 0;
 }
 
@@ -259,6 +350,20 @@ static int ensure_client_algs(struct eidd *d)
 	return r;
 }
 
+static int open_token(struct eidd *d)
+{
+	eid_buf why;
+	int r;
+
+	eid_buf_init(&why, 1024);
+	r = eid_hsm_open(&d->cfg, &d->p11, &why);
+	if (r != EID_OK)
+		fail("%s", eid_buf_cstr(&why) ? eid_buf_cstr(&why) :
+						 eid_strerror(r));
+	eid_buf_free(&why);
+	return r == EID_OK ? 0 : 1;
+}
+
 static int open_store(struct eidd *d)
 {
 	struct eid_store_options opt = {
@@ -270,6 +375,8 @@ static int open_store(struct eidd *d)
 	int r;
 
 	if (prepare_data_dir(d->cfg.store.data_dir) != 0)
+		return 1;
+	if (open_token(d) != 0)
 		return 1;
 	r = eid_store_open(d->cfg.store.data_dir, &opt, &d->store);
 	if (r != EID_OK)
@@ -285,13 +392,15 @@ static int open_store(struct eidd *d)
 	if ((r = ensure_client_algs(d)) != EID_OK)
 		return fail("signing key for a client's ID token algorithm: %s",
 			    eid_strerror(r));
-	r = eid_signer_open(d->store, d->kek, d->cfg.keys.retire_after,
-			    &d->signer);
+	r = eid_signer_open_pkcs11(d->store, d->kek, d->p11,
+				   d->cfg.keys.retire_after, &d->signer);
 	if (r == EID_OK)
 		eid_signer_set_primary(d->signer, alg);
 	if (r == EID_EVERIFY)
 		return fail("signing keys in %s do not open with this "
 			    "key-encryption key", d->cfg.store.data_dir);
+	if (r != EID_OK && eid_hsm_key_why(r) != NULL)
+		return fail("signing keys: %s", eid_hsm_key_why(r));
 	if (r != EID_OK)
 		return fail("signing keys: %s", eid_strerror(r));
 	if (created)
@@ -416,7 +525,11 @@ static int start_http(struct eidd *d)
 	snprintf(port, sizeof(port), "%u", (unsigned)c->server.listen.port);
 	opt.host = c->server.listen.addr;
 	opt.port = port;
-	if ((r = eid_app_init(&d->app, c, d->store, d->signer, d->kek)) != EID_OK)
+	r = eid_app_init_pkcs11(&d->app, c, d->store, d->signer, d->kek,
+				d->p11);
+	if (r != EID_OK && eid_hsm_key_why(r) != NULL)
+		return fail("signing CA: %s", eid_hsm_key_why(r));
+	if (r != EID_OK)
 		return fail("server: %s", eid_strerror(r));
 	if ((r = eid_app_start(&d->app)) != EID_OK)
 		return fail("server: cannot start workers: %s", eid_strerror(r));
@@ -439,13 +552,20 @@ static int start_http(struct eidd *d)
 	if (r != EID_OK)
 		return fail("cannot listen on %s:%s: %s", opt.host, port,
 			    eid_strerror(r));
+	return 0;
+}
+
+/* The line tests and operators wait for, once the server is confined. */
+static void announce(const struct eidd *d)
+{
+	const struct eid_config *c = &d->cfg;
+
 	printf("eidd %s listening on http%s://%s%s%s:%u/ (issuer %s)\n",
 	       EID_VERSION, d->tls ? "s" : "", c->server.listen.family == AF_INET6 ? "[" : "",
 	       c->server.listen.addr,
 	       c->server.listen.family == AF_INET6 ? "]" : "",
 	       (unsigned)eid_http_server_port(d->http), c->server.issuer);
 	fflush(stdout);
-	return 0;
 }
 
 /* Wait for SIGTERM or SIGINT, sweeping expired short-lived entries from
@@ -475,6 +595,7 @@ static void cleanup(struct eidd *d)
 	eid_app_stop(&d->app);
 	eid_app_cleanup(&d->app);
 	eid_signer_close(d->signer);
+	eid_pkcs11_close(d->p11); /* after every key loaded from it */
 	eid_store_close(d->store);
 	eid_config_free(&d->cfg);
 	eid_wipe(d->kek, sizeof(d->kek));
@@ -487,6 +608,9 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	memset(&d, 0, sizeof(d));
+	/* Before any thread exists, so every thread has it. */
+	if (eid_priv_no_new_privs() != EID_OK)
+		return fail("cannot set no_new_privs");
 	/* Block the signals before any thread starts, so only serve() sees
 	 * them; a peer closing a socket must not kill us. */
 	sigemptyset(&set);
@@ -500,16 +624,18 @@ int main(int argc, char **argv)
 	 * fetches, back-channel logout). */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return fail("cannot initialise libcurl");
-	if (parse_args(&d, argc, argv) != 0 || load_kek(&d) != 0 ||
-	    open_store(&d) != 0 || seed_demo(&d) != 0)
+	if (parse_args(&d, argc, argv) != 0 || check_identity(&d) != 0 ||
+	    enter_user(&d) != 0 || load_kek(&d) != 0 || open_store(&d) != 0 ||
+	    seed_demo(&d) != 0 || leave_user(&d) != 0)
 		goto out;
 	/* Seeding hashes passwords with Argon2id: each hash mallocs its
 	 * memory cost (19 MiB by default), and glibc keeps the freed heap.
 	 * Hand it back before serving, so the idle process holds only what
 	 * it uses. */
 	malloc_trim(0);
-	if (start_http(&d) != 0)
+	if (start_http(&d) != 0 || confine(&d) != 0)
 		goto out;
+	announce(&d);
 	serve(&d, &set);
 	rc = 0;
 out:

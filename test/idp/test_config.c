@@ -407,6 +407,23 @@ static void test_file(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* [pkcs11]: empty by default, the three keys together or not at all. */
+static void test_pkcs11(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(f->c.pkcs11.module, "");
+	expect_error(f, "[pkcs11]\nmodule = /usr/lib/softhsm/libsofthsm2.so\n"
+			"token_label = eid\n",
+		     "eidd.conf:3: module, token_label and pin_file must be "
+		     "set together");
+	assert_int_equal(load(f, "[pkcs11]\nmodule = /m.so\ntoken_label = eid\n"
+				 "pin_file = /etc/eid/pin\n"), EID_OK);
+	assert_string_equal(f->c.pkcs11.module, "/m.so");
+	assert_string_equal(f->c.pkcs11.token_label, "eid");
+	assert_string_equal(f->c.pkcs11.pin_file, "/etc/eid/pin");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +438,7 @@ int main(void)
 		T(test_cross_check),
 		T(test_nothing_changed_on_error),
 		T(test_file),
+		T(test_pkcs11),
 #undef T
 		cmocka_unit_test(test_listen_flag),
 	};

@@ -137,7 +137,7 @@ test('start-up errors: one line, non-zero exit, nothing written', () => {
 
     // No key-encryption key and no --demo: refused before anything exists.
     const data2 = join(base, 'data2');
-    r = eiddRun(['--data', data2], { env: { EID_KEK: '' } });
+    r = eiddRun(['--data', data2, '--allow-root'], { env: { EID_KEK: '' } });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /no key-encryption key/);
     assert.equal(existsSync(data2), false);
@@ -155,7 +155,7 @@ test('start-up errors: one line, non-zero exit, nothing written', () => {
     chmodSync(kek, 0o644);
     writeFileSync(conf, `[keys]\nkek_file = ${kek}\n`);
     const data3 = join(base, 'data3');
-    r = eiddRun(['--config', conf, '--data', data3]);
+    r = eiddRun(['--config', conf, '--data', data3, '--allow-root']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /key-encryption key/);
     assert.equal(existsSync(data3), false);
@@ -178,7 +178,7 @@ test('the KEK from the environment works without --demo, and a wrong one is refu
     const s = await startEidd({ dataDir: dir, env: { EID_KEK: kek } });
     await s.stop();
     assert.equal(existsSync(join(dir, 'kek')), false, 'no demo KEK when one is configured');
-    const r = eiddRun(['--data', dir, '--listen', '127.0.0.1:1'], { env: { EID_KEK: 'ef'.repeat(32) } });
+    const r = eiddRun(['--data', dir, '--listen', '127.0.0.1:1', '--allow-root'], { env: { EID_KEK: 'ef'.repeat(32) } });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /do not open with this key-encryption key/);
   } finally {
