@@ -7,6 +7,7 @@
 
 #include "api/http.h"
 #include "idp/accounts.h"
+#include "idp/biometric.h"
 #include "idp/ca.h"
 #include "idp/config.h"
 #include "idp/credentials.h"
@@ -31,6 +32,7 @@ struct eid_app {
 	struct eid_cred_keys cred_keys;   /* citizens' TOTP and recovery codes */
 	eid_bcl *bcl;                     /* back-channel logout deliveries */
 	eid_csca_cache *csca;             /* trusted CSCAs (chip verification) */
+	eid_biometric biometric;          /* face match of self-service level 2 */
 	char *discovery_json; /* built once at start: it depends on config only */
 };
 

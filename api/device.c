@@ -182,7 +182,8 @@ static int pending_get(struct eid_app *app, const char *bid, bool take,
 	return r;
 }
 
-static void notify_rebound(struct eid_app *app, const char *personal_id)
+void eid_app_notify_citizen(struct eid_app *app, const char *personal_id,
+			    const char *text)
 {
 	struct eid_account a;
 	eid_txn *t = NULL;
@@ -190,12 +191,7 @@ static void notify_rebound(struct eid_app *app, const char *personal_id)
 	if (eid_store_begin(app->store, false, &t) != EID_OK)
 		return;
 	if (eid_account_get(t, personal_id, &a) == EID_OK) {
-		(void)eid_notify_sms(&app->notify, a.phone,
-				     "eID: mot thiet bi moi da duoc lien ket; "
-				     "thiet bi cu khong con dung duoc. / "
-				     "eID: a new device was linked to your "
-				     "account; the previous one no longer "
-				     "works. Not you? Lock your account.");
+		(void)eid_notify_sms(&app->notify, a.phone, text);
 		eid_account_clear(&a);
 	}
 	eid_txn_abort(t);
@@ -233,7 +229,12 @@ static int do_bind(struct eid_app *app, const struct eid_http_request *req,
 		goto out;
 	t = NULL;
 	if (old[0] != '\0')
-		notify_rebound(app, pid);
+		eid_app_notify_citizen(app, pid,
+				       "eID: mot thiet bi moi da duoc lien ket; "
+				       "thiet bi cu khong con dung duoc. / "
+				       "eID: a new device was linked to your "
+				       "account; the previous one no longer "
+				       "works. Not you? Lock your account.");
 	o = json_pack("{s:s, s:s, s:s, s:i, s:I}", "device_id", d.id,
 		      "personal_id", d.personal_id, "jkt", d.jkt, "level",
 		      d.level, "created_at", (json_int_t)d.created_at);

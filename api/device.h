@@ -100,6 +100,9 @@ int eid_app_audit_decision(struct eid_app *app,
 			   const struct eid_http_request *req,
 			   const struct eid_device *d, const char *event,
 			   json_t *details);
+/* An SMS to the account's phone (best effort: a notice, not a code). */
+void eid_app_notify_citizen(struct eid_app *app, const char *personal_id,
+			    const char *text);
 /* The QR URL of a handle: ISSUER/qr/HANDLE. */
 int eid_app_qr_url(const struct eid_app *app, const char *handle,
 		   eid_buf *out);

@@ -83,27 +83,6 @@ static int challenge(struct eid_app *app, struct eid_http_request *req,
 	return r;
 }
 
-/* chipverify's verdict in the case's terms; a DG1/DG13 disagreement is a
- * Passive Authentication failure for the case (the data cannot be
- * trusted as one document). */
-static void to_case(const struct eid_chip_verdict *v, struct eid_activation_chip *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->pa = (enum eid_activation_check)v->pa;
-	c->aa = (enum eid_activation_check)v->aa;
-	snprintf(c->pa_reason, sizeof(c->pa_reason), "%s", v->pa_reason);
-	snprintf(c->aa_reason, sizeof(c->aa_reason), "%s", v->aa_reason);
-	if (v->pa == EID_CHIP_VALID && v->consistency != EID_CHIP_VALID) {
-		c->pa = EID_ACHECK_INVALID;
-		snprintf(c->pa_reason, sizeof(c->pa_reason), "%s",
-			 v->consistency_reason[0] ? v->consistency_reason :
-			 "DG1 and DG13 disagree");
-	}
-	c->has_dg13 = v->has_dg13;
-	if (v->has_dg13)
-		c->dg13 = v->dg13;
-}
-
 static int record(struct eid_app *app, const struct eid_officer_session *os,
 		  const char *case_id, const struct eid_chip_verdict *v,
 		  struct eid_activation *ret)
@@ -114,7 +93,7 @@ static int record(struct eid_app *app, const struct eid_officer_session *os,
 
 	if (chip == NULL)
 		return r;
-	to_case(v, chip);
+	eid_activation_chip_from_verdict(v, chip);
 	if ((r = eid_store_begin(app->store, true, &t)) == EID_OK)
 		r = eid_activation_record_chip(t, case_id, os->officer_id,
 					       os->unit, chip,

@@ -1,4 +1,5 @@
 /* Every endpoint the server answers, in one table. */
+#include "api/app_level2.h"
 #include "api/app.h"
 #include "api/ca.h"
 #include "api/console.h"
@@ -69,6 +70,9 @@ static const struct eid_http_route routes[] = {
 	{ "GET", EID_PATH_DEVICE_CURRENT, false, eid_api_device_current },
 	{ "POST", EID_PATH_DEVICES, false, eid_api_device_bind },
 	{ "POST", EID_PATH_DEVICES "/", true, eid_api_device_confirm },
+	{ "POST", EID_PATH_APP_LEVEL2_CHALLENGE, false,
+	  eid_api_app_level2_challenge },
+	{ "POST", EID_PATH_APP_LEVEL2, false, eid_api_app_level2 },
 	{ "GET", EID_PATH_APP_QR, true, eid_api_app_qr },
 	{ "POST", EID_PATH_APP_QR, true, eid_api_app_qr },
 	{ "GET", EID_PATH_APP_CIBA, false, eid_api_app_ciba_list },

@@ -32,6 +32,7 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 	eid_account_policy_from_config(cfg, &app->policy);
 	if ((r = eid_registry_open_local(store, &app->registry)) != EID_OK ||
 	    (r = eid_notify_open_config(cfg, store, &app->notify)) != EID_OK ||
+	    (r = eid_biometric_open_config(cfg, &app->biometric)) != EID_OK ||
 	    (r = eid_subject_key_derive(kek, app->subject_key)) != EID_OK ||
 	    (r = eid_kek_derive(kek, "eid dpop nonce v1", app->dpop_nonce_key,
 				sizeof(app->dpop_nonce_key))) != EID_OK ||
@@ -61,6 +62,7 @@ void eid_app_cleanup(struct eid_app *app)
 	eid_ca_free(app->ca);
 	app->ca = NULL;
 	eid_csca_cache_free(app->csca);
+	eid_biometric_close(&app->biometric);
 	app->csca = NULL;
 	eid_notify_close(&app->notify);
 	eid_wipe(app->subject_key, sizeof(app->subject_key));

@@ -818,8 +818,11 @@ int eid_account_sync_card_status(eid_txn *t, const char *personal_id,
 	return r;
 }
 
-int eid_account_raise_pending(eid_txn *t, const char *personal_id,
-			      const char *actor, int64_t now)
+/* Level 2 in state to; from an account in one of the states allowed. */
+static int raise_level2(eid_txn *t, const char *personal_id,
+			const char *actor, int64_t now,
+			enum eid_account_status to, bool from_pending,
+			const char *event)
 {
 	struct eid_account a;
 	int r;
@@ -829,19 +832,34 @@ int eid_account_raise_pending(eid_txn *t, const char *personal_id,
 	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
 		return r;
 	if (a.status != EID_ACCOUNT_ACTIVE &&
-	    a.status != EID_ACCOUNT_PENDING_ACTIVATION) {
+	    !(from_pending && a.status == EID_ACCOUNT_PENDING_ACTIVATION)) {
 		r = EID_ESTATE;
 		goto out;
 	}
 	a.level = 2;
-	a.status = EID_ACCOUNT_PENDING_ACTIVATION;
+	a.status = to;
 	a.updated_at = now;
 	if ((r = eid_account_put(t, &a)) == EID_OK)
-		r = eid_audit_record(t, "account.level2_pending", actor,
-				     a.personal_id, NULL, NULL, now);
+		r = eid_audit_record(t, event, actor, a.personal_id, NULL, NULL,
+				     now);
 out:
 	eid_account_clear(&a);
 	return r;
+}
+
+int eid_account_raise_pending(eid_txn *t, const char *personal_id,
+			      const char *actor, int64_t now)
+{
+	return raise_level2(t, personal_id, actor, now,
+			    EID_ACCOUNT_PENDING_ACTIVATION, true,
+			    "account.level2_pending");
+}
+
+int eid_account_raise_active(eid_txn *t, const char *personal_id,
+			     const char *actor, int64_t now)
+{
+	return raise_level2(t, personal_id, actor, now, EID_ACCOUNT_ACTIVE,
+			    false, "account.level2");
 }
 
 int eid_account_end_everything(eid_store *s, const char *personal_id,

@@ -181,6 +181,11 @@ int eid_account_change_phone(eid_txn *t, const char *personal_id,
  * revoked.  Audit: account.level2_pending. */
 int eid_account_raise_pending(eid_txn *t, const char *personal_id,
 			      const char *actor, int64_t now);
+/* Raise an active account to level 2 and keep it active (self-service
+ * level 2 from the citizen's bound device: no activation code, see
+ * docs/accounts.md).  EID_ESTATE unless active.  Audit: account.level2. */
+int eid_account_raise_active(eid_txn *t, const char *personal_id,
+			     const char *actor, int64_t now);
 /* True when the registry's card expiry date has passed (in Vietnam's
  * time zone) at now; a card without one never expires. */
 bool eid_account_card_expired(const struct eid_citizen *c, int64_t now);

@@ -418,6 +418,44 @@ static void judge(struct eid_activation *c, const struct eid_activation_chip *ch
 		c->state = EID_ACTIVATION_CHIP_OK;
 }
 
+int eid_activation_judge_chip(eid_txn *t, const char *personal_id,
+			      const struct eid_activation_chip *chip,
+			      struct eid_activation *ret)
+{
+	struct eid_citizen cz;
+	int r;
+
+	if (chip == NULL || personal_id == NULL)
+		return EID_EINVAL;
+	if ((r = eid_registry_get(t, personal_id, &cz)) != EID_OK)
+		return r;
+	memset(ret, 0, sizeof(*ret));
+	copy(ret->personal_id, sizeof(ret->personal_id), personal_id);
+	judge(ret, chip, &cz);
+	return EID_OK;
+}
+
+void eid_activation_chip_from_verdict(const struct eid_chip_verdict *v,
+				      struct eid_activation_chip *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pa = (enum eid_activation_check)v->pa;
+	c->aa = (enum eid_activation_check)v->aa;
+	copy(c->pa_reason, sizeof(c->pa_reason), v->pa_reason);
+	copy(c->aa_reason, sizeof(c->aa_reason), v->aa_reason);
+	/* A DG1/DG13 disagreement is a Passive Authentication failure: the
+	 * data cannot be trusted as one document. */
+	if (v->pa == EID_CHIP_VALID && v->consistency != EID_CHIP_VALID) {
+		c->pa = EID_ACHECK_INVALID;
+		copy(c->pa_reason, sizeof(c->pa_reason),
+		     v->consistency_reason[0] ? v->consistency_reason :
+						"DG1 and DG13 disagree");
+	}
+	c->has_dg13 = v->has_dg13;
+	if (v->has_dg13)
+		c->dg13 = v->dg13;
+}
+
 int eid_activation_record_chip(eid_txn *t, const char *case_id,
 			       const char *officer_id, const char *unit,
 			       const struct eid_activation_chip *chip,

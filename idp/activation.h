@@ -24,6 +24,7 @@
 #include "chip/dg13.h"
 #include "crypto/buf.h"
 #include "idp/accounts.h"
+#include "idp/chipverify.h"
 #include "idp/officers.h"
 #include "idp/store.h"
 
@@ -112,6 +113,20 @@ int eid_activation_record_chip(eid_txn *t, const char *case_id,
 			       const char *officer_id, const char *unit,
 			       const struct eid_activation_chip *chip,
 			       int64_t now, struct eid_activation *ret);
+
+/* Judge a verified card read against the registry's record of
+ * personal_id without storing anything: ret gets the verdicts, the DG13
+ * fields matched one by one, state CHIP_OK, or CHIP_FAILED with the
+ * refusal (the first failed of PA, AA, DG13 present, DG13 matching).
+ * The officer's case (above) and the citizen's self-service
+ * (idp/level2_self.h) take the same rules from here. */
+int eid_activation_judge_chip(eid_txn *t, const char *personal_id,
+			      const struct eid_activation_chip *chip,
+			      struct eid_activation *ret);
+
+/* chipverify's verdict in the activation's terms. */
+void eid_activation_chip_from_verdict(const struct eid_chip_verdict *v,
+				      struct eid_activation_chip *c);
 
 struct eid_activation_attest {
 	const char *case_id;

@@ -111,6 +111,13 @@ struct eid_config {
 		uint64_t code_ttl;        /* an activation code's lifetime */
 	} activation;
 	struct {
+		char *service;      /* "none" or "http" (idp/biometric.h) */
+		char *url;          /* the http service's endpoint */
+		char *token_file;   /* its bearer token (mode 0600); "": none */
+		uint64_t threshold; /* lowest accepted score, in hundredths */
+		uint64_t timeout_ms;
+	} biometric;
+	struct {
 		char *rp_id;  /* "": the issuer's host */
 		char *origin; /* "": the issuer's scheme://host[:port] */
 	} webauthn;

@@ -251,3 +251,20 @@ int eid_device_level_now(const struct eid_device *d, int account_level)
 {
 	return d->level == 2 && account_level == 2 ? 2 : 1;
 }
+
+int eid_device_raise_level(eid_txn *t, const char *id, int level)
+{
+	struct eid_device d = { 0 };
+	int r;
+
+	if ((r = eid_device_get(t, id, &d)) != EID_OK)
+		return r;
+	if (!d.active)
+		r = EID_ESTATE;
+	else if (d.level < level) {
+		d.level = level;
+		r = put_record(t, &d);
+	}
+	eid_device_clear(&d);
+	return r;
+}

@@ -58,6 +58,10 @@ int eid_device_get(eid_txn *t, const char *id, struct eid_device *ret);
 /* The account's active device; EID_ENOTFOUND when none. */
 int eid_device_active(eid_txn *t, const char *personal_id,
 		      struct eid_device *ret);
+/* Raise an active device's level (never lowers it): the device on
+ * which the citizen proved level 2 by NFC (idp/level2_self.h) logs in at
+ * level 2 from then on.  EID_ESTATE when ended, EID_ENOTFOUND. */
+int eid_device_raise_level(eid_txn *t, const char *id, int level);
 /* End the account's active device (lost phone).  Audit: device.end.
  * EID_ENOTFOUND when none. */
 int eid_device_end(eid_txn *t, const char *personal_id, const char *actor,

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "crypto/error.h"
@@ -244,4 +246,46 @@ void eid_httpc_free(struct eid_httpc *h)
 	eid_free_secret_str(h->auth_header);
 	free(h->ca_file);
 	memset(h, 0, sizeof(*h));
+}
+
+int eid_httpc_read_token(const char *path, bool owner_only, char **ret)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = -1;
+	struct stat st;
+	FILE *f = fopen(path, "re");
+
+	*ret = NULL;
+	if (f == NULL)
+		return EID_ECONFIG;
+	/* A credential others can read is a leaked credential. */
+	if (fstat(fileno(f), &st) == 0 &&
+	    (!owner_only || (st.st_mode & (S_IRWXG | S_IRWXO)) == 0))
+		n = getline(&line, &cap, f);
+	fclose(f);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n > 0 && (size_t)n <= EID_HTTPC_TOKEN_MAX) {
+		*ret = line;
+		return EID_OK;
+	}
+	if (line != NULL)
+		eid_free_secret(line, cap);
+	return EID_ECONFIG;
+}
+
+bool eid_httpc_loopback_http(const char *url)
+{
+	static const char *const hosts[] = { "http://127.0.0.1",
+					     "http://[::1]", "http://localhost" };
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(hosts[i]);
+
+		if (strncmp(url, hosts[i], n) == 0 &&
+		    (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
+			return true;
+	}
+	return false;
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "crypto/error.h"
+#include "crypto/buf.h"
+#include "crypto/jose.h"
 #include "crypto/secret.h"
 
 int eid_jrec_text(json_t *o, const char *name, char *dst, size_t cap)
@@ -37,4 +39,21 @@ void eid_jrec_wipe(json_t *o, const char *name)
 char *eid_jrec_dump(const json_t *o)
 {
 	return json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+int eid_jrec_set_b64url(json_t *o, const char *name, const void *p, size_t n)
+{
+	eid_buf b;
+	const char *s;
+	int r;
+
+	eid_buf_init(&b, EID_B64URL_LEN(n) + 1);
+	r = eid_b64url_encode(p, n, &b);
+	if (r == EID_OK)
+		r = (s = eid_buf_cstr(&b)) != NULL &&
+				    json_object_set_new(o, name,
+							json_string(s)) == 0
+			    ? EID_OK : EID_ENOMEM;
+	eid_buf_free(&b);
+	return r;
 }

@@ -16,6 +16,9 @@ int eid_jrec_int(json_t *o, const char *name, int64_t *ret);
 /* Overwrite a string member's bytes in jansson's copy (a secret that
  * would otherwise linger in freed memory). */
 void eid_jrec_wipe(json_t *o, const char *name);
+/* Set member name of o to the base64url (no padding) of n bytes at p.
+ * EID_ENOMEM. */
+int eid_jrec_set_b64url(json_t *o, const char *name, const void *p, size_t n);
 /* Compact JSON text with sorted keys, malloc'd; NULL when out of memory. */
 char *eid_jrec_dump(const json_t *o);
 

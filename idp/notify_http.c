@@ -11,7 +11,6 @@
 #include "idp/notify.h"
 
 #define REPLY_MAX (4u * 1024)
-#define TOKEN_MAX 1024u
 
 struct sms_http {
 	struct eid_httpc client;
@@ -119,47 +118,6 @@ int eid_notify_open_http(const struct eid_notify_http_options *opt,
 	return EID_OK;
 }
 
-/* The first line of the token file, as a secret string. */
-static int read_token(const char *path, char **ret)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f = fopen(path, "r");
-	int r = EID_ECONFIG;
-
-	*ret = NULL;
-	if (f == NULL)
-		return EID_ECONFIG;
-	n = getline(&line, &cap, f);
-	fclose(f);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	if (n > 0 && (size_t)n <= TOKEN_MAX) {
-		*ret = line;
-		return EID_OK;
-	}
-	if (line != NULL)
-		eid_free_secret(line, cap);
-	return r;
-}
-
-/* Plain http is allowed only to a gateway on this machine. */
-static bool loopback_http(const char *url)
-{
-	static const char *const hosts[] = { "http://127.0.0.1",
-					     "http://[::1]", "http://localhost" };
-
-	for (size_t i = 0; i < 3; i++) {
-		size_t n = strlen(hosts[i]);
-
-		if (strncmp(url, hosts[i], n) == 0 &&
-		    (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
-			return true;
-	}
-	return false;
-}
-
 int eid_notify_open_config(const struct eid_config *cfg, eid_store *s,
 			   eid_notify *ret)
 {
@@ -177,10 +135,10 @@ int eid_notify_open_config(const struct eid_config *cfg, eid_store *s,
 	if (url[0] == '\0')
 		return eid_notify_open_outbox(s, cfg->notify.outbox_retention,
 					      ret);
-	if (tf[0] != '\0' && (r = read_token(tf, &token)) != EID_OK)
+	if (tf[0] != '\0' && (r = eid_httpc_read_token(tf, false, &token)) != EID_OK)
 		return r;
 	o.bearer_token = token;
-	o.allow_insecure_http = loopback_http(url);
+	o.allow_insecure_http = eid_httpc_loopback_http(url);
 	r = eid_notify_open_http(&o, ret);
 	eid_free_secret_str(token);
 	return r;

@@ -6,6 +6,7 @@
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
+#include "idp/jsonrec.h"
 
 #define URL_MAX (EID_HTTPC_URL_MAX + 32)
 #define RESPONSE_MAX (256u * 1024)
@@ -65,34 +66,40 @@ out:
 	return r;
 }
 
+int eid_chipupload_parse_challenge(const json_t *o,
+				   uint8_t ret_challenge[EID_AA_CHALLENGE_LEN],
+				   char ret_id[EID_CHIPVERIFY_ID_LEN + 1])
+{
+	const char *id = json_string_value(json_object_get(o, "challenge_id"));
+	const char *ch = json_string_value(json_object_get(o, "challenge"));
+	eid_buf raw;
+	int r = EID_EMALFORMED;
+
+	eid_buf_init(&raw, EID_AA_CHALLENGE_LEN);
+	if (id != NULL && ch != NULL && strlen(id) == EID_CHIPVERIFY_ID_LEN &&
+	    eid_b64url_decode(ch, strlen(ch), &raw) == EID_OK &&
+	    raw.len == EID_AA_CHALLENGE_LEN) {
+		memcpy(ret_challenge, raw.data, EID_AA_CHALLENGE_LEN);
+		memcpy(ret_id, id, EID_CHIPVERIFY_ID_LEN + 1);
+		r = EID_OK;
+	}
+	eid_buf_free(&raw);
+	return r;
+}
+
 int eid_chipupload_challenge(const struct eid_httpc *h,
 			     uint8_t ret_challenge[EID_AA_CHALLENGE_LEN],
 			     char ret_id[EID_CHIPVERIFY_ID_LEN + 1],
 			     char why[EID_CHIPUPLOAD_ERR_MAX])
 {
 	json_t *o = NULL;
-	const char *id, *ch;
-	eid_buf raw;
 	int r;
 
-	eid_buf_init(&raw, EID_AA_CHALLENGE_LEN);
-	if ((r = post(h, "/chip/challenge", "{}", &o, why)) != EID_OK)
-		goto out;
-	id = json_string_value(json_object_get(o, "challenge_id"));
-	ch = json_string_value(json_object_get(o, "challenge"));
-	r = EID_EMALFORMED;
-	if (id == NULL || ch == NULL || strlen(id) != EID_CHIPVERIFY_ID_LEN ||
-	    eid_b64url_decode(ch, strlen(ch), &raw) != EID_OK ||
-	    raw.len != EID_AA_CHALLENGE_LEN) {
+	if ((r = post(h, "/chip/challenge", "{}", &o, why)) == EID_OK &&
+	    (r = eid_chipupload_parse_challenge(o, ret_challenge, ret_id)) !=
+		    EID_OK)
 		snprintf(why, EID_CHIPUPLOAD_ERR_MAX,
 			 "the challenge answer is malformed");
-		goto out;
-	}
-	memcpy(ret_challenge, raw.data, EID_AA_CHALLENGE_LEN);
-	memcpy(ret_id, id, EID_CHIPVERIFY_ID_LEN + 1);
-	r = EID_OK;
-out:
-	eid_buf_free(&raw);
 	json_decref(o);
 	return r;
 }
@@ -100,20 +107,28 @@ out:
 static int add_file(json_t *o, const char *name,
 		    const struct eid_chip_file *f)
 {
-	eid_buf b;
-	const char *s;
-	int r;
+	return f->len == 0 ? EID_OK
+			   : eid_jrec_set_b64url(o, name, f->data, f->len);
+}
 
-	if (f->len == 0)
-		return EID_OK;
-	eid_buf_init(&b, EID_B64URL_LEN(f->len) + 1);
-	r = eid_b64url_encode(f->data, f->len, &b);
+int eid_chipupload_body(const struct eid_chip_upload *up, json_t **ret)
+{
+	json_t *o = json_pack("{s:s}", "challenge_id", up->challenge_id);
+	int r = o != NULL ? EID_OK : EID_ENOMEM;
+
+	if (r == EID_OK && ((r = add_file(o, "sod", &up->sod)) ||
+			    (r = add_file(o, "dg1", &up->dg1)) ||
+			    (r = add_file(o, "dg2", &up->dg2)) ||
+			    (r = add_file(o, "dg13", &up->dg13)) ||
+			    (r = add_file(o, "dg14", &up->dg14)) ||
+			    (r = add_file(o, "dg15", &up->dg15)) ||
+			    (r = add_file(o, "aa_signature",
+					  &up->aa_signature)))) {
+		json_decref(o);
+		return r;
+	}
 	if (r == EID_OK)
-		r = (s = eid_buf_cstr(&b)) == NULL ||
-				    json_object_set_new(o, name,
-							json_string(s)) != 0
-			    ? EID_ENOMEM : EID_OK;
-	eid_buf_free(&b);
+		*ret = o;
 	return r;
 }
 
@@ -122,25 +137,16 @@ int eid_chipupload_verify(const struct eid_httpc *h,
 			  json_t **ret_verdict,
 			  char why[EID_CHIPUPLOAD_ERR_MAX])
 {
-	json_t *o = json_pack("{s:s}", "challenge_id", up->challenge_id);
+	json_t *o = NULL;
 	char *text = NULL;
-	int r = o != NULL ? EID_OK : EID_ENOMEM;
+	int r;
 
 	why[0] = '\0';
-	if (r == EID_OK && ((r = add_file(o, "sod", &up->sod)) ||
-			    (r = add_file(o, "dg1", &up->dg1)) ||
-			    (r = add_file(o, "dg2", &up->dg2)) ||
-			    (r = add_file(o, "dg13", &up->dg13)) ||
-			    (r = add_file(o, "dg14", &up->dg14)) ||
-			    (r = add_file(o, "dg15", &up->dg15)) ||
-			    (r = add_file(o, "aa_signature",
-					  &up->aa_signature))))
-		goto out;
-	if (r == EID_OK && (text = json_dumps(o, JSON_COMPACT)) == NULL)
+	if ((r = eid_chipupload_body(up, &o)) == EID_OK &&
+	    (text = json_dumps(o, JSON_COMPACT)) == NULL)
 		r = EID_ENOMEM;
 	if (r == EID_OK)
 		r = post(h, "/chip/verify", text, ret_verdict, why);
-out:
 	free(text);
 	json_decref(o);
 	return r;

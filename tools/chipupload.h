@@ -1,5 +1,6 @@
 /* `eidctl chip read --upload URL`: the client side of POST /chip/challenge
- * and POST /chip/verify (api/chip.h), over libcurl (idp/httpc.h). */
+ * and POST /chip/verify (api/chip.h), over libcurl (idp/httpc.h); its
+ * body and challenge helpers serve `eid-app read-chip` too. */
 #ifndef EID_TOOLS_CHIPUPLOAD_H
 #define EID_TOOLS_CHIPUPLOAD_H
 
@@ -26,6 +27,16 @@ int eid_chipupload_challenge(const struct eid_httpc *h,
 			     uint8_t ret_challenge[EID_AA_CHALLENGE_LEN],
 			     char ret_id[EID_CHIPVERIFY_ID_LEN + 1],
 			     char why[EID_CHIPUPLOAD_ERR_MAX]);
+
+/* The challenge_id and challenge members of a challenge answer (also the
+ * app's POST /api/v1/me/level2/challenge).  EID_EMALFORMED. */
+int eid_chipupload_parse_challenge(const json_t *o,
+				   uint8_t ret_challenge[EID_AA_CHALLENGE_LEN],
+				   char ret_id[EID_CHIPVERIFY_ID_LEN + 1]);
+
+/* The JSON body of an upload: challenge_id and the files in base64url
+ * (what POST /chip/verify and POST /api/v1/me/level2 take). */
+int eid_chipupload_body(const struct eid_chip_upload *up, json_t **ret);
 
 /* POST base/chip/verify with up (base64url members); the server's verdict
  * (a JSON object) in ret_verdict.  Errors as for the challenge. */

@@ -9,6 +9,8 @@
  *     approve QR_URL_OR_HANDLE [--deny]
  *     pending
  *     approve-ciba ID [--deny]
+ *     read-chip (--mrz-info DOCNO+YYMMDD+YYMMDD | --can CAN)
+ *               [--reader N|NAME] --selfie FILE
  *     status
  *
  * Secrets come from standard input, one line each, in this order: the PIN
@@ -26,6 +28,8 @@
 #include "crypto/error.h"
 #include "crypto/jose.h"
 #include "crypto/secret.h"
+#include "tools/chipread.h"
+#include "tools/chipupload.h"
 #include "tools/eid_app.h"
 
 #define LINE_MAX_ 1024
@@ -36,7 +40,8 @@ struct app {
 	const char *server, *state_path;
 	bool pin_stdin, password_stdin, deny;
 	const char *personal_id, *code, *name, *birthdate, *phone, *email,
-		*portrait, *id;
+		*portrait, *id, *mrz_info, *reader, *selfie;
+	char *can;
 	json_t *state;  /* the state file, or NULL */
 	eid_key *key;   /* the device key, once unlocked */
 	char pin[LINE_MAX_];
@@ -562,6 +567,113 @@ static int cmd_register_confirm(struct app *a)
 	return r;
 }
 
+/* ---- read-chip: self-service level 2 ---- */
+
+/* The card, opened and read (PC/SC), with what went wrong printed. */
+static int read_card(struct app *a, struct eid_chipread *cr)
+{
+	struct eid_chipread_err e = { 0 };
+	int r;
+
+	if ((r = eid_chipread_keys(cr, a->mrz_info, a->can, NULL, &e)) ||
+	    (r = eid_chipread_open(cr, a->reader, &e))) {
+		fprintf(stderr, "eid-app: read-chip: %s%s%s\n", e.msg,
+			e.r != 0 ? ": " : "", e.r != 0 ? eid_strerror(e.r) : "");
+		return EID_EINVAL;
+	}
+	if ((r = eid_chipread_read_files(cr, NULL, NULL)) != EID_OK)
+		fprintf(stderr, "eid-app: read-chip: reading the card: %s\n",
+			eid_strerror(r));
+	return r;
+}
+
+/* The server's challenge, answered by the card. */
+static int answer_challenge(struct app *a, struct eid_chipread *cr,
+			    char id[EID_CHIPVERIFY_ID_LEN + 1])
+{
+	uint8_t ch[EID_AA_CHALLENGE_LEN];
+	json_t *empty = json_object();
+	struct reply rp = { 0 };
+	int r;
+
+	r = empty != NULL ? device_call(a, "POST", "/api/v1/me/level2/challenge",
+					empty, &rp)
+			  : EID_ENOMEM;
+	if (r == EID_OK && rp.status != 200)
+		r = refused("read-chip: challenge", &rp);
+	else if (r == EID_OK &&
+		 (r = eid_chipupload_parse_challenge(rp.body, ch, id)) != EID_OK)
+		fprintf(stderr, "eid-app: read-chip: a malformed challenge\n");
+	if (r == EID_OK) {
+		(void)eid_chipread_chip_auth(cr);
+		(void)eid_chipread_active_auth(cr, ch);
+	}
+	json_decref(empty);
+	json_decref(rp.body);
+	return r;
+}
+
+/* The upload: the card's files, its signature and the selfie. */
+static int upload_body(const struct eid_chipread *cr, const char *id,
+		       const char *selfie_path, json_t **ret)
+{
+	struct eid_chip_upload up;
+	eid_buf f, b;
+	int r;
+
+	eid_chipread_upload(cr, id, &up);
+	eid_buf_init(&f, PORTRAIT_MAX);
+	eid_buf_init(&b, PORTRAIT_MAX * 2);
+	if ((r = eid_buf_read_file(&f, selfie_path)) != EID_OK) {
+		fprintf(stderr, "eid-app: --selfie %s: %s (a JPEG of at most "
+				"%u KiB)\n", selfie_path, eid_strerror(r),
+			PORTRAIT_MAX / 1024);
+		r = EID_EINVAL;
+	}
+	if (r == EID_OK && (r = eid_b64url_encode(f.data, f.len, &b)) == EID_OK &&
+	    (r = eid_chipupload_body(&up, ret)) == EID_OK &&
+	    json_object_set_new(*ret, "selfie",
+				json_stringn((const char *)b.data, b.len)) != 0)
+		r = EID_ENOMEM;
+	eid_buf_free(&f);
+	eid_buf_free(&b);
+	return r;
+}
+
+static int cmd_read_chip(struct app *a)
+{
+	struct eid_chipread cr;
+	char id[EID_CHIPVERIFY_ID_LEN + 1];
+	struct reply rp = { 0 };
+	json_t *body = NULL;
+	char *t;
+	int r;
+
+	if (a->selfie == NULL || (a->mrz_info == NULL) == (a->can == NULL)) {
+		fprintf(stderr, "eid-app: read-chip needs --mrz-info or --can, "
+				"and --selfie\n");
+		return EID_EINVAL;
+	}
+	eid_chipread_init(&cr);
+	if ((r = state_load(a)) || (r = read_card(a, &cr)) ||
+	    (r = answer_challenge(a, &cr, id)) ||
+	    (r = upload_body(&cr, id, a->selfie, &body)) ||
+	    (r = device_call(a, "POST", "/api/v1/me/level2", body, &rp)))
+		goto out;
+	/* The verdicts, also of a refusal: which check failed. */
+	if (rp.body != NULL && (t = json_dumps(rp.body, JSON_INDENT(2)))) {
+		printf("%s\n", t);
+		free(t);
+	}
+	if (rp.status != 200)
+		r = refused("read-chip", &rp);
+out:
+	json_decref(body);
+	json_decref(rp.body);
+	eid_chipread_close(&cr);
+	return r;
+}
+
 /* ---- main ---- */
 
 static void usage(FILE *f)
@@ -574,6 +686,8 @@ static void usage(FILE *f)
 	      "  approve QR_URL_OR_HANDLE [--deny]\n"
 	      "  pending\n"
 	      "  approve-ciba ID [--deny]\n"
+	      "  read-chip (--mrz-info DOCNO+YYMMDD+YYMMDD | --can CAN) "
+	      "[--reader N|NAME] --selfie FILE\n"
 	      "  status\n",
 	      f);
 }
@@ -594,6 +708,10 @@ static int parse(struct app *a, int argc, char **argv)
 		{ "email", required_argument, NULL, 'e' },
 		{ "portrait", required_argument, NULL, 'i' },
 		{ "id", required_argument, NULL, 'I' },
+		{ "mrz-info", required_argument, NULL, 'M' },
+		{ "can", required_argument, NULL, 'C' },
+		{ "reader", required_argument, NULL, 'R' },
+		{ "selfie", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -614,6 +732,10 @@ static int parse(struct app *a, int argc, char **argv)
 		case 'e': a->email = optarg; break;
 		case 'i': a->portrait = optarg; break;
 		case 'I': a->id = optarg; break;
+		case 'M': a->mrz_info = optarg; break;
+		case 'C': a->can = optarg; break;
+		case 'R': a->reader = optarg; break;
+		case 'S': a->selfie = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: return EID_EINVAL;
 		}
@@ -637,6 +759,8 @@ static int run(struct app *a, int argc, char **argv)
 		return cmd_pending(a);
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(a);
+	if (strcmp(cmd, "read-chip") == 0)
+		return cmd_read_chip(a);
 	if (strcmp(cmd, "register") == 0)
 		return cmd_register(a);
 	if (strcmp(cmd, "register-confirm") == 0)

@@ -1,6 +1,5 @@
 /* The notification gateway: the outbox, and the HTTP SMS gateway against
  * a libmicrohttpd server on 127.0.0.1. */
-#include <microhttpd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -17,6 +16,7 @@
 #include "idp/config.h"
 #include "idp/notify.h"
 #include "tmpstore.h"
+#include "loopback_fixture.h"
 
 /* ---- the outbox ---- */
 
@@ -195,29 +195,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	return reply(conn, 202);
 }
 
-static void done(void *cls, struct MHD_Connection *c, void **con_cls,
-		 enum MHD_RequestTerminationCode toe)
-{
-	free(*con_cls);
-	*con_cls = NULL;
-}
-
 static int http_setup(void **state)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
-	const union MHD_DaemonInfo *info;
+	unsigned port;
 
 	assert_non_null(srv);
-	srv->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-					  MHD_USE_INTERNAL_POLLING_THREAD,
-				  0, NULL, NULL, handle, srv,
-				  MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
-				  MHD_OPTION_END);
-	assert_non_null(srv->d);
-	info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-	assert_non_null(info);
-	snprintf(srv->url, sizeof(srv->url), "http://127.0.0.1:%u/sms",
-		 (unsigned)info->port);
+	srv->d = loopback_start(handle, srv, &port);
+	snprintf(srv->url, sizeof(srv->url), "http://127.0.0.1:%u/sms", port);
 	*state = srv;
 	return 0;
 }

@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <microhttpd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -15,6 +14,7 @@
 #include "crypto/error.h"
 #include "idp/registry.h"
 #include "tmpstore.h"
+#include "loopback_fixture.h"
 
 #define NOW INT64_C(1748736000)
 
@@ -169,18 +169,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 static int http_setup(void **state)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
-	const union MHD_DaemonInfo *info;
+	unsigned port;
 
 	assert_non_null(srv);
-	srv->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-					  MHD_USE_INTERNAL_POLLING_THREAD,
-				  0, NULL, NULL, handle, srv,
-				  MHD_OPTION_END);
-	assert_non_null(srv->d);
-	info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-	assert_non_null(info);
-	snprintf(srv->base, sizeof(srv->base), "http://127.0.0.1:%u/v1/",
-		 (unsigned)info->port);
+	srv->d = loopback_start(handle, srv, &port);
+	snprintf(srv->base, sizeof(srv->base), "http://127.0.0.1:%u/v1/", port);
 	*state = srv;
 	return 0;
 }

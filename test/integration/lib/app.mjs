@@ -1,17 +1,22 @@
-// The command-line citizen app (tools/eid-app) as tests drive it.
+// The command-line citizen app (tools/eid-app) as tests drive it, as a
+// test's phone.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+
 import { buildDir } from './eidd.mjs';
 
 export const EID_APP = join(buildDir, 'tools', 'eid-app');
+export const eidAppPath = EID_APP;
 
-// Runs eid-app against server with the state file; lines are written to
-// its stdin, and later, a function of its output so far, may supply one
-// more line once it says a code was sent (the SMS code).  A bare handle
-// or id is base64url and may begin with '-': put '--' before the command.
-export function eidApp(server, state, args, { lines = [], later } = {}) {
+// Runs `eid-app --server base --state state --pin-stdin ARGS` (env added to
+// the process's); lines are written to its stdin, and later, a function of
+// its output so far, may supply one more line (the SMS code) once it says
+// "code sent".  Resolves to { status, out, err }.  A bare handle or id is
+// base64url and may begin with '-': put '--' before the command.
+export function runApp({ base, state, env = {} }, args, { lines = [], later } = {}) {
   return new Promise((resolve) => {
-    const p = spawn(EID_APP, ['--server', server, '--state', state, '--pin-stdin', ...args]);
+    const p = spawn(EID_APP, ['--server', base, '--state', state, '--pin-stdin', ...args],
+      { env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     let sent = false;
@@ -27,4 +32,9 @@ export function eidApp(server, state, args, { lines = [], later } = {}) {
     if (!later) p.stdin.end();
     p.on('close', (status) => resolve({ status, out, err }));
   });
+}
+
+// The same with server and state as arguments.
+export function eidApp(server, state, args, opts = {}) {
+  return runApp({ base: server, state }, args, opts);
 }
