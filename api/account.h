@@ -4,6 +4,7 @@
 #define EID_API_ACCOUNT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "api/console.h"
 #include "api/flow.h"
@@ -34,6 +35,8 @@ int eid_account_reply_status(struct eid_app *app,
  * none), from api/account_minor.c. */
 int eid_account_wards_section(struct eid_app *app, struct eid_page *p,
 			      const struct eid_flow_session *fs);
+/* A time as "YYYY-MM-DD HH:MM UTC". */
+void eid_account_when(uint64_t t, char out[32]);
 
 /* The page's "Two-step sign-in" and "Change password" sections. */
 void eid_account_credentials_section(struct eid_app *app, struct eid_page *p,

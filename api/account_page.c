@@ -6,12 +6,14 @@
  *                               every session and token ends at once
  * and, for guardians, the children in their care (api/account_minor.c).
  * The second factor and the password change are in account_credentials.c
- * and account_password.c.  Forms carry the browser session's CSRF token. */
+ * and account_password.c, the passkeys in passkey_account.c.  Forms carry
+ * the browser session's CSRF token. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/account.h"
+#include "api/passkey.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/clients.h"
@@ -24,7 +26,7 @@ struct list_arg {
 	const struct eid_flow_session *fs;
 };
 
-static void when(uint64_t t, char out[32])
+void eid_account_when(uint64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -40,7 +42,7 @@ static int list_one(const struct eid_session *ses, void *arg)
 	struct eid_page *p = a->p;
 	char at[32], level[4];
 
-	when(ses->created_at, at);
+	eid_account_when(ses->created_at, at);
 	snprintf(level, sizeof(level), "%d", ses->level);
 	eid_page_raw(p, "<tr><td>");
 	eid_page_text(p, at);
@@ -75,7 +77,7 @@ static int consent_one(const char *client_id, unsigned scopes,
 
 	(void)scopes;
 	(void)claims;
-	when((uint64_t)granted_at, at);
+	eid_account_when((uint64_t)granted_at, at);
 	eid_page_raw(p, "<tr><td>");
 	if (eid_client_get(a->app->store, client_id, &c) == EID_OK) {
 		eid_page_text(p, c.name);
@@ -155,6 +157,9 @@ int eid_account_reply_status(struct eid_app *app,
 	if (r != EID_OK && p.r == EID_OK)
 		p.r = r;
 	eid_account_credentials_section(app, &p, fs);
+	r = eid_account_passkeys_section(app, &p, fs);
+	if (r != EID_OK && p.r == EID_OK)
+		p.r = r;
 	eid_page_raw(&p, "<h2>");
 	eid_page_t(&p, "Lock my account", "Khóa tài khoản");
 	eid_page_raw(&p, "</h2><p>");

@@ -98,6 +98,9 @@ enum eid_lang {
 	X(MSG_QR_PENDING, "The sign-in has not been approved on the phone yet. Scan the new code.", \
 	  "Chưa có xác nhận đăng nhập trên điện thoại. Vui lòng quét mã mới.") \
 	X(MSG_QR_DENIED, "The sign-in was refused on the phone.", "Đăng nhập đã bị từ chối trên điện thoại.") \
+	X(MSG_PASSKEY_LOGIN, "Sign in with a passkey", "Đăng nhập bằng khóa truy cập") \
+	X(MSG_PASSKEY_FAILED, "The passkey could not be verified. Try again, or sign in with your password.", \
+	  "Không xác minh được khóa truy cập. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu.") \
 	X(MSG_DEVICE_TITLE, "Connect a device", "Kết nối thiết bị")          \
 	X(MSG_DEVICE_ENTER, "Enter the code shown on the TV or kiosk screen.", \
 	  "Nhập mã hiển thị trên màn hình TV hoặc ki-ốt.")                     \

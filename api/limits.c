@@ -26,6 +26,7 @@ static const struct limited limited[] = {
 	{ "POST", EID_PATH_DEVICE_AUTHORIZATION, false, EID_RL_TOKEN },
 	{ "POST", EID_PATH_DEVICE, false, EID_RL_USER_CODE },
 	{ "POST", "/login", false, EID_RL_LOGIN },
+	{ "POST", "/login/passkey", true, EID_RL_LOGIN },
 	{ "POST", "/officer/login", false, EID_RL_LOGIN },
 	{ "POST", "/api/v1/registrations", true, EID_RL_REGISTRATION },
 	{ "POST", "/api/v1/password-resets", true, EID_RL_REGISTRATION },
@@ -53,6 +54,7 @@ static bool classify(const char *method, const char *path,
 static bool wants_page(const char *path)
 {
 	return strcmp(path, "/login") == 0 || strcmp(path, EID_PATH_DEVICE) == 0 ||
+	       strcmp(path, "/login/passkey") == 0 ||
 	       strncmp(path, "/officer/", 9) == 0 ||
 	       strncmp(path, "/register", 9) == 0;
 }

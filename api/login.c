@@ -7,6 +7,7 @@
 #include "api/flow.h"
 #include "api/front.h"
 #include "api/html.h"
+#include "api/passkey.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
 
@@ -73,6 +74,7 @@ static int login_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 			   "type=\"password\" autocomplete=\"current-password\" "
 			   "maxlength=\"1024\"", NULL)) ||
 	    (r = eid_html_submit_cancel(b, lang, EID_MSG_SUBMIT_LOGIN)) ||
+	    (r = eid_login_passkey_block(b, lang, it, csrf)) ||
 	    (r = eid_login_qr_block(app, b, lang, it, csrf)))
 		return r;
 	return eid_html_end(b, lang);

@@ -10,6 +10,7 @@
 #include "api/front.h"
 #include "api/endpoints.h"
 #include "api/html.h"
+#include "api/passkey.h"
 #include "api/selfservice.h"
 #include "api/sign.h"
 #include "api/wellknown.h"
@@ -114,6 +115,17 @@ static const struct eid_http_route routes[] = {
 	{ "POST", EID_PATH_ACCOUNT_RECOVERY, false, eid_page_account_recovery },
 	{ "POST", EID_PATH_ACCOUNT_PASSWORD, false, eid_page_account_password },
 	{ "GET", EID_PATH_ME_HISTORY, false, eid_api_me_history },
+	/* passkeys */
+	{ "GET", EID_PATH_PASSKEY_JS, false, eid_api_passkey_js },
+	{ "POST", EID_PATH_ACCOUNT_PASSKEY_OPTIONS, false,
+	  eid_api_account_passkey_options },
+	{ "POST", EID_PATH_ACCOUNT_PASSKEYS, false,
+	  eid_page_account_passkey_add },
+	{ "POST", EID_PATH_ACCOUNT_PASSKEY_REMOVE, false,
+	  eid_page_account_passkey_remove },
+	{ "POST", EID_PATH_LOGIN_PASSKEY_OPTIONS, false,
+	  eid_api_login_passkey_options },
+	{ "POST", EID_PATH_LOGIN_PASSKEY, false, eid_api_login_passkey },
 };
 
 const struct eid_http_route *eid_api_routes(size_t *ret_n)

@@ -1,5 +1,7 @@
 /* GET /login/otp?i=ID: a level-2 step-up after the password: a one-time
- * code goes to the account's phone and this page asks for it.
+ * code goes to the account's phone and this page asks for it; or the
+ * citizen signs in again with a passkey (api/passkey_login.c), which with
+ * user verification reaches level 2 by itself.
  * POST /login/otp: check the code; the right one raises the browser
  * session to level 2 (amr "otp" and "sms", RFC 8176), then the flow goes
  * on.  A wrong code shows the page again; after EID_OTP_MAX_ATTEMPTS
@@ -17,6 +19,7 @@
 #include "api/flow.h"
 #include "api/front.h"
 #include "api/html.h"
+#include "api/passkey.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/accounts.h"
@@ -101,10 +104,12 @@ static int otp_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 		    const struct eid_interaction *it, bool totp,
 		    enum eid_msg error)
 {
-	char csrf[EID_FLOW_CSRF_LEN + 1];
+	char csrf[EID_FLOW_CSRF_LEN + 1], login_csrf[EID_FLOW_CSRF_LEN + 1];
 	int r;
 
-	if ((r = eid_flow_csrf(app, CSRF_PURPOSE, it->id, csrf)) != EID_OK)
+	if ((r = eid_flow_csrf(app, CSRF_PURPOSE, it->id, csrf)) != EID_OK ||
+	    (r = eid_flow_csrf(app, EID_LOGIN_CSRF_PURPOSE, it->id,
+			       login_csrf)) != EID_OK)
 		return r;
 	if ((r = eid_html_begin(b, lang, eid_msg(lang, EID_MSG_STEPUP_TITLE))) ||
 	    (r = eid_buf_put_str(b, "<h1>")) ||
@@ -121,7 +126,8 @@ static int otp_form(struct eid_app *app, eid_buf *b, enum eid_lang lang,
 	    (r = eid_html_hidden(b, "i", it->id)) ||
 	    (r = eid_html_hidden(b, "csrf", csrf)) ||
 	    (r = code_input(b, lang, totp)) ||
-	    (r = eid_html_submit_cancel(b, lang, EID_MSG_SUBMIT_REGISTER)))
+	    (r = eid_html_submit_cancel(b, lang, EID_MSG_SUBMIT_REGISTER)) ||
+	    (r = eid_login_passkey_block(b, lang, it, login_csrf)))
 		return r;
 	return eid_html_end(b, lang);
 }

@@ -127,6 +127,8 @@ static const struct key_def config_keys[] = {
 	KEY(biometric, timeout_ms, K_NUM, 100, 120000, "10000"),
 	KEY(accounts, sweep_interval, K_DURATION, 0, 30 * DAY, "1h"),
 	KEY(credentials, totp_issuer, K_LABEL, 0, 0, "eid"),
+	KEY(webauthn, rp_id, K_STR, 0, 0, ""),
+	KEY(webauthn, origin, K_STR, 0, 0, ""),
 	KEY(log, access_log, K_BOOL, 0, 0, "true"),
 	KEY(demo, enabled, K_BOOL, 0, 0, "false"),
 };

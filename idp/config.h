@@ -122,6 +122,10 @@ struct eid_config {
 		uint64_t sweep_interval;  /* seconds between card sweeps; 0: off */
 	} accounts;
 	struct {
+		char *rp_id;  /* "": the issuer's host */
+		char *origin; /* "": the issuer's scheme://host[:port] */
+	} webauthn;
+	struct {
 		char *totp_issuer; /* the label in citizens' authenticator apps */
 	} credentials;
 	struct {

@@ -46,7 +46,8 @@
 	X(EID_TABLE_ACTIVATIONS, "activations") \
 	X(EID_TABLE_CREDENTIALS, "credentials") \
 	X(EID_TABLE_AUDIT_INDEX, "audit_index") \
-	X(EID_TABLE_GUARDIANS, "registry_guardians")
+	X(EID_TABLE_GUARDIANS, "registry_guardians") \
+	X(EID_TABLE_PASSKEYS, "passkeys")
 
 /* Short-lived namespaces, same scheme, stored apart from durable data. */
 #define EID_STORE_EPHEMERAL(X)                 \

@@ -1,5 +1,6 @@
-/* eidctl account create|show|lock|unlock|revoke|totp-reset|sweep: citizen
- * accounts, for operators (migrations, support) and tests.  Passwords come only from
+/* eidctl account create|show|lock|unlock|revoke|totp-reset|sweep|passkeys:
+ * citizen accounts, for operators (migrations, support) and tests.
+ * Passwords come only from
  * standard input, never from the command line (which other users see). */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "idp/notify.h"
 #include "idp/sweep.h"
 #include "idp/credentials.h"
+#include "idp/passkeys.h"
 #include "tools/eidctl.h"
 
 static void print_account(const struct eid_account *a,
@@ -198,6 +200,74 @@ static int account_show(struct eidctl *ctl, int argc, char **argv)
 		rc = show(ctl, &env, &a);
 		eid_account_clear(&a);
 	}
+	eidctl_env_close(&env);
+	return rc;
+}
+
+/* One passkey: a line, or a member of the JSON array arg. */
+static int passkey_one(const struct eid_passkey *pk, void *arg)
+{
+	char c[EIDCTL_TIME_MAX], u[EIDCTL_TIME_MAX];
+	json_t *a = arg, *o;
+
+	if (a == NULL) {
+		printf("%s  %-16s  created %s  last used %s  count %" PRIu32
+		       "  %s  %s  aaguid %s  [%s]\n",
+		       pk->id, pk->name, eidctl_time(pk->created_at, c),
+		       pk->last_used_at ? eidctl_time(pk->last_used_at, u) :
+					  "never",
+		       pk->sign_count, pk->be ? "synced" : "device-bound",
+		       pk->attestation, pk->aaguid, pk->transports);
+		return EID_OK;
+	}
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:b, s:s, s:s, s:s}",
+		      "id", pk->id, "name", pk->name, "created",
+		      (json_int_t)pk->created_at, "last_used",
+		      (json_int_t)pk->last_used_at, "sign_count",
+		      (json_int_t)pk->sign_count, "backup_eligible", pk->be,
+		      "backed_up", pk->bs, "user_verified", pk->uv,
+		      "attestation", pk->attestation, "aaguid", pk->aaguid,
+		      "transports", pk->transports);
+	return o != NULL && json_array_append_new(a, o) == 0 ? EID_OK :
+							       EID_ENOMEM;
+}
+
+static int account_passkeys(struct eidctl *ctl, int argc, char **argv)
+{
+	struct eidctl_env env = { 0 };
+	struct eid_account a;
+	json_t *arr = NULL;
+	eid_txn *t = NULL;
+	int optind_ = 0, rc, r;
+
+	eidctl_leading_arg_last(argc, argv);
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_account_commands, "passkeys"),
+			   argc, argv, NULL, NULL, NULL, &optind_);
+	if (rc != EIDCTL_CONTINUE)
+		return rc;
+	if (argc - optind_ != 1)
+		return eidctl_usage(ctl, "expected one personal ID number");
+	if ((rc = eidctl_env_open(ctl, &env, false)) != EIDCTL_CONTINUE ||
+	    (rc = read_account(ctl, &env, argv[optind_], &a)) != EIDCTL_CONTINUE)
+		goto out;
+	eid_account_clear(&a);
+	if (ctl->json && (arr = json_array()) == NULL) {
+		rc = eidctl_fail(ctl, EID_ENOMEM, "output");
+		goto out;
+	}
+	if ((r = eid_store_begin(env.store, false, &t)) == EID_OK)
+		r = eid_passkey_list(t, argv[optind_], passkey_one, arr);
+	eid_txn_abort(t);
+	if (r != EID_OK)
+		rc = eidctl_fail(ctl, r, "passkeys of %s", argv[optind_]);
+	else if (arr != NULL)
+		rc = eidctl_print_json(ctl, arr); /* takes arr */
+	else
+		rc = EIDCTL_EXIT_OK;
+	if (r == EID_OK)
+		arr = NULL;
+out:
+	json_decref(arr);
 	eidctl_env_close(&env);
 	return rc;
 }
@@ -442,5 +512,7 @@ const struct eidctl_command eidctl_account_commands[] = {
 	{ "account", "totp-reset", "ID --checked TEXT",
 	  "remove a citizen's authenticator app and recovery codes after an "
 	  "identity check", account_totp_reset },
+	{ "account", "passkeys", "ID", "list an account's passkeys",
+	  account_passkeys },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
