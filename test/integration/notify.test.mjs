@@ -26,12 +26,12 @@ const gateway = createServer((req, res) => {
 });
 
 let s;
+let config;
 before(async () => {
   await new Promise((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${gateway.address().port}/sms`;
-  s = await startEidd({
-    config: () => `[notify]\nsms_gateway_url = ${url}\nqueue_max = ${QUEUE_MAX}\n`,
-  });
+  config = () => `[notify]\nsms_gateway_url = ${url}\nqueue_max = ${QUEUE_MAX}\n`;
+  s = await startEidd({ config });
 });
 after(async () => {
   const { code } = await s.stop();
@@ -40,6 +40,13 @@ after(async () => {
   for (const res of gw.held) res.destroy();
   gateway.close();
 });
+
+async function waitFor(cond, ms) {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 let seq = 0;
 function citizen() {
@@ -92,10 +99,7 @@ test('a hanging SMS gateway holds no request; the queue delivers on recovery', a
   // Recovery: every queued code arrives, and one of them confirms.
   gw.hanging = false;
   for (const res of gw.held.splice(0)) res.destroy(); // a reset: eidd tries again
-  const deadline = Date.now() + 20000;
-  while (gw.delivered.length < people.length && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitFor(() => gw.delivered.length >= people.length, 20000);
   const to = gw.delivered.map((m) => m.to).sort();
   assert.deepEqual(to, people.map((c) => `+84${c.phone.slice(1)}`).sort());
   const code = gw.delivered.find((m) => m.to === `+84${people[0].phone.slice(1)}`)
@@ -104,4 +108,25 @@ test('a hanging SMS gateway holds no request; the queue delivers on recovery', a
   assert.equal(r.status, 201);
   // Nothing left, and the queue takes new messages again.
   assert.equal((await timed('/api/v1/registrations', json(citizen()))).status, 202);
+});
+
+test('a stop with the gateway hanging ends within the POST timeout; the SMS is kept', async () => {
+  gw.hanging = true;
+  gw.delivered.length = 0;
+  const c = citizen();
+  const r = await fetch(`${s.base}/api/v1/registrations`, json(c));
+  assert.equal(r.status, 202);
+  await waitFor(() => gw.held.length >= 1, 5000);
+  assert.equal(gw.held.length, 1, 'the worker is on the hanging gateway');
+  const t0 = performance.now();
+  const { code } = await s.stop();
+  assert.equal(code, 0, s.stderr());
+  assert.ok(performance.now() - t0 < 7000, 'the stop waited at most one POST (5 s)');
+
+  // The queue is in the store: the next eidd delivers it.
+  gw.hanging = false;
+  for (const res of gw.held.splice(0)) res.destroy();
+  s = await startEidd({ dataDir: s.dataDir, config });
+  await waitFor(() => gw.delivered.length >= 1, 10000);
+  assert.deepEqual(gw.delivered.map((m) => m.to), [`+84${c.phone.slice(1)}`]);
 });
