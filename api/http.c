@@ -647,6 +647,10 @@ static enum MHD_Result run_handler(struct eid_http_request *req)
 	(void)eid_http_log_event(srv->log, "error", req->id, "handler failed", r);
 	if (req->res.replied)
 		return send_response(req);
+	if (r == EID_EBUSY) /* the SMS queue is full */
+		return send_error(req, 503, "temporarily_unavailable",
+				  "too many messages waiting for delivery, "
+				  "try again later");
 	return send_error(req, 500, "server_error", NULL);
 }
 

@@ -81,11 +81,17 @@ int eid_app_start(struct eid_app *app)
 		return EID_ESTATE;
 	if ((r = eid_bcl_start(NULL, &app->bcl)) != EID_OK)
 		return r;
+	if ((r = eid_notify_start(&app->notify)) != EID_OK) {
+		eid_bcl_stop(app->bcl);
+		app->bcl = NULL;
+		return r;
+	}
 	if (app->cfg->accounts.sweep_interval == 0)
 		return EID_OK;
 	r = eid_sweeper_start(app->store, &app->notify,
 			      app->cfg->accounts.sweep_interval, &app->sweeper);
 	if (r != EID_OK) {
+		eid_notify_stop(&app->notify);
 		eid_bcl_stop(app->bcl);
 		app->bcl = NULL;
 	}
@@ -96,6 +102,7 @@ void eid_app_stop(struct eid_app *app)
 {
 	eid_sweeper_stop(app->sweeper);
 	app->sweeper = NULL;
+	eid_notify_stop(&app->notify);
 	eid_bcl_stop(app->bcl);
 	app->bcl = NULL;
 }

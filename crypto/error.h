@@ -35,7 +35,8 @@
 	X(EID_ESTATE, -25, "operation not allowed in the current state")     \
 	X(EID_ETIMEOUT, -26, "timed out")                                    \
 	X(EID_ENETWORK, -27, "network error")                                \
-	X(EID_EMISMATCH, -28, "data does not match")
+	X(EID_EMISMATCH, -28, "data does not match")                         \
+	X(EID_EBUSY, -29, "busy, try again later")
 
 enum eid_error {
 #define EID_ERROR_ENUM(name, value, msg) name = (value),

@@ -116,6 +116,8 @@ static const struct key_def config_keys[] = {
 	KEY(notify, sms_gateway_url, K_STR, 0, 0, ""),
 	KEY(notify, sms_gateway_token_file, K_STR, 0, 0, ""),
 	KEY(notify, outbox_retention, K_DURATION, 60, 365 * DAY, "7d"),
+	KEY(notify, queue_max, K_NUM, 1, 1000000, "1000"),
+	KEY(notify, sms_max_age, K_DURATION, 30, DAY, "5m"),
 	KEY(registration, per_address_max, K_NUM, 1, 1000000, "20"),
 	KEY(registration, per_id_max, K_NUM, 1, 1000, "5"),
 	KEY(registration, window, K_DURATION, 60, DAY, "1h"),

@@ -102,6 +102,8 @@ struct eid_config {
 		char *sms_gateway_url;        /* "": messages go to the outbox */
 		char *sms_gateway_token_file; /* bearer token, "" : none */
 		uint64_t outbox_retention;    /* how long the outbox keeps messages */
+		uint64_t queue_max;   /* SMS waiting for the gateway, at most */
+		uint64_t sms_max_age; /* an SMS not delivered by then is dropped */
 	} notify;
 	struct {
 		uint64_t per_address_max; /* attempts per source address */

@@ -11,6 +11,7 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/opaque.h"
+#include "idp/worker.h"
 
 #define JTI_RANDOM 16
 #define FORM_MAX (64u * 1024)
@@ -244,11 +245,7 @@ void eid_bcl_stop(eid_bcl *q)
 
 	if (q == NULL)
 		return;
-	pthread_mutex_lock(&q->mu);
-	q->stopping = true;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-	pthread_join(q->thread, NULL);
+	eid_worker_stop(&q->mu, &q->cv, &q->stopping, q->thread);
 	while ((j = q->head) != NULL) {
 		q->head = j->next;
 		job_free(j);

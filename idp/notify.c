@@ -62,6 +62,19 @@ int eid_notify_push(const eid_notify *n, const char *device_id,
 	return n->send_push(n->ctx, device_id, title, text);
 }
 
+int eid_notify_start(eid_notify *n)
+{
+	if (n == NULL)
+		return EID_EINVAL;
+	return n->start != NULL ? n->start(n->ctx) : EID_OK;
+}
+
+void eid_notify_stop(eid_notify *n)
+{
+	if (n != NULL && n->stop != NULL)
+		n->stop(n->ctx);
+}
+
 void eid_notify_close(eid_notify *n)
 {
 	if (n == NULL)

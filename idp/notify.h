@@ -8,7 +8,9 @@
  *  - an HTTP SMS gateway: POST {"to": "+84...", "text": "..."} as JSON to a
  *    configured URL with a bearer token (libcurl, TLS verified, timeouts,
  *    retries on 5xx only: a timed-out POST may have been sent).  E-mail
- *    still goes to the outbox.
+ *    still goes to the outbox.  As [notify] configures it, an SMS is only
+ *    queued (idp/smsq.h) and a worker thread, started with the server,
+ *    delivers it: a slow gateway never holds a request.
  *
  * Implementations must be safe to call from several threads at once. */
 #ifndef EID_NOTIFY_H
@@ -37,6 +39,9 @@ typedef struct eid_notify {
 	 * "push" channel) until a push service is connected here. */
 	int (*send_push)(void *ctx, const char *device_id, const char *title,
 			 const char *text);
+	/* The delivery worker, if the implementation has one; may be NULL. */
+	int (*start)(void *ctx);
+	void (*stop)(void *ctx);
 } eid_notify;
 
 /* Send through the gateway.  EID_EINVAL for NULL or empty arguments, a
@@ -47,6 +52,10 @@ int eid_notify_email(const eid_notify *n, const char *address,
 		     const char *subject, const char *text);
 int eid_notify_push(const eid_notify *n, const char *device_id,
 		    const char *title, const char *text);
+/* Start and stop the implementation's delivery worker (nothing to do for
+ * the outbox).  Stop returns after the delivery in flight. */
+int eid_notify_start(eid_notify *n);
+void eid_notify_stop(eid_notify *n);
 /* Release the implementation; the struct may be reused.  Safe on NULL. */
 void eid_notify_close(eid_notify *n);
 
@@ -87,17 +96,24 @@ struct eid_notify_http_options {
 	bool allow_insecure_http; /* tests on loopback */
 	eid_store *email_outbox;  /* where e-mail goes; NULL: EID_EUNSUPPORTED */
 	uint64_t outbox_retention;
+	/* Queue SMS in this store (idp/smsq.h) instead of sending them on the
+	 * caller's thread; NULL: send at once. */
+	eid_store *queue;
+	unsigned queue_max;
+	uint64_t queue_max_age;
 };
 
 /* 2xx: EID_OK; 401/403: EID_EPERM; 5xx after the retries: EID_ENETWORK;
  * timeouts: EID_ETIMEOUT; another status: EID_EMALFORMED.  EID_ECONFIG
- * for bad options. */
+ * for bad options.  Queued: EID_OK once in the queue, EID_EBUSY when it
+ * is full (the worker then meets the answers above). */
 int eid_notify_open_http(const struct eid_notify_http_options *opt,
 			 eid_notify *ret);
 
 /* The gateway the [notify] section asks for: the outbox when
- * sms_gateway_url is empty, else the HTTP gateway with the token read
- * from sms_gateway_token_file (one line).  EID_ECONFIG when the URL or
+ * sms_gateway_url is empty, else the HTTP gateway, queued (queue_max,
+ * sms_max_age), with the token read from sms_gateway_token_file (one
+ * line).  EID_ECONFIG when the URL or
  * the token file is bad. */
 int eid_notify_open_config(const struct eid_config *cfg, eid_store *s,
 			   eid_notify *ret);

@@ -9,12 +9,17 @@
 #include "idp/config.h"
 #include "idp/httpc.h"
 #include "idp/notify.h"
+#include "idp/smsq.h"
 
 #define REPLY_MAX (4u * 1024)
+/* Queued, the worker retries (with backoff, until the message is too
+ * old), so one POST is one try, and a short timeout bounds a shutdown. */
+#define QUEUED_TIMEOUT_MS 5000
 
 struct sms_http {
 	struct eid_httpc client;
 	eid_notify email; /* the outbox, or nothing */
+	eid_smsq *queue;  /* NULL: SMS sent on the caller's thread */
 };
 
 static int status_error(long status)
@@ -28,7 +33,8 @@ static int status_error(long status)
 	return EID_EMALFORMED;
 }
 
-static int http_sms(void *ctx, const char *phone, const char *text)
+/* The POST itself (on the queue's worker when queued). */
+static int http_sms_now(void *ctx, const char *phone, const char *text)
 {
 	struct sms_http *h = ctx;
 	json_t *o = json_pack("{s:s, s:s}", "to", phone, "text", text);
@@ -49,6 +55,29 @@ out:
 	eid_free_secret_str(body); /* it holds the code */
 	eid_buf_free(&reply);
 	return r;
+}
+
+static int http_sms(void *ctx, const char *phone, const char *text)
+{
+	struct sms_http *h = ctx;
+
+	if (h->queue != NULL)
+		return eid_smsq_enqueue(h->queue, phone, text);
+	return http_sms_now(ctx, phone, text);
+}
+
+static int http_start(void *ctx)
+{
+	struct sms_http *h = ctx;
+
+	return h->queue != NULL ? eid_smsq_start(h->queue) : EID_OK;
+}
+
+static void http_stop(void *ctx)
+{
+	struct sms_http *h = ctx;
+
+	eid_smsq_stop(h->queue);
 }
 
 static int http_email(void *ctx, const char *address, const char *subject,
@@ -75,6 +104,7 @@ static void http_close(void *ctx)
 
 	if (h == NULL)
 		return;
+	eid_smsq_close(h->queue); /* stops the worker before the client goes */
 	eid_httpc_free(&h->client);
 	eid_notify_close(&h->email);
 	free(h);
@@ -106,6 +136,13 @@ int eid_notify_open_http(const struct eid_notify_http_options *opt,
 	if (r == EID_OK && opt->email_outbox != NULL)
 		r = eid_notify_open_outbox(opt->email_outbox,
 					   opt->outbox_retention, &h->email);
+	if (r == EID_OK && opt->queue != NULL) {
+		struct eid_smsq_options qo = {
+			.queue_max = opt->queue_max,
+			.max_age = opt->queue_max_age,
+		};
+		r = eid_smsq_open(opt->queue, &qo, http_sms_now, h, &h->queue);
+	}
 	if (r != EID_OK) {
 		http_close(h);
 		return r;
@@ -114,7 +151,9 @@ int eid_notify_open_http(const struct eid_notify_http_options *opt,
 			     .send_email = http_email,
 			     .close = http_close,
 			     .ctx = h,
-			     .send_push = http_push };
+			     .send_push = http_push,
+			     .start = http_start,
+			     .stop = http_stop };
 	return EID_OK;
 }
 
@@ -125,9 +164,12 @@ int eid_notify_open_config(const struct eid_config *cfg, eid_store *s,
 	const char *tf = cfg->notify.sms_gateway_token_file;
 	struct eid_notify_http_options o = {
 		.url = url,
-		.max_retries = 2,
+		.timeout_ms = QUEUED_TIMEOUT_MS,
 		.email_outbox = s,
 		.outbox_retention = cfg->notify.outbox_retention,
+		.queue = s,
+		.queue_max = (unsigned)cfg->notify.queue_max,
+		.queue_max_age = cfg->notify.sms_max_age,
 	};
 	char *token = NULL;
 	int r;

@@ -60,7 +60,8 @@
 	X(EID_EPH_COUNTERS, "counters")    \
 	X(EID_EPH_JWKS, "jwks")                \
 	X(EID_EPH_INTERACTIONS, "interactions") \
-	X(EID_EPH_SIGN, "sign")
+	X(EID_EPH_SIGN, "sign")                \
+	X(EID_EPH_SMSQ, "smsq")
 
 enum eid_table {
 #define EID_STORE_ENUM(e, name) e,

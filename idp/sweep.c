@@ -9,6 +9,7 @@
 #include "idp/accounts.h"
 #include "idp/registry.h"
 #include "idp/sweep.h"
+#include "idp/worker.h"
 
 #define LOCK_NOTICE                                                        \
 	"eID: tai khoan dinh danh dien tu cua ban da bi khoa vi the can "  \
@@ -308,11 +309,7 @@ void eid_sweeper_stop(eid_sweeper *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stopping = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
+	eid_worker_stop(&w->mu, &w->cv, &w->stopping, w->thread);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

@@ -122,6 +122,20 @@ static void test_open_config(void **state)
 					"", NULL), EID_OK);
 	assert_int_equal(eid_notify_open_config(&cfg, f->ts.store, &n),
 			 EID_ECONFIG);
+	/* A gateway that is never reached: the SMS is only queued, and the
+	 * queue is bounded by queue_max. */
+	assert_int_equal(eid_config_set(&cfg, "notify", "sms_gateway_url",
+					"http://127.0.0.1:9/sms", NULL), EID_OK);
+	assert_int_equal(eid_config_set(&cfg, "notify", "queue_max", "2",
+					NULL), EID_OK);
+	assert_int_equal(eid_notify_open_config(&cfg, f->ts.store, &n), EID_OK);
+	assert_int_equal(eid_notify_sms(&n, "+84912345678", "code 1"), EID_OK);
+	assert_int_equal(eid_notify_sms(&n, "+84912345678", "code 2"), EID_OK);
+	assert_int_equal(eid_notify_sms(&n, "+84912345678", "code 3"),
+			 EID_EBUSY);
+	assert_int_equal(eid_notify_start(&n), EID_OK);
+	eid_notify_stop(&n);
+	eid_notify_close(&n);
 	eid_config_free(&cfg);
 }
 
