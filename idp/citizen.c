@@ -644,8 +644,7 @@ static int rule(bool ok, eid_buf *why, const char *reason)
 {
 	if (ok)
 		return EID_OK;
-	if (why != NULL)
-		(void)eid_buf_put_str(why, reason);
+	eid_buf_say(why, reason);
 	return EID_EMALFORMED;
 }
 
