@@ -45,16 +45,6 @@ static int settle(eid_txn *t, int r)
 	return r;
 }
 
-/* Commit when r is EID_OK, abort otherwise; returns r or the commit's
- * error. */
-static int finish(eid_txn *t, int r)
-{
-	if (r == EID_OK)
-		return eid_txn_commit(t);
-	eid_txn_abort(t);
-	return r;
-}
-
 static void totp_section(struct eid_app *app, struct eid_page *p,
 			 const struct eid_flow_session *fs)
 {
@@ -247,7 +237,7 @@ int eid_page_account_totp(struct eid_http_request *req,
 		goto out;
 	r = eid_cred_totp_begin(t, &app->cred_keys, fs.ses.personal_id,
 				(int64_t)eid_store_now(app->store), secret);
-	if ((r = finish(t, r)) == EID_OK)
+	if ((r = eid_txn_finish(t, r)) == EID_OK)
 		r = enroll_page(app, req, res, &fs, secret, false);
 	else if (r == EID_ESTATE)
 		r = eid_account_reply(app, req, res, &fs, "notice",
@@ -286,7 +276,7 @@ static int pending_secret(struct eid_app *app, const struct eid_flow_session *fs
 		return r;
 	r = eid_cred_totp_begin(t, &app->cred_keys, fs->ses.personal_id,
 				(int64_t)eid_store_now(app->store), ret);
-	return finish(t, r);
+	return eid_txn_finish(t, r);
 }
 
 int eid_page_account_totp_confirm(struct eid_http_request *req,
@@ -372,7 +362,7 @@ int eid_page_account_totp_disable(struct eid_http_request *req,
 		r = eid_cred_remove(t, fs.ses.personal_id, "totp.disable",
 				    actor_of(&fs, actor), NULL,
 				    (int64_t)eid_store_now(app->store));
-		r = finish(t, r);
+		r = eid_txn_finish(t, r);
 	}
 	if (r == EID_OK || r == EID_ENOTFOUND)
 		r = eid_account_reply(app, req, res, &fs, "notice",
@@ -408,7 +398,7 @@ int eid_page_account_recovery(struct eid_http_request *req,
 						 fs.ses.personal_id,
 						 (int64_t)eid_store_now(app->store),
 						 actor_of(&fs, actor), codes);
-		r = finish(t, r);
+		r = eid_txn_finish(t, r);
 	}
 	if (r == EID_OK)
 		r = codes_page(req, res, "New recovery codes",

@@ -266,9 +266,5 @@ int eid_console_audit(struct eid_app *app, struct eid_http_request *req,
 	r = eid_audit_record(t, type, eid_console_actor(os, actor, sizeof(actor)),
 			     subject, eid_http_remote(req), details,
 			     (int64_t)eid_store_now(app->store));
-	if (r == EID_OK)
-		r = eid_txn_commit(t);
-	else
-		eid_txn_abort(t);
-	return r;
+	return eid_txn_finish(t, r);
 }

@@ -165,6 +165,9 @@ int eid_http_reply_bytes(struct eid_http_response *res, unsigned status,
 			 const char *content_type, const void *p, size_t n);
 int eid_http_reply_html(struct eid_http_response *res, unsigned status,
 			const char *html);
+/* A static script of the pages (n bytes of js), cacheable for an hour. */
+int eid_http_reply_script(struct eid_http_response *res, const char *js,
+			  size_t n);
 /* status 302 or 303; location without CR, LF or other control bytes. */
 int eid_http_reply_redirect(struct eid_http_response *res, unsigned status,
 			    const char *location);

@@ -214,6 +214,18 @@ int eid_http_reply_html(struct eid_http_response *res, unsigned status,
 	return reply_str(res, status, "text/html; charset=utf-8", true, html);
 }
 
+int eid_http_reply_script(struct eid_http_response *res, const char *js,
+			  size_t n)
+{
+	int r = eid_http_reply_bytes(res, 200, "text/javascript; charset=utf-8",
+				     js, n);
+
+	if (r == EID_OK)
+		r = eid_http_set_header(res, "Cache-Control",
+					"public, max-age=3600");
+	return r;
+}
+
 int eid_http_reply_redirect(struct eid_http_response *res, unsigned status,
 			    const char *location)
 {

@@ -77,16 +77,9 @@ out:
 int eid_api_qr_js(struct eid_http_request *req,
 		  struct eid_http_response *res, void *arg)
 {
-	int r;
-
 	(void)req;
 	(void)arg;
-	r = eid_http_reply_bytes(res, 200, "text/javascript; charset=utf-8",
-				 qr_js, sizeof(qr_js) - 1);
-	if (r == EID_OK)
-		r = eid_http_set_header(res, "Cache-Control",
-					"public, max-age=3600");
-	return r;
+	return eid_http_reply_script(res, qr_js, sizeof(qr_js) - 1);
 }
 
 /* The status of the request's handle for this browser: EID_EPERM when

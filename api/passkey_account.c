@@ -236,10 +236,7 @@ static int add(struct eid_app *app, struct eid_http_request *req,
 	r = eid_passkey_add(t, fs->ses.personal_id, &c, name, transports,
 			    eid_http_remote(req),
 			    (int64_t)eid_store_now(app->store), NULL);
-	if (r == EID_OK)
-		r = eid_txn_commit(t);
-	else
-		eid_txn_abort(t);
+	r = eid_txn_finish(t, r);
 out:
 	eid_wipe(ch, sizeof(ch));
 	eid_pk_fields_free(f, 2);
@@ -307,10 +304,7 @@ int eid_page_account_passkey_remove(struct eid_http_request *req,
 	r = eid_passkey_remove(t, fs.ses.personal_id, id, actor,
 			       eid_http_remote(req),
 			       (int64_t)eid_store_now(app->store));
-	if (r == EID_OK)
-		r = eid_txn_commit(t);
-	else
-		eid_txn_abort(t);
+	r = eid_txn_finish(t, r);
 	if (r == EID_OK || r == EID_ENOTFOUND)
 		r = eid_account_reply(app, req, res, &fs, "notice",
 					   "Passkey removed.",

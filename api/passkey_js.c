@@ -89,14 +89,7 @@ static const char passkey_js[] =
 int eid_api_passkey_js(struct eid_http_request *req,
 		       struct eid_http_response *res, void *arg)
 {
-	int r;
-
 	(void)req;
 	(void)arg;
-	r = eid_http_reply_bytes(res, 200, "text/javascript; charset=utf-8",
-				 passkey_js, sizeof(passkey_js) - 1);
-	if (r == EID_OK)
-		r = eid_http_set_header(res, "Cache-Control",
-					"public, max-age=3600");
-	return r;
+	return eid_http_reply_script(res, passkey_js, sizeof(passkey_js) - 1);
 }

@@ -145,6 +145,12 @@ int eid_buf_put_str(eid_buf *b, const char *s)
 	return eid_buf_put(b, s, strlen(s));
 }
 
+void eid_buf_say(eid_buf *why, const char *reason)
+{
+	if (why != NULL)
+		(void)eid_buf_put_str(why, reason);
+}
+
 int eid_buf_printf(eid_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -36,6 +36,9 @@ int eid_buf_put_u32be(eid_buf *b, uint32_t v);
 int eid_buf_put_u64be(eid_buf *b, uint64_t v);
 /* Append a C string without its terminating NUL. */
 int eid_buf_put_str(eid_buf *b, const char *s);
+/* Append why a check refused to why, when the caller asked (why may be
+ * NULL); a full buffer keeps what it holds. */
+void eid_buf_say(eid_buf *why, const char *reason);
 /* Append formatted text (no NUL counted in len). */
 int eid_buf_printf(eid_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

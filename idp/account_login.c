@@ -100,11 +100,7 @@ static int record(eid_txn *t, struct attempt *at, const char *type,
 		(void)snprintf(actor, sizeof(actor), "citizen:%s", at->id);
 	r = eid_audit_record(t, type, actor, at->id, at->remote, details,
 			     at->now);
-	if (r == EID_OK)
-		r = eid_txn_commit(t);
-	else
-		eid_txn_abort(t);
-	return r;
+	return eid_txn_finish(t, r);
 }
 
 static int fail_unknown(struct attempt *at)

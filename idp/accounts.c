@@ -405,12 +405,6 @@ int eid_account_to_json(const struct eid_account *a, json_t **ret)
 	return EID_OK;
 }
 
-static void say(eid_buf *why, const char *reason)
-{
-	if (why != NULL)
-		(void)eid_buf_put_str(why, reason);
-}
-
 /* ---- creation ---- */
 
 bool eid_account_card_expired(const struct eid_citizen *c, int64_t now)
@@ -433,13 +427,14 @@ static int check_citizen(eid_txn *t, const struct eid_account_new *a,
 
 	r = eid_registry_get(t, a->personal_id, c);
 	if (r == EID_ENOTFOUND)
-		say(why, "no citizen with this personal ID number in the registry");
+		eid_buf_say(why, "no citizen with this personal ID number in "
+				 "the registry");
 	if (r != EID_OK)
 		return r;
 	if ((a->full_name != NULL && strcmp(a->full_name, c->full_name) != 0) ||
 	    (a->birthdate != NULL &&
 	     eid_date_cmp(a->birthdate, &c->birthdate) != 0)) {
-		say(why, "the details given do not match the registry");
+		eid_buf_say(why, "the details given do not match the registry");
 		return EID_EMISMATCH;
 	}
 	eid_date_today(now, &today);
@@ -447,13 +442,13 @@ static int check_citizen(eid_txn *t, const struct eid_account_new *a,
 		return EID_EMALFORMED;
 	if (eid_age_band_of(age) == EID_AGE_UNDER_6 ||
 	    (eid_age_band_of(age) == EID_AGE_6_TO_13 && level == 1)) {
-		say(why, "only through a guardian's level-2 account");
+		eid_buf_say(why, "only through a guardian's level-2 account");
 		return EID_EPERM;
 	}
 	if (c->card_status == EID_CARD_REVOKED || eid_account_card_expired(c, now)) {
-		say(why, c->card_status == EID_CARD_REVOKED ?
-				 "the ID card is revoked" :
-				 "the ID card has expired");
+		eid_buf_say(why, c->card_status == EID_CARD_REVOKED ?
+					 "the ID card is revoked" :
+					 "the ID card has expired");
 		return EID_ESTATE;
 	}
 	return EID_OK;
@@ -470,17 +465,17 @@ static int new_record(const struct eid_account_new *a, int64_t now,
 	n->level = a->level == 0 ? 1 : a->level;
 	if (a->personal_id == NULL ||
 	    eid_personal_id_parse(a->personal_id, &pid) != EID_OK)
-		say(why, "invalid personal ID number");
+		eid_buf_say(why, "invalid personal ID number");
 	else if (eid_phone_normalize(a->phone, n->phone) != EID_OK)
-		say(why, "invalid phone number (a Vietnamese mobile number, or "
-			 "+country code and number)");
+		eid_buf_say(why, "invalid phone number (a Vietnamese mobile "
+				 "number, or +country code and number)");
 	else if (a->email != NULL && a->email[0] != '\0' &&
 		 eid_email_normalize(a->email, n->email) != EID_OK)
-		say(why, "invalid e-mail address");
+		eid_buf_say(why, "invalid e-mail address");
 	else if (n->level != 1 && n->level != 2)
-		say(why, "level must be 1 or 2");
+		eid_buf_say(why, "level must be 1 or 2");
 	else if (a->password == NULL && n->level == 1) {
-		say(why, "a level-1 account needs a password");
+		eid_buf_say(why, "a level-1 account needs a password");
 		return EID_EINVAL;
 	} else {
 		memcpy(n->personal_id, pid.digits, sizeof(n->personal_id));
@@ -503,22 +498,23 @@ static int check_free(eid_txn *t, const struct eid_account *n, eid_buf *why)
 
 	eid_account_clear(&old);
 	if (r == EID_OK) {
-		say(why, "this citizen already has an account");
+		eid_buf_say(why, "this citizen already has an account");
 		return EID_EEXIST;
 	}
 	if (r != EID_ENOTFOUND)
 		return r;
 	r = index_get(t, "phone", n->phone, id);
 	if (r == EID_OK) {
-		say(why, "the phone number belongs to another account (one "
-			 "phone number per account)");
+		eid_buf_say(why, "the phone number belongs to another account "
+				 "(one phone number per account)");
 		return EID_EEXIST;
 	}
 	if (r != EID_ENOTFOUND || n->email[0] == '\0')
 		return r == EID_ENOTFOUND ? EID_OK : r;
 	r = index_get(t, "email", n->email, id);
 	if (r == EID_OK) {
-		say(why, "the e-mail address belongs to another account");
+		eid_buf_say(why, "the e-mail address belongs to another "
+				 "account");
 		return EID_EEXIST;
 	}
 	return r == EID_ENOTFOUND ? EID_OK : r;
@@ -712,7 +708,7 @@ int eid_account_set_password(eid_txn *t, const struct eid_account_policy *pol,
 	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
 		return r;
 	if (a.status == EID_ACCOUNT_REVOKED) {
-		say(why, "the account is revoked");
+		eid_buf_say(why, "the account is revoked");
 		r = EID_ESTATE;
 		goto out;
 	}
@@ -759,20 +755,20 @@ int eid_account_change_phone(eid_txn *t, const char *personal_id,
 	int r;
 
 	if (actor == NULL || strncmp(actor, "officer:", 8) != 0) {
-		say(why, "only an officer may change the phone number");
+		eid_buf_say(why, "only an officer may change the phone number");
 		return EID_EPERM;
 	}
 	if (eid_phone_normalize(phone, e164) != EID_OK) {
-		say(why, "invalid phone number");
+		eid_buf_say(why, "invalid phone number");
 		return EID_EMALFORMED;
 	}
 	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
 		return r;
 	if (a.status == EID_ACCOUNT_REVOKED || strcmp(a.phone, e164) == 0 ||
 	    a.guardian_id[0] != '\0') {
-		say(why, a.status == EID_ACCOUNT_REVOKED ?
+		eid_buf_say(why, a.status == EID_ACCOUNT_REVOKED ?
 				 "the account is revoked" :
-			 a.guardian_id[0] != '\0' ?
+				 a.guardian_id[0] != '\0' ?
 				 "a minor's account uses the guardian's number" :
 				 "the account already has this number");
 		r = EID_ESTATE;
@@ -781,8 +777,8 @@ int eid_account_change_phone(eid_txn *t, const char *personal_id,
 	memcpy(old, a.phone, sizeof(old));
 	r = index_insert(t, "phone", e164, a.personal_id);
 	if (r == EID_EEXIST)
-		say(why, "the phone number belongs to another account (one "
-			 "phone number per account)");
+		eid_buf_say(why, "the phone number belongs to another account "
+				 "(one phone number per account)");
 	if (r != EID_OK || (r = index_del(t, "phone", old)) != EID_OK)
 		goto out;
 	memcpy(a.phone, e164, sizeof(a.phone));

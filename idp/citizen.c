@@ -617,8 +617,7 @@ static int check_id(const struct eid_citizen *c, eid_buf *why)
 	struct eid_personal_id id;
 
 	if (eid_personal_id_parse(c->personal_id, &id) != EID_OK) {
-		if (why != NULL)
-			(void)eid_buf_put_str(why, "personal_id: invalid");
+		eid_buf_say(why, "personal_id: invalid");
 		return EID_EMALFORMED;
 	}
 	if (id.birth_year != c->birthdate.year) {
@@ -644,8 +643,7 @@ static int rule(bool ok, eid_buf *why, const char *reason)
 {
 	if (ok)
 		return EID_OK;
-	if (why != NULL)
-		(void)eid_buf_put_str(why, reason);
+	eid_buf_say(why, reason);
 	return EID_EMALFORMED;
 }
 
@@ -726,8 +724,7 @@ int eid_citizen_from_json(const json_t *obj, int64_t now,
 	int r;
 
 	if (!json_is_object(obj)) {
-		if (why != NULL)
-			(void)eid_buf_put_str(why, "not a JSON object");
+		eid_buf_say(why, "not a JSON object");
 		return EID_EMALFORMED;
 	}
 	eid_citizen_init(&c);

@@ -345,8 +345,7 @@ static int set_jwks(struct eid_client *c, const json_t *v, eid_buf *why)
 	json_t *copy;
 	int r;
 
-	if (why != NULL)
-		(void)eid_buf_put_str(why, "jwks: ");
+	eid_buf_say(why, "jwks: ");
 	r = eid_keyset_from_json(v, &set, why);
 	eid_keyset_free(set);
 	if (r == EID_ENOTFOUND)

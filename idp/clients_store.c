@@ -160,10 +160,7 @@ int eid_client_add(eid_store *s, const json_t *meta, const char *secret,
 	if (r == EID_EEXIST && why != NULL)
 		(void)eid_buf_printf(why, "client_id '%s' is taken",
 				     c.client_id);
-	if (r == EID_OK)
-		r = eid_txn_commit(t);
-	else
-		eid_txn_abort(t);
+	r = eid_txn_finish(t, r);
 	if (r == EID_OK && ret_secret != NULL) {
 		*ret_secret = shown;
 		shown = NULL;

@@ -9,12 +9,6 @@
 #include "idp/audit.h"
 #include "idp/registry.h"
 
-static void say(eid_buf *why, const char *reason)
-{
-	if (why != NULL)
-		(void)eid_buf_put_str(why, reason);
-}
-
 static int age_today(const struct eid_citizen *c, int64_t now, int *ret)
 {
 	struct eid_date today;
@@ -78,7 +72,7 @@ static int check_guardian(eid_txn *t, const char *guardian_id,
 
 	if (r == EID_ENOTFOUND ||
 	    (r == EID_OK && (g->status != EID_ACCOUNT_ACTIVE || g->level != 2))) {
-		say(why, "a guardian needs an active level-2 account");
+		eid_buf_say(why, "a guardian needs an active level-2 account");
 		return EID_EPERM;
 	}
 	return r;
@@ -92,22 +86,24 @@ static int check_minor(eid_txn *t, const char *guardian_id,
 	int age = 0, r = eid_registry_get(t, minor_id, c);
 
 	if (r == EID_ENOTFOUND)
-		say(why, "no citizen with this personal ID number in the registry");
+		eid_buf_say(why, "no citizen with this personal ID number in "
+				 "the registry");
 	if (r != EID_OK)
 		return r;
 	if (strcmp(c->guardian_id, guardian_id) != 0) {
-		say(why, "the registry does not name you this citizen's guardian");
+		eid_buf_say(why, "the registry does not name you this "
+				 "citizen's guardian");
 		return EID_EPERM;
 	}
 	if ((r = age_today(c, now, &age)) != EID_OK)
 		return r;
 	if (age >= 14) {
-		say(why, "citizens of 14 and over register themselves");
+		eid_buf_say(why, "citizens of 14 and over register themselves");
 		return EID_EPERM;
 	}
 	if (c->card_status == EID_CARD_REVOKED ||
 	    eid_account_card_expired(c, now)) {
-		say(why, "the child's ID card is revoked or expired");
+		eid_buf_say(why, "the child's ID card is revoked or expired");
 		return EID_ESTATE;
 	}
 	return EID_OK;
@@ -134,7 +130,7 @@ int eid_guardian_create_minor(eid_txn *t, const struct eid_account_policy *pol,
 	r = eid_account_get(t, c.personal_id, &old);
 	eid_account_clear(&old);
 	if (r == EID_OK) {
-		say(why, "this citizen already has an account");
+		eid_buf_say(why, "this citizen already has an account");
 		r = EID_EEXIST;
 	}
 	if (r != EID_ENOTFOUND)

@@ -43,8 +43,7 @@ enum eid_import_format eid_import_reader_format(const eid_import_reader *r)
 
 static int reason(eid_buf *why, int r, const char *text)
 {
-	if (why != NULL)
-		(void)eid_buf_put_str(why, text);
+	eid_buf_say(why, text);
 	return r;
 }
 

@@ -69,15 +69,12 @@ int eid_keyset_from_json(const json_t *jwks, eid_keyset **ret_set,
 	int r = EID_EMALFORMED;
 
 	if (!json_is_object(jwks) || !json_is_array(arr)) {
-		if (why != NULL)
-			(void)eid_buf_put_str(why, "is not a JWK Set "
-						   "({\"keys\":[...]})");
+		eid_buf_say(why, "is not a JWK Set ({\"keys\":[...]})");
 		goto out;
 	}
 	r = EID_ETOOBIG;
 	if (json_array_size(arr) > EID_JWKS_KEYS_MAX) {
-		if (why != NULL)
-			(void)eid_buf_put_str(why, "has more than 32 keys");
+		eid_buf_say(why, "has more than 32 keys");
 		goto out;
 	}
 	r = EID_ENOMEM;
@@ -97,8 +94,7 @@ int eid_keyset_from_json(const json_t *jwks, eid_keyset **ret_set,
 	}
 	r = EID_ENOTFOUND;
 	if (set->n == 0) {
-		if (why != NULL)
-			(void)eid_buf_put_str(why, "has no signature key");
+		eid_buf_say(why, "has no signature key");
 		goto out;
 	}
 	*ret_set = set;

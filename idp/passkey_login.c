@@ -59,10 +59,7 @@ static int regression(eid_txn *t, const struct eid_passkey *pk,
 					   "presented", (json_int_t)count),
 				 now);
 
-	if (r == EID_OK)
-		r = eid_txn_commit(t);
-	else
-		eid_txn_abort(t);
+	r = eid_txn_finish(t, r);
 	return r == EID_OK ? EID_EREPLAY : r;
 }
 

@@ -79,10 +79,8 @@ int eid_password_reset_start(const struct eid_registration_ctx *ctx,
 	memset(ret, 0, sizeof(*ret));
 	if (eid_personal_id_parse(personal_id, &pid) != EID_OK ||
 	    eid_phone_normalize(phone, e164) != EID_OK) {
-		if (why != NULL)
-			(void)eid_buf_put_str(why, "a 12-digit personal ID "
-					      "number and a mobile phone "
-					      "number are required");
+		eid_buf_say(why, "a 12-digit personal ID number and a "
+				 "mobile phone number are required");
 		return EID_EMALFORMED;
 	}
 	if ((r = eid_attempt_limit(ctx->store, "reset-addr", remote,

@@ -77,8 +77,7 @@ static unsigned digits_value(const char *s, size_t n)
 
 static int refuse(eid_buf *why, const char *reason)
 {
-	if (why != NULL)
-		(void)eid_buf_put_str(why, reason);
+	eid_buf_say(why, reason);
 	return EID_EMALFORMED;
 }
 

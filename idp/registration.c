@@ -21,12 +21,6 @@
 #define LIMIT_KEY_MAX 96
 #define ACTOR_MAX (EID_PERSONAL_ID_LEN + 16)
 
-static void say(eid_buf *why, const char *s)
-{
-	if (why != NULL)
-		(void)eid_buf_put_str(why, s);
-}
-
 void eid_registration_input_init(struct eid_registration_input *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -102,9 +96,9 @@ static int set_portrait(struct eid_registration_input *in, const char *v,
 	int r = eid_portrait_check(v, n);
 
 	if (r == EID_ETOOBIG)
-		say(why, "portrait: larger than 200 KB");
+		eid_buf_say(why, "portrait: larger than 200 KB");
 	else if (r != EID_OK)
-		say(why, "portrait: not a JPEG image");
+		eid_buf_say(why, "portrait: not a JPEG image");
 	if (r != EID_OK)
 		return EID_EMALFORMED;
 	eid_buf_reset(&in->portrait);
@@ -136,7 +130,7 @@ static int set_name(struct eid_citizen *c, const char *v, size_t n,
 		r = eid_citizen_set(c, "full_name", (const char *)norm.data,
 				    norm.len, why);
 	else
-		say(why, "full_name: too long");
+		eid_buf_say(why, "full_name: too long");
 	eid_buf_free(&norm);
 	return r == EID_OK ? r : EID_EMALFORMED;
 }
@@ -185,8 +179,8 @@ static int set_contact(struct eid_registration_input *in, bool phone,
 		r = phone ? eid_phone_normalize(tmp, in->phone) :
 			    eid_email_normalize(tmp, in->email);
 	if (r != EID_OK) {
-		say(why, phone ? "phone: not a mobile phone number" :
-				 "email: not an e-mail address");
+		eid_buf_say(why, phone ? "phone: not a mobile phone number" :
+					 "email: not an e-mail address");
 		r = EID_EMALFORMED;
 	}
 	return r;
@@ -273,9 +267,9 @@ static int set_json_member(struct eid_registration_input *in, const char *k,
 	if (r == EID_OK)
 		r = set_portrait(in, (const char *)jpeg.data, jpeg.len, why);
 	else if (r == EID_ETOOBIG)
-		say(why, "portrait: larger than 200 KB");
+		eid_buf_say(why, "portrait: larger than 200 KB");
 	else
-		say(why, "portrait: not base64");
+		eid_buf_say(why, "portrait: not base64");
 	eid_buf_free(&jpeg);
 	return r == EID_OK ? r : EID_EMALFORMED;
 }
@@ -289,12 +283,12 @@ int eid_registration_input_from_json(const char *s, size_t n,
 	int r = EID_OK;
 
 	if (s == NULL || n > EID_REGISTRATION_JSON_MAX) {
-		say(why, "the request is too large");
+		eid_buf_say(why, "the request is too large");
 		return EID_ETOOBIG;
 	}
 	o = json_loadb(s, n, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(o)) {
-		say(why, "the body is not a JSON object");
+		eid_buf_say(why, "the body is not a JSON object");
 		json_decref(o);
 		return EID_EMALFORMED;
 	}
@@ -417,8 +411,8 @@ static int match(const struct eid_registration_ctx *ctx,
 	eid_date_today(now, &today);
 	if (eid_age_on(&c.birthdate, &today, &age) != EID_OK ||
 	    eid_age_band_of(age) != EID_AGE_14_PLUS) {
-		say(why, "Citizens under 14 are registered through a "
-			 "guardian's level-2 account.");
+		eid_buf_say(why, "Citizens under 14 are registered through a "
+				 "guardian's level-2 account.");
 		return EID_EPERM;
 	}
 	if (card_bad(&c, now))

@@ -25,8 +25,7 @@ const char *eid_signreq_status_name(enum eid_signreq_status st)
 
 static int bad(eid_buf *why, const char *reason)
 {
-	if (why != NULL)
-		(void)eid_buf_put_str(why, reason);
+	eid_buf_say(why, reason);
 	return EID_EMALFORMED;
 }
 

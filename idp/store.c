@@ -486,6 +486,14 @@ int eid_store_begin(eid_store *s, bool write, eid_txn **ret_txn)
 	return EID_OK;
 }
 
+int eid_txn_finish(eid_txn *t, int r)
+{
+	if (r == EID_OK)
+		return eid_txn_commit(t);
+	eid_txn_abort(t);
+	return r;
+}
+
 int eid_txn_commit(eid_txn *t)
 {
 	int r;

@@ -113,6 +113,9 @@ uint64_t eid_store_now(const eid_store *s);
 int eid_store_begin(eid_store *s, bool write, eid_txn **ret_txn);
 int eid_txn_commit(eid_txn *t);
 void eid_txn_abort(eid_txn *t); /* NULL is fine */
+/* Commit t when r is EID_OK, abort it otherwise; returns r, or the
+ * commit's error. */
+int eid_txn_finish(eid_txn *t, int r);
 
 /* Append a copy of the value to out.  EID_ENOTFOUND when absent. */
 int eid_txn_get(eid_txn *t, enum eid_table tb, const void *key, size_t klen,

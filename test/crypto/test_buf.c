@@ -58,6 +58,19 @@ static void test_printf_and_take(void **state)
 	eid_buf_free(&b);
 }
 
+static void test_say(void **state)
+{
+	eid_buf b;
+
+	eid_buf_say(NULL, "nobody asked");
+	eid_buf_init(&b, 8);
+	eid_buf_say(&b, "short");
+	eid_buf_say(&b, " and too long");
+	assert_int_equal(b.len, strlen("short"));
+	assert_memory_equal(b.data, "short", b.len);
+	eid_buf_free(&b);
+}
+
 static void test_take_str_refuses_embedded_nul(void **state)
 {
 	eid_buf b;
@@ -126,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_put_over_cap_leaves_buffer_unchanged),
 		cmocka_unit_test(test_printf_and_take),
 		cmocka_unit_test(test_take_str_refuses_embedded_nul),
+		cmocka_unit_test(test_say),
 		cmocka_unit_test(test_secret_growth),
 		cmocka_unit_test(test_reader_bounds),
 	};

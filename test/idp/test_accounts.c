@@ -80,12 +80,9 @@ static int create_why(struct fx *f, const char *id, const char *phone,
 	eid_buf_init(&b, 256);
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
 	r = eid_account_create(t, &f->pol, &a, clock_now, "operator:test", &b);
-	if (r == EID_OK)
-		assert_int_equal(eid_txn_commit(t), EID_OK);
-	else
-		eid_txn_abort(t);
+	(void)tmpstore_settle(t, r);
 	if (why != NULL)
-		snprintf(why, whylen, "%s", b.len ? eid_buf_cstr(&b) : "");
+		tmpstore_why(&b, why, whylen);
 	eid_buf_free(&b);
 	return r;
 }
@@ -136,11 +133,7 @@ static int lifecycle(struct fx *f, enum op op, const char *id,
 		r = eid_account_unlock(t, id, "officer:hbt01", clock_now);
 	else
 		r = eid_account_revoke(t, id, "officer:hbt01", clock_now);
-	if (r == EID_OK)
-		assert_int_equal(eid_txn_commit(t), EID_OK);
-	else
-		eid_txn_abort(t);
-	return r;
+	return tmpstore_settle(t, r);
 }
 
 struct count_types {

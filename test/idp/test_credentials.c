@@ -47,11 +47,7 @@ static int begin(struct fx *f, const struct eid_cred_keys *k, const char *pid,
 
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
 	r = eid_cred_totp_begin(t, k, pid, clock_now, secret);
-	if (r == EID_OK)
-		assert_int_equal(eid_txn_commit(t), EID_OK);
-	else
-		eid_txn_abort(t);
-	return r;
+	return tmpstore_settle(t, r);
 }
 
 static int confirm(struct fx *f, const struct eid_cred_keys *k,

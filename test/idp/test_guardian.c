@@ -77,12 +77,9 @@ static int create(struct fx *f, const char *guardian, const char *minor,
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
 	r = eid_guardian_create_minor(t, &f->pol, guardian, minor, pw,
 				      tmpstore_clock_now, &b);
-	if (r == EID_OK)
-		assert_int_equal(eid_txn_commit(t), EID_OK);
-	else
-		eid_txn_abort(t);
+	(void)tmpstore_settle(t, r);
 	if (why != NULL)
-		snprintf(why, whylen, "%s", b.len ? eid_buf_cstr(&b) : "");
+		tmpstore_why(&b, why, whylen);
 	eid_buf_free(&b);
 	return r;
 }

@@ -84,10 +84,7 @@ static int enroll_named(struct fx *f, struct wa_auth *a, const char *pid,
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
 	r = eid_passkey_add(t, pid, &c, name, "internal,bogus,usb",
 			    "127.0.0.1", TMPSTORE_NOW, NULL);
-	if (r == EID_OK)
-		assert_int_equal(eid_txn_commit(t), EID_OK);
-	else
-		eid_txn_abort(t);
+	(void)tmpstore_settle(t, r);
 	eid_buf_free(&cd);
 	eid_buf_free(&ao);
 	return r;

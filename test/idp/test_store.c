@@ -225,6 +225,28 @@ static void test_abort_discards(void **state)
 	eid_buf_free(&b);
 }
 
+/* eid_txn_finish commits on EID_OK and hands back any other code,
+ * having aborted. */
+static void test_finish_commits_or_aborts(void **state)
+{
+	struct fixture *f = *state;
+	eid_txn *t = NULL;
+	eid_buf b;
+
+	assert_int_equal(eid_store_begin(f->s, true, &t), EID_OK);
+	assert_int_equal(eid_txn_put(t, EID_TABLE_AUDIT, "x", 1, "y", 1),
+			 EID_OK);
+	assert_int_equal(eid_txn_finish(t, EID_EPERM), EID_EPERM);
+	assert_int_equal(eid_store_begin(f->s, true, &t), EID_OK);
+	assert_int_equal(eid_txn_put(t, EID_TABLE_AUDIT, "z", 1, "y", 1),
+			 EID_OK);
+	assert_int_equal(eid_txn_finish(t, EID_OK), EID_OK);
+	eid_buf_init(&b, 8);
+	assert_int_equal(get1(f->s, EID_TABLE_AUDIT, "x", &b), EID_ENOTFOUND);
+	assert_int_equal(get1(f->s, EID_TABLE_AUDIT, "z", &b), EID_OK);
+	eid_buf_free(&b);
+}
+
 struct seen {
 	char keys[8][8];
 	int n;
@@ -728,6 +750,7 @@ int main(void)
 		T(test_get_put_insert_del),
 		T(test_get_respects_buffer_cap),
 		T(test_abort_discards),
+		T(test_finish_commits_or_aborts),
 		T(test_scan_last_count),
 		T(test_scan_after_and_back),
 		T(test_key_and_value_limits),

@@ -125,3 +125,17 @@ void tmpstore_put_citizen(eid_store *s, const char *json)
 	assert_int_equal(eid_registry_put(t, &c), EID_OK);
 	assert_int_equal(eid_txn_commit(t), EID_OK);
 }
+
+int tmpstore_settle(eid_txn *t, int r)
+{
+	if (r == EID_OK)
+		assert_int_equal(eid_txn_commit(t), EID_OK);
+	else
+		eid_txn_abort(t);
+	return r;
+}
+
+void tmpstore_why(eid_buf *why, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", why->len ? eid_buf_cstr(why) : "");
+}

@@ -2,8 +2,10 @@
 #ifndef EID_TEST_TMPSTORE_H
 #define EID_TEST_TMPSTORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/buf.h"
 #include "idp/accounts.h"
 #include "idp/store.h"
 
@@ -52,8 +54,11 @@ struct tmpstore_pol {
 int tmpstore_pol_setup(void **state);
 int tmpstore_pol_teardown(void **state);
 
-/* Put the citizen record of a JSON text into the registry table of s.
- * Fails the test on error. */
-void tmpstore_put_citizen(eid_store *s, const char *json);
+/* Commit t when r is EID_OK (failing the test if the commit fails), abort
+ * it otherwise; returns r. */
+int tmpstore_settle(eid_txn *t, int r);
+
+/* Copy the text in why (empty when there is none) into out. */
+void tmpstore_why(eid_buf *why, char *out, size_t cap);
 
 #endif

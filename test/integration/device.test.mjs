@@ -11,8 +11,7 @@ import * as client from 'openid-client';
 import * as jose from 'jose';
 import { eidctl, startEidd } from './lib/eidd.mjs';
 import { Browser, CITIZEN, addClient, formFields, signIn } from './lib/front.mjs';
-import * as rp from './lib/oidc.mjs';
-import { oauthError } from './lib/oidc.mjs';
+import { configFor, oauthError } from './lib/rp.mjs';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const TTL = 15;
@@ -37,7 +36,7 @@ after(async () => {
   s?.cleanup();
 });
 
-const discover = (c, auth) => rp.discover(s.base, c, auth);
+const discover = (c, auth) => configFor(s.base, c.client_id, auth);
 
 // A poll of /token by hand (openid-client hides slow_down).
 async function poll(clientId, deviceCode, secret) {

@@ -15,8 +15,7 @@ import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, addClient, addLevel2 as addLevel2Account, formFields, rpParams, signIn,
 } from './lib/front.mjs';
-import * as rp from './lib/oidc.mjs';
-import { oauthError } from './lib/oidc.mjs';
+import { configFor, oauthError } from './lib/rp.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const POST_LOGOUT = 'http://127.0.0.1:9/bye';
@@ -52,7 +51,7 @@ function register(args = []) {
     '--scope', 'openid profile citizen offline_access', ...args]);
 }
 
-const discover = (c, auth) => rp.discover(s.base, c, auth);
+const discover = (c, auth) => configFor(s.base, c.client_id, auth);
 
 // The latest one-time code sent to a phone, read from the outbox.
 function lastCode(phone) {

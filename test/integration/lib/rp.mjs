@@ -9,13 +9,15 @@ export function configFor(base, clientId, auth) {
 }
 
 // { status, error, description } of the OAuth error the promise rejects
-// with; a 401 with a challenge (Basic was used) reads as invalid_client.
+// with; a 401 with a challenge reads as the challenge's error, or
+// invalid_client when it has none (Basic was used).
 export async function oauthError(promise) {
   try {
     await promise;
   } catch (e) {
     if (e.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE') {
-      return { status: e.status, error: 'invalid_client', challenge: e.cause[0].scheme };
+      const ch = e.cause[0];
+      return { status: e.status, error: ch.parameters.error ?? 'invalid_client', challenge: ch.scheme };
     }
     return { status: e.status, error: e.error, description: e.error_description };
   }
