@@ -14,6 +14,7 @@
 
 struct add_arg {
 	struct eid_account_policy pol;
+	struct eid_cred_keys keys;
 	const struct eid_officer_new *n;
 	uint8_t *secret;
 };
@@ -23,7 +24,8 @@ static int add_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
 {
 	struct add_arg *a = arg;
 
-	return eid_officer_add(t, &a->pol, a->n, now, actor, a->secret, why);
+	return eid_officer_add(t, &a->pol, &a->keys, a->n, now, actor,
+			       a->secret, why);
 }
 
 static int write_officer(struct eidctl *ctl, struct eidctl_env *env,
@@ -31,9 +33,17 @@ static int write_officer(struct eidctl *ctl, struct eidctl_env *env,
 			 uint8_t secret[EID_TOTP_SECRET_LEN])
 {
 	struct add_arg a = { .n = n, .secret = secret };
+	uint8_t kek[32];
+	int rc = eidctl_load_kek(ctl, &env->cfg, kek);
 
+	if (rc == EIDCTL_CONTINUE && eid_cred_keys_derive(kek, &a.keys) != EID_OK)
+		rc = eidctl_fail(ctl, EID_ECRYPTO, "TOTP seal key");
+	eid_wipe(kek, sizeof(kek));
 	eid_account_policy_from_config(&env->cfg, &a.pol);
-	return eidctl_write(ctl, env, add_fn, &a, "cannot add the officer");
+	if (rc == EIDCTL_CONTINUE)
+		rc = eidctl_write(ctl, env, add_fn, &a, "cannot add the officer");
+	eid_wipe(&a.keys, sizeof(a.keys));
+	return rc;
 }
 
 /* The provisioning URI (and, with --json, the secret: shown this once). */
