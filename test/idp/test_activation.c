@@ -265,6 +265,19 @@ static void test_attest_rules(void **state)
 }
 
 /* A case is its opener's and the supervisors' of the same unit. */
+static void test_decomposed_dg13_name(void **state)
+{
+	struct fx *f = *state;
+	struct eid_activation_chip *chip = good_chip();
+	struct eid_activation c;
+
+	strcpy(chip->dg13.full_name, "Nguye\xcc\x82\xcc\x83n Va\xcc\x86n An");
+	assert_int_equal(start(f, ADULT, &c), EID_OK);
+	assert_int_equal(record(f, c.id, chip, &c), EID_OK);
+	assert_int_equal(c.state, EID_ACTIVATION_CHIP_OK);
+	free(chip);
+}
+
 static void test_unit_scope(void **state)
 {
 	static const struct who other_unit = { "bd01", "CA-HN-BD",
@@ -394,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dg13_mismatch_field_by_field, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_attest_rules, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_unit_scope, setup, tmpstore_pol_teardown),
+		cmocka_unit_test_setup_teardown(test_decomposed_dg13_name, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_complete_and_reuse, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_expired_code, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_attempts, setup, tmpstore_pol_teardown),
