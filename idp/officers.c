@@ -401,6 +401,68 @@ out:
 	return r;
 }
 
+/* The officers' IDs, one per line (the table is read before written). */
+static int collect_id(const void *key, size_t klen, const void *val,
+		      size_t vlen, void *arg)
+{
+	eid_buf *ids = arg;
+	int r;
+
+	(void)val;
+	(void)vlen;
+	if (klen == 0 || klen > EID_OFFICER_ID_MAX)
+		return EID_EMALFORMED;
+	if ((r = eid_buf_put(ids, key, klen)) == EID_OK)
+		r = eid_buf_put_u8(ids, '\n');
+	return r;
+}
+
+static int reseal_one(eid_txn *t, const struct eid_cred_keys *k,
+		      const char *id, int64_t now, const char *actor,
+		      unsigned *sealed)
+{
+	struct eid_officer o;
+	int r = eid_officer_get(t, id, &o);
+
+	if (r != EID_OK || !o.totp_plain)
+		goto out;
+	if ((r = officer_put(t, k, &o)) == EID_OK &&
+	    (r = eid_audit_record(t, "officer.totp_seal", actor, o.id, NULL,
+				  json_pack("{s:s}", "unit", o.unit),
+				  now)) == EID_OK)
+		(*sealed)++;
+out:
+	eid_officer_clear(&o);
+	return r;
+}
+
+int eid_officer_reseal(eid_txn *t, const struct eid_cred_keys *k, int64_t now,
+		       const char *actor, unsigned *ret_sealed)
+{
+	char id[EID_OFFICER_ID_MAX + 1];
+	unsigned sealed = 0;
+	const char *p, *nl;
+	eid_buf ids;
+	int r;
+
+	if (t == NULL || k == NULL || actor == NULL)
+		return EID_EINVAL;
+	eid_buf_init(&ids, 16u * 1024 * 1024);
+	r = eid_txn_scan(t, EID_TABLE_OFFICERS, NULL, 0, collect_id, &ids);
+	p = r == EID_OK ? eid_buf_cstr(&ids) : NULL;
+	if (r == EID_OK && p == NULL)
+		r = EID_ENOMEM;
+	for (; r == EID_OK && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		(void)snprintf(id, sizeof(id), "%.*s", (int)(nl - p), p);
+		r = reseal_one(t, k, id, now, actor, &sealed);
+	}
+	eid_buf_free(&ids);
+	if (r == EID_OK && ret_sealed != NULL)
+		*ret_sealed = sealed;
+	return r;
+}
+
 int eid_officer_totp_uri(const char *issuer, const char *officer_id,
 			 const uint8_t secret[EID_TOTP_SECRET_LEN],
 			 eid_buf *out)

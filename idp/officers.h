@@ -92,6 +92,13 @@ int eid_officer_enroll_totp(eid_txn *t, const struct eid_cred_keys *k,
 			    const char *actor,
 			    uint8_t ret_secret[EID_TOTP_SECRET_LEN]);
 
+/* Seal every officer record that still holds its TOTP secret in plain
+ * (format 1) now, instead of at the officer's next sign-in (write txn).
+ * *ret_sealed (may be NULL): how many were.  Audit: officer.totp_seal
+ * per record. */
+int eid_officer_reseal(eid_txn *t, const struct eid_cred_keys *k, int64_t now,
+		       const char *actor, unsigned *ret_sealed);
+
 /* The otpauth:// provisioning URI (Key URI Format) for an authenticator
  * app, appended to out: label "ISSUER:ID", SHA1, 6 digits, 30 s. */
 int eid_officer_totp_uri(const char *issuer, const char *officer_id,

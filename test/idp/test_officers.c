@@ -262,24 +262,37 @@ static void test_secret_sealed_at_rest(void **state)
 	free(text);
 }
 
-/* A format-1 record (plain base32) still signs in, and is sealed then. */
-static void test_plain_record_upgraded(void **state)
+static const uint8_t plain_secret[EID_TOTP_SECRET_LEN] = "12345678901234567890";
+
+/* Add the officer, then rewrite the record as format 1 would have kept
+ * it: the secret (plain_secret) in plain base32. */
+static void add_format1(struct fx *f, const char *id)
 {
-	struct fx *f = *state;
-	static const uint8_t secret[EID_TOTP_SECRET_LEN] = "12345678901234567890";
-	struct eid_login_info info;
-	char code[8], *before, *after, *v1;
+	char *before, *v1;
 	const char *p;
 
-	assert_int_equal(add(f, "officer1", "CA-HN-HBT", false, NULL), EID_OK);
-	before = raw(f, "officer1");
+	assert_int_equal(add(f, id, "CA-HN-HBT", false, NULL), EID_OK);
+	before = raw(f, id);
 	assert_non_null(p = strstr(before, "\"totp_sealed\":\"\""));
 	assert_true(asprintf(&v1, "%.*s\"totp_secret\":"
 			     "\"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\"%s",
 			     (int)(p - before), before, p + 16) > 0);
 	assert_non_null(p = strstr(v1, "\"v\":2"));
 	v1[p - v1 + 4] = '1';
-	put_raw(f, "officer1", v1);
+	put_raw(f, id, v1);
+	free(v1);
+	free(before);
+}
+
+/* A format-1 record (plain base32) still signs in, and is sealed then. */
+static void test_plain_record_upgraded(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t *secret = plain_secret;
+	struct eid_login_info info;
+	char code[8], *after;
+
+	add_format1(f, "officer1");
 	code_now(secret, code);
 	assert_int_equal(login(f, "officer1", PW, code, &info), EID_OK);
 	after = raw(f, "officer1");
@@ -289,8 +302,35 @@ static void test_plain_record_upgraded(void **state)
 	code_now(secret, code);
 	assert_int_equal(login(f, "officer1", PW, code, &info), EID_OK);
 	free(after);
-	free(v1);
-	free(before);
+}
+
+/* eidctl officer reseal: every format-1 record sealed at once. */
+static void test_reseal(void **state)
+{
+	struct fx *f = *state;
+	struct eid_login_info info;
+	unsigned sealed = 99;
+	eid_txn *t = NULL;
+	char code[8], *text;
+
+	add_format1(f, "officer1");
+	add_format1(f, "officer2");
+	assert_int_equal(add(f, "officer3", "CA-HN-HBT", true, NULL), EID_OK);
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_officer_reseal(t, keys(), clock_now,
+					    "operator:test", &sealed), EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(sealed, 2);
+	text = raw(f, "officer2");
+	assert_no_plain(text, plain_secret);
+	free(text);
+	code_now(plain_secret, code);
+	assert_int_equal(login(f, "officer2", PW, code, &info), EID_OK);
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_officer_reseal(t, keys(), clock_now,
+					    "operator:test", &sealed), EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(sealed, 0);
 }
 
 #define T(fn)                                                    \
@@ -307,6 +347,7 @@ int main(void)
 		T(test_lockout_and_audit),
 		T(test_secret_sealed_at_rest),
 		T(test_plain_record_upgraded),
+		T(test_reseal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

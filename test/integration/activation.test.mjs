@@ -171,6 +171,10 @@ test('a case belongs to its unit: another unit\'s officer gets 403, its supervis
   }
   const lookup = events.filter((e) => e.type === 'officer.lookup' && e.actor === 'officer:bd01');
   assert.equal(lookup[0].details.unit, 'CA-HN-BD');
+  // Records are sealed from the start: nothing left for reseal.
+  const reseal = ctl(['--json', 'officer', 'reseal']);
+  assert.equal(reseal.status, 0, reseal.stderr);
+  assert.equal(JSON.parse(reseal.stdout).sealed, 0);
   const sup = await signedIn('hbt99', 'CA-HN-HBT', 'supervisor');
   const seen = await sup.get(r.location);
   assert.equal(seen.status, 200);
