@@ -164,7 +164,16 @@ int eid_console_citizen_page(struct eid_app *app, struct eid_http_request *req,
 			     const char *personal_id, unsigned status,
 			     const char *cls, const char *en, const char *vi,
 			     const char *detail);
-/* The console's page of an activation case. */
+/* An officer refused a case of another officer or unit
+ * (eid_activation_may_access): audited as activation.denied, details the
+ * case, the action tried and the officer's unit. */
+int eid_console_case_denied(struct eid_app *app, struct eid_http_request *req,
+			    const struct eid_officer_session *os,
+			    const char *case_id, const char *action);
+/* Its answer for a page: 403, the reason in both languages. */
+int eid_console_case_denied_page(struct eid_http_request *req,
+				 struct eid_http_response *res);
+/* The console's page of an activation case (403 for another unit's). */
 int eid_console_case_page(struct eid_app *app, struct eid_http_request *req,
 			  struct eid_http_response *res,
 			  const struct eid_officer_session *os,

@@ -1,17 +1,44 @@
 /* POST /officer/account: an officer locks (with a reason), unlocks, or
- * moves to a new phone number a citizen's account.  Each change is
- * audited by the accounts module with the officer as actor. */
+ * moves to a new phone number a citizen's account; a supervisor resets
+ * the citizen's authenticator app (action totp_reset, with the note of
+ * the identity check in "checked").  Each change is audited by the idp
+ * module with the officer as actor. */
 #include <string.h>
 
 #include "api/console.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/credentials.h"
 
 #define WHY_MAX 256
 
+/* Supervisors only: the citizen lost the app and the recovery codes. */
+static int totp_reset(eid_txn *t, struct eid_http_request *req,
+		      const struct eid_officer_session *os, const char *actor,
+		      const char *pid, int64_t now, eid_buf *why)
+{
+	const char *checked = NULL;
+	int r;
+
+	if (os->role != EID_OFFICER_ROLE_SUPERVISOR) {
+		(void)eid_buf_put_str(why, "only a supervisor may reset the "
+					   "authenticator app");
+		return EID_EPERM;
+	}
+	if (eid_http_form_param(req, "checked", &checked) != EID_OK)
+		checked = "";
+	r = eid_cred_totp_reset(t, pid, actor, checked, os->unit, now);
+	if (r == EID_EMALFORMED)
+		(void)eid_buf_printf(why, "say how the identity was checked "
+				     "(1 to %d bytes)", EID_CRED_CHECK_NOTE_MAX);
+	else if (r == EID_ENOTFOUND)
+		(void)eid_buf_put_str(why, "the citizen has no authenticator app");
+	return r;
+}
+
 static int apply(struct eid_app *app, struct eid_http_request *req,
-		 const char *actor, const char *pid, const char *action,
-		 eid_buf *why)
+		 const struct eid_officer_session *os, const char *actor,
+		 const char *pid, const char *action, eid_buf *why)
 {
 	int64_t now = (int64_t)eid_store_now(app->store);
 	enum eid_lock_reason reason;
@@ -33,6 +60,8 @@ static int apply(struct eid_app *app, struct eid_http_request *req,
 		if (eid_http_form_param(req, "phone", &v) != EID_OK)
 			v = "";
 		r = eid_account_change_phone(t, pid, v, actor, now, why);
+	} else if (strcmp(action, "totp_reset") == 0) {
+		r = totp_reset(t, req, os, actor, pid, now, why);
 	} else {
 		r = EID_EMALFORMED;
 	}
@@ -66,8 +95,8 @@ int eid_page_officer_account(struct eid_http_request *req,
 				   "Yêu cầu không đầy đủ.");
 		goto out;
 	}
-	r = apply(app, req, eid_console_actor(&os, actor, sizeof(actor)), pid,
-		  action, &why);
+	r = apply(app, req, &os, eid_console_actor(&os, actor, sizeof(actor)),
+		  pid, action, &why);
 	if (r == EID_OK)
 		r = eid_console_citizen_page(app, req, res, &os, pid, 200,
 					     "notice", "Done.", "Đã thực hiện.",
@@ -76,7 +105,8 @@ int eid_page_officer_account(struct eid_http_request *req,
 		goto out;
 	else
 		r = eid_console_citizen_page(
-			app, req, res, &os, pid, 409, "error",
+			app, req, res, &os, pid, r == EID_EPERM ? 403 : 409,
+			"error",
 			"The change was refused:", "Thay đổi bị từ chối:",
 			why.len ? eid_buf_cstr(&why) : eid_strerror(r));
 out:

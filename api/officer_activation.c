@@ -133,6 +133,25 @@ static void state_part(struct eid_page *p, const struct eid_officer_session *os,
 	}
 }
 
+int eid_console_case_denied(struct eid_app *app, struct eid_http_request *req,
+			    const struct eid_officer_session *os,
+			    const char *case_id, const char *action)
+{
+	return eid_console_audit(app, req, os, "activation.denied", NULL,
+				 json_pack("{s:s, s:s}", "case", case_id,
+					   "action", action));
+}
+
+int eid_console_case_denied_page(struct eid_http_request *req,
+				 struct eid_http_response *res)
+{
+	return eid_page_error(res, eid_page_lang(req), 403,
+			      "This activation case belongs to another "
+			      "officer or unit.",
+			      "Hồ sơ kích hoạt này thuộc cán bộ hoặc đơn vị "
+			      "khác.");
+}
+
 int eid_console_case_page(struct eid_app *app, struct eid_http_request *req,
 			  struct eid_http_response *res,
 			  const struct eid_officer_session *os,
@@ -159,6 +178,10 @@ int eid_console_case_page(struct eid_app *app, struct eid_http_request *req,
 				      "Không có hồ sơ kích hoạt này.");
 	if (r != EID_OK)
 		return r;
+	if (!eid_activation_may_access(&c, os->officer_id, os->unit, os->role)) {
+		r = eid_console_case_denied(app, req, os, c.id, "view");
+		return r == EID_OK ? eid_console_case_denied_page(req, res) : r;
+	}
 	eid_page_begin(&p, eid_page_lang(req), "Level-2 activation",
 		       "Kích hoạt mức 2");
 	eid_console_header(&p, os);

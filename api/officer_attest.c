@@ -65,6 +65,13 @@ static int code_page(struct eid_app *app, struct eid_http_request *req,
 	return r;
 }
 
+static const char *case_param(struct eid_http_request *req)
+{
+	const char *id = NULL;
+
+	return eid_http_form_param(req, "case", &id) == EID_OK ? id : "";
+}
+
 static int attest(struct eid_app *app, struct eid_http_request *req,
 		  const struct eid_officer_session *os, struct eid_activation *c,
 		  char code[EID_ACTIVATION_CODE_LEN + 1], eid_buf *why)
@@ -74,14 +81,14 @@ static int attest(struct eid_app *app, struct eid_http_request *req,
 	eid_txn *t = NULL;
 	int r;
 
-	if (eid_http_form_param(req, "case", &a.case_id) != EID_OK)
-		a.case_id = "";
+	a.case_id = case_param(req);
 	if (eid_http_form_param(req, "phone", &a.phone) != EID_OK)
 		a.phone = NULL;
 	a.face_checked = eid_http_form_param(req, "face_checked", &face) ==
 				 EID_OK && strcmp(face, "1") == 0;
 	a.officer_id = os->officer_id;
 	a.unit = os->unit;
+	a.role = os->role;
 	a.code_ttl = app->cfg->activation.code_ttl;
 	if ((r = eid_store_begin(app->store, true, &t)) != EID_OK)
 		return r;
@@ -111,6 +118,11 @@ int eid_page_officer_activation_attest(struct eid_http_request *req,
 	r = attest(app, req, &os, &c, code, &why);
 	if (r == EID_OK) {
 		r = code_page(app, req, res, &os, &c, code);
+	} else if (r == EID_EPERM) {
+		r = eid_console_case_denied(app, req, &os, case_param(req),
+					    "attest");
+		if (r == EID_OK)
+			r = eid_console_case_denied_page(req, res);
 	} else if (r != EID_ENOMEM && r != EID_ESTORE) {
 		r = eid_page_error(res, eid_page_lang(req), 409,
 				   why.len ? eid_buf_cstr(&why) :

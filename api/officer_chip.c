@@ -62,6 +62,12 @@ static int admit(struct eid_app *app, struct eid_http_request *req,
 		return refuse(res, 404, "not_found", "no such activation case");
 	if (r != EID_OK)
 		return r;
+	if (!eid_activation_may_access(&c, os->officer_id, os->unit, os->role)) {
+		r = eid_console_case_denied(app, req, os, c.id, action);
+		return r == EID_OK ? refuse(res, 403, "access_denied",
+					    "the case belongs to another "
+					    "officer or unit") : r;
+	}
 	if (c.state != EID_ACTIVATION_STARTED)
 		return refuse(res, 409, "invalid_state",
 			      "the case is not waiting for a card read");
@@ -96,7 +102,7 @@ static int record(struct eid_app *app, const struct eid_officer_session *os,
 	eid_activation_chip_from_verdict(v, chip);
 	if ((r = eid_store_begin(app->store, true, &t)) == EID_OK)
 		r = eid_activation_record_chip(t, case_id, os->officer_id,
-					       os->unit, chip,
+					       os->unit, os->role, chip,
 					       (int64_t)eid_store_now(app->store),
 					       ret);
 	if (r == EID_OK) {

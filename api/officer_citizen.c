@@ -7,6 +7,7 @@
 #include "api/console.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/credentials.h"
 #include "idp/registry.h"
 
 static void lookup_form(struct eid_page *p, const char *value)
@@ -121,6 +122,30 @@ static void account_actions(struct eid_page *p,
 	eid_page_raw(p, "</button></form>");
 }
 
+/* A supervisor's form: the citizen lost the authenticator app and the
+ * recovery codes, and is here in person with the card. */
+static void totp_reset_form(struct eid_page *p, eid_txn *t,
+			    const struct eid_officer_session *os,
+			    const char *pid)
+{
+	struct eid_cred_status st;
+
+	if (os->role != EID_OFFICER_ROLE_SUPERVISOR ||
+	    eid_cred_status(t, pid, &st) != EID_OK ||
+	    (!st.totp_active && !st.totp_pending && st.recovery_left == 0))
+		return;
+	action_form(p, EID_PATH_OFFICER_ACCOUNT, os, pid, "totp_reset");
+	eid_page_input(p, "Identity check (how the citizen's identity was "
+			  "verified, e.g. the chip card in person)",
+		       "Kiểm tra danh tính (cách xác minh danh tính công dân, "
+		       "ví dụ thẻ căn cước gắn chip, trực tiếp)",
+		       "text", "checked", NULL, "required");
+	eid_page_raw(p, "<button type=\"submit\" id=\"totp-reset\">");
+	eid_page_t(p, "Reset the authenticator app",
+		   "Đặt lại ứng dụng xác thực");
+	eid_page_raw(p, "</button></form>");
+}
+
 static void account_part(struct eid_page *p, eid_txn *t,
 			 const struct eid_officer_session *os, const char *pid)
 {
@@ -147,6 +172,7 @@ static void account_part(struct eid_page *p, eid_txn *t,
 		eid_page_row(p, "Phone", "Điện thoại", a.phone);
 		eid_page_raw(p, "</table>");
 		account_actions(p, os, &a);
+		totp_reset_form(p, t, os, pid);
 	}
 	if (r != EID_OK || a.level < 2 || a.status != EID_ACCOUNT_ACTIVE) {
 		action_form(p, EID_PATH_OFFICER_ACTIVATION_START, os, pid, NULL);

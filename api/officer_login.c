@@ -124,7 +124,7 @@ int eid_page_officer_login(struct eid_http_request *req,
 				  "This form has expired. Sign in again.",
 				  "Biểu mẫu đã hết hạn. Vui lòng đăng nhập lại.");
 	memset(&o, 0, sizeof(o));
-	r = eid_officer_authenticate(app->store, &app->policy,
+	r = eid_officer_authenticate(app->store, &app->policy, &app->cred_keys,
 				     param(req, "officer_id"),
 				     param(req, "password"), param(req, "totp"),
 				     eid_http_remote(req),

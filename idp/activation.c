@@ -456,8 +456,20 @@ void eid_activation_chip_from_verdict(const struct eid_chip_verdict *v,
 		c->dg13 = v->dg13;
 }
 
+bool eid_activation_may_access(const struct eid_activation *c,
+			       const char *officer_id, const char *unit,
+			       enum eid_officer_role role)
+{
+	if (c == NULL || officer_id == NULL || unit == NULL ||
+	    c->unit[0] == '\0' || strcmp(c->unit, unit) != 0)
+		return false;
+	return role == EID_OFFICER_ROLE_SUPERVISOR ||
+	       strcmp(c->officer, officer_id) == 0;
+}
+
 int eid_activation_record_chip(eid_txn *t, const char *case_id,
 			       const char *officer_id, const char *unit,
+			       enum eid_officer_role role,
 			       const struct eid_activation_chip *chip,
 			       int64_t now, struct eid_activation *ret)
 {
@@ -470,6 +482,8 @@ int eid_activation_record_chip(eid_txn *t, const char *case_id,
 		return EID_EINVAL;
 	if ((r = eid_activation_get(t, case_id, &c)) != EID_OK)
 		return r;
+	if (!eid_activation_may_access(&c, officer_id, unit, role))
+		return EID_EPERM;
 	if (c.state != EID_ACTIVATION_STARTED)
 		return EID_ESTATE;
 	if ((r = eid_registry_get(t, c.personal_id, &cz)) != EID_OK)
@@ -670,6 +684,10 @@ int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
 		return EID_EINVAL;
 	if ((r = eid_activation_get(t, a->case_id, &c)) != EID_OK)
 		return r;
+	if (!eid_activation_may_access(&c, a->officer_id, a->unit, a->role)) {
+		say(why, "this case belongs to another officer or unit");
+		return EID_EPERM;
+	}
 	if (c.state != EID_ACTIVATION_CHIP_OK) {
 		say(why, c.state == EID_ACTIVATION_CHIP_FAILED ?
 				 "the card read failed: this case cannot proceed" :

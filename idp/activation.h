@@ -104,13 +104,23 @@ int eid_activation_start(eid_txn *t, const char *personal_id,
 int eid_activation_get(eid_txn *t, const char *case_id,
 		       struct eid_activation *ret);
 
+/* A case belongs to the unit of the officer who opened it: that officer
+ * and the supervisors of the same unit may see and continue it; nobody
+ * else, not even another officer of the unit or a supervisor of another
+ * one (the citizen lookup stays open to every officer, audited). */
+bool eid_activation_may_access(const struct eid_activation *c,
+			       const char *officer_id, const char *unit,
+			       enum eid_officer_role role);
+
 /* Record the verified card read of a started case: the verdicts and the
  * DG13 fields matched against the registry.  The case moves to CHIP_OK
  * only when Passive and Active Authentication are valid and every field
- * matches; otherwise to CHIP_FAILED for good.  EID_ESTATE when the case is
- * not waiting for a read.  Audit: activation.chip. */
+ * matches; otherwise to CHIP_FAILED for good.  EID_EPERM when the officer
+ * may not access the case (eid_activation_may_access); EID_ESTATE when
+ * the case is not waiting for a read.  Audit: activation.chip. */
 int eid_activation_record_chip(eid_txn *t, const char *case_id,
 			       const char *officer_id, const char *unit,
+			       enum eid_officer_role role,
 			       const struct eid_activation_chip *chip,
 			       int64_t now, struct eid_activation *ret);
 
@@ -132,6 +142,7 @@ struct eid_activation_attest {
 	const char *case_id;
 	const char *officer_id;
 	const char *unit;
+	enum eid_officer_role role;
 	bool face_checked;  /* the officer ticked the face check */
 	const char *phone;  /* needed when the citizen has no account yet */
 	uint64_t code_ttl;  /* 0: EID_ACTIVATION_CODE_TTL */
@@ -140,8 +151,8 @@ struct eid_activation_attest {
 /* The officer attests the face check of a CHIP_OK case: the account is
  * created (level 2, pending activation, with a) phone) or raised to level
  * 2 and set pending activation, and an activation code is issued into
- * ret_code (secret: show it once, then wipe).  EID_ESTATE when the case
- * is not CHIP_OK; EID_EINVAL when the face check is not ticked;
+ * ret_code (secret: show it once, then wipe).  EID_EPERM when the officer
+ * may not access the case; EID_ESTATE when the case is not CHIP_OK; EID_EINVAL when the face check is not ticked;
  * eid_account_create's refusals (with why).  Audit: activation.attest. */
 int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
 			  const struct eid_activation_attest *a, int64_t now,

@@ -6,6 +6,7 @@
 
 #include "crypto/error.h"
 #include "idp/json_flat.h"
+#include "idp/nfc.h"
 
 enum kind {
 	K_ID,     /* a 12-digit personal ID */
@@ -369,6 +370,8 @@ static int set_text(struct eid_citizen *c, const struct field *f,
 		    const char *s, size_t n, eid_buf *why)
 {
 	const char *problem;
+	eid_buf nfc;
+	int r;
 
 	if (n >= f->cap) {
 		if (why != NULL)
@@ -379,8 +382,18 @@ static int set_text(struct eid_citizen *c, const struct field *f,
 	problem = eid_text_problem(s, n);
 	if (problem != NULL)
 		return refuse(why, f, problem);
-	put_text(c, f, s, n);
-	return EID_OK;
+	/* Stored as NFC, whatever form the registry or the form sent. */
+	eid_buf_init(&nfc, f->cap - 1);
+	r = eid_nfc(s, n, &nfc);
+	if (r == EID_OK)
+		put_text(c, f, (const char *)nfc.data, nfc.len);
+	else if (r == EID_ETOOBIG && why != NULL)
+		(void)eid_buf_printf(why, "%s: longer than %zu bytes",
+				     f->name, f->cap - 1);
+	else if (r == EID_EMALFORMED)
+		(void)refuse(why, f, "not UTF-8");
+	eid_buf_free(&nfc);
+	return r == EID_ETOOBIG ? EID_EMALFORMED : r;
 }
 
 static int set_date(struct eid_citizen *c, const struct field *f,

@@ -14,6 +14,7 @@
 #include "crypto/kdf.h"
 #include "crypto/secret.h"
 #include "idp/audit.h"
+#include "idp/citizen.h"
 #include "idp/credentials_priv.h"
 #include "idp/jsonrec.h"
 #include "idp/officers.h"
@@ -407,6 +408,23 @@ int eid_cred_remove(eid_txn *t, const char *personal_id, const char *event,
 	}
 	return eid_audit_record(t, event, actor, personal_id, NULL, details,
 				now);
+}
+
+int eid_cred_totp_reset(eid_txn *t, const char *personal_id,
+			const char *actor, const char *checked,
+			const char *unit, int64_t now)
+{
+	size_t n = checked != NULL ?
+			   strnlen(checked, EID_CRED_CHECK_NOTE_MAX + 1) : 0;
+	json_t *d;
+
+	if (n == 0 || n > EID_CRED_CHECK_NOTE_MAX ||
+	    eid_text_problem(checked, n) != NULL)
+		return EID_EMALFORMED;
+	d = json_pack("{s:s, s:s*}", "identity_check", checked, "unit", unit);
+	if (d == NULL)
+		return EID_ENOMEM;
+	return eid_cred_remove(t, personal_id, "totp.reset", actor, d, now);
 }
 
 int eid_cred_totp_uri(const char *issuer, const char *personal_id,

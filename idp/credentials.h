@@ -101,6 +101,17 @@ int eid_cred_recovery_regenerate(eid_txn *t, const struct eid_cred_keys *k,
 int eid_cred_remove(eid_txn *t, const char *personal_id, const char *event,
 		    const char *actor, json_t *details, int64_t now);
 
+/* The citizen lost the authenticator app and the recovery codes: an
+ * officer or operator, having checked the citizen's identity in person,
+ * removes both (eid_cred_remove, event totp.reset).  checked says how the
+ * identity was checked: 1 to EID_CRED_CHECK_NOTE_MAX bytes of UTF-8
+ * without control characters, else EID_EMALFORMED; it goes into the
+ * audit event with unit (the officer's; NULL for an operator). */
+#define EID_CRED_CHECK_NOTE_MAX 200
+int eid_cred_totp_reset(eid_txn *t, const char *personal_id,
+			const char *actor, const char *checked,
+			const char *unit, int64_t now);
+
 /* The otpauth:// URI for an authenticator app (Key URI Format): label
  * "issuer:personal_id", SHA1, 6 digits, 30 s. */
 int eid_cred_totp_uri(const char *issuer, const char *personal_id,

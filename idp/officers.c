@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "crypto/error.h"
+#include "crypto/jose.h"
 #include "crypto/secret.h"
 #include "idp/audit.h"
 #include "idp/jsonrec.h"
@@ -14,6 +15,8 @@
 #define RECORD_MAX (8u * 1024)
 #define SCOPE "officer"
 #define SECRET_B32_MAX 40 /* 20 bytes: 32 characters */
+#define SEALED_B64_MAX 96 /* 48 bytes: 64 characters */
+#define AAD_MAX (32 + EID_OFFICER_ID_MAX)
 
 static const char *const role_names[] = { "officer", "supervisor" };
 static const char *const status_names[] = { "active", "disabled" };
@@ -55,24 +58,82 @@ static bool only(const char *s, const char *allowed, size_t max)
 	return n > 0 && n <= max && strspn(s, allowed) == n;
 }
 
+/* ---- the TOTP secret, sealed at rest ---- */
+
+static int seal_aad(const char *id, char out[AAD_MAX])
+{
+	int n = snprintf(out, AAD_MAX, "eid officer totp v1|%s", id);
+
+	return n > 0 && n < AAD_MAX ? n : -1;
+}
+
+/* Seal secret into the record (dropping any plain copy). */
+static int secret_seal(const struct eid_cred_keys *k, struct eid_officer *o,
+		       const uint8_t secret[EID_TOTP_SECRET_LEN])
+{
+	char aad[AAD_MAX];
+	int n = seal_aad(o->id, aad), r;
+	eid_buf b;
+
+	if (n < 0)
+		return EID_EINVAL;
+	eid_buf_init(&b, EID_OFFICER_SEALED_LEN);
+	r = eid_seal(k->seal, aad, (size_t)n, secret, EID_TOTP_SECRET_LEN, &b);
+	if (r == EID_OK) {
+		memcpy(o->totp_sealed, b.data, EID_OFFICER_SEALED_LEN);
+		o->has_totp = true;
+		o->totp_plain = false;
+		eid_wipe(o->totp_secret, sizeof(o->totp_secret));
+	}
+	eid_buf_free(&b);
+	return r;
+}
+
+static int secret_open(const struct eid_cred_keys *k,
+		       const struct eid_officer *o,
+		       uint8_t ret[EID_TOTP_SECRET_LEN])
+{
+	char aad[AAD_MAX];
+	int n = seal_aad(o->id, aad);
+
+	if (n < 0 || !o->has_totp)
+		return EID_EINVAL;
+	if (o->totp_plain) {
+		memcpy(ret, o->totp_secret, EID_TOTP_SECRET_LEN);
+		return EID_OK;
+	}
+	return eid_unseal(k->seal, aad, (size_t)n, o->totp_sealed,
+			  sizeof(o->totp_sealed), ret, EID_TOTP_SECRET_LEN);
+}
+
+/* A format-1 record's plain secret, sealed before it is written back. */
+static int secret_upgrade(const struct eid_cred_keys *k, struct eid_officer *o)
+{
+	uint8_t secret[EID_TOTP_SECRET_LEN];
+	int r;
+
+	if (!o->has_totp || !o->totp_plain)
+		return EID_OK;
+	memcpy(secret, o->totp_secret, sizeof(secret));
+	r = secret_seal(k, o, secret);
+	eid_wipe(secret, sizeof(secret));
+	return r;
+}
+
 /* ---- the stored record ---- */
 
 static int record_encode(const struct eid_officer *o, char **ret_text)
 {
-	char secret[SECRET_B32_MAX + 1] = "";
-	eid_buf b;
+	char sealed[SEALED_B64_MAX] = "";
 	json_t *j;
 	char *text = NULL;
 	int r = EID_OK;
 
-	eid_buf_init_secret(&b, SECRET_B32_MAX);
-	if (o->has_totp &&
-	    (r = eid_base32_encode(o->totp_secret, sizeof(o->totp_secret),
-				   &b)) == EID_OK) {
-		memcpy(secret, b.data, b.len);
-		secret[b.len] = '\0';
-	}
-	eid_buf_free(&b);
+	if (o->totp_plain)
+		return EID_EINVAL; /* never written back in plain */
+	if (o->has_totp)
+		r = eid_b64url_encode_str(o->totp_sealed, sizeof(o->totp_sealed),
+					  sealed, sizeof(sealed));
 	if (r != EID_OK)
 		return r;
 	j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
@@ -80,17 +141,15 @@ static int record_encode(const struct eid_officer *o, char **ret_text)
 		      "v", EID_OFFICER_FORMAT, "id", o->id, "name", o->name,
 		      "unit", o->unit, "role", eid_officer_role_name(o->role),
 		      "status", status_names[o->status], "password",
-		      o->password, "totp_secret", secret, "totp_last_step",
+		      o->password, "totp_sealed", sealed, "totp_last_step",
 		      (json_int_t)o->totp_last_step, "created_at",
 		      (json_int_t)o->created_at, "updated_at",
 		      (json_int_t)o->updated_at, "failed_logins",
 		      (json_int_t)o->failed_logins, "last_failure_at",
 		      (json_int_t)o->last_failure_at);
-	eid_wipe(secret, sizeof(secret));
 	if (j != NULL)
 		text = eid_jrec_dump(j);
 	eid_jrec_wipe(j, "password");
-	eid_jrec_wipe(j, "totp_secret");
 	json_decref(j);
 	if (text == NULL)
 		return EID_ENOMEM;
@@ -98,7 +157,29 @@ static int record_encode(const struct eid_officer *o, char **ret_text)
 	return EID_OK;
 }
 
-static int record_secret(json_t *j, struct eid_officer *o)
+static int record_sealed(json_t *j, struct eid_officer *o)
+{
+	char text[SEALED_B64_MAX];
+	eid_buf b;
+	int r = eid_jrec_text(j, "totp_sealed", text, sizeof(text));
+
+	o->has_totp = false;
+	if (r != EID_OK || text[0] == '\0')
+		return r;
+	eid_buf_init(&b, EID_OFFICER_SEALED_LEN);
+	r = eid_b64url_decode(text, strlen(text), &b);
+	if (r == EID_OK && b.len != EID_OFFICER_SEALED_LEN)
+		r = EID_EMALFORMED;
+	if (r == EID_OK) {
+		memcpy(o->totp_sealed, b.data, EID_OFFICER_SEALED_LEN);
+		o->has_totp = true;
+	}
+	eid_buf_free(&b);
+	return r;
+}
+
+/* Format 1: the secret in plain base32. */
+static int record_plain(json_t *j, struct eid_officer *o)
 {
 	char b32[SECRET_B32_MAX + 1];
 	eid_buf b;
@@ -113,7 +194,7 @@ static int record_secret(json_t *j, struct eid_officer *o)
 		r = EID_EMALFORMED;
 	if (r == EID_OK) {
 		memcpy(o->totp_secret, b.data, EID_TOTP_SECRET_LEN);
-		o->has_totp = true;
+		o->has_totp = o->totp_plain = true;
 	}
 	eid_buf_free(&b);
 	eid_wipe(b32, sizeof(b32));
@@ -128,7 +209,7 @@ static int record_fields(json_t *j, struct eid_officer *o)
 
 	if (eid_jrec_int(j, "v", &v) != EID_OK)
 		return EID_EMALFORMED;
-	if (v != EID_OFFICER_FORMAT)
+	if (v != 1 && v != EID_OFFICER_FORMAT)
 		return EID_EUNSUPPORTED;
 	if (eid_jrec_text(j, "id", o->id, sizeof(o->id)) ||
 	    eid_jrec_text(j, "name", o->name, sizeof(o->name)) ||
@@ -147,7 +228,7 @@ static int record_fields(json_t *j, struct eid_officer *o)
 	o->status = (enum eid_officer_status)i;
 	o->totp_last_step = (uint64_t)step;
 	o->failed_logins = (uint64_t)failed;
-	return record_secret(j, o);
+	return v == 1 ? record_plain(j, o) : record_sealed(j, o);
 }
 
 int eid_officer_get(eid_txn *t, const char *id, struct eid_officer *ret)
@@ -180,11 +261,15 @@ int eid_officer_get(eid_txn *t, const char *id, struct eid_officer *ret)
 	return r;
 }
 
-static int officer_put(eid_txn *t, const struct eid_officer *o)
+/* Write the record; a plain (format 1) secret is sealed first. */
+static int officer_put(eid_txn *t, const struct eid_cred_keys *k,
+		       struct eid_officer *o)
 {
 	char *text = NULL;
-	int r = record_encode(o, &text);
+	int r = secret_upgrade(k, o);
 
+	if (r == EID_OK)
+		r = record_encode(o, &text);
 	if (r == EID_OK)
 		r = eid_txn_put(t, EID_TABLE_OFFICERS, o->id, strlen(o->id),
 				text, strlen(text));
@@ -231,16 +316,30 @@ static int hash_password(const struct eid_account_policy *pol,
 	return r;
 }
 
+/* A fresh secret sealed into the record; the plain one to secret. */
+static int new_secret(const struct eid_cred_keys *k, struct eid_officer *o,
+		      uint8_t secret[EID_TOTP_SECRET_LEN])
+{
+	int r = eid_totp_generate(secret);
+
+	if (r == EID_OK)
+		r = secret_seal(k, o, secret);
+	return r;
+}
+
 int eid_officer_add(eid_txn *t, const struct eid_account_policy *pol,
+		    const struct eid_cred_keys *k,
 		    const struct eid_officer_new *n, int64_t now,
 		    const char *actor,
 		    uint8_t ret_totp_secret[EID_TOTP_SECRET_LEN], eid_buf *why)
 {
+	uint8_t secret[EID_TOTP_SECRET_LEN];
 	struct eid_officer o;
 	int r;
 
-	if (t == NULL || pol == NULL || n == NULL || actor == NULL)
+	if (t == NULL || pol == NULL || k == NULL || n == NULL || actor == NULL)
 		return EID_EINVAL;
+	memset(secret, 0, sizeof(secret));
 	memset(&o, 0, sizeof(o));
 	if ((r = check_new(n, why)) != EID_OK)
 		goto out;
@@ -258,10 +357,9 @@ int eid_officer_add(eid_txn *t, const struct eid_account_policy *pol,
 	o.status = EID_OFFICER_ACTIVE;
 	o.created_at = o.updated_at = now;
 	if ((r = hash_password(pol, n->password, o.password, why)) != EID_OK ||
-	    (n->enroll_totp && (r = eid_totp_generate(o.totp_secret)) != EID_OK))
+	    (n->enroll_totp && (r = new_secret(k, &o, secret)) != EID_OK))
 		goto out;
-	o.has_totp = n->enroll_totp;
-	if ((r = officer_put(t, &o)) != EID_OK ||
+	if ((r = officer_put(t, k, &o)) != EID_OK ||
 	    (r = eid_audit_record(t, "officer.add", actor, o.id, NULL,
 				  json_pack("{s:s, s:s, s:b}", "unit", o.unit,
 					    "role", eid_officer_role_name(o.role),
@@ -269,35 +367,99 @@ int eid_officer_add(eid_txn *t, const struct eid_account_policy *pol,
 				  now)) != EID_OK)
 		goto out;
 	if (o.has_totp && ret_totp_secret != NULL)
-		memcpy(ret_totp_secret, o.totp_secret, EID_TOTP_SECRET_LEN);
+		memcpy(ret_totp_secret, secret, EID_TOTP_SECRET_LEN);
+out:
+	eid_wipe(secret, sizeof(secret));
+	eid_officer_clear(&o);
+	return r;
+}
+
+int eid_officer_enroll_totp(eid_txn *t, const struct eid_cred_keys *k,
+			    const char *id, int64_t now, const char *actor,
+			    uint8_t ret_secret[EID_TOTP_SECRET_LEN])
+{
+	uint8_t secret[EID_TOTP_SECRET_LEN];
+	struct eid_officer o;
+	int r;
+
+	if (k == NULL || actor == NULL || ret_secret == NULL)
+		return EID_EINVAL;
+	if ((r = eid_officer_get(t, id, &o)) != EID_OK)
+		return r;
+	if ((r = new_secret(k, &o, secret)) != EID_OK)
+		goto out;
+	o.totp_last_step = 0;
+	o.updated_at = now;
+	if ((r = officer_put(t, k, &o)) != EID_OK ||
+	    (r = eid_audit_record(t, "officer.totp_enroll", actor, o.id, NULL,
+				  NULL, now)) != EID_OK)
+		goto out;
+	memcpy(ret_secret, secret, EID_TOTP_SECRET_LEN);
+out:
+	eid_wipe(secret, sizeof(secret));
+	eid_officer_clear(&o);
+	return r;
+}
+
+/* The officers' IDs, one per line (the table is read before written). */
+static int collect_id(const void *key, size_t klen, const void *val,
+		      size_t vlen, void *arg)
+{
+	eid_buf *ids = arg;
+	int r;
+
+	(void)val;
+	(void)vlen;
+	if (klen == 0 || klen > EID_OFFICER_ID_MAX)
+		return EID_EMALFORMED;
+	if ((r = eid_buf_put(ids, key, klen)) == EID_OK)
+		r = eid_buf_put_u8(ids, '\n');
+	return r;
+}
+
+static int reseal_one(eid_txn *t, const struct eid_cred_keys *k,
+		      const char *id, int64_t now, const char *actor,
+		      unsigned *sealed)
+{
+	struct eid_officer o;
+	int r = eid_officer_get(t, id, &o);
+
+	if (r != EID_OK || !o.totp_plain)
+		goto out;
+	if ((r = officer_put(t, k, &o)) == EID_OK &&
+	    (r = eid_audit_record(t, "officer.totp_seal", actor, o.id, NULL,
+				  json_pack("{s:s}", "unit", o.unit),
+				  now)) == EID_OK)
+		(*sealed)++;
 out:
 	eid_officer_clear(&o);
 	return r;
 }
 
-int eid_officer_enroll_totp(eid_txn *t, const char *id, int64_t now,
-			    const char *actor,
-			    uint8_t ret_secret[EID_TOTP_SECRET_LEN])
+int eid_officer_reseal(eid_txn *t, const struct eid_cred_keys *k, int64_t now,
+		       const char *actor, unsigned *ret_sealed)
 {
-	struct eid_officer o;
+	char id[EID_OFFICER_ID_MAX + 1];
+	unsigned sealed = 0;
+	const char *p, *nl;
+	eid_buf ids;
 	int r;
 
-	if (actor == NULL || ret_secret == NULL)
+	if (t == NULL || k == NULL || actor == NULL)
 		return EID_EINVAL;
-	if ((r = eid_officer_get(t, id, &o)) != EID_OK)
-		return r;
-	if ((r = eid_totp_generate(o.totp_secret)) != EID_OK)
-		goto out;
-	o.has_totp = true;
-	o.totp_last_step = 0;
-	o.updated_at = now;
-	if ((r = officer_put(t, &o)) != EID_OK ||
-	    (r = eid_audit_record(t, "officer.totp_enroll", actor, o.id, NULL,
-				  NULL, now)) != EID_OK)
-		goto out;
-	memcpy(ret_secret, o.totp_secret, EID_TOTP_SECRET_LEN);
-out:
-	eid_officer_clear(&o);
+	eid_buf_init(&ids, 16u * 1024 * 1024);
+	r = eid_txn_scan(t, EID_TABLE_OFFICERS, NULL, 0, collect_id, &ids);
+	p = r == EID_OK ? eid_buf_cstr(&ids) : NULL;
+	if (r == EID_OK && p == NULL)
+		r = EID_ENOMEM;
+	for (; r == EID_OK && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		(void)snprintf(id, sizeof(id), "%.*s", (int)(nl - p), p);
+		r = reseal_one(t, k, id, now, actor, &sealed);
+	}
+	eid_buf_free(&ids);
+	if (r == EID_OK && ret_sealed != NULL)
+		*ret_sealed = sealed;
 	return r;
 }
 
@@ -348,6 +510,7 @@ int eid_officer_to_json(const struct eid_officer *o, json_t **ret)
 struct officer_attempt {
 	eid_store *s;
 	const struct eid_account_policy *pol;
+	const struct eid_cred_keys *k;
 	const char *id;
 	const char *code;
 	const char *remote;
@@ -401,7 +564,7 @@ static int settle(const struct officer_attempt *at, struct eid_officer *o,
 	verdict = apply_outcome(at, o, verdict, step, new_phc);
 	if (verdict == EID_OK)
 		(void)snprintf(actor, sizeof(actor), "officer:%s", o->id);
-	if ((r = officer_put(t, o)) == EID_OK &&
+	if ((r = officer_put(t, at->k, o)) == EID_OK &&
 	    (r = eid_audit_record(t, verdict == EID_OK ?
 					     "officer.login.success" :
 					     "officer.login.failure",
@@ -424,6 +587,9 @@ out:
 static int second_factor(const struct officer_attempt *at,
 			 const struct eid_officer *o, uint64_t *ret_step)
 {
+	uint8_t secret[EID_TOTP_SECRET_LEN];
+	int r;
+
 	if (o->status != EID_OFFICER_ACTIVE) {
 		set_info(at->info, "disabled", 0);
 		return EID_ELOCKED;
@@ -432,9 +598,14 @@ static int second_factor(const struct officer_attempt *at,
 		set_info(at->info, "second factor not enrolled", 0);
 		return EID_EPERM;
 	}
-	switch (eid_totp_verify(o->totp_secret, sizeof(o->totp_secret),
-				at->code, (uint64_t)at->now, o->totp_last_step,
-				ret_step)) {
+	if ((r = secret_open(at->k, o, secret)) != EID_OK) {
+		set_info(at->info, "totp_secret_unreadable", 0);
+		return r; /* another KEK, or a record tampered with */
+	}
+	r = eid_totp_verify(secret, sizeof(secret), at->code, (uint64_t)at->now,
+			    o->totp_last_step, ret_step);
+	eid_wipe(secret, sizeof(secret));
+	switch (r) {
 	case EID_OK:
 		set_info(at->info, "ok", 0);
 		return EID_OK;
@@ -535,22 +706,22 @@ static int officer_login(const struct officer_attempt *at, const char *pw,
 }
 
 int eid_officer_authenticate(eid_store *s, const struct eid_account_policy *pol,
-			     const char *id, const char *password,
-			     const char *totp_code, const char *remote_addr,
+			     const struct eid_cred_keys *k, const char *id,
+			     const char *password, const char *totp_code, const char *remote_addr,
 			     int64_t now, struct eid_officer *ret_officer,
 			     struct eid_login_info *info)
 {
 	struct eid_login_info dummy;
 	struct officer_attempt at = {
-		.s = s, .pol = pol, .id = id, .code = totp_code,
+		.s = s, .pol = pol, .k = k, .id = id, .code = totp_code,
 		.remote = remote_addr, .now = now,
 		.info = info != NULL ? info : &dummy,
 	};
 	struct eid_officer o;
 	int r;
 
-	if (s == NULL || pol == NULL || id == NULL || password == NULL ||
-	    ret_officer == NULL)
+	if (s == NULL || pol == NULL || k == NULL || id == NULL ||
+	    password == NULL || ret_officer == NULL)
 		return EID_EINVAL;
 	memset(&o, 0, sizeof(o));
 	set_info(at.info, "error", 0);

@@ -14,6 +14,7 @@
 #include "crypto/jose.h"
 #include "crypto/secret.h"
 #include "idp/audit.h"
+#include "idp/nfc.h"
 #include "idp/otp.h"
 
 #define PENDING_PREFIX "registration:"
@@ -64,9 +65,8 @@ static size_t space_len(const unsigned char *s)
 	return 0;
 }
 
-int eid_name_normalize(const char *s, eid_buf *out)
+static int collapse_blanks(const unsigned char *p, eid_buf *out)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	bool pending_space = false, any = false;
 	int r = EID_OK;
 
@@ -85,6 +85,29 @@ int eid_name_normalize(const char *s, eid_buf *out)
 		pending_space = false;
 		any = true;
 	}
+	return r;
+}
+
+int eid_name_normalize(const char *s, eid_buf *out)
+{
+	size_t n = s != NULL ? strnlen(s, EID_NFC_INPUT_MAX + 1) : 0;
+	size_t start = out->len;
+	eid_buf nfc;
+	const char *text;
+	int r;
+
+	if (s == NULL)
+		return EID_EINVAL;
+	eid_buf_init(&nfc, 2 * EID_NFC_INPUT_MAX);
+	r = eid_nfc(s, n, &nfc);
+	text = r == EID_OK ? eid_buf_cstr(&nfc) : NULL;
+	if (r == EID_OK && text == NULL)
+		r = EID_ENOMEM;
+	if (r == EID_OK)
+		r = collapse_blanks((const unsigned char *)text, out);
+	if (r != EID_OK)
+		eid_buf_truncate(out, start);
+	eid_buf_free(&nfc);
 	return r;
 }
 

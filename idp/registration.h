@@ -18,10 +18,10 @@
  * answer is the same as for success, and no code is sent (the phone's
  * owner knows; whoever enumerates numbers learns nothing).
  *
- * Names are compared after collapsing white space (ASCII blanks, no-break
- * and other Unicode spaces) into one space and trimming both ends; no
- * Unicode normalisation is done, so a name typed in decomposed form (NFD)
- * does not match the registry's NFC: browsers send NFC. */
+ * Names are compared in Unicode NFC (a name typed decomposed, as some
+ * phone keyboards send it, matches the registry's precomposed one), after
+ * collapsing white space (ASCII blanks, no-break and other Unicode spaces)
+ * into one space and trimming both ends. */
 #ifndef EID_REGISTRATION_H
 #define EID_REGISTRATION_H
 
@@ -71,7 +71,10 @@ int eid_registration_input_from_json(const char *s, size_t n,
 /* A JPEG by its markers: FF D8 FF ... FF D9, at most EID_PORTRAIT_MAX. */
 int eid_portrait_check(const void *p, size_t n);
 
-/* White space collapsed and trimmed (see above), appended to out. */
+/* A name as compared: Unicode NFC (idp/nfc.h), then white space
+ * collapsed and trimmed (see above), appended to out.  EID_EMALFORMED for
+ * text that is not UTF-8, EID_ETOOBIG past EID_NFC_INPUT_MAX or out's
+ * cap (out unchanged then). */
 int eid_name_normalize(const char *s, eid_buf *out);
 
 /* What registration needs from the server. */

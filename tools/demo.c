@@ -83,7 +83,8 @@ static int seed_account(eid_txn *t, const struct eid_account_policy *pol,
 }
 
 static int seed_officer(eid_txn *t, const struct eid_account_policy *pol,
-			int64_t now, struct eid_demo_result *res)
+			const struct eid_cred_keys *k, int64_t now,
+			struct eid_demo_result *res)
 {
 	struct eid_officer_new n = {
 		.id = EID_DEMO_OFFICER,
@@ -99,7 +100,7 @@ static int seed_officer(eid_txn *t, const struct eid_account_policy *pol,
 	eid_officer_clear(&o);
 	if (r != EID_ENOTFOUND)
 		return r;
-	r = eid_officer_add(t, pol, &n, now, DEMO_ACTOR, res->officer_totp,
+	r = eid_officer_add(t, pol, k, &n, now, DEMO_ACTOR, res->officer_totp,
 			    NULL);
 	if (r == EID_OK) {
 		res->officer_created = true;
@@ -109,7 +110,8 @@ static int seed_officer(eid_txn *t, const struct eid_account_policy *pol,
 }
 
 static int seed_all(eid_txn *t, const struct eid_account_policy *pol,
-		    int64_t now, struct eid_demo_result *res)
+		    const struct eid_cred_keys *k, int64_t now,
+		    struct eid_demo_result *res)
 {
 	size_t i;
 	int r = EID_OK;
@@ -127,12 +129,13 @@ static int seed_all(eid_txn *t, const struct eid_account_policy *pol,
 		res->added += one;
 	}
 	if (r == EID_OK)
-		r = seed_officer(t, pol, now, res);
+		r = seed_officer(t, pol, k, now, res);
 	return r;
 }
 
 int eid_demo_seed(eid_store *s, const struct eid_account_policy *pol,
-		  int64_t now, struct eid_demo_result *ret)
+		  const struct eid_cred_keys *k, int64_t now,
+		  struct eid_demo_result *ret)
 {
 	struct eid_demo_result res;
 	eid_txn *t = NULL;
@@ -141,7 +144,7 @@ int eid_demo_seed(eid_store *s, const struct eid_account_policy *pol,
 	memset(&res, 0, sizeof(res));
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK)
 		return r;
-	if ((r = seed_all(t, pol, now, &res)) != EID_OK)
+	if ((r = seed_all(t, pol, k, now, &res)) != EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;

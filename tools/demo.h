@@ -9,6 +9,7 @@
 
 #include "crypto/totp.h"
 #include "idp/accounts.h"
+#include "idp/credentials.h"
 #include "idp/store.h"
 
 /* The demo credentials (README, "Demo data"). */
@@ -28,6 +29,7 @@ struct eid_demo_result {
  * officer1.  ret (may be NULL) tells what was written; the caller wipes
  * the TOTP secret after showing it. */
 int eid_demo_seed(eid_store *s, const struct eid_account_policy *pol,
-		  int64_t now, struct eid_demo_result *ret);
+		  const struct eid_cred_keys *k, int64_t now,
+		  struct eid_demo_result *ret);
 
 #endif

@@ -29,7 +29,7 @@ build_packages=(
 	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libqrencode-dev libcbor-dev libpcsclite-dev
 	libargon2-dev libinih-dev libcmocka-dev zlib1g-dev libseccomp-dev
-	libp11-dev libp11-kit-dev
+	libp11-dev libp11-kit-dev libunistring-dev
 )
 test_packages=(
 	clang curl ca-certificates pcscd vsmartcard-vpcd libccid

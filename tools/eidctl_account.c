@@ -441,12 +441,13 @@ static int reset_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
 		    eid_buf *why)
 {
 	const struct reset_arg *a = arg;
-	int r = eid_cred_remove(t, a->id, "totp.reset", actor,
-				json_pack("{s:s}", "identity_check", a->checked),
-				now);
+	int r = eid_cred_totp_reset(t, a->id, actor, a->checked, NULL, now);
 
 	if (r == EID_ENOTFOUND)
 		(void)eid_buf_printf(why, "%s has no authenticator app", a->id);
+	else if (r == EID_EMALFORMED)
+		(void)eid_buf_printf(why, "--checked: 1 to %d bytes of text",
+				     EID_CRED_CHECK_NOTE_MAX);
 	return r;
 }
 

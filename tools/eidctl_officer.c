@@ -1,6 +1,6 @@
-/* eidctl officer add|show: officer accounts.  The TOTP secret is shown
- * once, at creation, as an otpauth:// URI for the officer's
- * authenticator app. */
+/* eidctl officer add|show|reseal: officer accounts.  The TOTP secret is
+ * shown once, at creation, as an otpauth:// URI for the officer's
+ * authenticator app, and kept sealed under a key derived from the KEK. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 
 struct add_arg {
 	struct eid_account_policy pol;
+	struct eid_cred_keys keys;
 	const struct eid_officer_new *n;
 	uint8_t *secret;
 };
@@ -23,7 +24,21 @@ static int add_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
 {
 	struct add_arg *a = arg;
 
-	return eid_officer_add(t, &a->pol, a->n, now, actor, a->secret, why);
+	return eid_officer_add(t, &a->pol, &a->keys, a->n, now, actor,
+			       a->secret, why);
+}
+
+/* The key that seals the TOTP secrets, from the KEK. */
+static int load_keys(struct eidctl *ctl, struct eidctl_env *env,
+		     struct eid_cred_keys *ret)
+{
+	uint8_t kek[32];
+	int rc = eidctl_load_kek(ctl, &env->cfg, kek);
+
+	if (rc == EIDCTL_CONTINUE && eid_cred_keys_derive(kek, ret) != EID_OK)
+		rc = eidctl_fail(ctl, EID_ECRYPTO, "TOTP seal key");
+	eid_wipe(kek, sizeof(kek));
+	return rc;
 }
 
 static int write_officer(struct eidctl *ctl, struct eidctl_env *env,
@@ -31,9 +46,13 @@ static int write_officer(struct eidctl *ctl, struct eidctl_env *env,
 			 uint8_t secret[EID_TOTP_SECRET_LEN])
 {
 	struct add_arg a = { .n = n, .secret = secret };
+	int rc = load_keys(ctl, env, &a.keys);
 
 	eid_account_policy_from_config(&env->cfg, &a.pol);
-	return eidctl_write(ctl, env, add_fn, &a, "cannot add the officer");
+	if (rc == EIDCTL_CONTINUE)
+		rc = eidctl_write(ctl, env, add_fn, &a, "cannot add the officer");
+	eid_wipe(&a.keys, sizeof(a.keys));
+	return rc;
 }
 
 /* The provisioning URI (and, with --json, the secret: shown this once). */
@@ -165,10 +184,60 @@ out:
 	return rc;
 }
 
+struct reseal_arg {
+	struct eid_cred_keys keys;
+	unsigned sealed;
+};
+
+static int reseal_fn(eid_txn *t, int64_t now, const char *actor, void *arg,
+		     eid_buf *why)
+{
+	struct reseal_arg *a = arg;
+
+	(void)why;
+	return eid_officer_reseal(t, &a->keys, now, actor, &a->sealed);
+}
+
+/* Records written before sealing keep a plain secret until the officer
+ * next signs in; this seals them all now. */
+static int officer_reseal(struct eidctl *ctl, int argc, char **argv)
+{
+	struct eidctl_env env = { 0 };
+	struct reseal_arg a = { .sealed = 0 };
+	int optind_ = 0, rc;
+
+	rc = eidctl_getopt(ctl, eidctl_find(eidctl_officer_commands, "reseal"),
+			   argc, argv, NULL, NULL, NULL, &optind_);
+	if (rc != EIDCTL_CONTINUE)
+		return rc;
+	if (optind_ < argc)
+		return eidctl_usage(ctl, "unexpected argument '%s'", argv[optind_]);
+	if ((rc = eidctl_env_open(ctl, &env, true)) == EIDCTL_CONTINUE &&
+	    (rc = load_keys(ctl, &env, &a.keys)) == EIDCTL_CONTINUE &&
+	    (rc = eidctl_write(ctl, &env, reseal_fn, &a,
+			       "cannot seal the officers' secrets")) ==
+		    EIDCTL_CONTINUE) {
+		if (ctl->json) {
+			rc = eidctl_print_json(ctl, json_pack("{s:I}", "sealed",
+							      (json_int_t)a.sealed));
+		} else {
+			printf("%u officer records sealed\n", a.sealed);
+			rc = EIDCTL_EXIT_OK;
+		}
+	}
+	eid_wipe(&a.keys, sizeof(a.keys));
+	eidctl_env_close(&env);
+	return rc;
+}
+
 const struct eidctl_command eidctl_officer_commands[] = {
 	{ "officer", "add",
 	  "--id ID --name NAME --unit CODE --role officer|supervisor --password-stdin",
 	  "add an officer; prints the TOTP provisioning URI once", officer_add },
 	{ "officer", "show", "ID", "show an officer", officer_show },
+	{ "officer", "reseal", "",
+	  "seal the TOTP secrets still kept in plain by records written before "
+	  "sealing (otherwise sealed at the officer's next sign-in)",
+	  officer_reseal },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -428,13 +428,17 @@ static int seed_demo(struct eidd *d)
 {
 	struct eid_account_policy pol;
 	struct eid_demo_result res;
+	struct eid_cred_keys keys;
 	int r;
 
 	if (!d->cfg.demo.enabled)
 		return 0;
 	eid_account_policy_from_config(&d->cfg, &pol);
-	r = eid_demo_seed(d->store, &pol, (int64_t)eid_store_now(d->store),
-			  &res);
+	r = eid_cred_keys_derive(d->kek, &keys);
+	if (r == EID_OK)
+		r = eid_demo_seed(d->store, &pol, &keys,
+				  (int64_t)eid_store_now(d->store), &res);
+	eid_wipe(&keys, sizeof(keys));
 	if (r != EID_OK)
 		return fail("demo data: %s", eid_strerror(r));
 	if (res.added > 0)

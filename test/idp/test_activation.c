@@ -80,16 +80,25 @@ static struct eid_activation_chip *good_chip(void)
 	return c;
 }
 
-static int record(struct fx *f, const char *case_id,
-		  const struct eid_activation_chip *chip,
-		  struct eid_activation *ret)
+/* Who acts on a case; hbt01 opens every case of these tests. */
+struct who {
+	const char *id, *unit;
+	enum eid_officer_role role;
+};
+
+static const struct who hbt01 = { "hbt01", "CA-HN-HBT",
+				  EID_OFFICER_ROLE_OFFICER };
+
+static int record_as(struct fx *f, const struct who *w, const char *case_id,
+		     const struct eid_activation_chip *chip,
+		     struct eid_activation *ret)
 {
 	eid_txn *t;
 	int r;
 
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	r = eid_activation_record_chip(t, case_id, "hbt01", "CA-HN-HBT", chip,
-				       NOW, ret);
+	r = eid_activation_record_chip(t, case_id, w->id, w->unit, w->role,
+				       chip, NOW, ret);
 	if (r == EID_OK)
 		assert_int_equal(eid_txn_commit(t), EID_OK);
 	else
@@ -97,12 +106,20 @@ static int record(struct fx *f, const char *case_id,
 	return r;
 }
 
-static int attest(struct fx *f, const char *case_id, bool face,
-		  const char *phone, char code[EID_ACTIVATION_CODE_LEN + 1])
+static int record(struct fx *f, const char *case_id,
+		  const struct eid_activation_chip *chip,
+		  struct eid_activation *ret)
+{
+	return record_as(f, &hbt01, case_id, chip, ret);
+}
+
+static int attest_as(struct fx *f, const struct who *w, const char *case_id,
+		     bool face, const char *phone,
+		     char code[EID_ACTIVATION_CODE_LEN + 1])
 {
 	struct eid_activation_attest a = {
-		.case_id = case_id, .officer_id = "hbt01", .unit = "CA-HN-HBT",
-		.face_checked = face, .phone = phone,
+		.case_id = case_id, .officer_id = w->id, .unit = w->unit,
+		.role = w->role, .face_checked = face, .phone = phone,
 	};
 	eid_txn *t;
 	int r;
@@ -114,6 +131,12 @@ static int attest(struct fx *f, const char *case_id, bool face,
 	else
 		eid_txn_abort(t);
 	return r;
+}
+
+static int attest(struct fx *f, const char *case_id, bool face,
+		  const char *phone, char code[EID_ACTIVATION_CODE_LEN + 1])
+{
+	return attest_as(f, &hbt01, case_id, face, phone, code);
 }
 
 /* A case of the adult, read and attested: the code in code. */
@@ -241,6 +264,58 @@ static void test_attest_rules(void **state)
 	free(chip);
 }
 
+/* A case is its opener's and the supervisors' of the same unit. */
+static void test_decomposed_dg13_name(void **state)
+{
+	struct fx *f = *state;
+	struct eid_activation_chip *chip = good_chip();
+	struct eid_activation c;
+
+	strcpy(chip->dg13.full_name, "Nguye\xcc\x82\xcc\x83n Va\xcc\x86n An");
+	assert_int_equal(start(f, ADULT, &c), EID_OK);
+	assert_int_equal(record(f, c.id, chip, &c), EID_OK);
+	assert_int_equal(c.state, EID_ACTIVATION_CHIP_OK);
+	free(chip);
+}
+
+static void test_unit_scope(void **state)
+{
+	static const struct who other_unit = { "bd01", "CA-HN-BD",
+					       EID_OFFICER_ROLE_OFFICER };
+	static const struct who other_sup = { "bd99", "CA-HN-BD",
+					      EID_OFFICER_ROLE_SUPERVISOR };
+	static const struct who colleague = { "hbt02", "CA-HN-HBT",
+					      EID_OFFICER_ROLE_OFFICER };
+	static const struct who sup = { "hbt99", "CA-HN-HBT",
+					EID_OFFICER_ROLE_SUPERVISOR };
+	struct fx *f = *state;
+	struct eid_activation_chip *chip = good_chip();
+	struct eid_activation c;
+	char code[EID_ACTIVATION_CODE_LEN + 1];
+
+	assert_int_equal(start(f, ADULT, &c), EID_OK);
+	assert_true(eid_activation_may_access(&c, "hbt01", "CA-HN-HBT",
+					      EID_OFFICER_ROLE_OFFICER));
+	assert_true(eid_activation_may_access(&c, "hbt99", "CA-HN-HBT",
+					      EID_OFFICER_ROLE_SUPERVISOR));
+	assert_false(eid_activation_may_access(&c, "hbt01", "CA-HN-BD",
+					       EID_OFFICER_ROLE_OFFICER));
+	assert_false(eid_activation_may_access(&c, "hbt02", "CA-HN-HBT",
+					       EID_OFFICER_ROLE_OFFICER));
+	assert_false(eid_activation_may_access(&c, "bd99", "CA-HN-BD",
+					       EID_OFFICER_ROLE_SUPERVISOR));
+	assert_int_equal(record_as(f, &other_unit, c.id, chip, &c), EID_EPERM);
+	assert_int_equal(record_as(f, &other_sup, c.id, chip, &c), EID_EPERM);
+	assert_int_equal(record_as(f, &colleague, c.id, chip, &c), EID_EPERM);
+	assert_int_equal(record_as(f, &sup, c.id, chip, &c), EID_OK);
+	assert_int_equal(attest_as(f, &other_unit, c.id, true, PHONE, code),
+			 EID_EPERM);
+	assert_int_equal(attest_as(f, &colleague, c.id, true, PHONE, code),
+			 EID_EPERM);
+	assert_int_equal(attest_as(f, &sup, c.id, true, PHONE, code), EID_OK);
+	free(chip);
+}
+
 static void test_complete_and_reuse(void **state)
 {
 	struct fx *f = *state;
@@ -331,6 +406,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aa_missing_stops_the_case, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_dg13_mismatch_field_by_field, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_attest_rules, setup, tmpstore_pol_teardown),
+		cmocka_unit_test_setup_teardown(test_unit_scope, setup, tmpstore_pol_teardown),
+		cmocka_unit_test_setup_teardown(test_decomposed_dg13_name, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_complete_and_reuse, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_expired_code, setup, tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_attempts, setup, tmpstore_pol_teardown),

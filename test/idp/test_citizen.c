@@ -232,6 +232,36 @@ static void test_text_limits(void **state)
 	eid_buf_free(&why);
 }
 
+/* Text is stored as NFC: a name sent decomposed (e + U+0302 U+0303,
+ * a + U+0306) is kept precomposed, and the cap holds after NFC. */
+static void test_nfc(void **state)
+{
+	static const char nfd[] = "Nguye\xcc\x82\xcc\x83n Va\xcc\x86n An";
+	char qa[60 * 3 + 1];
+	struct eid_citizen c;
+	eid_buf why;
+
+	eid_citizen_init(&c);
+	eid_buf_init(&why, 256);
+	assert_int_equal(eid_citizen_set(&c, "full_name", nfd, strlen(nfd),
+					 &why), EID_OK);
+	assert_string_equal(c.full_name, "Nguyễn Văn An");
+	assert_int_equal(eid_citizen_set(&c, "residence", "Ha\xcc\x80 Nô\xcc\xa3i",
+					 strlen("Ha\xcc\x80 Nô\xcc\xa3i"), &why),
+			 EID_OK);
+	assert_string_equal(c.residence, "Hà Nội");
+	/* U+0958 has no NFC of its own: 3 bytes become 6, so 180 bytes
+	 * become 360, over the name's 200. */
+	for (size_t i = 0; i < 60; i++)
+		memcpy(qa + 3 * i, "\xe0\xa5\x98", 3);
+	assert_int_equal(eid_citizen_set(&c, "full_name", qa, 180, &why),
+			 EID_EMALFORMED);
+	assert_string_equal(eid_buf_cstr(&why),
+			    "full_name: longer than 200 bytes");
+	assert_string_equal(c.full_name, "Nguyễn Văn An");
+	eid_buf_free(&why);
+}
+
 static void test_round_trips(void **state)
 {
 	struct eid_citizen a, b;
@@ -370,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_absent),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_text_limits),
+		cmocka_unit_test(test_nfc),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_birthdate_today_is_fine),

@@ -306,6 +306,68 @@ static void test_lockout_and_audit(void **state)
 	assert_int_equal(n, 1 + f->pol.lockout.max_failures + 1);
 }
 
+static int last_entry(json_t *entry, void *arg)
+{
+	json_t **ret = arg;
+
+	json_decref(*ret);
+	*ret = json_incref(entry);
+	return 0;
+}
+
+/* An officer's reset: the note of the identity check is required, and
+ * recorded with the unit. */
+static void test_totp_reset(void **state)
+{
+	struct fx *f = *state;
+	uint8_t s[EID_TOTP_SECRET_LEN];
+	eid_recovery_code codes[EID_RECOVERY_CODES];
+	char long_note[EID_CRED_CHECK_NOTE_MAX + 2];
+	struct eid_cred_keys k;
+	json_t *e = NULL, *d;
+	eid_txn *t = NULL;
+
+	keys(&k);
+	enroll(f, &k, s, codes);
+	memset(long_note, 'x', sizeof(long_note) - 1);
+	long_note[sizeof(long_note) - 1] = '\0';
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_cred_totp_reset(t, PID, "officer:hbt99", "",
+					     "CA-HN-HBT", clock_now),
+			 EID_EMALFORMED);
+	assert_int_equal(eid_cred_totp_reset(t, PID, "officer:hbt99", long_note,
+					     "CA-HN-HBT", clock_now),
+			 EID_EMALFORMED);
+	assert_int_equal(eid_cred_totp_reset(t, PID, "officer:hbt99", "a\x01b",
+					     "CA-HN-HBT", clock_now),
+			 EID_EMALFORMED);
+	assert_int_equal(eid_cred_totp_reset(t, OTHER, "officer:hbt99",
+					     "chip card in person", "CA-HN-HBT",
+					     clock_now),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_cred_totp_reset(t, PID, "officer:hbt99",
+					     "chip card in person", "CA-HN-HBT",
+					     clock_now),
+			 EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_false(status(f, PID).totp_active);
+	assert_int_equal(status(f, PID).recovery_left, 0);
+	assert_int_equal(eid_store_begin(f->ts.store, false, &t), EID_OK);
+	assert_int_equal(eid_audit_scan(t, 0, 0, last_entry, &e), EID_OK);
+	eid_txn_abort(t);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "type")),
+			    "totp.reset");
+	assert_string_equal(json_string_value(json_object_get(e, "actor")),
+			    "officer:hbt99");
+	d = json_object_get(e, "details");
+	assert_string_equal(json_string_value(json_object_get(d, "identity_check")),
+			    "chip card in person");
+	assert_string_equal(json_string_value(json_object_get(d, "unit")),
+			    "CA-HN-HBT");
+	json_decref(e);
+}
+
 static void test_uri(void **state)
 {
 	uint8_t s[EID_TOTP_SECRET_LEN] = { 0 };
@@ -334,6 +396,7 @@ int main(void)
 		T(test_recovery_codes),
 		T(test_at_rest),
 		T(test_lockout_and_audit),
+		T(test_totp_reset),
 		cmocka_unit_test(test_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

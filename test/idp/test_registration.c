@@ -167,6 +167,26 @@ static void test_happy_path(void **state)
 	assert_int_equal(confirm(f, res.id, code, GOOD_PW), EID_ENOTFOUND);
 }
 
+/* A name typed decomposed, as some phone keyboards send it, matches the
+ * registry's precomposed one (both are compared in NFC). */
+static void test_decomposed_name(void **state)
+{
+	static const char nfd[] = "Nguye\xcc\x82\xcc\x83n Va\xcc\x86n An";
+	struct fx *f = *state;
+	struct eid_registration_result res;
+	eid_buf n;
+
+	eid_buf_init(&n, 64);
+	assert_int_equal(eid_name_normalize(nfd, &n), EID_OK);
+	assert_string_equal(eid_buf_cstr(&n), "Nguyễn Văn An");
+	eid_buf_reset(&n);
+	assert_int_equal(eid_name_normalize("Nguy\xe1\xbb", &n), EID_EMALFORMED);
+	assert_int_equal(n.len, 0);
+	eid_buf_free(&n);
+	fill(f, ADULT, nfd, "1990-03-15", PHONE);
+	assert_int_equal(start(f, &res), EID_OK);
+}
+
 /* Each field off by a little, an unknown ID, an ID with an account, a
  * revoked card: one refusal that says nothing. */
 static void test_generic_refusals(void **state)
@@ -343,6 +363,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_happy_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decomposed_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generic_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_under_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phone_taken_is_silent, setup,

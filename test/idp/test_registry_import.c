@@ -351,6 +351,28 @@ static void test_import_idempotent_and_updates(void **state)
 	assert_int_equal(registry_count(fx), 2);
 }
 
+/* Names are stored as NFC: a file with them decomposed imports the same
+ * records (unchanged on a second import of the precomposed file). */
+static void test_import_stores_nfc(void **state)
+{
+	struct tmpstore *fx = *state;
+	struct rejections rs = { 0 };
+	struct eid_import_report rep;
+	struct eid_citizen c;
+	eid_txn *t = NULL;
+
+	assert_int_equal(run_import(fx, HEADER "001185012345,Nguye\xcc\x82"
+				    "\xcc\x83n Thi\xcc\xa3 Lan,1985-03-14,"
+				    "female\n", false, &rs, &rep), EID_OK);
+	expect_report(&rep, 1, 1, 0, 0, 0);
+	assert_int_equal(eid_store_begin(fx->store, false, &t), EID_OK);
+	assert_int_equal(eid_registry_get(t, "001185012345", &c), EID_OK);
+	assert_string_equal(c.full_name, "Nguyễn Thị Lan");
+	eid_txn_abort(t);
+	assert_int_equal(run_import(fx, HEADER ROW_B, false, &rs, &rep), EID_OK);
+	expect_report(&rep, 1, 0, 0, 1, 0);
+}
+
 static void test_import_duplicate_in_file(void **state)
 {
 	struct tmpstore *fx = *state;
@@ -427,6 +449,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_import_idempotent_and_updates, tmpstore_setup,
 			tmpstore_teardown),
+		cmocka_unit_test_setup_teardown(test_import_stores_nfc,
+						tmpstore_setup,
+						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_import_duplicate_in_file,
 						tmpstore_setup,
 						tmpstore_teardown),

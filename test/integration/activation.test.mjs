@@ -7,7 +7,9 @@
 // activation code; the citizen activates with a new password, and a
 // relying party asking acr urn:eid:loa:2 gets it (step-up by SMS code).  Refusals: a
 // tampered card stops the case, a used code does not work twice, a child
-// cannot be activated alone, a POST without the CSRF token is refused.
+// cannot be activated alone, a POST without the CSRF token is refused, an
+// officer of another unit cannot see or continue the case (a supervisor of
+// its unit can).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -126,6 +128,57 @@ test('the CSCA store trusts the test PKI', opts, () => {
   issue('good');
   const imp = ctl(['csca', 'import', join(data, 'test-pki', 'csca.pem')]);
   assert.equal(imp.status, 0, imp.stderr);
+});
+
+async function signedIn(id, unit, role) {
+  const b = new Browser(eidd.base);
+  b.acceptLanguage = 'en';
+  const ok = await signIn(b, addOfficer(data, id, unit, role));
+  assert.equal(ok.status, 303, ok.text);
+  return b;
+}
+
+test('a case belongs to its unit: another unit\'s officer gets 403, its supervisor sees it', opts, async () => {
+  const r = await startCase();
+  assert.equal(r.status, 303, r.text);
+  const caseId = new URL(r.location, eidd.base).searchParams.get('case');
+  const other = await signedIn('bd01', 'CA-HN-BD', 'officer');
+  const view = await other.get(r.location);
+  assert.equal(view.status, 403);
+  assert.match(view.text, /belongs to another officer or unit/);
+  assert.doesNotMatch(view.text, new RegExp(CITIZEN));
+  const home = await other.get('/officer');
+  const attest = await other.post('/officer/activation/attest', {
+    csrf: csrfOf(home.text), case: caseId, face_checked: '1',
+  });
+  assert.equal(attest.status, 403);
+  const chip = await fetch(`${eidd.base}/officer/activation/${caseId}/chip/challenge`, {
+    method: 'POST', body: '{}',
+    headers: { 'Content-Type': 'application/json', Cookie: `eid_officer=${other.cookies.get('eid_officer')}` },
+  });
+  assert.equal(chip.status, 403);
+  assert.equal((await chip.json()).error, 'access_denied');
+  // The citizen lookup stays open to every officer, audited with the unit.
+  assert.equal((await other.get(`/officer/citizen?id=${CITIZEN}`)).status, 200);
+  const events = ctl(['audit', 'export', '--since', '2000-01-01']).stdout.trim().split('\n')
+    .map((l) => JSON.parse(l));
+  const denied = events.filter((e) => e.type === 'activation.denied');
+  assert.deepEqual(denied.map((e) => e.details.action), ['view', 'attest', 'chip/challenge']);
+  for (const e of denied) {
+    assert.equal(e.actor, 'officer:bd01');
+    assert.equal(e.details.unit, 'CA-HN-BD');
+    assert.equal(e.details.case, caseId);
+  }
+  const lookup = events.filter((e) => e.type === 'officer.lookup' && e.actor === 'officer:bd01');
+  assert.equal(lookup[0].details.unit, 'CA-HN-BD');
+  // Records are sealed from the start: nothing left for reseal.
+  const reseal = ctl(['--json', 'officer', 'reseal']);
+  assert.equal(reseal.status, 0, reseal.stderr);
+  assert.equal(JSON.parse(reseal.stdout).sealed, 0);
+  const sup = await signedIn('hbt99', 'CA-HN-HBT', 'supervisor');
+  const seen = await sup.get(r.location);
+  assert.equal(seen.status, 200);
+  assert.match(seen.text, /id="state">started/);
 });
 
 test('a tampered card: the case cannot proceed', opts, async () => {

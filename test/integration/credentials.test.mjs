@@ -16,7 +16,7 @@ import {
   Browser, CITIZEN, PASSWORD, addClient, addLevel2, authorizeUrl, exchangeCode, formFields,
   idTokenClaims, pkce, signIn,
 } from './lib/front.mjs';
-import { totp } from './lib/officer.mjs';
+import { OFFICER_PASSWORD, addOfficer, totp } from './lib/officer.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const L2 = { id: '001190054331', phone: '0931234577', password: 'level-two-password-2026' };
@@ -254,6 +254,59 @@ test('eidctl account totp-reset removes an app after an identity check (audited)
   assert.equal(ev.length, 1);
   assert.match(ev[0].actor, /^operator:/);
   assert.equal(ev[0].details.identity_check, 'chip card and face, commune police HBT');
+});
+
+// An officer of the console, signed in (password and TOTP).
+async function officerConsole(id, role) {
+  const off = addOfficer(s.dataDir, id, 'CA-HN-HBT', role);
+  const b = new Browser(s.base);
+  b.acceptLanguage = 'en';
+  const page = await b.get('/officer/login');
+  const r = await b.post('/officer/login', {
+    ...formFields(page.text).fields, officer_id: off.id, password: OFFICER_PASSWORD,
+    totp: totp(off.totp_secret),
+  });
+  assert.equal(r.status, 303, r.text);
+  return b;
+}
+
+test('a supervisor resets the app from the officer console with the identity check; an officer may not', async () => {
+  const b = await signedIn(L2.id, L2.password);
+  let r = await postAccount(b, '/account/totp');
+  const key = r.text.match(/<code id="totp-secret">([A-Z2-7]+)</)[1];
+  await b.post('/account/totp/confirm', { ...formFor(r.text, '/account/totp/confirm'), code: totp(key) });
+  assert.equal(account(L2.id).totp, 'enrolled');
+
+  const officer = await officerConsole('hbt02', 'officer');
+  let page = await officer.get(`/officer/citizen?id=${L2.id}`);
+  assert.equal(page.status, 200);
+  assert.doesNotMatch(page.text, /id="totp-reset"/);
+  const csrf = page.text.match(/name="csrf" value="([^"]+)"/)[1];
+  r = await officer.post('/officer/account', {
+    csrf, id: L2.id, action: 'totp_reset', checked: 'chip card in person',
+  });
+  assert.equal(r.status, 403);
+  assert.match(r.text, /only a supervisor/);
+  assert.equal(account(L2.id).totp, 'enrolled');
+
+  const sup = await officerConsole('hbt99', 'supervisor');
+  page = await sup.get(`/officer/citizen?id=${L2.id}`);
+  assert.match(page.text, /id="totp-reset"/);
+  const supCsrf = page.text.match(/name="csrf" value="([^"]+)"/)[1];
+  r = await sup.post('/officer/account', { csrf: supCsrf, id: L2.id, action: 'totp_reset', checked: '' });
+  assert.equal(r.status, 409);
+  assert.match(r.text, /say how the identity was checked/);
+  r = await sup.post('/officer/account', { id: L2.id, action: 'totp_reset', checked: 'x' });
+  assert.equal(r.status, 403); // no CSRF token
+  r = await sup.post('/officer/account', {
+    csrf: supCsrf, id: L2.id, action: 'totp_reset', checked: 'chip card and face at the desk',
+  });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(account(L2.id).totp, 'none');
+  const ev = audit('totp.reset').find((e) => e.actor === 'officer:hbt99');
+  assert.equal(ev.subject, L2.id);
+  assert.equal(ev.details.identity_check, 'chip card and face at the desk');
+  assert.equal(ev.details.unit, 'CA-HN-HBT');
 });
 
 test('password change: wrong current, weak new; success ends the other session and its tokens, tells the phone', async () => {

@@ -116,6 +116,20 @@ test('mismatches and unknown IDs get one generic refusal', async () => {
   assert.equal(lastCode(c.phone), null);
 });
 
+test('a name typed decomposed (NFD) matches the registry, stored as NFC', async () => {
+  // The registry gets the name decomposed; the citizen types it precomposed,
+  // and another citizen the other way round: both match.
+  const a = citizen({ name: 'Nguyễn Văn Thành'.normalize('NFD') });
+  const shown = eidctl(['--data', s.dataDir, '--json', 'registry', 'show', a.personal_id]);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.equal(JSON.parse(shown.stdout).full_name, 'Nguyễn Văn Thành'.normalize('NFC'));
+  let r = await register({ ...a, full_name: 'Nguyễn Văn Thành'.normalize('NFC') });
+  assert.equal(r.status, 202, await r.text());
+  const b = citizen({ name: 'Trần Thị Ngọc' });
+  r = await register({ ...b, full_name: 'Trần Thị Ngọc'.normalize('NFD') });
+  assert.equal(r.status, 202, await r.text());
+});
+
 test('under 14: refused, pointing to the guardian flow', async () => {
   for (const age of [13, 5]) {
     const c = citizen({ age, name: 'Nguyễn Bé Na' });

@@ -29,9 +29,9 @@ export function totp(secretB32, at = Date.now()) {
 }
 
 // Add an officer; returns { id, totp_secret, totp_uri }.
-export function addOfficer(dataDir, id, unit = 'CA-HN-HBT') {
+export function addOfficer(dataDir, id, unit = 'CA-HN-HBT', role = 'officer') {
   const r = eidctl(['--data', dataDir, '--json', 'officer', 'add', '--id', id,
-    '--name', 'Trần Văn Công', '--unit', unit, '--role', 'officer',
+    '--name', 'Trần Văn Công', '--unit', unit, '--role', role,
     '--password-stdin'], { input: `${OFFICER_PASSWORD}\n` });
   if (r.status !== 0) throw new Error(`officer add: ${r.stderr}`);
   return JSON.parse(r.stdout);
