@@ -29,6 +29,7 @@ struct attempt {
 	bool rehash;
 	char new_phc[EID_PASSWORD_PHC_MAX + 1];
 	struct eid_login_info *info;
+	bool card_locked; /* this attempt found the card expired or revoked */
 };
 
 static void tell(struct attempt *at, const char *reason, uint64_t retry)
@@ -153,6 +154,7 @@ static int pass_known(eid_txn *t, struct attempt *at, struct eid_account *cur)
 		eid_txn_abort(t);
 		return r;
 	}
+	at->card_locked = locked;
 	if (cur->status == EID_ACCOUNT_LOCKED ||
 	    cur->status == EID_ACCOUNT_REVOKED) {
 		tell(at, cur->status == EID_ACCOUNT_LOCKED ? "locked" : "revoked", 0);
@@ -270,6 +272,15 @@ int eid_account_authenticate(eid_store *s, const struct eid_account_policy *pol,
 	    eid_personal_id_parse(personal_id, &pid) == EID_OK)
 		at.id = personal_id;
 	r = run(&at, ret_account);
+	/* A lock found here (the card expired or was revoked) ends the
+	 * sessions, grants and signing certificate at once, as an officer's
+	 * lock or the sweep's does: the sweep will not see this account
+	 * again, since it is locked already. */
+	if (at.card_locked && r == EID_ELOCKED) {
+		int r2 = eid_account_end_everything(s, at.id, (uint64_t)now);
+		if (r2 != EID_OK)
+			r = r2;
+	}
 	eid_account_clear(&at.acct);
 	eid_wipe(at.new_phc, sizeof(at.new_phc));
 	return r;

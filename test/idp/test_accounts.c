@@ -12,7 +12,9 @@
 #include "crypto/error.h"
 #include "idp/accounts.h"
 #include "idp/audit.h"
+#include "idp/grants.h"
 #include "idp/registry.h"
+#include "idp/session.h"
 #include "tmpstore.h"
 
 #define ADULT "001090012345"
@@ -517,10 +519,19 @@ static void test_card_status_locks(void **state)
 	struct fx *f = *state;
 	struct eid_citizen c;
 	struct eid_account a;
+	struct eid_grant g = { .personal_id = ADULT, .client_id = "rp",
+			       .scope = "openid" };
+	char cookie[EID_SESSION_TOKEN_LEN + 1], gid[EID_GRANT_ID_LEN + 1];
+	struct eid_session sess;
 	eid_txn *t = NULL;
 	bool locked = true;
 
 	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
+	assert_int_equal(eid_session_create(f->ts.store, ADULT, 1, "pwd",
+					    "127.0.0.1", clock_now, 86400,
+					    cookie, NULL), EID_OK);
+	assert_int_equal(eid_grant_create(f->ts.store, &g, (uint64_t)clock_now,
+					  gid), EID_OK);
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
 	assert_int_equal(eid_account_sync_card_status(t, ADULT, clock_now,
 						      &locked), EID_OK);
@@ -534,6 +545,11 @@ static void test_card_status_locks(void **state)
 	assert_int_equal(get(f, ADULT, &a), EID_OK);
 	assert_int_equal(a.lock_reason, EID_LOCK_CARD_REVOKED);
 	assert_string_equal(a.locked_by, "system");
+	/* As an officer's lock: sessions and grants end at once (the sweep
+	 * will not come back to an account already locked). */
+	assert_int_equal(eid_session_lookup(f->ts.store, cookie, &sess),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_check_active(f->ts.store, gid), EID_EPERM);
 	/* No unlocking while the card stays revoked. */
 	assert_int_equal(lifecycle(f, UNLOCK, ADULT, 0), EID_ESTATE);
 	/* Expiry, found by the sync call: the card expires 2030-03-15. */
