@@ -21,6 +21,8 @@ enum eid_lang {
 	  "Số định danh cá nhân hoặc mật khẩu không đúng.")                     \
 	X(MSG_TOO_MANY, "Too many attempts. Try again later.",                 \
 	  "Quá nhiều lần thử. Vui lòng thử lại sau.")                         \
+	X(MSG_SMS_BUSY, "Too many text messages are waiting to be sent. Try again in a minute.", \
+	  "Có quá nhiều tin nhắn đang chờ gửi. Vui lòng thử lại sau một phút.") \
 	X(MSG_LOCKED, "This account is locked. Contact the police of your commune.", \
 	  "Tài khoản này đang bị khóa. Vui lòng liên hệ công an cấp xã.")       \
 	X(MSG_STEPUP_TITLE, "Confirm it is you", "Xác nhận danh tính")        \

@@ -235,6 +235,11 @@ static int register_refused(struct eid_http_response *res, enum eid_lang lang,
 		status = 429;
 		break;
 	}
+	case EID_EBUSY: /* the SMS queue is full */
+		(void)eid_http_set_header(res, "Retry-After", "60");
+		f.error = EID_MSG_SMS_BUSY;
+		status = 503;
+		break;
 	default:
 		return r;
 	}

@@ -95,6 +95,23 @@ test('a hanging SMS gateway holds no request; the queue delivers on recovery', a
   const t = await timed('/api/v1/registrations', json(citizen()));
   assert.equal(t.status, 503);
   assert.ok(t.ms < 1000);
+  // The registration page says so in words, on its form, with Retry-After.
+  const g = await fetch(`${s.base}/register`, { headers: { 'accept-language': 'en' } });
+  const cookie = g.headers.get('set-cookie').split(';')[0];
+  const csrf = (await g.text()).match(/name="csrf" value="([^"]*)"/)[1];
+  const c = citizen();
+  const form = new FormData();
+  form.set('csrf', csrf);
+  for (const k of ['personal_id', 'full_name', 'birthdate', 'phone']) form.set(k, c[k]);
+  form.set('email', '');
+  form.set('portrait', new Blob([JPEG], { type: 'image/jpeg' }), 'me.jpg');
+  const page = await fetch(`${s.base}/register`, {
+    method: 'POST', body: form, redirect: 'manual', headers: { cookie, 'accept-language': 'en' },
+  });
+  assert.equal(page.status, 503);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.equal(page.headers.get('retry-after'), '60');
+  assert.match(await page.text(), /Too many text messages are waiting to be sent/);
 
   // Recovery: every queued code arrives, and one of them confirms.
   gw.hanging = false;
