@@ -355,7 +355,7 @@ setup_row() {
 	row_script=get.lua row_auth="" row_file="" row_per_run=""
 	case "$row" in
 	chip_verify)
-		unavailable "$server" "$row" "no POST /chip/verify route yet (issue 5)"
+		unavailable "$server" "$row" "not measured: every POST /chip/verify needs a fresh single-use challenge signed by the card (Active Authentication), and the bench drives no card yet"
 		return 1 ;;
 	password_login)
 		# Over HTTP each login needs a fresh interaction (a durable
