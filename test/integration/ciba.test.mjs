@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import * as client from 'openid-client';
-import { eidApp } from './lib/app.mjs';
+import { runApp } from './lib/app.mjs';
 import { eidctl, startEidd } from './lib/eidd.mjs';
 import { CITIZEN, PASSWORD, addClient } from './lib/front.mjs';
 import { configFor, oauthError } from './lib/rp.mjs';
@@ -29,7 +29,7 @@ const states = {};
 
 // eid-app for a citizen's state file, the PIN first on stdin.
 function app(who, args, { lines = [PIN], later } = {}) {
-  return eidApp(s.base, states[who], args, { lines, later });
+  return runApp({ base: s.base, state: states[who] }, args, { lines, later });
 }
 
 function outbox(channel) {

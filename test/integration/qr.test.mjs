@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
-import { eidApp } from './lib/app.mjs';
+import { runApp } from './lib/app.mjs';
 import { eidctl, startEidd } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, PASSWORD, addClient, authorizeUrl, formFields, pkce, recorder, rpParams,
@@ -30,7 +30,7 @@ let stale; // a login page's QR form left to expire (120 s)
 // A bare handle is base64url and may begin with '-': such calls put the
 // options first and '--' before the command, as a shell user would.
 function app(args, { lines = [PIN], later } = {}) {
-  return eidApp(s.base, state, args, { lines, later });
+  return runApp({ base: s.base, state }, args, { lines, later });
 }
 
 function lastCode() {

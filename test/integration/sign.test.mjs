@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as client from 'openid-client';
-import { eidApp } from './lib/app.mjs';
+import { runApp } from './lib/app.mjs';
 import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, addClient, authorizeUrl, b64url, pkce, recorder, signIn,
@@ -46,7 +46,7 @@ function ctl(args, input) {
 }
 
 function app(args, lines = [PIN], later) {
-  return eidApp(s.base, state, args, { lines, later });
+  return runApp({ base: s.base, state }, args, { lines, later });
 }
 
 function outbox(channel) {

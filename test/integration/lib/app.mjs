@@ -5,8 +5,7 @@ import { join } from 'node:path';
 
 import { buildDir } from './eidd.mjs';
 
-export const EID_APP = join(buildDir, 'tools', 'eid-app');
-export const eidAppPath = EID_APP;
+const EID_APP = join(buildDir, 'tools', 'eid-app');
 
 // Runs `eid-app --server base --state state --pin-stdin ARGS` (env added to
 // the process's); lines are written to its stdin, and later, a function of
@@ -32,9 +31,4 @@ export function runApp({ base, state, env = {} }, args, { lines = [], later } = 
     if (!later) p.stdin.end();
     p.on('close', (status) => resolve({ status, out, err }));
   });
-}
-
-// The same with server and state as arguments.
-export function eidApp(server, state, args, opts = {}) {
-  return runApp({ base: server, state }, args, opts);
 }
