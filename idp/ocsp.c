@@ -1,5 +1,7 @@
 #include "idp/ocsp.h"
 
+#include <string.h>
+
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
@@ -141,6 +143,21 @@ out:
 	return r;
 }
 
+/* True when req is the DER encoding of r, byte for byte.  RFC 6960 asks
+ * for DER; a BER or oddly tagged request that OpenSSL parses may not
+ * survive being copied into the response (its CertID is re-encoded), so
+ * anything that does not round-trip is a malformed request, not our
+ * internal error. */
+static bool is_der(OCSP_REQUEST *r, const uint8_t *req, size_t len)
+{
+	unsigned char *der = NULL;
+	int n = i2d_OCSP_REQUEST(r, &der);
+	bool same = n > 0 && (size_t)n == len && memcmp(der, req, len) == 0;
+
+	OPENSSL_free(der);
+	return same;
+}
+
 int eid_ocsp_respond(eid_store *s, const eid_ca *ca, const uint8_t *req,
 		     size_t len, uint64_t now, eid_buf *ret_response)
 {
@@ -158,7 +175,8 @@ int eid_ocsp_respond(eid_store *s, const eid_ca *ca, const uint8_t *req,
 				      ret_response);
 	r = d2i_OCSP_REQUEST(NULL, &p, (long)len);
 	n = r ? OCSP_request_onereq_count(r) : 0;
-	if (r == NULL || p != req + len || n <= 0 || n > EID_OCSP_MAX_IDS)
+	if (r == NULL || p != req + len || n <= 0 || n > EID_OCSP_MAX_IDS ||
+	    !is_der(r, req, len))
 		rc = respond_status(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST,
 				    ret_response);
 	else
