@@ -412,6 +412,7 @@ static int client_copy(const struct eid_client *from, struct eid_client *to)
 	to->redirect_uris = (struct eid_strlist){ 0 };
 	to->post_logout_redirect_uris = (struct eid_strlist){ 0 };
 	to->backchannel_logout_uri = NULL;
+	to->ciba_notification_endpoint = NULL;
 	to->jwks_uri = NULL;
 	to->jwks = NULL;
 	if (strlist_copy(&from->redirect_uris, &to->redirect_uris) ||
@@ -419,6 +420,8 @@ static int client_copy(const struct eid_client *from, struct eid_client *to)
 			 &to->post_logout_redirect_uris) ||
 	    strdup_or_null(from->backchannel_logout_uri,
 			   &to->backchannel_logout_uri) ||
+	    strdup_or_null(from->ciba_notification_endpoint,
+			   &to->ciba_notification_endpoint) ||
 	    strdup_or_null(from->jwks_uri, &to->jwks_uri))
 		return EID_ENOMEM;
 	if (from->jwks != NULL && (to->jwks = json_deep_copy(from->jwks)) == NULL)
