@@ -7,6 +7,7 @@
 #include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "crypto/error.h"
@@ -51,6 +52,8 @@ struct eid_key {
 	EVP_PKEY *pkey;
 	cjose_jwk_t *jwk;          /* built once: signing never re-parses */
 	json_t *pub;               /* kty and crv/x/y or n/e */
+	EVP_PKEY_CTX *sign_ctx;    /* in memory, private: set up to sign */
+	EVP_MD *md;                /* with sign_ctx: the algorithm's digest */
 	char *label;               /* in a token: the object's label */
 	eid_pkcs11 *p11;           /* in a token: the token */
 };
@@ -126,6 +129,16 @@ const cjose_jwk_t *eid_key_cjose(const eid_key *key)
 	return key->jwk;
 }
 
+const EVP_PKEY_CTX *eid_key_sign_ctx(const eid_key *key)
+{
+	return key != NULL ? key->sign_ctx : NULL;
+}
+
+const EVP_MD *eid_key_md(const eid_key *key)
+{
+	return key != NULL ? key->md : NULL;
+}
+
 bool eid_key_accepts(const eid_key *key, eid_alg alg)
 {
 	const eid_alg_info *info = eid_alg_info_get(alg);
@@ -141,6 +154,8 @@ void eid_key_free(eid_key *key)
 {
 	if (key == NULL)
 		return;
+	EVP_PKEY_CTX_free(key->sign_ctx);
+	EVP_MD_free(key->md);
 	EVP_PKEY_free(key->pkey);
 	cjose_jwk_release(key->jwk);
 	json_decref(key->pub);
@@ -335,6 +350,33 @@ static cjose_jwk_t *cjose_build(const struct curve *c,
 /* Wrap pkey (always consumed) into a key: check its shape against alg,
  * build the public JWK members, the kid (kid, or the RFC 7638 thumbprint
  * when NULL) and the cjose JWK. */
+/* What OpenSSL 3 looks up on every EVP_DigestSignInit (the digest and the
+ * signature implementation, by name, from the provider) done once per
+ * key: each signature duplicates this context instead. */
+static int sign_prepare(eid_key *k)
+{
+	const eid_alg_info *info = eid_alg_info_get(k->alg);
+	int r = EID_ECRYPTO;
+
+	if (info == NULL || !info->can_sign)
+		return EID_OK; /* a key we never sign with */
+	if ((k->md = EVP_MD_fetch(NULL, info->md, NULL)) == NULL ||
+	    (k->sign_ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey,
+						      NULL)) == NULL ||
+	    EVP_PKEY_sign_init(k->sign_ctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(k->sign_ctx, k->md) != 1 ||
+	    (info->pss &&
+	     (EVP_PKEY_CTX_set_rsa_padding(k->sign_ctx,
+					   RSA_PKCS1_PSS_PADDING) != 1 ||
+	      EVP_PKEY_CTX_set_rsa_pss_saltlen(k->sign_ctx,
+					       RSA_PSS_SALTLEN_DIGEST) != 1)))
+		goto out;
+	r = EID_OK;
+out:
+	ERR_clear_error();
+	return r;
+}
+
 static int key_wrap(EVP_PKEY *pkey, eid_alg alg, bool priv, const char *kid,
 		    eid_key **ret_key)
 {
@@ -364,6 +406,8 @@ static int key_wrap(EVP_PKEY *pkey, eid_alg alg, bool priv, const char *kid,
 			goto out;
 		memcpy(k->kid, kid, strlen(kid) + 1);
 	}
+	if (priv && (r = sign_prepare(k)) != EID_OK)
+		goto out;
 	r = EID_ECRYPTO;
 	k->jwk = cjose_build(k->curve, &raw);
 	if (k->jwk == NULL)
