@@ -570,6 +570,18 @@ int eid_citizen_set_field(struct eid_citizen *c, size_t index,
 /* ---- reading fields back as text ---- */
 
 /* The text of a field into out; 0 when absent. */
+/* One of the short constant names (sex, card status) into out, without
+ * snprintf's cost on the import path. */
+static size_t copy_name(const char *name, char out[FIELD_TEXT_MAX])
+{
+	size_t n = strlen(name);
+
+	if (n >= FIELD_TEXT_MAX)
+		return 0;
+	memcpy(out, name, n + 1);
+	return n;
+}
+
 static size_t field_text(const struct eid_citizen *c, const struct field *f,
 			 char out[FIELD_TEXT_MAX])
 {
@@ -585,12 +597,11 @@ static size_t field_text(const struct eid_citizen *c, const struct field *f,
 	case K_SEX:
 		if (!c->has_sex)
 			return 0;
-		return (size_t)snprintf(out, FIELD_TEXT_MAX, "%s",
-					eid_sex_name(c->sex));
+		return copy_name(eid_sex_name(c->sex), out);
 	case K_STATUS:
-		return (size_t)snprintf(out, FIELD_TEXT_MAX, "%s",
-					c->card_status == EID_CARD_REVOKED
-						? "revoked" : "valid");
+		return copy_name(c->card_status == EID_CARD_REVOKED ? "revoked"
+								    : "valid",
+				 out);
 	case K_TIME:
 		if (c->updated_at <= 0)
 			return 0;
@@ -773,17 +784,14 @@ static int flat_member(const struct eid_json_flat_member *m, void *arg)
 }
 
 static int parse_flat(const char *s, size_t n, int64_t now,
-		      struct eid_citizen *ret)
+		      eid_buf *scratch, struct eid_citizen *ret)
 {
 	struct flat_fill f = { .seen = 0 };
-	eid_buf scratch;
 	int r;
 
 	_Static_assert(FIELD_COUNT <= 32, "a bit per field in flat_fill.seen");
 	eid_citizen_init(&f.c);
-	eid_buf_init(&scratch, EID_CITIZEN_JSON_MAX + 2);
-	r = eid_json_flat_parse(s, n, &scratch, flat_member, &f);
-	eid_buf_free(&scratch);
+	r = eid_json_flat_parse(s, n, scratch, flat_member, &f);
 	if (r == EID_OK)
 		r = eid_citizen_check(&f.c, now, NULL);
 	if (r == EID_OK)
@@ -793,6 +801,19 @@ static int parse_flat(const char *s, size_t n, int64_t now,
 
 int eid_citizen_parse_json(const char *s, size_t n, int64_t now,
 			   struct eid_citizen *ret, eid_buf *why)
+{
+	eid_buf scratch;
+	int r;
+
+	eid_buf_init(&scratch, EID_CITIZEN_JSON_SCRATCH);
+	r = eid_citizen_parse_json_buf(s, n, now, &scratch, ret, why);
+	eid_buf_free(&scratch);
+	return r;
+}
+
+int eid_citizen_parse_json_buf(const char *s, size_t n, int64_t now,
+			       eid_buf *scratch, struct eid_citizen *ret,
+			       eid_buf *why)
 {
 	json_error_t err;
 	json_t *obj;
@@ -806,7 +827,7 @@ int eid_citizen_parse_json(const char *s, size_t n, int64_t now,
 	}
 	/* A good line is read the fast way; anything else goes through
 	 * jansson and eid_citizen_from_json, which say exactly why. */
-	if (parse_flat(s, n, now, ret) == EID_OK)
+	if (parse_flat(s, n, now, scratch, ret) == EID_OK)
 		return EID_OK;
 	obj = json_loadb(s, n, JSON_REJECT_DUPLICATES, &err);
 	if (obj == NULL) {
@@ -879,14 +900,18 @@ int eid_citizen_pack(const struct eid_citizen *c, eid_buf *out)
 		size_t n;
 		if (fields[i].kind == K_TIME)
 			continue;
+		uint8_t *p;
 		n = field_text(c, &fields[i], text);
 		if (n == 0)
 			continue;
-		r = eid_buf_put_u8(out, (uint8_t)i);
-		if (r == EID_OK)
-			r = eid_buf_put_u16be(out, (uint16_t)n);
-		if (r == EID_OK)
-			r = eid_buf_put(out, text, n);
+		/* index, 16-bit length, text: one reservation */
+		r = eid_buf_reserve(out, 3 + n, &p);
+		if (r != EID_OK)
+			break;
+		p[0] = (uint8_t)i;
+		p[1] = (uint8_t)(n >> 8);
+		p[2] = (uint8_t)n;
+		memcpy(p + 3, text, n);
 	}
 	if (r != EID_OK)
 		eid_buf_truncate(out, start);

@@ -94,6 +94,13 @@ int eid_citizen_from_json(const json_t *obj, int64_t now,
 /* The same from JSON text (at most EID_CITIZEN_JSON_MAX bytes). */
 int eid_citizen_parse_json(const char *s, size_t n, int64_t now,
 			   struct eid_citizen *ret, eid_buf *why);
+/* The same with the caller's buffer for the decoded members, initialised
+ * with eid_buf_init(scratch, EID_CITIZEN_JSON_SCRATCH), so that a reader
+ * of many lines allocates it once.  Its contents are undefined after. */
+#define EID_CITIZEN_JSON_SCRATCH (EID_CITIZEN_JSON_MAX + 2)
+int eid_citizen_parse_json_buf(const char *s, size_t n, int64_t now,
+			       eid_buf *scratch, struct eid_citizen *ret,
+			       eid_buf *why);
 /* A JSON object of the present fields (nationality and card_status always). */
 int eid_citizen_to_json(const struct eid_citizen *c, json_t **ret);
 /* Compact JSON text appended to out. */

@@ -21,6 +21,7 @@ struct eid_import_reader {
 	uint64_t pending_line;
 	eid_buf rec;       /* the current row's bytes */
 	eid_buf val;       /* decoded CSV values, back to back */
+	eid_buf scratch;   /* a JSON line's decoded members */
 	size_t ncols;
 	int cols[MAX_COLUMNS];     /* column -> field index */
 	size_t off[MAX_COLUMNS];   /* value offsets into val */
@@ -400,6 +401,7 @@ int eid_import_reader_open(FILE *in, const struct eid_import_options *opt,
 					   : EID_IMPORT_MAX_FIELD;
 	eid_buf_init(&r->rec, r->max_line);
 	eid_buf_init(&r->val, r->max_line);
+	eid_buf_init(&r->scratch, EID_CITIZEN_JSON_SCRATCH);
 	r->blk = malloc(BLOCK_SIZE);
 	if (r->blk == NULL)
 		goto out;
@@ -433,8 +435,9 @@ int eid_import_reader_next(eid_import_reader *r, struct eid_citizen *ret,
 		return rc;
 	if (r->format == EID_IMPORT_CSV)
 		return csv_row(r, ret, why);
-	return eid_citizen_parse_json((const char *)r->rec.data, r->rec.len,
-				      r->now, ret, why);
+	return eid_citizen_parse_json_buf((const char *)r->rec.data,
+					  r->rec.len, r->now, &r->scratch,
+					  ret, why);
 }
 
 void eid_import_reader_close(eid_import_reader *r)
@@ -443,6 +446,7 @@ void eid_import_reader_close(eid_import_reader *r)
 		return;
 	eid_buf_free(&r->rec);
 	eid_buf_free(&r->val);
+	eid_buf_free(&r->scratch);
 	free(r->blk);
 	free(r);
 }

@@ -38,19 +38,15 @@ static void guardian_key(const char *guardian, const char *ward,
 		       ward);
 }
 
-int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c)
+int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c,
+				const struct eid_citizen *old)
 {
 	char key[GUARDIAN_KEY_LEN + 1];
-	struct eid_citizen old;
-	int r = eid_registry_get(t, c->personal_id, &old);
+	int r;
 
-	if (r == EID_ENOTFOUND)
-		old.guardian_id[0] = '\0';
-	else if (r != EID_OK)
-		return r;
-	if (old.guardian_id[0] != '\0' &&
-	    strcmp(old.guardian_id, c->guardian_id) != 0) {
-		guardian_key(old.guardian_id, c->personal_id, key);
+	if (old != NULL && old->guardian_id[0] != '\0' &&
+	    strcmp(old->guardian_id, c->guardian_id) != 0) {
+		guardian_key(old->guardian_id, c->personal_id, key);
 		r = eid_txn_del(t, EID_TABLE_GUARDIANS, key, GUARDIAN_KEY_LEN);
 		if (r != EID_OK && r != EID_ENOTFOUND)
 			return r;
@@ -63,11 +59,18 @@ int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c)
 
 int eid_registry_put(eid_txn *t, const struct eid_citizen *c)
 {
+	struct eid_citizen old;
 	eid_buf rec;
 	int r;
 
 	r = eid_citizen_check(c, EID_CITIZEN_NO_CLOCK, NULL);
-	if (r != EID_OK || (r = eid_registry_guardian_index(t, c)) != EID_OK)
+	if (r != EID_OK)
+		return r;
+	r = eid_registry_get(t, c->personal_id, &old);
+	if (r != EID_OK && r != EID_ENOTFOUND)
+		return r;
+	r = eid_registry_guardian_index(t, c, r == EID_OK ? &old : NULL);
+	if (r != EID_OK)
 		return r;
 	eid_buf_init(&rec, RECORD_MAX);
 	r = eid_citizen_pack(c, &rec);

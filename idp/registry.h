@@ -37,8 +37,10 @@ int eid_registry_put(eid_txn *t, const struct eid_citizen *c);
 int eid_registry_get(eid_txn *t, const char *personal_id,
 		     struct eid_citizen *ret);
 /* Keep the guardian index in step with c, before c replaces the stored
- * record (eid_registry_put does it; bulk writers call it themselves). */
-int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c);
+ * record old (NULL when there is none).  eid_registry_put does it; bulk
+ * writers, which have read the stored record already, call it themselves. */
+int eid_registry_guardian_index(eid_txn *t, const struct eid_citizen *c,
+				const struct eid_citizen *old);
 /* Build the guardian index from every record (stores from before it),
  * batch records per write transaction; idempotent.  *ret_records (may
  * be NULL): records read. */

@@ -118,6 +118,8 @@ static int reject(struct import *im, uint64_t line, int err)
 /* Compare with what the store holds, then write when different. */
 static int store_row(struct import *im, struct eid_citizen *c)
 {
+	struct eid_citizen old;
+	bool found;
 	int r;
 
 	if (c->updated_at == 0)
@@ -137,13 +139,19 @@ static int store_row(struct import *im, struct eid_citizen *c)
 	}
 	if (r != EID_OK && r != EID_ENOTFOUND)
 		return r;
-	if (r == EID_OK)
+	found = r == EID_OK;
+	if (found)
 		im->rep.updated++;
 	else
 		im->rep.imported++;
 	if (im->opt->dry_run)
 		return EID_OK;
-	if ((r = eid_registry_guardian_index(im->txn, c)) != EID_OK)
+	/* the record replaced, read above: its guardian leaves the index */
+	if (found && (r = eid_citizen_unpack(im->stored.data, im->stored.len,
+					     &old)) != EID_OK)
+		return r;
+	r = eid_registry_guardian_index(im->txn, c, found ? &old : NULL);
+	if (r != EID_OK)
 		return r;
 	return eid_txn_put(im->txn, EID_TABLE_REGISTRY, c->personal_id,
 			   EID_PERSONAL_ID_LEN, im->packed.data,

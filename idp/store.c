@@ -311,17 +311,14 @@ static int env_open(const char *path, uint64_t map_size, unsigned ndbs,
 	return EID_OK;
 }
 
-/* Open every named database of one environment in one transaction (a
- * write one that creates them, or a read one that notes which exist). */
-static int open_dbis(MDB_env *env, bool write, const char *const *names,
+/* Open every named database of one environment in txn (a write one
+ * creates them, a read one notes which exist).  The handles survive only
+ * if txn commits. */
+static int open_dbis(MDB_txn *txn, bool write, const char *const *names,
 		     size_t n, MDB_dbi *dbis, bool *present)
 {
-	MDB_txn *txn = NULL;
-	int r, rc = MDB_SUCCESS;
+	int rc = MDB_SUCCESS;
 
-	r = txn_begin(env, write, &txn);
-	if (r != EID_OK)
-		return r;
 	for (size_t i = 0; i < n && rc == MDB_SUCCESS; i++) {
 		rc = mdb_dbi_open(txn, names[i], write ? MDB_CREATE : 0,
 				  &dbis[i]);
@@ -329,14 +326,13 @@ static int open_dbis(MDB_env *env, bool write, const char *const *names,
 		if (rc == MDB_NOTFOUND && !write)
 			rc = MDB_SUCCESS;
 	}
-	/* Handles opened in a transaction survive only if it commits. */
-	return txn_finish(txn, mdb_to_eid(rc));
+	return mdb_to_eid(rc);
 }
 
-/* Stamp a new store with the schema version, or check an existing one. */
-static int check_schema(eid_store *s)
+/* Stamp a new store with the schema version, or check an existing one,
+ * in txn. */
+static int check_schema(eid_store *s, MDB_txn *txn)
 {
-	MDB_txn *txn = NULL;
 	MDB_val k = { sizeof(SCHEMA_KEY) - 1, (void *)SCHEMA_KEY }, v;
 	MDB_dbi meta = s->tables[EID_TABLE_META];
 	MDB_stat st;
@@ -345,35 +341,45 @@ static int check_schema(eid_store *s)
 
 	if (!s->table_present[EID_TABLE_META])
 		return EID_ESCHEMA;
-	r = txn_begin(s->env, !s->read_only, &txn);
-	if (r != EID_OK)
-		return r;
 	rc = mdb_get(txn, meta, &k, &v);
 	if (rc == MDB_NOTFOUND && !s->read_only) {
 		/* Only an empty meta table is a new store; anything else
 		 * without a stamp is not ours. */
 		rc = mdb_stat(txn, meta, &st);
-		if (rc == MDB_SUCCESS && st.ms_entries != 0) {
-			r = EID_ESCHEMA;
-			goto out;
-		}
+		if (rc == MDB_SUCCESS && st.ms_entries != 0)
+			return EID_ESCHEMA;
 		put_be32(be, EID_STORE_SCHEMA_VERSION);
 		v.mv_size = sizeof(be);
 		v.mv_data = be;
 		if (rc == MDB_SUCCESS)
 			rc = mdb_put(txn, meta, &k, &v, MDB_NOOVERWRITE);
-		r = mdb_to_eid(rc);
-		goto out;
+		return mdb_to_eid(rc);
 	}
-	if (rc == MDB_NOTFOUND) {
-		r = EID_ESCHEMA;
-		goto out;
-	}
+	if (rc == MDB_NOTFOUND)
+		return EID_ESCHEMA;
 	r = mdb_to_eid(rc);
 	if (r == EID_OK && (v.mv_size != 4 ||
 			    get_be32(v.mv_data) != EID_STORE_SCHEMA_VERSION))
 		r = EID_ESCHEMA;
-out:
+	return r;
+}
+
+/* One environment's tables in one transaction, with the schema stamp
+ * (or its check) when stamp is set: for the durable environment, so that
+ * a new store costs one durable commit and an environment that is not
+ * ours is refused before anything is written into it. */
+static int open_tables(eid_store *s, MDB_env *env, const char *const *names,
+		       size_t n, MDB_dbi *dbis, bool *present, bool stamp)
+{
+	MDB_txn *txn = NULL;
+	int r;
+
+	r = txn_begin(env, !s->read_only, &txn);
+	if (r != EID_OK)
+		return r;
+	r = open_dbis(txn, !s->read_only, names, n, dbis, present);
+	if (r == EID_OK && stamp)
+		r = check_schema(s, txn);
 	return txn_finish(txn, r);
 }
 
@@ -395,13 +401,11 @@ static int open_envs(eid_store *s, const char *sdir, const char *edir,
 		r = env_open(edir, esize, EID_EPH_COUNT, base | MDB_NOSYNC,
 			     &s->eph);
 	if (r == EID_OK)
-		r = open_dbis(s->env, !s->read_only, table_names,
-			      EID_TABLE_COUNT, s->tables, s->table_present);
+		r = open_tables(s, s->env, table_names, EID_TABLE_COUNT,
+				s->tables, s->table_present, true);
 	if (r == EID_OK)
-		r = open_dbis(s->eph, !s->read_only, eph_names, EID_EPH_COUNT,
-			      s->ephs, s->eph_present);
-	if (r == EID_OK)
-		r = check_schema(s);
+		r = open_tables(s, s->eph, eph_names, EID_EPH_COUNT, s->ephs,
+				s->eph_present, false);
 	return r;
 }
 

@@ -435,6 +435,91 @@ static void test_import_all_or_nothing(void **state)
 	expect_report(&rep, 0, 0, 0, 0, 0);
 }
 
+/* How many wards the registry lists for guardian_id. */
+static size_t ward_count(struct tmpstore *fx, const char *guardian_id)
+{
+	char ids[4][EID_PERSONAL_ID_LEN + 1];
+	eid_txn *t = NULL;
+	size_t n = 0;
+
+	assert_int_equal(eid_store_begin(fx->store, false, &t), EID_OK);
+	assert_int_equal(eid_registry_wards(t, guardian_id, ids, 4, &n),
+			 EID_OK);
+	eid_txn_abort(t);
+	return n;
+}
+
+#define GUARDED_HEADER "personal_id,full_name,birthdate,sex,guardian_id\n"
+#define GUARDIAN_1 "001060000001"
+#define GUARDIAN_2 "001185012345"
+
+/* The guardian index follows the imported record: a new guardian is
+ * listed, the one it replaces is not any more, a record without one
+ * leaves none; an import stopped half-way changes neither. */
+static void test_import_guardian_index(void **state)
+{
+	struct tmpstore *fx = *state;
+	struct rejections rs = { 0 };
+	struct eid_import_report rep;
+
+	assert_int_equal(run_import(fx, GUARDED_HEADER
+				    "079203000001,Trần Văn An,2003-12-31,male,"
+				    GUARDIAN_1 "\n", false, &rs, &rep), EID_OK);
+	expect_report(&rep, 1, 1, 0, 0, 0);
+	assert_int_equal(ward_count(fx, GUARDIAN_1), 1);
+	assert_int_equal(ward_count(fx, GUARDIAN_2), 0);
+
+	assert_int_equal(run_import(fx, GUARDED_HEADER
+				    "079203000001,Trần Văn An,2003-12-31,male,"
+				    GUARDIAN_2 "\n", false, &rs, &rep), EID_OK);
+	expect_report(&rep, 1, 0, 1, 0, 0);
+	assert_int_equal(ward_count(fx, GUARDIAN_1), 0);
+	assert_int_equal(ward_count(fx, GUARDIAN_2), 1);
+
+	/* stopped at the bad second row: the first row's change is undone */
+	rs.answer = EID_EPERM;
+	assert_int_equal(run_import(fx, GUARDED_HEADER
+				    "079203000001,Trần Văn An,2003-12-31,male,"
+				    GUARDIAN_1 "\nbad,row\n", false, &rs, &rep),
+			 EID_EPERM);
+	assert_int_equal(ward_count(fx, GUARDIAN_1), 0);
+	assert_int_equal(ward_count(fx, GUARDIAN_2), 1);
+	rs.answer = EID_OK;
+
+	assert_int_equal(run_import(fx, HEADER ROW_A, false, &rs, &rep),
+			 EID_OK);
+	expect_report(&rep, 1, 0, 1, 0, 0);
+	assert_int_equal(ward_count(fx, GUARDIAN_1), 0);
+	assert_int_equal(ward_count(fx, GUARDIAN_2), 0);
+}
+
+/* A failed import leaves a store that had records exactly as it was:
+ * the records, updated or not, and their count. */
+static void test_import_failure_keeps_store(void **state)
+{
+	struct tmpstore *fx = *state;
+	struct rejections rs = { 0 };
+	struct eid_import_report rep;
+	struct eid_citizen c;
+	eid_txn *t = NULL;
+
+	assert_int_equal(run_import(fx, HEADER ROW_A ROW_B, false, &rs, &rep),
+			 EID_OK);
+	rs.answer = EID_EPERM;
+	assert_int_equal(run_import(fx, HEADER
+				    "079203000001,Trần Văn Bình,2003-12-31,"
+				    "male\n"
+				    "036090000123,Lê Văn Cường,1990-05-05,male\n"
+				    "bad,row\n", false, &rs, &rep), EID_EPERM);
+	assert_int_equal(registry_count(fx), 2);
+	assert_int_equal(eid_store_begin(fx->store, false, &t), EID_OK);
+	assert_int_equal(eid_registry_get(t, "079203000001", &c), EID_OK);
+	assert_string_equal(c.full_name, "Trần Văn An");
+	assert_int_equal(eid_registry_get(t, "036090000123", &c),
+			 EID_ENOTFOUND);
+	eid_txn_abort(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +544,12 @@ int main(void)
 						tmpstore_setup,
 						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_import_all_or_nothing,
+						tmpstore_setup,
+						tmpstore_teardown),
+		cmocka_unit_test_setup_teardown(test_import_guardian_index,
+						tmpstore_setup,
+						tmpstore_teardown),
+		cmocka_unit_test_setup_teardown(test_import_failure_keeps_store,
 						tmpstore_setup,
 						tmpstore_teardown),
 	};

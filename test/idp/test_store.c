@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include "crypto/error.h"
 #include "idp/store.h"
@@ -160,6 +161,48 @@ static void test_schema_mismatch_refused(void **state)
 	assert_int_equal(eid_store_open(f->dir, &f->opt, &f->s), EID_ESCHEMA);
 	/* The refused open left the store as it was. */
 	assert_null(f->s);
+}
+
+/* An LMDB environment that is not a store of ours (a meta table with
+ * something else in it, no schema stamp) is refused, and the refused open
+ * wrote none of our tables into it: the tables and the stamp are one
+ * transaction. */
+static void test_foreign_env_untouched(void **state)
+{
+	char dir[] = "/tmp/eid-foreign-XXXXXX", sdir[64];
+	MDB_val k = { 5, (void *)"owner" }, v = { 5, (void *)"other" };
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	eid_store *s = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sdir, sizeof(sdir), "%s/store", dir);
+	assert_int_equal(mkdir(sdir, 0700), 0);
+	assert_int_equal(mdb_env_create(&env), MDB_SUCCESS);
+	assert_int_equal(mdb_env_set_maxdbs(env, 4), MDB_SUCCESS);
+	assert_int_equal(mdb_env_open(env, sdir, 0, 0600), MDB_SUCCESS);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), MDB_SUCCESS);
+	assert_int_equal(mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi),
+			 MDB_SUCCESS);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), MDB_SUCCESS);
+	assert_int_equal(mdb_txn_commit(txn), MDB_SUCCESS);
+	mdb_env_close(env);
+
+	assert_int_equal(eid_store_open(dir, NULL, &s), EID_ESCHEMA);
+	assert_null(s);
+
+	assert_int_equal(mdb_env_create(&env), MDB_SUCCESS);
+	assert_int_equal(mdb_env_set_maxdbs(env, 4), MDB_SUCCESS);
+	assert_int_equal(mdb_env_open(env, sdir, MDB_RDONLY, 0600),
+			 MDB_SUCCESS);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn),
+			 MDB_SUCCESS);
+	assert_int_equal(mdb_dbi_open(txn, "accounts", 0, &dbi), MDB_NOTFOUND);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	rm_store_dir(dir);
 }
 
 static void test_get_put_insert_del(void **state)
@@ -747,6 +790,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_create_and_reopen),
 		T(test_schema_mismatch_refused),
+		cmocka_unit_test(test_foreign_env_untouched),
 		T(test_get_put_insert_del),
 		T(test_get_respects_buffer_cap),
 		T(test_abort_discards),

@@ -255,8 +255,8 @@ export function table(w) {
   const bad_scale = [];
   if (scale.length) {
     out.push('');
-    out.push('| citizens | generate /s | import /s | bytes per citizen | data dir | userinfo (profile) req/s | p50 ms | p99 ms | errors | p99 vs smallest |');
-    out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| citizens | generate /s | import /s | import /s of CPU | bytes per citizen | data dir | userinfo (profile) req/s | p50 ms | p99 ms | errors | p99 vs smallest |');
+    out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const by = new Map();
     for (const [n, k, v] of scale) {
       if (!by.has(n)) by.set(n, {});
@@ -266,7 +266,7 @@ export function table(w) {
     const base99 = sizes.length ? by.get(sizes[0]).ui_p99_us : NaN;
     for (const [n, s] of by) {
       const ui = s.ui_rps > 0;
-      out.push(`| ${Number(n).toLocaleString('en-US')} | ${fmtRate(s.gen_rate)} | ${fmtRate(s.import_rate)} | ${fmtRate(s.bytes / Number(n))} | ${fmtMB(s.bytes / 1024)} | ${ui ? fmtRate(s.ui_rps) : '—'} | ${ui ? fmtMs(s.ui_p50_us) : '—'} | ${ui ? fmtMs(s.ui_p99_us) : '—'} | ${ui ? s.ui_errors : '—'} | ${ui ? fmtX(s.ui_p99_us / base99) : '—'} |`);
+      out.push(`| ${Number(n).toLocaleString('en-US')} | ${fmtRate(s.gen_rate)} | ${fmtRate(s.import_rate)} | ${fmtRate(s.import_cpu_rate)} | ${fmtRate(s.bytes / Number(n))} | ${fmtMB(s.bytes / 1024)} | ${ui ? fmtRate(s.ui_rps) : '—'} | ${ui ? fmtMs(s.ui_p50_us) : '—'} | ${ui ? fmtMs(s.ui_p99_us) : '—'} | ${ui ? s.ui_errors : '—'} | ${ui ? fmtX(s.ui_p99_us / base99) : '—'} |`);
     }
     const uiBad = [...by].filter(([, s]) => s.ui_errors > 0);
     if (uiBad.length) bad_scale.push(...uiBad.map(([n]) => `scale/${n}/userinfo`));

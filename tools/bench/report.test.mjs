@@ -91,7 +91,8 @@ test('table from a work directory: ratios within a run, unavailable rows, errors
     writeFileSync(join(dir, 'unavailable.tsv'), 'eidd\tuserinfo\tdiscovery lists no userinfo_endpoint\n');
     writeFileSync(join(dir, 'mem', 'eidd.idle'), '0 10240 2048 8192 10240 1024\n');
     writeFileSync(join(dir, 'mem', 'eidd.tsv'), '1 20480 4096 16384 20480 2048\n');
-    writeFileSync(join(dir, 'scale.tsv'), '10000\tgen_rate\t500000\n10000\tbytes\t4096000\n');
+    writeFileSync(join(dir, 'scale.tsv'), '10000\tgen_rate\t500000\n10000\tbytes\t4096000\n' +
+      '10000\timport_rate\t80000\n10000\timport_cpu_rate\t250000\n');
     const t = table(readWorkdir(dir));
     assert.equal(t.ok, false);
     const line = (s) => t.text.split('\n').find((l) => l.includes(s));
@@ -100,7 +101,7 @@ test('table from a work directory: ratios within a run, unavailable rows, errors
     assert.match(line('| peer | client_credentials'), /\| 2,500 \| .* \| 2 \|/);
     assert.match(line('GET /userinfo'), /not available yet: discovery lists no userinfo_endpoint/);
     assert.match(line('| eidd | 10.0 MB'), /\| 2\.0 MB \| 8\.0 MB \| 1\.0 MB \| 20\.0 MB \| 4\.0 MB \| 16\.0 MB \| 2\.0 MB \| 18\.0 MB \| 20\.0 MB \|$/);
-    assert.match(line('| 10,000 | 500'), /\| 500,000 \| — \| 410 \| 3\.9 MB \|/);
+    assert.match(line('| 10,000 | 500'), /\| 500,000 \| 80,000 \| 250,000 \| 410 \| 3\.9 MB \|/);
     assert.match(t.text, /ERRORS in 1 run\(s\): peer\/client_credentials\/64/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
