@@ -53,6 +53,17 @@ static int decode_component(eid_form *f, const char *in, size_t len)
 	int hi, lo, r;
 
 	while (i < len) {
+		size_t run = i;
+
+		/* Plain bytes go in runs: a token is hundreds of them, and a
+		 * byte at a time was a fifth of an introspection request. */
+		while (run < len && in[run] != '+' && in[run] != '%' &&
+		       in[run] != '\0')
+			run++;
+		if ((r = eid_buf_put(&f->text, in + i, run - i)) != EID_OK)
+			return r;
+		if ((i = run) == len)
+			break;
 		c = (uint8_t)in[i++];
 		if (c == '+') {
 			c = ' ';

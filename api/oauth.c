@@ -249,6 +249,7 @@ struct eid_introspect_env eid_api_introspect_env(struct eid_app *app)
 {
 	struct eid_introspect_env env = {
 		.store = app->store, .signer = app->signer,
+		.grants = app->grant_cache,
 		.issuer = app->cfg->server.issuer,
 		.subject_key = app->subject_key,
 		.now = eid_store_now(app->store),
@@ -262,6 +263,7 @@ struct eid_token_env eid_api_token_env(struct eid_app *app)
 	struct eid_token_env env = {
 		.store = app->store, .signer = app->signer,
 		.registry = &app->registry, .cfg = app->cfg,
+		.accounts = app->account_cache,
 		.subject_key = app->subject_key,
 		.issuer = app->cfg->server.issuer,
 		.now = eid_store_now(app->store),

@@ -80,19 +80,11 @@ int eid_api_resource_token(struct eid_http_request *req,
 				res, true, "invalid_dpop_proof",
 				"a DPoP proof is required");
 	}
-	r = ret_grant != NULL ?
-		    eid_access_token_verify_grant(
-			    app->signer, app->store, token, strlen(token),
-			    app->cfg->server.issuer,
-			    dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER,
-			    dpop ? jkt : NULL, eid_store_now(app->store),
-			    ret_claims, ret_grant) :
-		    eid_access_token_verify(
-			    app->signer, app->store, token, strlen(token),
-			    app->cfg->server.issuer,
-			    dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER,
-			    dpop ? jkt : NULL, eid_store_now(app->store),
-			    ret_claims);
+	r = eid_access_token_verify_grant(
+		app->signer, app->store, app->grant_cache, token,
+		strlen(token), app->cfg->server.issuer,
+		dpop ? EID_TOKEN_DPOP : EID_TOKEN_BEARER, dpop ? jkt : NULL,
+		eid_store_now(app->store), ret_claims, ret_grant);
 	if (r == EID_ENOMEM || r == EID_ESTORE || r == EID_EINTERNAL)
 		return r;
 	if (r != EID_OK)

@@ -11,6 +11,7 @@
 #include "crypto/secret.h"
 #include "idp/subject.h"
 #include "idp/discovery.h"
+#include "idp/grants.h"
 
 int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 		 eid_store *store, eid_signer *signer, const uint8_t kek[32])
@@ -31,7 +32,8 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 	app->signer = signer;
 	memcpy(app->kek, kek, sizeof(app->kek));
 	eid_account_policy_from_config(cfg, &app->policy);
-	if ((r = eid_registry_open_local(store, &app->registry)) != EID_OK ||
+	if ((r = eid_registry_open_local_cached(store, EID_APP_RCACHE_ENTRIES,
+						&app->registry)) != EID_OK ||
 	    (r = eid_notify_open_config(cfg, store, &app->notify)) != EID_OK ||
 	    (r = eid_biometric_open_config(cfg, &app->biometric)) != EID_OK ||
 	    (r = eid_subject_key_derive(kek, app->subject_key)) != EID_OK ||
@@ -41,7 +43,11 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 				sizeof(app->csrf_key))) != EID_OK ||
 	    (r = eid_cred_keys_derive(kek, &app->cred_keys)) != EID_OK)
 		return r;
-	if ((r = eid_csca_cache_new(store, &app->csca)) != EID_OK)
+	if ((r = eid_csca_cache_new(store, &app->csca)) != EID_OK ||
+	    (r = eid_account_cache_new(EID_APP_RCACHE_ENTRIES,
+				       &app->account_cache)) != EID_OK ||
+	    (r = eid_grant_cache_new(EID_APP_RCACHE_ENTRIES,
+				     &app->grant_cache)) != EID_OK)
 		return r;
 	/* The signing CA is optional (`eidctl ca init` creates it). */
 	r = eid_ca_load_pkcs11(store, kek, p11, cfg->server.issuer, &app->ca);
@@ -65,6 +71,10 @@ void eid_app_cleanup(struct eid_app *app)
 	eid_csca_cache_free(app->csca);
 	eid_biometric_close(&app->biometric);
 	app->csca = NULL;
+	eid_rcache_free(app->account_cache);
+	app->account_cache = NULL;
+	eid_rcache_free(app->grant_cache);
+	app->grant_cache = NULL;
 	eid_notify_close(&app->notify);
 	eid_wipe(app->subject_key, sizeof(app->subject_key));
 	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));

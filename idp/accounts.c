@@ -292,6 +292,51 @@ int eid_account_get(eid_txn *t, const char *personal_id,
 	return r;
 }
 
+/* The cache's decoded form: the record without its password hash. */
+static int public_decode(const void *p, size_t n, void *ret)
+{
+	struct eid_account *a = ret;
+	int r = record_decode(p, n, a);
+
+	eid_wipe(a->password, sizeof(a->password));
+	return r;
+}
+
+static void account_clear_v(void *v)
+{
+	eid_account_clear(v);
+}
+
+static const struct eid_rcache_type account_type = {
+	.table = EID_TABLE_ACCOUNTS,
+	.size = sizeof(struct eid_account),
+	.raw_max = 2048, /* a record is about 400 bytes */
+	.decode = public_decode,
+	.clear = account_clear_v,
+};
+
+int eid_account_cache_new(size_t entries, eid_rcache **ret_cache)
+{
+	return eid_rcache_new(&account_type, entries, ret_cache);
+}
+
+int eid_account_get_cached(eid_rcache *c, eid_txn *t,
+			   const char *personal_id, struct eid_account *ret)
+{
+	int r;
+
+	if (c == NULL) {
+		if ((r = eid_account_get(t, personal_id, ret)) == EID_OK)
+			eid_wipe(ret->password, sizeof(ret->password));
+		return r;
+	}
+	if (t == NULL || personal_id == NULL || ret == NULL)
+		return EID_EINVAL;
+	if (strlen(personal_id) != EID_PERSONAL_ID_LEN)
+		return EID_ENOTFOUND;
+	return eid_rcache_get(c, t, personal_id, EID_PERSONAL_ID_LEN, ret);
+}
+
 /* ---- the index ---- */
 
 static int index_key(char out[INDEX_KEY_MAX + 1], const char *kind,

@@ -20,6 +20,7 @@
 #include "idp/lockout.h"
 #include "idp/password.h"
 #include "idp/personal_id.h"
+#include "idp/rcache.h"
 #include "idp/store.h"
 
 #define EID_ACCOUNT_FORMAT 1
@@ -142,6 +143,14 @@ int eid_account_create(eid_txn *t, const struct eid_account_policy *pol,
 /* EID_ENOTFOUND when absent; the record is copied into *ret. */
 int eid_account_get(eid_txn *t, const char *personal_id,
 		    struct eid_account *ret);
+/* A cache of account records (idp/rcache.h) for the token paths
+ * (userinfo, grant checks), which never need the password hash: what it
+ * hands out has password "". */
+int eid_account_cache_new(size_t entries, eid_rcache **ret_cache);
+/* eid_account_get through c (NULL: read and decode as always), with
+ * password "". */
+int eid_account_get_cached(eid_rcache *c, eid_txn *t,
+			   const char *personal_id, struct eid_account *ret);
 /* The account holding a phone number (any written form). */
 int eid_account_find_by_phone(eid_txn *t, const char *phone,
 			      struct eid_account *ret);

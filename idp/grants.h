@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "idp/rcache.h"
 #include "idp/store.h"
 
 /* 16 random bytes, base64url. */
@@ -105,6 +106,13 @@ int eid_grant_check_active(eid_store *s, const char *gid);
  * the request costs beyond the signature (docs/performance.md). */
 int eid_grant_get_active(eid_store *s, const char *gid,
 			 struct eid_grant *ret_grant);
+
+/* A cache of grant records (idp/rcache.h) for the token paths. */
+int eid_grant_cache_new(size_t entries, eid_rcache **ret_cache);
+/* eid_grant_get_active through c (NULL: read and decode as always);
+ * ret_grant NULL: eid_grant_check_active. */
+int eid_grant_get_active_cached(eid_rcache *c, eid_store *s,
+				const char *gid, struct eid_grant *ret_grant);
 
 /* Revoke the grant (idempotent).  An unknown id is recorded as revoked so
  * that it can never be created afterwards. */

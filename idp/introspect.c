@@ -54,9 +54,10 @@ static int access_claims(const struct eid_introspect_env *env,
 	json_t *c = NULL;
 	int r;
 
-	r = eid_access_token_verify(env->signer, env->store, token,
-				    strlen(token), env->issuer,
-				    EID_TOKEN_INTROSPECT, NULL, env->now, &c);
+	r = eid_access_token_verify_grant(env->signer, env->store, env->grants,
+					  token, strlen(token), env->issuer,
+					  EID_TOKEN_INTROSPECT, NULL, env->now,
+					  &c, NULL);
 	if (r != EID_OK)
 		return r == EID_ENOMEM || r == EID_ESTORE ? r : EID_ENOTFOUND;
 	r = EID_ENOTFOUND;

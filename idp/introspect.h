@@ -17,12 +17,14 @@
 
 #include "idp/clients.h"
 #include "idp/oauth_error.h"
+#include "idp/rcache.h"
 #include "idp/signing.h"
 #include "idp/store.h"
 
 struct eid_introspect_env {
 	eid_store *store;
 	eid_signer *signer;
+	eid_rcache *grants; /* NULL: none (idp/rcache.h) */
 	const char *issuer;
 	const uint8_t *subject_key;
 	uint64_t now;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "crypto/error.h"
+#include "crypto/secret.h"
+#include "idp/rcache.h"
 
 /* A packed record is a few hundred bytes; this bounds a damaged one. */
 #define RECORD_MAX (16u * 1024)
@@ -186,6 +188,76 @@ static int local_lookup(void *ctx, const char *personal_id,
 	r = eid_registry_get(t, personal_id, ret);
 	eid_txn_abort(t);
 	return r;
+}
+
+static int citizen_decode(const void *raw, size_t n, void *ret)
+{
+	return eid_citizen_unpack(raw, n, ret);
+}
+
+static void citizen_clear(void *v)
+{
+	eid_wipe(v, sizeof(struct eid_citizen));
+}
+
+static const struct eid_rcache_type citizen_type = {
+	.table = EID_TABLE_REGISTRY,
+	.size = sizeof(struct eid_citizen),
+	.raw_max = 2048, /* a record is about 300 bytes */
+	.decode = citizen_decode,
+	.clear = citizen_clear,
+};
+
+struct local_cached {
+	eid_store *store;
+	eid_rcache *cache;
+};
+
+static int cached_lookup(void *ctx, const char *personal_id,
+			 struct eid_citizen *ret)
+{
+	struct local_cached *lc = ctx;
+	struct eid_personal_id id;
+	eid_txn *t = NULL;
+	int r;
+
+	if ((r = eid_personal_id_parse(personal_id, &id)) != EID_OK)
+		return r;
+	if ((r = eid_store_begin(lc->store, false, &t)) != EID_OK)
+		return r;
+	r = eid_rcache_get(lc->cache, t, id.digits, EID_PERSONAL_ID_LEN, ret);
+	eid_txn_abort(t);
+	return r;
+}
+
+static void cached_close(void *ctx)
+{
+	struct local_cached *lc = ctx;
+
+	eid_rcache_free(lc->cache);
+	free(lc);
+}
+
+int eid_registry_open_local_cached(eid_store *s, size_t entries,
+				   eid_registry *ret)
+{
+	struct local_cached *lc;
+	int r;
+
+	if (s == NULL || ret == NULL)
+		return EID_EINVAL;
+	if ((lc = calloc(1, sizeof(*lc))) == NULL)
+		return EID_ENOMEM;
+	lc->store = s;
+	if ((r = eid_rcache_new(&citizen_type, entries, &lc->cache)) !=
+	    EID_OK) {
+		free(lc);
+		return r;
+	}
+	ret->lookup = cached_lookup;
+	ret->close = cached_close;
+	ret->ctx = lc;
+	return EID_OK;
 }
 
 int eid_registry_open_local(eid_store *s, eid_registry *ret)

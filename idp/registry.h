@@ -57,6 +57,12 @@ int eid_registry_get_raw(eid_txn *t, const char *personal_id, eid_buf *out);
 /* An adapter reading the store (each lookup in its own read
  * transaction).  The store must outlive the adapter. */
 int eid_registry_open_local(eid_store *s, eid_registry *ret);
+/* The same, through a cache of entries decoded records (idp/rcache.h):
+ * a lookup takes the decoded record when the stored bytes are the same.
+ * The server's registry: the token paths look the same citizens up on
+ * every request.  eid_registry_close frees the cache. */
+int eid_registry_open_local_cached(eid_store *s, size_t entries,
+				   eid_registry *ret);
 
 /* ---- HTTP ---- */
 

@@ -529,23 +529,37 @@ static int txn_dbi(const eid_txn *t, enum eid_table tb, MDB_dbi *ret_dbi)
 	return EID_OK;
 }
 
-int eid_txn_get(eid_txn *t, enum eid_table tb, const void *key, size_t klen,
-		eid_buf *out)
+int eid_txn_peek(eid_txn *t, enum eid_table tb, const void *key, size_t klen,
+		 eid_store_visit_fn fn, void *arg)
 {
 	MDB_val k = { klen, (void *)key }, v;
 	MDB_dbi dbi;
 	int r = check_key(key, klen);
 
-	if (r == EID_OK && out == NULL)
+	if (r == EID_OK && fn == NULL)
 		r = EID_EINVAL;
 	if (r == EID_OK)
 		r = txn_dbi(t, tb, &dbi);
 	if (r == EID_OK)
 		r = mdb_to_eid(mdb_get(t->txn, dbi, &k, &v));
-	/* The value is borrowed from the map until the txn ends: copy. */
+	/* v is borrowed from the map: fn sees it, nothing keeps it. */
 	if (r == EID_OK)
-		r = eid_buf_put(out, v.mv_data, v.mv_size);
+		r = fn(key, klen, v.mv_data, v.mv_size, arg);
 	return r;
+}
+
+/* The value is borrowed from the map until the txn ends: copy. */
+static int copy_value(const void *key, size_t klen, const void *val,
+		      size_t vlen, void *arg)
+{
+	return eid_buf_put(arg, val, vlen);
+}
+
+int eid_txn_get(eid_txn *t, enum eid_table tb, const void *key, size_t klen,
+		eid_buf *out)
+{
+	return eid_txn_peek(t, tb, key, klen, out != NULL ? copy_value : NULL,
+			    out);
 }
 
 static int txn_write(eid_txn *t, enum eid_table tb, const void *key,

@@ -150,6 +150,12 @@ int eid_txn_scan_after(eid_txn *t, enum eid_table tb, const void *prefix,
 int eid_txn_scan_back(eid_txn *t, enum eid_table tb, const void *prefix,
 		      size_t plen, const void *before, size_t blen,
 		      eid_store_visit_fn fn, void *arg);
+/* Call fn once with the value of key, borrowed for the duration of the
+ * call only (fn's key is key), and return what fn returns; EID_ENOTFOUND
+ * when absent, without calling fn.  For a reader that only compares or
+ * decodes the value: it saves eid_txn_get's copy (idp/rcache.h). */
+int eid_txn_peek(eid_txn *t, enum eid_table tb, const void *key, size_t klen,
+		 eid_store_visit_fn fn, void *arg);
 /* Visit every entry of tb in key order, in write transactions of at most
  * batch entries each, committed in turn: a pass over a large table that
  * writes other tables (rebuilding an index) never holds the write lock

@@ -62,7 +62,8 @@ int eid_token_subject_data(const struct eid_token_env *env,
 		return r;
 	if ((r = eid_store_begin(env->store, false, &t)) != EID_OK)
 		return r;
-	r = eid_account_get(t, personal_id, ret_account);
+	r = eid_account_get_cached(env->accounts, t, personal_id,
+				   ret_account);
 	eid_txn_abort(t);
 	return r;
 }
@@ -79,7 +80,7 @@ static int account_usable(const struct eid_token_env *env,
 
 	if ((r = eid_store_begin(env->store, false, &t)) != EID_OK)
 		return r;
-	r = eid_account_get(t, personal_id, &a);
+	r = eid_account_get_cached(env->accounts, t, personal_id, &a);
 	eid_txn_abort(t);
 	if (r == EID_ENOTFOUND)
 		return eid_oauth_fail(err, "invalid_grant",

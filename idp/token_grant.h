@@ -40,6 +40,7 @@
 #include "idp/config.h"
 #include "idp/grants.h"
 #include "idp/oauth_error.h"
+#include "idp/rcache.h"
 #include "idp/registry.h"
 #include "idp/signing.h"
 #include "idp/store.h"
@@ -48,6 +49,8 @@ struct eid_token_env {
 	eid_store *store;
 	eid_signer *signer;
 	const eid_registry *registry;
+	/* Accounts decoded for the token paths (idp/rcache.h); NULL: none. */
+	eid_rcache *accounts;
 	const struct eid_config *cfg; /* [tokens] lifetimes */
 	const uint8_t *subject_key;   /* EID_SUBJECT_KEY_LEN bytes */
 	const char *issuer;
@@ -125,7 +128,8 @@ uint64_t eid_token_access_ttl(const struct eid_token_env *env,
 			      const struct eid_client *client);
 
 /* The citizen and account behind a grant, for claims (userinfo, ID
- * token).  ret_account may be NULL.  EID_ENOTFOUND when either is gone. */
+ * token).  ret_account may be NULL; its password is "" (read through
+ * env->accounts).  EID_ENOTFOUND when either is gone. */
 int eid_token_subject_data(const struct eid_token_env *env,
 			   const char *personal_id,
 			   struct eid_citizen *ret_citizen,

@@ -221,7 +221,8 @@ static int binding_check(const json_t *c, enum eid_token_use use,
 }
 
 /* The grant is active; read into g when g is not NULL. */
-static int grant_check(eid_store *s, const json_t *c, struct eid_grant *g)
+static int grant_check(eid_store *s, eid_rcache *grants, const json_t *c,
+		       struct eid_grant *g)
 {
 	const char *gid;
 	int r;
@@ -230,8 +231,7 @@ static int grant_check(eid_store *s, const json_t *c, struct eid_grant *g)
 		return r;
 	if (gid == NULL)
 		return EID_OK;
-	r = g != NULL ? eid_grant_get_active(s, gid, g) :
-			eid_grant_check_active(s, gid);
+	r = eid_grant_get_active_cached(grants, s, gid, g);
 	return r == EID_ENOTFOUND ? EID_EPERM : r;
 }
 
@@ -240,11 +240,13 @@ int eid_access_token_verify(eid_signer *sg, eid_store *s, const char *jwt,
 			    enum eid_token_use use, const char *dpop_jkt,
 			    uint64_t now, json_t **ret_claims)
 {
-	return eid_access_token_verify_grant(sg, s, jwt, len, issuer, use,
-					     dpop_jkt, now, ret_claims, NULL);
+	return eid_access_token_verify_grant(sg, s, NULL, jwt, len, issuer,
+					     use, dpop_jkt, now, ret_claims,
+					     NULL);
 }
 
 int eid_access_token_verify_grant(eid_signer *sg, eid_store *s,
+				  eid_rcache *grants,
 				  const char *jwt, size_t len,
 				  const char *issuer, enum eid_token_use use,
 				  const char *dpop_jkt, uint64_t now,
@@ -268,7 +270,7 @@ int eid_access_token_verify_grant(eid_signer *sg, eid_store *s,
 	if (exp <= now)
 		goto out;
 	if ((r = binding_check(c, use, dpop_jkt)) != EID_OK ||
-	    (r = grant_check(s, c, ret_grant)) != EID_OK)
+	    (r = grant_check(s, grants, c, ret_grant)) != EID_OK)
 		goto out;
 	*ret_claims = c;
 	c = NULL;

@@ -94,10 +94,12 @@ int eid_access_token_verify(eid_signer *sg, eid_store *s, const char *jwt,
 			    enum eid_token_use use, const char *dpop_jkt,
 			    uint64_t now, json_t **ret_claims);
 
-/* The same, and ret_grant gets the token's grant record read in the same
- * check (a token without a grant, client_credentials, leaves it zeroed:
- * id[0] == '\0').  eid_grant_clear it after an EID_OK. */
+/* The same, the grant read through grants (NULL: no cache;
+ * idp/rcache.h), and ret_grant (may be NULL) gets the token's grant record
+ * read in the same check (a token without a grant, client_credentials,
+ * leaves it zeroed: id[0] == '\0').  eid_grant_clear it after an EID_OK. */
 int eid_access_token_verify_grant(eid_signer *sg, eid_store *s,
+				  eid_rcache *grants,
 				  const char *jwt, size_t len,
 				  const char *issuer, enum eid_token_use use,
 				  const char *dpop_jkt, uint64_t now,

@@ -30,9 +30,10 @@ static void citizen(const char *json, struct eid_citizen *c)
 
 /* ---- the local store ---- */
 
-static void test_local_put_get(void **state)
+/* cached: through the server's cache (idp/rcache.h), which must answer
+ * exactly as the store does, also after a replace. */
+static void local_put_get(struct tmpstore *fx, bool cached)
 {
-	struct tmpstore *fx = *state;
 	struct eid_citizen a, b;
 	eid_registry reg;
 	eid_txn *t = NULL;
@@ -43,9 +44,15 @@ static void test_local_put_get(void **state)
 	assert_int_equal(eid_registry_put(t, &a), EID_OK);
 	assert_int_equal(eid_txn_commit(t), EID_OK);
 
-	assert_int_equal(eid_registry_open_local(fx->store, &reg), EID_OK);
-	assert_int_equal(eid_registry_lookup(&reg, "079203000001", &b), EID_OK);
-	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(cached ? eid_registry_open_local_cached(fx->store, 8,
+								 &reg) :
+				  eid_registry_open_local(fx->store, &reg),
+			 EID_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(eid_registry_lookup(&reg, "079203000001", &b),
+				 EID_OK);
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
 	assert_int_equal(eid_registry_lookup(&reg, "079203000002", &b),
 			 EID_ENOTFOUND);
 	assert_int_equal(eid_registry_lookup(&reg, "07920300000", &b),
@@ -62,6 +69,16 @@ static void test_local_put_get(void **state)
 	assert_string_equal(b.full_name, "Trần Văn Anh");
 	eid_registry_close(&reg);
 	assert_null(reg.lookup);
+}
+
+static void test_local_put_get(void **state)
+{
+	local_put_get(*state, false);
+}
+
+static void test_local_put_get_cached(void **state)
+{
+	local_put_get(*state, true);
 }
 
 static void test_local_put_refuses_invalid(void **state)
@@ -353,6 +370,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_local_put_get,
+						tmpstore_setup,
+						tmpstore_teardown),
+		cmocka_unit_test_setup_teardown(test_local_put_get_cached,
 						tmpstore_setup,
 						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_local_put_refuses_invalid,

@@ -252,6 +252,43 @@ static void test_get_respects_buffer_cap(void **state)
 	eid_buf_free(&b);
 }
 
+struct peeked {
+	int calls;
+	char val[16];
+};
+
+static int peek_fn(const void *key, size_t klen, const void *val,
+		   size_t vlen, void *arg)
+{
+	struct peeked *p = arg;
+
+	assert_memory_equal(key, "g", klen);
+	assert_true(vlen < sizeof(p->val));
+	memcpy(p->val, val, vlen);
+	p->calls++;
+	return 7; /* what the visitor returns comes back */
+}
+
+static void test_peek(void **state)
+{
+	struct fixture *f = *state;
+	struct peeked p = { 0 };
+	eid_txn *t = NULL;
+
+	put1(f->s, EID_TABLE_GRANTS, "g", "0123456789");
+	assert_int_equal(eid_store_begin(f->s, false, &t), EID_OK);
+	assert_int_equal(eid_txn_peek(t, EID_TABLE_GRANTS, "g", 1, peek_fn,
+				      &p), 7);
+	assert_int_equal(p.calls, 1);
+	assert_string_equal(p.val, "0123456789");
+	assert_int_equal(eid_txn_peek(t, EID_TABLE_GRANTS, "h", 1, peek_fn,
+				      &p), EID_ENOTFOUND);
+	assert_int_equal(p.calls, 1); /* absent: not called */
+	assert_int_equal(eid_txn_peek(t, EID_TABLE_GRANTS, "g", 1, NULL, &p),
+			 EID_EINVAL);
+	eid_txn_abort(t);
+}
+
 static void test_abort_discards(void **state)
 {
 	struct fixture *f = *state;
@@ -793,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_env_untouched),
 		T(test_get_put_insert_del),
 		T(test_get_respects_buffer_cap),
+		T(test_peek),
 		T(test_abort_discards),
 		T(test_finish_commits_or_aborts),
 		T(test_scan_last_count),

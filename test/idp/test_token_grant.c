@@ -40,6 +40,8 @@ struct fx {
 	uint8_t subject_key[32];
 	struct eid_client web, svc, other;
 	struct eid_token_env env;
+	/* The record caches eidd reads through (idp/rcache.h). */
+	eid_rcache *accounts, *grants;
 };
 
 #define CITIZEN                                                         \
@@ -97,8 +99,8 @@ static int setup(void **state)
 	put_account(f);
 	client(f, "{\"client_id\":\"web\",\"name\":\"W\",\"grant_types\":"
 		  "[\"authorization_code\",\"refresh_token\"],\"redirect_uris\":"
-		  "[\"" REDIRECT "\"],\"scope\":\"openid profile citizen\"}",
-	       &f->web);
+		  "[\"" REDIRECT "\"],\"scope\":\"openid profile citizen "
+		  "phone\"}", &f->web);
 	client(f, "{\"client_id\":\"svc\",\"name\":\"S\",\"grant_types\":"
 		  "[\"client_credentials\"],\"scope\":\"openid profile citizen "
 		  "offline_access\"}", &f->svc);
@@ -106,10 +108,12 @@ static int setup(void **state)
 		  "[\"authorization_code\",\"refresh_token\",\"client_credentials\"],"
 		  "\"redirect_uris\":[\"" REDIRECT "\"],\"require_dpop\":true,"
 		  "\"scope\":\"openid profile\"}", &f->other);
+	assert_int_equal(eid_account_cache_new(64, &f->accounts), EID_OK);
+	assert_int_equal(eid_grant_cache_new(64, &f->grants), EID_OK);
 	f->env = (struct eid_token_env){
 		.store = f->sp.ts.store, .signer = f->sg, .registry = &f->reg,
-		.cfg = &f->cfg, .subject_key = f->subject_key, .issuer = ISS,
-		.now = NOW,
+		.accounts = f->accounts, .cfg = &f->cfg,
+		.subject_key = f->subject_key, .issuer = ISS, .now = NOW,
 	};
 	*state = f;
 	return 0;
@@ -123,6 +127,8 @@ static int teardown(void **state)
 	eid_client_clear(&f->svc);
 	eid_client_clear(&f->other);
 	eid_registry_close(&f->reg);
+	eid_rcache_free(f->accounts);
+	eid_rcache_free(f->grants);
 	eid_signer_close(f->sg);
 	eid_config_free(&f->cfg);
 	tmpstore_close(&f->sp.ts);
@@ -144,16 +150,17 @@ static const char *str(const json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name));
 }
 
-/* A code for client, as /authorize issues it. */
-static void issue_code(struct fx *f, const char *client_id, const char *jkt,
-		       char code[EID_CODE_LEN + 1])
+/* A code for client and scope, as /authorize issues it. */
+static void issue_code_scope(struct fx *f, const char *client_id,
+			     const char *jkt, const char *scope,
+			     char code[EID_CODE_LEN + 1])
 {
 	char challenge[EID_PKCE_CHALLENGE_LEN + 1];
 	json_t *amr = json_pack("[s]", "pwd");
 	json_t *claims = json_pack("{s:{s:n}}", "id_token", "given_name");
 	struct eid_code_grant cg = {
 		.grant = { .personal_id = PID, .client_id = (char *)client_id,
-			   .scope = "openid profile", .acr = "urn:eid:loa:1",
+			   .scope = (char *)scope, .acr = "urn:eid:loa:1",
 			   .sid = "sid-1", .dpop_jkt = (char *)jkt,
 			   .amr = amr, .claims = claims,
 			   .auth_time = NOW - 10 },
@@ -166,6 +173,12 @@ static void issue_code(struct fx *f, const char *client_id, const char *jkt,
 					code), EID_OK);
 	json_decref(amr);
 	json_decref(claims);
+}
+
+static void issue_code(struct fx *f, const char *client_id, const char *jkt,
+		       char code[EID_CODE_LEN + 1])
+{
+	issue_code_scope(f, client_id, jkt, "openid profile", code);
 }
 
 static int redeem(struct fx *f, const struct eid_client *c,
@@ -586,10 +599,10 @@ static int userinfo_of(struct fx *f, const char *jwt, json_t **ret,
 {
 	struct eid_grant g = { 0 };
 	json_t *at = NULL;
-	int r = eid_access_token_verify_grant(f->sg, f->sp.ts.store, jwt,
-					      strlen(jwt), ISS,
-					      EID_TOKEN_BEARER, NULL, NOW,
-					      &at, &g);
+	int r = eid_access_token_verify_grant(f->sg, f->sp.ts.store,
+					      f->grants, jwt, strlen(jwt),
+					      ISS, EID_TOKEN_BEARER, NULL,
+					      NOW, &at, &g);
 
 	if (r == EID_OK)
 		r = eid_token_userinfo(&f->env, at, &g, ret, err);
@@ -631,13 +644,78 @@ static void test_userinfo(void **state)
 	eid_token_response_clear(&cc);
 }
 
+/* Through the record caches, every read sees the record as stored now:
+ * a changed phone, a locked account, a revoked grant. */
+static void test_userinfo_sees_changes(void **state)
+{
+	struct fx *f = *state;
+	struct eid_token_response a = { 0 }, b = { 0 };
+	struct eid_oauth_error err = { 0 };
+	struct eid_rcache_stats st;
+	char code[EID_CODE_LEN + 1], gid[EID_GRANT_ID_LEN + 1];
+	eid_txn *t = NULL;
+	json_t *ui = NULL, *at;
+
+	issue_code_scope(f, "web", NULL, "openid phone", code);
+	assert_int_equal(redeem(f, &f->web, code, VERIFIER, NULL, &a, &err),
+			 EID_OK);
+	issue_code_scope(f, "web", NULL, "openid phone", code);
+	assert_int_equal(redeem(f, &f->web, code, VERIFIER, NULL, &b, &err),
+			 EID_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(userinfo_of(f, a.access_token, &ui, &err),
+				 EID_OK);
+		assert_string_equal(str(ui, "phone_number"), "+84912345678");
+		json_decref(ui);
+	}
+	eid_rcache_stats(f->grants, &st);
+	assert_true(st.hits >= 1);
+	eid_rcache_stats(f->accounts, &st);
+	assert_true(st.hits >= 1);
+
+	/* A new phone number. */
+	assert_int_equal(eid_store_begin(f->sp.ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_account_change_phone(t, PID, "0987654321",
+						  "officer:o1", NOW, NULL),
+			 EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(userinfo_of(f, a.access_token, &ui, &err), EID_OK);
+	assert_string_equal(str(ui, "phone_number"), "+84987654321");
+	json_decref(ui);
+
+	/* A revoked grant (api/resource.c answers 401); the other grant's
+	 * token goes on. */
+	at = claims_of(f, a.access_token);
+	snprintf(gid, sizeof(gid), "%s", str(at, "gid"));
+	json_decref(at);
+	assert_int_equal(eid_grant_revoke(f->sp.ts.store, gid, NOW), EID_OK);
+	assert_int_equal(userinfo_of(f, a.access_token, &ui, &err),
+			 EID_EPERM);
+	assert_int_equal(userinfo_of(f, b.access_token, &ui, &err), EID_OK);
+	assert_string_equal(str(ui, "phone_number"), "+84987654321");
+	json_decref(ui);
+
+	/* A locked account. */
+	assert_int_equal(eid_store_begin(f->sp.ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_account_lock(t, PID, EID_LOCK_CITIZEN_REQUEST,
+					  "citizen:" PID, (int64_t)NOW),
+			 EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(userinfo_of(f, b.access_token, &ui, &err),
+			 EID_EPERM);
+	assert_string_equal(err.error, "invalid_token");
+	eid_token_response_clear(&a);
+	eid_token_response_clear(&b);
+}
+
 /* ---- introspection and revocation ---- */
 
 static json_t *introspect(struct fx *f, const struct eid_client *c,
 			  const char *token)
 {
 	struct eid_introspect_env env = {
-		.store = f->sp.ts.store, .signer = f->sg, .issuer = ISS,
+		.store = f->sp.ts.store, .signer = f->sg, .grants = f->grants,
+		.issuer = ISS,
 		.subject_key = f->subject_key, .now = NOW,
 	};
 	json_t *o = NULL;
@@ -662,7 +740,8 @@ static int revoke(struct fx *f, const struct eid_client *c,
 		  const char *token)
 {
 	struct eid_introspect_env env = {
-		.store = f->sp.ts.store, .signer = f->sg, .issuer = ISS,
+		.store = f->sp.ts.store, .signer = f->sg, .grants = f->grants,
+		.issuer = ISS,
 		.subject_key = f->subject_key, .now = NOW,
 	};
 	struct eid_oauth_error err = { 0 };
@@ -843,6 +922,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_account_locked,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_userinfo_sees_changes,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_userinfo, setup,
 						teardown),

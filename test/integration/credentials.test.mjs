@@ -309,6 +309,27 @@ test('a supervisor resets the app from the officer console with the identity che
   assert.equal(ev.details.unit, 'CA-HN-HBT');
 });
 
+test('eidctl locks the account in another process: the running server\'s next userinfo is 401', async () => {
+  // eidd keeps decoded records of the token paths (idp/rcache.h); a
+  // write by another process changes the stored bytes, so the very next
+  // read sees it.
+  const b = await signedIn(CITIZEN, PASSWORD);
+  const token = await accessToken(b);
+  assert.equal(await userinfoStatus(token), 200);
+  assert.equal(await userinfoStatus(token), 200);
+  let r = eidctl(['--data', s.dataDir, 'account', 'lock', CITIZEN, '--reason', 'suspected_fraud']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(await userinfoStatus(token), 401);
+  r = eidctl(['--data', s.dataDir, 'account', 'unlock', CITIZEN]);
+  assert.equal(r.status, 0, r.stderr);
+  // Unlocked, the tokens from before the lock stay ended.  The lock ends
+  // whatever was issued before the next whole second, so the new sign-in
+  // (and the tests after this one) wait for it.
+  assert.equal(await userinfoStatus(token), 401);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal(await userinfoStatus(await accessToken(await signedIn(CITIZEN, PASSWORD))), 200);
+});
+
 test('password change: wrong current, weak new; success ends the other session and its tokens, tells the phone', async () => {
   const NEW = 'Sen-hong-Ho-Tay-2026';
   const a = await signedIn(CITIZEN, PASSWORD);
