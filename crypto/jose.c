@@ -296,6 +296,29 @@ static int ec_der_to_raw(const uint8_t *der, size_t derlen, size_t n,
 	return r;
 }
 
+/* sig over the JWS signing input by a key held in the signer process:
+ * the digest here, the signature there (any of our algorithms, PS256
+ * included). */
+static int remote_sign(const eid_key *key, const eid_alg_info *info,
+		       const eid_buf *input, eid_buf *sig)
+{
+	uint8_t md[EVP_MAX_MD_SIZE], raw[JWS_SIG_MAX];
+	unsigned int mdlen = 0;
+	size_t len = 0;
+	int r;
+
+	if (EVP_Digest(input->data, input->len, md, &mdlen,
+		       EVP_get_digestbyname(info->md), NULL) != 1) {
+		ERR_clear_error();
+		return EID_ECRYPTO;
+	}
+	r = eid_key_sign_digest(key, md, mdlen, raw, sizeof(raw), &len);
+	if (r != EID_OK)
+		return r;
+	return info->ec ? ec_der_to_raw(raw, len, info->ec_len, sig) :
+			  eid_buf_put(sig, raw, len);
+}
+
 /* sig over the JWS signing input with key's EVP_PKEY, under its lock. */
 static int evp_sign(const eid_key *key, const eid_alg_info *info,
 		    const eid_buf *input, eid_buf *sig)
@@ -308,6 +331,10 @@ static int evp_sign(const eid_key *key, const eid_alg_info *info,
 
 	if (ctx == NULL)
 		return EID_ENOMEM;
+	if (eid_key_is_remote(key)) {
+		EVP_MD_CTX_free(ctx);
+		return remote_sign(key, info, input, sig);
+	}
 	eid_key_lock(key);
 	if (EVP_DigestSignInit(ctx, &pctx, EVP_get_digestbyname(info->md),
 			       NULL, eid_key_pkey(key)) != 1 ||
@@ -387,9 +414,10 @@ int eid_jws_sign_ex(const eid_key *key, const char *typ,
 	payload = eid_json_dumps(claims);
 	if (payload == NULL)
 		goto out;
-	if (eid_key_token_label(key) != NULL) {
+	if (eid_key_token_label(key) != NULL || eid_key_is_remote(key)) {
 		/* cjose signs with the private key's bytes, which a token
-		 * never gives out: sign through the EVP_PKEY handle. */
+		 * or the signer process never gives out: sign through the
+		 * EVP_PKEY handle or the signer. */
 		r = jws_sign_evp(key, (json_t *)hdr, payload, &compact);
 		if (r != EID_OK)
 			goto out;
