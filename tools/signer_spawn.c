@@ -24,10 +24,6 @@ static void child_run(int fd, pid_t parent, const uint8_t kek[32],
 {
 	int r = EID_EINTERNAL;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
-		child_fail("parent gone", r);
-		goto out;
-	}
 	/* Only the socket and stderr stay open. */
 	if ((fd != CHILD_FD && dup2(fd, CHILD_FD) != CHILD_FD) ||
 	    close_range(CHILD_FD + 1, ~0U, 0) != 0) {
@@ -39,6 +35,17 @@ static void child_run(int fd, pid_t parent, const uint8_t kek[32],
 	if (drop != NULL && ((r = eid_priv_leave()) != EID_OK ||
 			     (r = eid_priv_drop(drop)) != EID_OK)) {
 		child_fail("cannot drop root", r);
+		goto out;
+	}
+	/* After the drop: changing ids clears the parent-death signal.
+	 * Not dumpable: a process of the same user (the worker itself,
+	 * through /proc/PID/mem) cannot read the keys out of it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+		child_fail("parent gone", EID_ESTATE);
+		goto out;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0) != 0) {
+		child_fail("not dumpable", EID_EINTERNAL);
 		goto out;
 	}
 	if ((r = eid_priv_no_new_privs()) != EID_OK ||

@@ -74,8 +74,15 @@ test('token-signing and CA keys in the signer process', async () => {
     assert.match(openssl(['crl', '-inform', 'DER', '-in', join(work, 'crl.der'),
       '-CAfile', caPem, '-noout']) + 'ok', /ok/);
 
-    // The CA's private scalar: in the signer, not in the worker.
-    assert.ok(memoryHolds(child, scalar), 'the signer holds the CA key');
+    // The CA's private scalar: in the signer, not in the worker.  The
+    // signer is not dumpable: only root (CAP_SYS_PTRACE) reads its memory,
+    // not the user eidd runs as.
+    assert.equal(st.Uid, procStatus(s.proc.pid).Uid);
+    if (process.getuid() === 0) {
+      assert.ok(memoryHolds(child, scalar), 'the signer holds the CA key');
+    } else {
+      assert.throws(() => memoryHolds(child, scalar), /EACCES|EPERM/);
+    }
     assert.ok(!memoryHolds(s.proc.pid, scalar), 'the worker holds no CA private key');
 
     // A rotation reaches the running server: the new key signs there.
