@@ -2,11 +2,11 @@
 #include "crypto/signer_proc.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -24,8 +24,17 @@ struct eid_sigproc {
 
 int eid_sigproc_new(int fd, eid_sigproc **ret_sp)
 {
-	eid_sigproc *sp = calloc(1, sizeof(*sp));
+	/* The answer's deadline on the socket itself: no poll per call. */
+	struct timeval tv = { EID_SIGPROC_TIMEOUT_MS / 1000,
+			      (EID_SIGPROC_TIMEOUT_MS % 1000) * 1000 };
+	eid_sigproc *sp;
 
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
+		close(fd);
+		return EID_EIO;
+	}
+	sp = calloc(1, sizeof(*sp));
 	if (sp == NULL || pthread_mutex_init(&sp->lock, NULL) != 0) {
 		free(sp);
 		close(fd);
@@ -59,23 +68,18 @@ bool eid_sigproc_alive(eid_sigproc *sp)
 static int exchange_locked(eid_sigproc *sp, const eid_buf *req,
 			   size_t *ret_len)
 {
-	struct pollfd pfd = { .fd = sp->fd, .events = POLLIN };
 	ssize_t n;
-	int pr;
 
 	do
 		n = send(sp->fd, req->data, req->len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)req->len)
-		return EID_EIO;
-	do
-		pr = poll(&pfd, 1, EID_SIGPROC_TIMEOUT_MS);
-	while (pr < 0 && errno == EINTR);
-	if (pr <= 0)
-		return pr == 0 ? EID_ETIMEOUT : EID_EIO;
+		return n < 0 && errno == EAGAIN ? EID_ETIMEOUT : EID_EIO;
 	do
 		n = recv(sp->fd, sp->in, sizeof(sp->in), 0);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return EID_ETIMEOUT;
 	if (n <= 0 || (size_t)n > EID_SIGNER_MSG_MAX)
 		return EID_EIO; /* EOF: the child is gone */
 	*ret_len = (size_t)n;

@@ -148,6 +148,7 @@ static const char *const signer_allowed[] = {
 	"read", "write", "brk", "mmap", "munmap", "mremap", "madvise",
 	"mprotect", "futex", "getrandom", "getpid", "gettid", "clock_gettime",
 	"rt_sigreturn", "rt_sigprocmask", "exit", "exit_group",
+	"sigaltstack", /* AddressSanitizer's allocator asks for it */
 };
 
 static int add_signer_rules(scmp_filter_ctx ctx)

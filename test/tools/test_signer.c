@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -208,6 +209,27 @@ static void test_child_dies(void **state)
 	json_decref(claims);
 }
 
+/* A signer that reads but never answers: the request fails after
+ * EID_SIGPROC_TIMEOUT_MS and the signer counts as lost for good (a late
+ * answer would be taken for the next request's). */
+static void test_no_answer(void **state)
+{
+	uint8_t dig[32] = { 0 }, sig[128];
+	eid_sigproc *sp = NULL;
+	size_t len = 0;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(eid_sigproc_new(sv[0], &sp), EID_OK);
+	assert_int_equal(eid_sigproc_sign(sp, "kid", EID_ALG_ES256, dig,
+					  sizeof(dig), sig, sizeof(sig), &len),
+			 EID_EIO);
+	assert_false(eid_sigproc_alive(sp));
+	eid_sigproc_free(sp);
+	close(sv[1]);
+}
+
 /* The child's filter holds: it is killed by SIGSYS for a call outside
  * its list, here the open(2) a LOAD never makes. */
 static void test_child_filter(void **state)
@@ -236,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_x509_through_method),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_child_dies),
+		cmocka_unit_test(test_no_answer),
 		cmocka_unit_test(test_child_filter),
 	};
 
