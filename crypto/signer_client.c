@@ -97,19 +97,18 @@ static int call(eid_sigproc *sp, const eid_buf *req, uint8_t *out,
 	if (pthread_mutex_lock(&sp->lock) != 0)
 		return EID_EINTERNAL;
 	r = sp->dead ? EID_EIO : exchange_locked(sp, req, &len);
-	if (r == EID_OK)
-		r = eid_signer_resp_parse(sp->in, len, &resp);
-	if (r == EID_OK && (r = resp.status) == EID_OK) {
+	if (r == EID_OK && eid_signer_resp_parse(sp->in, len, &resp) != EID_OK)
+		r = EID_EIO;
+	/* A lost or garbled answer leaves the two sides out of step. */
+	if (r != EID_OK) {
+		sp->dead = true;
+		r = EID_EIO;
+	} else if ((r = resp.status) == EID_OK) {
 		if (resp.len > max)
 			r = EID_ETOOBIG;
 		else
 			memcpy(out, resp.payload, resp.len);
 		*ret_len = resp.len;
-	}
-	/* A lost or garbled answer leaves the two sides out of step. */
-	if (r == EID_EIO || r == EID_ETIMEOUT || r == EID_EMALFORMED) {
-		sp->dead = true;
-		r = EID_EIO;
 	}
 	pthread_mutex_unlock(&sp->lock);
 	return r;

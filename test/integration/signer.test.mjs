@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { startEidd, eidctl, eiddRun, tempDir } from './lib/eidd.mjs';
@@ -22,6 +22,15 @@ function signerPid(pid) {
   const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
   assert.equal(kids.length, 1, `children of ${pid}: ${kids}`);
   return Number(kids[0]);
+}
+
+// A client_credentials token from s verifies against its /jwks.
+async function tokenVerifies(s) {
+  const r = eidctl(['client', 'add', '--data', s.dataDir, '--json', '--id', 'svc',
+    '--name', 'Service', '--grant', 'client_credentials', '--scope', 'citizen']);
+  assert.equal(r.status, 0, r.stderr);
+  const jwks = jose.createRemoteJWKSet(new URL(`${s.base}/jwks`));
+  await jose.jwtVerify(await tokenFor(s.base, JSON.parse(r.stdout)), jwks, { issuer: s.base });
 }
 
 test('token-signing and CA keys in the signer process', async () => {
@@ -115,11 +124,7 @@ test('signer = inprocess keeps the keys in eidd; a bad value is refused', async 
   try {
     const kids = readFileSync(`/proc/${s.proc.pid}/task/${s.proc.pid}/children`, 'utf8').trim();
     assert.equal(kids, '', 'no signer process');
-    const r = eidctl(['client', 'add', '--data', s.dataDir, '--json', '--id', 'svc',
-      '--name', 'Service', '--grant', 'client_credentials', '--scope', 'citizen']);
-    assert.equal(r.status, 0, r.stderr);
-    const jwks = jose.createRemoteJWKSet(new URL(`${s.base}/jwks`));
-    await jose.jwtVerify(await tokenFor(s.base, JSON.parse(r.stdout)), jwks, { issuer: s.base });
+    await tokenVerifies(s);
   } finally {
     await s.stop();
     s.cleanup();
@@ -132,5 +137,25 @@ test('signer = inprocess keeps the keys in eidd; a bad value is refused', async 
     assert.match(r.stderr, /'elsewhere' is not one of process, inprocess/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('started as root with [server] user, the signer drops to it too', { skip: process.getuid() !== 0 && 'needs root' }, async () => {
+  const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
+  const base = tempDir();
+  chownSync(base, uid, uid);
+  const s = await startEidd({ dataDir: join(base, 'data'),
+    config: () => '[server]\nuser = nobody\nseccomp = kill\n[keys]\nsigner = process\n' });
+  try {
+    const st = procStatus(signerPid(s.proc.pid));
+    assert.deepEqual(st.Uid.split(/\s+/).map(Number), [uid, uid, uid, uid]);
+    assert.equal(st.Groups, '');
+    assert.equal(st.Seccomp, '2');
+    await tokenVerifies(s);
+  } finally {
+    const { code, sig } = await s.stop();
+    rmSync(base, { recursive: true, force: true });
+    assert.equal(sig, null);
+    assert.equal(code, 0, 'a clean shutdown: the signer reaped, no SIGSYS');
   }
 });

@@ -165,6 +165,12 @@ static void test_refusals(void **state)
 	/* Garbage is an error answer, not the end of the child. */
 	assert_int_equal(eid_sigproc_load(p.sp, dig, sizeof(dig), &remote),
 			 EID_EUNSUPPORTED);
+	/* A truncated blob: the child's EID_EMALFORMED, the signer alive. */
+	eid_buf_reset(&sealed);
+	assert_int_equal(eid_key_seal(f->keys[0], kek, &sealed), EID_OK);
+	assert_int_equal(eid_sigproc_load(p.sp, sealed.data, 20, &remote),
+			 EID_EMALFORMED);
+	assert_true(eid_sigproc_alive(p.sp));
 	eid_buf_free(&sealed);
 	assert_int_equal(eid_sigproc_sign(p.sp, "no-such-kid", EID_ALG_ES256,
 					  dig, sizeof(dig), sig, sizeof(sig),

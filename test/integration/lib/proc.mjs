@@ -12,7 +12,12 @@ export function procStatus(pid) {
   return out;
 }
 
-// True when needle is anywhere in pid's readable memory.
+// Mappings larger than this are skipped: AddressSanitizer's shadow
+// (terabytes reserved) and LMDB's map of the store, not heap or stacks.
+const REGION_MAX = 512 * 1024 * 1024;
+
+// True when needle is anywhere in pid's readable memory (its heaps,
+// stacks and data; not mappings over REGION_MAX).
 export function memoryHolds(pid, needle) {
   const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
   const fd = openSync(`/proc/${pid}/mem`, 'r');
@@ -22,6 +27,7 @@ export function memoryHolds(pid, needle) {
       const [range, perms, , , , name = ''] = line.split(/\s+/);
       if (perms[0] !== 'r' || name === '[vvar]' || name === '[vsyscall]') continue;
       const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
+      if (hi - lo > REGION_MAX) continue;
       // Chunks overlap by the needle's length, so no match is split.
       for (let at = lo; at < hi; at += chunk.length - needle.length) {
         const want = Math.min(chunk.length, hi - at);
