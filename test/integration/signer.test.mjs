@@ -145,7 +145,7 @@ test('started as root with [server] user, the signer drops to it too', { skip: p
   const base = tempDir();
   chownSync(base, uid, uid);
   const s = await startEidd({ dataDir: join(base, 'data'),
-    config: () => '[server]\nuser = nobody\nseccomp = kill\n[keys]\nsigner = process\n' });
+    config: () => '[server]\nuser = nobody\n[keys]\nsigner = process\n' });
   try {
     const st = procStatus(signerPid(s.proc.pid));
     assert.deepEqual(st.Uid.split(/\s+/).map(Number), [uid, uid, uid, uid]);
