@@ -1,12 +1,13 @@
 // Keys out of reach ([keys] signer = process, docs/security.md): eidd
 // forks a signer process that holds the sealed token-signing and CA keys.
 // Tokens it signs verify with jose against /jwks, before and after a key
-// rotation; the CRL signed with the CA key verifies with openssl; the
-// CA's private scalar is in the signer's memory and nowhere in the HTTP
-// worker's; and when the signer dies, eidd exits non-zero.
+// rotation; the CRL and an OCSP response signed with the CA key verify
+// with openssl; the CA's private scalar is in the signer's memory and
+// nowhere in the HTTP worker's; and when the signer dies, eidd exits
+// non-zero.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { chownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +83,20 @@ test('token-signing and CA keys in the signer process', async () => {
     writeFileSync(join(work, 'crl.der'), crl);
     assert.match(openssl(['crl', '-inform', 'DER', '-in', join(work, 'crl.der'),
       '-CAfile', caPem, '-noout']) + 'ok', /ok/);
+
+    // So is an OCSP response (an unknown serial), verified by openssl.
+    const ocspReq = join(work, 'ocsp-req.der');
+    openssl(['ocsp', '-issuer', caPem, '-serial', '0x0123456789', '-no_nonce', '-reqout', ocspReq]);
+    const ocsp = await fetch(`${s.base}/ca/ocsp`, {
+      method: 'POST', headers: { 'content-type': 'application/ocsp-request' },
+      body: readFileSync(ocspReq),
+    });
+    assert.equal(ocsp.status, 200);
+    writeFileSync(join(work, 'ocsp.der'), Buffer.from(await ocsp.arrayBuffer()));
+    const said = spawnSync('openssl', ['ocsp', '-respin', join(work, 'ocsp.der'), '-VAfile', caPem,
+      '-resp_text'], { encoding: 'utf8' });
+    assert.match(said.stderr, /Response verify OK/, said.stderr);
+    assert.match(said.stdout, /Cert Status: unknown/);
 
     // The CA's private scalar: in the signer, not in the worker.  The
     // signer is not dumpable: only root (CAP_SYS_PTRACE) reads its memory,
