@@ -1,14 +1,18 @@
 /* The app's side of CIBA: GET /api/v1/ciba (the citizen's pending
  * requests), GET /api/v1/ciba/{id} (one of them), POST /api/v1/ciba/{id}
  * (approve or deny).  Only the device bound to the citizen a request
- * names sees or decides it; to any other it does not exist. */
+ * names sees or decides it; to any other it does not exist.  A decision
+ * on a ping-mode request queues the ping to the client (CIBA 10.2). */
 #include <string.h>
 
 #include "api/device.h"
 #include "api/selfservice.h"
 #include "crypto/error.h"
+#include "crypto/secret.h"
+#include "idp/audit.h"
 #include "idp/ciba.h"
 #include "idp/claims.h"
+#include "idp/logout.h"
 
 static int not_found(struct eid_http_response *res)
 {
@@ -93,6 +97,74 @@ out:
 	return r;
 }
 
+/* A ping that could not even be queued is in the audit trail as one
+ * that failed every attempt (the worker records those). */
+static void ping_not_queued(struct eid_app *app,
+			    const struct eid_ciba_request *q, int why)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s}", "client_id", q->client_id,
+			      "request_id", q->id, "error", eid_errname(why));
+	eid_txn *t = NULL;
+
+	if (d == NULL || eid_store_begin(app->store, true, &t) != EID_OK) {
+		json_decref(d);
+		return;
+	}
+	if (eid_audit_record(t, "login.ciba_ping_failed", "eid",
+			     q->personal_id, NULL, d,
+			     (int64_t)eid_store_now(app->store)) == EID_OK)
+		(void)eid_txn_commit(t);
+	else
+		eid_txn_abort(t);
+}
+
+/* Ping mode: POST {"auth_req_id"} with the client's notification token
+ * to its registered endpoint, from the back-channel worker (timeouts,
+ * retries, and the audit of a failure there): the citizen's answer does
+ * not wait on the client's server.  A client that is disabled or moved
+ * to poll mode since is not pinged. */
+static void ping(struct eid_app *app, const struct eid_ciba_request *q)
+{
+	char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1] = "";
+	char token[EID_CIBA_NOTIFY_TOKEN_MAX + 1] = "";
+	struct eid_client c = { 0 };
+	json_t *details = NULL, *body = NULL;
+	char *text = NULL;
+	int r = eid_ciba_ping_take(app->store, q->id, areq, token);
+
+	if (r == EID_ENOTFOUND)
+		return; /* poll mode */
+	if (r != EID_OK ||
+	    (r = eid_client_get(app->store, q->client_id, &c)) != EID_OK)
+		goto out;
+	if (c.status != EID_CLIENT_ACTIVE ||
+	    c.ciba_delivery != EID_CIBA_DELIVERY_PING)
+		goto out;
+	r = EID_ENOMEM;
+	details = json_pack("{s:s, s:s}", "client_id", q->client_id,
+			    "request_id", q->id);
+	body = json_pack("{s:s}", "auth_req_id", areq);
+	if (details == NULL || body == NULL ||
+	    (text = json_dumps(body, JSON_COMPACT)) == NULL)
+		goto out;
+	r = eid_bcl_enqueue_bearer(app->bcl, c.ciba_notification_endpoint,
+				   text, token,
+				   &(struct eid_bcl_audit){
+					   .store = app->store,
+					   .event = "login.ciba_ping_failed",
+					   .subject = q->personal_id,
+					   .details = details });
+out:
+	if (r != EID_OK)
+		ping_not_queued(app, q, r);
+	eid_free_secret_str(text);
+	json_decref(body);
+	json_decref(details);
+	eid_client_clear(&c);
+	eid_wipe(areq, sizeof(areq));
+	eid_wipe(token, sizeof(token));
+}
+
 static int decide(struct eid_app *app, struct eid_http_request *req,
 		  struct eid_http_response *res, const struct eid_device *d,
 		  const struct eid_ciba_request *q)
@@ -117,6 +189,7 @@ static int decide(struct eid_app *app, struct eid_http_request *req,
 					json_pack("{s:s}", "client_id",
 						  q->client_id))))
 		return r;
+	ping(app, q);
 	return reply(res, 200,
 		     json_pack("{s:s, s:i}", "status",
 			       approve ? "approved" : "denied", "level",

@@ -1,5 +1,5 @@
-/* POST /bc-authorize (OpenID CIBA Core 1.0, 7; poll mode): a relying
- * party asks the citizen's bound e-ID app for an approval. */
+/* POST /bc-authorize (OpenID CIBA Core 1.0, 7; poll and ping modes): a
+ * relying party asks the citizen's bound e-ID app for an approval. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,7 +31,9 @@ static int read_params(struct eid_http_request *req,
 	    (r = eid_api_body_param(req, res, "binding_message",
 				    &p->binding_message)) ||
 	    (r = eid_api_body_param(req, res, "acr_values",
-				    &p->acr_values)))
+				    &p->acr_values)) ||
+	    (r = eid_api_body_param(req, res, "client_notification_token",
+				    &p->client_notification_token)))
 		return r;
 	return eid_api_body_param(req, res, "requested_expiry",
 				  &p->requested_expiry);
@@ -193,6 +195,7 @@ out:
 	if (r != EID_OK && r != EID_API_REPLIED && err.error != NULL)
 		r = eid_api_oauth_reply(res, &err, false);
 	eid_wipe(areq, sizeof(areq));
+	eid_wipe(q.notify_token, sizeof(q.notify_token));
 	eid_device_clear(&d);
 	eid_client_clear(&client);
 	return r == EID_API_REPLIED ? EID_OK : r;

@@ -22,6 +22,7 @@
 #define EID_PATH_OFFICER_ACTIVATION "/officer/activation"
 #define EID_PATH_OFFICER_ACTIVATION_START "/officer/activation/start"
 #define EID_PATH_OFFICER_ACTIVATION_ATTEST "/officer/activation/attest"
+#define EID_PATH_OFFICER_ACTIVATION_BIRTH "/officer/activation/birth"
 #define EID_PATH_ACTIVATE "/activate"
 #define EID_PATH_ACCOUNT "/account"
 #define EID_PATH_ACCOUNT_SESSION_END "/account/session/end"
@@ -54,6 +55,9 @@ int eid_page_officer_activation_start(struct eid_http_request *req,
 int eid_page_officer_activation_attest(struct eid_http_request *req,
 				       struct eid_http_response *res,
 				       void *app);
+int eid_page_officer_activation_birth(struct eid_http_request *req,
+				      struct eid_http_response *res,
+				      void *app);
 int eid_page_activate(struct eid_http_request *req,
 		      struct eid_http_response *res, void *app);
 int eid_page_account(struct eid_http_request *req,
@@ -66,7 +70,8 @@ int eid_page_account_lock(struct eid_http_request *req,
 			  struct eid_http_response *res, void *app);
 int eid_page_account_minor(struct eid_http_request *req,
 			   struct eid_http_response *res, void *app);
-/* POST /officer/activation/<case>/chip/{challenge,verify} */
+/* POST /officer/activation/<case>/chip/{challenge,verify}, and
+ * .../<case>/guardian/chip/{challenge,verify} for a minor's guardian */
 int eid_api_officer_chip(struct eid_http_request *req,
 			 struct eid_http_response *res, void *app);
 int eid_api_me_history(struct eid_http_request *req,

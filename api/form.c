@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/error.h"
+#include "crypto/json_write.h"
 
 /* The decoder is ours rather than libmicrohttpd's MHD_http_unescape or
  * curl_easy_unescape: both pass "%zz" through and decode "%00", where an
@@ -21,7 +22,12 @@ struct eid_form {
 	eid_buf text;
 	struct eid_form_entry *pairs;
 	size_t n;
+	size_t cap; /* pairs allocated: grows by doubling to EID_FORM_MAX_PAIRS */
 };
+
+/* Most forms have a handful of pairs: allocating (and clearing) room for
+ * EID_FORM_MAX_PAIRS up front cost more than parsing a token request. */
+#define PAIRS_FIRST 8
 
 static int hex_value(char c)
 {
@@ -34,53 +40,9 @@ static int hex_value(char c)
 	return -1;
 }
 
-/* Length of the UTF-8 sequence starting at p (at most left bytes), or 0
- * when it is not well formed (RFC 3629 section 4). */
-static size_t utf8_seq_len(const uint8_t *p, size_t left)
-{
-	size_t n;
-	uint8_t lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (p[0] == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (p[0] == 0xf0)
-		lo = 0x90; /* overlong */
-	else if (p[0] == 0xf4)
-		hi = 0x8f; /* above U+10FFFF */
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 bool eid_form_utf8_valid(const void *p, size_t n)
 {
-	const uint8_t *s = p;
-	size_t i = 0, k;
-
-	while (i < n) {
-		k = utf8_seq_len(s + i, n - i);
-		if (k == 0)
-			return false;
-		i += k;
-	}
-	return true;
+	return eid_utf8_valid(p, n);
 }
 
 /* Decode one name or value (len bytes at in) into f->text, NUL-terminated. */
@@ -127,6 +89,18 @@ static int parse_segment(eid_form *f, const char *seg, size_t len)
 		return EID_EMALFORMED;
 	if (f->n >= EID_FORM_MAX_PAIRS)
 		return EID_ETOOBIG;
+	if (f->n == f->cap) {
+		size_t cap = f->cap == 0 ? PAIRS_FIRST : 2 * f->cap;
+		struct eid_form_entry *p;
+
+		if (cap > EID_FORM_MAX_PAIRS)
+			cap = EID_FORM_MAX_PAIRS;
+		p = realloc(f->pairs, cap * sizeof(*p));
+		if (p == NULL)
+			return EID_ENOMEM;
+		f->pairs = p;
+		f->cap = cap;
+	}
 	e = &f->pairs[f->n];
 	e->name = f->text.len;
 	r = decode_component(f, seg, nlen);
@@ -158,8 +132,7 @@ int eid_form_parse(const char *in, size_t len, eid_form **ret_form)
 	end = in + len;
 	if (len > EID_FORM_MAX_BYTES)
 		return EID_ETOOBIG;
-	if ((f = calloc(1, sizeof(*f))) == NULL ||
-	    (f->pairs = calloc(EID_FORM_MAX_PAIRS, sizeof(*f->pairs))) == NULL) {
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
 		r = EID_ENOMEM;
 		goto out;
 	}

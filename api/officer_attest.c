@@ -1,7 +1,9 @@
 /* POST /officer/activation/attest: the officer attests the face check of
  * a verified case; the account becomes level 2 (pending activation) and
  * the activation code is shown once, as text and as a QR code that opens
- * /activate with the code filled in. */
+ * /activate with the code filled in.  A minor's case also records the
+ * guardian's consent, and the code goes by SMS to the guardian's phone
+ * instead of the screen. */
 #include <string.h>
 
 #include "api/console.h"
@@ -10,8 +12,10 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/activation.h"
+#include "idp/notify.h"
 
 #define WHY_MAX 256
+#define SMS_MAX 320
 
 /* <issuer>/activate?personal_id=..&code=.. */
 static int activate_url(const struct eid_app *app, const char *pid,
@@ -65,6 +69,51 @@ static int code_page(struct eid_app *app, struct eid_http_request *req,
 	return r;
 }
 
+/* A minor's code goes to the guardian's phone (Decree 69/2024: the
+ * guardian holds the child's account); the desk only says where. */
+static int send_to_guardian(struct eid_app *app, const struct eid_activation *c,
+			    const char *phone, const char *code)
+{
+	char text[SMS_MAX];
+	int n = snprintf(text, sizeof(text),
+			 "eID: ma kich hoat muc 2 cho tai khoan cua tre %s: %s "
+			 "(nhap tai %s" EID_PATH_ACTIVATE "). / eID: level-2 "
+			 "activation code for your child's account %s: %s "
+			 "(enter it at %s" EID_PATH_ACTIVATE ").",
+			 c->personal_id, code, app->cfg->server.issuer,
+			 c->personal_id, code, app->cfg->server.issuer);
+	int r = n > 0 && (size_t)n < sizeof(text) ?
+			eid_notify_sms(&app->notify, phone, text) : EID_EINVAL;
+
+	eid_wipe(text, sizeof(text));
+	return r;
+}
+
+static int sent_page(struct eid_http_request *req, struct eid_http_response *res,
+		     const struct eid_officer_session *os,
+		     const struct eid_activation *c, const char *phone)
+{
+	char masked[EID_PHONE_MAX + 1];
+	struct eid_page p;
+
+	eid_notify_mask_phone(phone, masked, sizeof(masked));
+	eid_page_begin(&p, eid_page_lang(req), "Activation code",
+		       "Mã kích hoạt");
+	eid_console_header(&p, os);
+	eid_page_raw(&p, "<p id=\"code-sent\">");
+	eid_page_t(&p, "The guardian's consent is recorded. The activation code was sent by SMS to the guardian's phone:",
+		   "Đã ghi nhận sự đồng ý của người giám hộ. Mã kích hoạt đã được gửi bằng SMS đến điện thoại của người giám hộ:");
+	eid_page_raw(&p, " <code>");
+	eid_page_text(&p, masked);
+	eid_page_raw(&p, "</code></p><p>");
+	eid_page_t(&p, "The guardian enters it with the child's personal ID number at",
+		   "Người giám hộ nhập mã cùng số định danh của trẻ tại");
+	eid_page_raw(&p, " <code>" EID_PATH_ACTIVATE "</code>: ");
+	eid_page_text(&p, c->personal_id);
+	eid_page_raw(&p, "</p>");
+	return eid_page_reply(&p, res, 200);
+}
+
 static const char *case_param(struct eid_http_request *req)
 {
 	const char *id = NULL;
@@ -72,20 +121,28 @@ static const char *case_param(struct eid_http_request *req)
 	return eid_http_form_param(req, "case", &id) == EID_OK ? id : "";
 }
 
+static bool ticked(struct eid_http_request *req, const char *name)
+{
+	const char *v = NULL;
+
+	return eid_http_form_param(req, name, &v) == EID_OK &&
+	       strcmp(v, "1") == 0;
+}
+
 static int attest(struct eid_app *app, struct eid_http_request *req,
 		  const struct eid_officer_session *os, struct eid_activation *c,
-		  char code[EID_ACTIVATION_CODE_LEN + 1], eid_buf *why)
+		  char code[EID_ACTIVATION_CODE_LEN + 1],
+		  char sms_to[EID_PHONE_MAX + 1], eid_buf *why)
 {
 	struct eid_activation_attest a = { 0 };
-	const char *face = NULL;
 	eid_txn *t = NULL;
 	int r;
 
 	a.case_id = case_param(req);
 	if (eid_http_form_param(req, "phone", &a.phone) != EID_OK)
 		a.phone = NULL;
-	a.face_checked = eid_http_form_param(req, "face_checked", &face) ==
-				 EID_OK && strcmp(face, "1") == 0;
+	a.face_checked = ticked(req, "face_checked");
+	a.guardian_consent = ticked(req, "guardian_consent");
 	a.officer_id = os->officer_id;
 	a.unit = os->unit;
 	a.role = os->role;
@@ -95,6 +152,7 @@ static int attest(struct eid_app *app, struct eid_http_request *req,
 	r = eid_activation_attest(t, &app->policy, &a,
 				  (int64_t)eid_store_now(app->store), code, c,
 				  why);
+	memcpy(sms_to, a.ret_sms_to, EID_PHONE_MAX + 1);
 	if (r == EID_OK)
 		return eid_txn_commit(t);
 	eid_txn_abort(t);
@@ -109,14 +167,23 @@ int eid_page_officer_activation_attest(struct eid_http_request *req,
 	struct eid_officer_session os;
 	struct eid_activation c;
 	char code[EID_ACTIVATION_CODE_LEN + 1] = "";
+	char sms_to[EID_PHONE_MAX + 1] = "";
 	eid_buf why;
 	int r;
 
 	if ((r = eid_console_officer(app, req, res, &os)) != EID_OK)
 		return r == EID_ENOTFOUND || r == EID_EPERM ? EID_OK : r;
 	eid_buf_init(&why, WHY_MAX);
-	r = attest(app, req, &os, &c, code, &why);
-	if (r == EID_OK) {
+	r = attest(app, req, &os, &c, code, sms_to, &why);
+	if (r == EID_OK && sms_to[0] != '\0') {
+		/* Committed: a code that cannot be sent is lost with it, and
+		 * a new case issues another (it replaces this one). */
+		r = send_to_guardian(app, &c, sms_to, code);
+		r = r == EID_OK ? sent_page(req, res, &os, &c, sms_to) :
+			eid_page_error(res, eid_page_lang(req), 503,
+				       "The activation code could not be sent to the guardian's phone: open a new case.",
+				       "Không gửi được mã kích hoạt đến điện thoại của người giám hộ: hãy mở hồ sơ mới.");
+	} else if (r == EID_OK) {
 		r = code_page(app, req, res, &os, &c, code);
 	} else if (r == EID_EPERM) {
 		r = eid_console_case_denied(app, req, &os, case_param(req),

@@ -3,6 +3,10 @@
  * <server>/officer/activation/<case> --cookie eid_officer=...`):
  *   POST /officer/activation/<case>/chip/challenge
  *   POST /officer/activation/<case>/chip/verify
+ * and, for a minor's case, the guardian's own card (`--upload
+ * <server>/officer/activation/<case>/guardian`):
+ *   POST /officer/activation/<case>/guardian/chip/challenge
+ *   POST /officer/activation/<case>/guardian/chip/verify
  * The same JSON bodies and answers as POST /chip/challenge and /chip/verify
  * (api/chip.h), but the challenge is bound to the officer
  * ("officer:<id>") and the verdict is recorded in the case, which then
@@ -32,10 +36,23 @@ static int refuse(struct eid_http_response *res, unsigned status,
 	return r == EID_OK ? REPLIED : r;
 }
 
+/* Is the case waiting for this read: the citizen's card, or (guardian)
+ * the guardian's card of a minor's case? */
+static bool waiting(const struct eid_activation *c, bool guardian)
+{
+	if (!guardian)
+		return c->state == EID_ACTIVATION_STARTED;
+	return c->guardian == EID_AGUARDIAN_WAITING &&
+	       (c->state == EID_ACTIVATION_STARTED ||
+		c->state == EID_ACTIVATION_CHIP_OK ||
+		c->state == EID_ACTIVATION_BIRTH_OK);
+}
+
 /* The officer, the case (waiting for its read) and a JSON body. */
 static int admit(struct eid_app *app, struct eid_http_request *req,
 		 struct eid_http_response *res, const char *action,
-		 struct eid_officer_session *os, char case_id[EID_ACTIVATION_ID_LEN + 1])
+		 bool guardian, struct eid_officer_session *os,
+		 char case_id[EID_ACTIVATION_ID_LEN + 1])
 {
 	const char *ct = eid_http_header(req, "Content-Type");
 	struct eid_activation c;
@@ -68,20 +85,24 @@ static int admit(struct eid_app *app, struct eid_http_request *req,
 					    "the case belongs to another "
 					    "officer or unit") : r;
 	}
-	if (c.state != EID_ACTIVATION_STARTED)
+	if (!waiting(&c, guardian))
 		return refuse(res, 409, "invalid_state",
-			      "the case is not waiting for a card read");
+			      guardian ? "the case is not waiting for a "
+					 "guardian's card read" :
+					 "the case is not waiting for a card read");
 	return EID_OK;
 }
 
 static int challenge(struct eid_app *app, struct eid_http_request *req,
-		     struct eid_http_response *res)
+		     struct eid_http_response *res, bool guardian)
 {
 	struct eid_officer_session os;
 	char case_id[EID_ACTIVATION_ID_LEN + 1], binding[EID_ACTOR_MAX + 1];
 	int r;
 
-	if ((r = admit(app, req, res, "chip/challenge", &os, case_id)) != EID_OK)
+	if ((r = admit(app, req, res,
+		       guardian ? "guardian/chip/challenge" : "chip/challenge",
+		       guardian, &os, case_id)) != EID_OK)
 		return r;
 	r = eid_api_chip_reply_challenge(
 		res, app, eid_console_actor(&os, binding, sizeof(binding)));
@@ -90,8 +111,8 @@ static int challenge(struct eid_app *app, struct eid_http_request *req,
 }
 
 static int record(struct eid_app *app, const struct eid_officer_session *os,
-		  const char *case_id, const struct eid_chip_verdict *v,
-		  struct eid_activation *ret)
+		  const char *case_id, bool guardian,
+		  const struct eid_chip_verdict *v, struct eid_activation *ret)
 {
 	struct eid_activation_chip *chip = malloc(sizeof(*chip));
 	eid_txn *t = NULL;
@@ -100,7 +121,11 @@ static int record(struct eid_app *app, const struct eid_officer_session *os,
 	if (chip == NULL)
 		return r;
 	eid_activation_chip_from_verdict(v, chip);
-	if ((r = eid_store_begin(app->store, true, &t)) == EID_OK)
+	if ((r = eid_store_begin(app->store, true, &t)) == EID_OK && guardian)
+		r = eid_activation_record_guardian_chip(
+			t, case_id, os->officer_id, os->unit, os->role, chip,
+			(int64_t)eid_store_now(app->store), ret);
+	else if (r == EID_OK)
 		r = eid_activation_record_chip(t, case_id, os->officer_id,
 					       os->unit, os->role, chip,
 					       (int64_t)eid_store_now(app->store),
@@ -116,7 +141,8 @@ static int record(struct eid_app *app, const struct eid_officer_session *os,
 
 static int run(struct eid_app *app, struct eid_http_response *res,
 	       const struct eid_officer_session *os, const char *case_id,
-	       const struct eid_chip_upload *up, struct eid_chip_verdict *v)
+	       bool guardian, const struct eid_chip_upload *up,
+	       struct eid_chip_verdict *v)
 {
 	char binding[EID_ACTOR_MAX + 1];
 	const eid_csca_store *csca = NULL;
@@ -138,7 +164,7 @@ static int run(struct eid_app *app, struct eid_http_response *res,
 	if (r == EID_EINVAL)
 		return refuse(res, 400, "invalid_request",
 			      "a file is missing or too large");
-	if (r != EID_OK || (r = record(app, os, case_id, v, &c)) != EID_OK ||
+	if (r != EID_OK || (r = record(app, os, case_id, guardian, v, &c)) != EID_OK ||
 	    (r = eid_chipverify_verdict_to_json(v, &j)) != EID_OK ||
 	    (r = eid_activation_to_json(&c, &cj)) != EID_OK)
 		goto out;
@@ -152,7 +178,7 @@ out:
 }
 
 static int verify(struct eid_app *app, struct eid_http_request *req,
-		  struct eid_http_response *res)
+		  struct eid_http_response *res, bool guardian)
 {
 	struct eid_officer_session os;
 	char case_id[EID_ACTIVATION_ID_LEN + 1];
@@ -166,12 +192,14 @@ static int verify(struct eid_app *app, struct eid_http_request *req,
 	if (body == NULL || v == NULL)
 		goto out;
 	eid_chip_body_init(body);
-	if ((r = admit(app, req, res, "chip/verify", &os, case_id)) != EID_OK)
+	if ((r = admit(app, req, res,
+		       guardian ? "guardian/chip/verify" : "chip/verify",
+		       guardian, &os, case_id)) != EID_OK)
 		goto clear;
 	p = eid_http_body(req, &n);
 	r = eid_chip_body_parse(p != NULL ? p : "", n, body, &member);
 	if (r == EID_OK)
-		r = run(app, res, &os, case_id, &body->up, v);
+		r = run(app, res, &os, case_id, guardian, &body->up, v);
 	else if (r != EID_ENOMEM)
 		r = refuse(res, r == EID_ETOOBIG ? 413 : 400, "invalid_request",
 			   "the body must be a JSON object of base64url files "
@@ -190,11 +218,12 @@ int eid_api_officer_chip(struct eid_http_request *req,
 {
 	const char *path = eid_http_path(req);
 	size_t n = strlen(path);
+	bool guardian = strstr(path, "/guardian/chip/") != NULL;
 	int r;
 
 	if (n > 10 && strcmp(path + n - 10, "/challenge") == 0)
-		r = challenge(arg, req, res);
+		r = challenge(arg, req, res, guardian);
 	else
-		r = verify(arg, req, res);
+		r = verify(arg, req, res, guardian);
 	return r == REPLIED ? EID_OK : r;
 }

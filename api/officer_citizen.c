@@ -64,6 +64,8 @@ static void citizen_table(struct eid_page *p, const struct eid_citizen *c)
 	eid_page_raw(p, "</td></tr>");
 	eid_page_row(p, "Residence", "Nơi cư trú", c->residence);
 	eid_page_row(p, "Card expires", "Thẻ hết hạn", ex);
+	if (c->guardian_id[0] != '\0')
+		eid_page_row(p, "Guardian", "Người giám hộ", c->guardian_id);
 	eid_page_raw(p, "<tr><th>");
 	eid_page_t(p, "Card", "Thẻ");
 	eid_page_raw(p, "</th><td>");

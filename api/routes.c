@@ -97,6 +97,8 @@ static const struct eid_http_route routes[] = {
 	  eid_page_officer_activation_start },
 	{ "POST", EID_PATH_OFFICER_ACTIVATION_ATTEST, false,
 	  eid_page_officer_activation_attest },
+	{ "POST", EID_PATH_OFFICER_ACTIVATION_BIRTH, false,
+	  eid_page_officer_activation_birth },
 	{ "POST", EID_PATH_OFFICER_ACTIVATION "/", true, eid_api_officer_chip },
 	{ "GET", EID_PATH_ACTIVATE, false, eid_page_activate },
 	{ "POST", EID_PATH_ACTIVATE, false, eid_page_activate },

@@ -4,6 +4,7 @@
 #include "api/endpoints.h"
 #include "api/oauth.h"
 #include "crypto/error.h"
+#include "crypto/json_write.h"
 #include "idp/discovery.h"
 #include "idp/token_grant.h"
 
@@ -68,28 +69,35 @@ static int token_params(struct eid_http_request *req,
 	return EID_OK;
 }
 
+/* The response written straight as JSON text (RFC 6749 5.1). */
+#define REPLY_MAX (64u * 1024)
+
 static int reply_tokens(struct eid_http_response *res,
 			const struct eid_token_response *tr)
 {
-	json_t *o = json_pack("{s:s,s:s,s:I}", "access_token",
-			      tr->access_token, "token_type",
-			      tr->dpop ? "DPoP" : "Bearer", "expires_in",
-			      (json_int_t)tr->expires_in);
-	int r = EID_ENOMEM;
+	eid_buf b;
+	int r;
 
-	if (o == NULL)
-		return EID_ENOMEM;
-	if ((tr->scope[0] != '\0' &&
-	     json_object_set_new(o, "scope", json_string(tr->scope))) ||
-	    (tr->id_token != NULL &&
-	     json_object_set_new(o, "id_token", json_string(tr->id_token))) ||
-	    (tr->refresh_token[0] != '\0' &&
-	     json_object_set_new(o, "refresh_token",
-				 json_string(tr->refresh_token))))
+	eid_buf_init(&b, REPLY_MAX);
+	if ((r = eid_json_open(&b)) != EID_OK ||
+	    (r = eid_json_member_str(&b, "access_token",
+				     tr->access_token)) != EID_OK ||
+	    (r = eid_json_member_str(&b, "token_type",
+				     tr->dpop ? "DPoP" : "Bearer")) != EID_OK ||
+	    (r = eid_json_member_u64(&b, "expires_in", tr->expires_in)) !=
+		    EID_OK ||
+	    (r = eid_json_member_str(&b, "scope", tr->scope[0] != '\0' ?
+						  tr->scope : NULL)) != EID_OK ||
+	    (r = eid_json_member_str(&b, "id_token", tr->id_token)) != EID_OK ||
+	    (r = eid_json_member_str(&b, "refresh_token",
+				     tr->refresh_token[0] != '\0' ?
+					     tr->refresh_token : NULL)) !=
+		    EID_OK ||
+	    (r = eid_json_close(&b)) != EID_OK)
 		goto out;
-	r = eid_http_reply_json(res, 200, o);
+	r = eid_http_reply_bytes(res, 200, "application/json", b.data, b.len);
 out:
-	json_decref(o);
+	eid_buf_free(&b);
 	return r;
 }
 

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjose/header.h>
-#include <cjose/jws.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -13,6 +11,7 @@
 
 #include "crypto/error.h"
 #include "crypto/json_write.h"
+#include "crypto/jws_write.h"
 #include "crypto/secret.h"
 
 #define JWS_HEADER_MAX 4096 /* decoded protected header */
@@ -275,170 +274,38 @@ int eid_json_merge(json_t *dst, const json_t *src,
 							     EID_ENOMEM;
 }
 
-/* OpenSSL's DER ECDSA signature as JOSE's fixed-size R || S. */
-static int ec_der_to_raw(const uint8_t *der, size_t derlen, size_t n,
-			 eid_buf *out)
-{
-	const unsigned char *p = der;
-	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
-	const BIGNUM *br, *bs;
-	uint8_t *dst;
-	int r = EID_ECRYPTO;
-
-	if (es == NULL)
-		return EID_ECRYPTO;
-	ECDSA_SIG_get0(es, &br, &bs);
-	if (eid_buf_reserve(out, 2 * n, &dst) == EID_OK &&
-	    BN_bn2binpad(br, dst, (int)n) == (int)n &&
-	    BN_bn2binpad(bs, dst + n, (int)n) == (int)n)
-		r = EID_OK;
-	ECDSA_SIG_free(es);
-	return r;
-}
-
-/* sig over the JWS signing input by a key held in the signer process:
- * the digest here, the signature there (any of our algorithms, PS256
- * included). */
-static int remote_sign(const eid_key *key, const eid_alg_info *info,
-		       const eid_buf *input, eid_buf *sig)
-{
-	uint8_t md[EVP_MAX_MD_SIZE], raw[JWS_SIG_MAX];
-	unsigned int mdlen = 0;
-	size_t len = 0;
-	int r;
-
-	if (EVP_Digest(input->data, input->len, md, &mdlen,
-		       EVP_get_digestbyname(info->md), NULL) != 1) {
-		ERR_clear_error();
-		return EID_ECRYPTO;
-	}
-	r = eid_key_sign_digest(key, md, mdlen, raw, sizeof(raw), &len);
-	if (r != EID_OK)
-		return r;
-	return info->ec ? ec_der_to_raw(raw, len, info->ec_len, sig) :
-			  eid_buf_put(sig, raw, len);
-}
-
-/* sig over the JWS signing input with key's EVP_PKEY, under its lock. */
-static int evp_sign(const eid_key *key, const eid_alg_info *info,
-		    const eid_buf *input, eid_buf *sig)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	uint8_t raw[JWS_SIG_MAX];
-	size_t len = sizeof(raw);
-	int r = EID_ECRYPTO;
-
-	if (ctx == NULL)
-		return EID_ENOMEM;
-	if (eid_key_is_remote(key)) {
-		EVP_MD_CTX_free(ctx);
-		return remote_sign(key, info, input, sig);
-	}
-	eid_key_lock(key);
-	if (EVP_DigestSignInit(ctx, &pctx, EVP_get_digestbyname(info->md),
-			       NULL, eid_key_pkey(key)) != 1 ||
-	    (info->pss &&
-	     (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-					       RSA_PSS_SALTLEN_DIGEST) != 1)) ||
-	    EVP_DigestSign(ctx, raw, &len, input->data, input->len) != 1)
-		len = 0;
-	eid_key_unlock(key);
-	if (len > 0)
-		r = info->ec ? ec_der_to_raw(raw, len, info->ec_len, sig) :
-			       eid_buf_put(sig, raw, len);
-	ERR_clear_error();
-	EVP_MD_CTX_free(ctx);
-	return r;
-}
-
-/* A compact JWS made without cjose: b64(header) . b64(payload) . b64(sig). */
-static int jws_sign_evp(const eid_key *key, const json_t *hdr,
-			const char *payload, char **ret_compact)
-{
-	const eid_alg_info *info = eid_alg_info_get(eid_key_alg(key));
-	char *h = json_dumps(hdr, JSON_COMPACT);
-	eid_buf out, sig;
-	int r = EID_ENOMEM;
-
-	eid_buf_init(&out, EID_JWS_MAX * 4);
-	eid_buf_init(&sig, JWS_SIG_MAX);
-	if (h == NULL || info == NULL)
-		goto out;
-	if ((r = eid_b64url_encode(h, strlen(h), &out)) != EID_OK ||
-	    (r = eid_buf_put_u8(&out, '.')) != EID_OK ||
-	    (r = eid_b64url_encode(payload, strlen(payload), &out)) != EID_OK ||
-	    (r = evp_sign(key, info, &out, &sig)) != EID_OK ||
-	    (r = eid_buf_put_u8(&out, '.')) != EID_OK ||
-	    (r = eid_b64url_encode(sig.data, sig.len, &out)) != EID_OK)
-		goto out;
-	r = EID_ENOMEM;
-	if (eid_buf_cstr(&out) == NULL ||
-	    (*ret_compact = strdup((const char *)out.data)) == NULL)
-		goto out;
-	r = EID_OK;
-out:
-	free(h);
-	eid_buf_free(&out);
-	eid_buf_free(&sig);
-	return r;
-}
-
 int eid_jws_sign_ex(const eid_key *key, const char *typ,
 		    const json_t *extra_header, const json_t *claims,
 		    char **ret_compact)
 {
-	cjose_header_t *hdr = NULL;
-	cjose_jws_t *jws = NULL;
-	char *payload = NULL, *compact = NULL;
-	const char *ser = NULL, *alg;
-	cjose_err err;
-	int r = EID_EINVAL;
+	json_t *hdr = NULL;
+	eid_buf h, payload;
+	const char *alg;
+	int r;
 
 	if (key == NULL || !json_is_object(claims) || ret_compact == NULL ||
 	    !eid_key_has_private(key) ||
 	    (alg = eid_alg_name(eid_key_alg(key))) == NULL)
 		return EID_EINVAL;
+	eid_buf_init(&h, EID_JWS_PART_MAX);
+	eid_buf_init(&payload, EID_JWS_PART_MAX);
 	r = EID_ENOMEM;
-	hdr = cjose_header_new(&err);
-	if (hdr == NULL || !cjose_header_set(hdr, CJOSE_HDR_ALG, alg, &err) ||
-	    !cjose_header_set(hdr, CJOSE_HDR_KID, eid_key_kid(key), &err) ||
-	    (typ != NULL && !cjose_header_set(hdr, "typ", typ, &err)))
+	if ((hdr = json_pack("{s:s,s:s}", "alg", alg, "kid",
+			     eid_key_kid(key))) == NULL ||
+	    (typ != NULL &&
+	     json_object_set_new(hdr, "typ", json_string(typ)) != 0))
 		goto out;
-	/* cjose_header_t is a jansson object (cjose/header.h says so). */
-	if ((r = eid_json_merge((json_t *)hdr, extra_header,
-				header_reserved)) != EID_OK)
+	if ((r = eid_json_merge(hdr, extra_header, header_reserved)) !=
+		    EID_OK ||
+	    (r = eid_json_write(hdr, &h)) != EID_OK ||
+	    (r = eid_json_write(claims, &payload)) != EID_OK)
 		goto out;
-	r = EID_ENOMEM;
-	payload = eid_json_dumps(claims);
-	if (payload == NULL)
-		goto out;
-	if (eid_key_token_label(key) != NULL || eid_key_is_remote(key)) {
-		/* cjose signs with the private key's bytes, which a token
-		 * or the signer process never gives out: sign through the
-		 * EVP_PKEY handle or the signer. */
-		r = jws_sign_evp(key, (json_t *)hdr, payload, &compact);
-		if (r != EID_OK)
-			goto out;
-		*ret_compact = compact;
-		goto out;
-	}
-	r = EID_ECRYPTO;
-	jws = cjose_jws_sign(eid_key_cjose(key), hdr, (uint8_t *)payload,
-			     strlen(payload), &err);
-	if (jws == NULL || !cjose_jws_export(jws, &ser, &err))
-		goto out;
-	r = EID_ENOMEM;
-	if ((compact = strdup(ser)) == NULL)
-		goto out;
-	*ret_compact = compact;
-	r = EID_OK;
+	r = eid_jws_compact(key, h.data, h.len, payload.data, payload.len,
+			    ret_compact);
 out:
-	ERR_clear_error();
-	cjose_jws_release(jws);
-	cjose_header_release(hdr);
-	free(payload);
+	json_decref(hdr);
+	eid_buf_free(&h);
+	eid_buf_free(&payload);
 	return r;
 }
 

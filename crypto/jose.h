@@ -1,5 +1,6 @@
-/* JWS compact serialization (sign with cjose, verify with OpenSSL behind a
- * strict parser of our own) and the small JOSE helpers everyone needs. */
+/* JWS compact serialization (signed through crypto/jws_write.h, verified
+ * with OpenSSL behind a strict parser of our own) and the small JOSE
+ * helpers everyone needs. */
 #ifndef EID_JOSE_H
 #define EID_JOSE_H
 

@@ -1,5 +1,6 @@
 /* Compact JSON writer: see json_write.h. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,61 @@
 #define DUMPS_MAX (16u * 1024 * 1024)
 
 static const char hex[] = "0123456789ABCDEF"; /* as jansson */
+
+/* Length of the UTF-8 sequence starting at p (at most left bytes), or 0
+ * when it is not well formed (RFC 3629 section 4). */
+static size_t utf8_seq_len(const uint8_t *p, size_t left)
+{
+	size_t n;
+	uint8_t lo = 0x80, hi = 0xbf;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (p[0] == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+bool eid_utf8_valid(const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	size_t i = 0, k;
+
+	if (p == NULL && n > 0)
+		return false;
+	while (i < n) {
+		if (s[i] < 0x80) { /* most text: no call per byte */
+			i++;
+			continue;
+		}
+		k = utf8_seq_len(s + i, n - i);
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
 
 /* Whether byte c must be escaped inside a JSON string. */
 static int needs_escape(unsigned char c)
@@ -95,6 +151,31 @@ static int put_real(eid_buf *out, double d)
 	return eid_buf_put(out, t, n);
 }
 
+/* Decimal digits of v (printf's "%llu" without printf's cost). */
+static int put_u64(eid_buf *out, uint64_t v)
+{
+	char t[20];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return eid_buf_put(out, t + i, sizeof(t) - i);
+}
+
+static int put_int(eid_buf *out, json_int_t v)
+{
+	int r;
+
+	if (v >= 0)
+		return put_u64(out, (uint64_t)v);
+	if ((r = eid_buf_put_u8(out, '-')) != EID_OK)
+		return r;
+	/* -(v + 1) + 1 stays in range for the most negative value. */
+	return put_u64(out, (uint64_t)(-(v + 1)) + 1);
+}
+
 static int write_value(const json_t *v, eid_buf *out, unsigned depth);
 
 static int write_object(const json_t *v, eid_buf *out, unsigned depth)
@@ -145,8 +226,7 @@ static int write_value(const json_t *v, eid_buf *out, unsigned depth)
 		return put_string(out, json_string_value(v),
 				  json_string_length(v));
 	case JSON_INTEGER:
-		return eid_buf_printf(out, "%" JSON_INTEGER_FORMAT,
-				      json_integer_value(v));
+		return put_int(out, json_integer_value(v));
 	case JSON_REAL:
 		return put_real(out, json_real_value(v));
 	case JSON_TRUE:
@@ -176,4 +256,60 @@ char *eid_json_dumps(const json_t *v)
 		s = NULL;
 	eid_buf_free(&b);
 	return s;
+}
+
+/* ---- member by member ---- */
+
+int eid_json_open(eid_buf *out)
+{
+	return out == NULL ? EID_EINVAL : eid_buf_put_u8(out, '{');
+}
+
+int eid_json_close(eid_buf *out)
+{
+	return out == NULL ? EID_EINVAL : eid_buf_put_u8(out, '}');
+}
+
+/* [,]"name": */
+static int put_name(eid_buf *out, const char *name)
+{
+	int r;
+
+	if (out == NULL || name == NULL || out->len == 0)
+		return EID_EINVAL;
+	if (out->data[out->len - 1] != '{' &&
+	    (r = eid_buf_put_u8(out, ',')) != EID_OK)
+		return r;
+	if ((r = put_string(out, name, strlen(name))) != EID_OK)
+		return r;
+	return eid_buf_put_u8(out, ':');
+}
+
+int eid_json_member_open(eid_buf *out, const char *name)
+{
+	int r = put_name(out, name);
+
+	return r != EID_OK ? r : eid_buf_put_u8(out, '{');
+}
+
+int eid_json_member_str(eid_buf *out, const char *name, const char *value)
+{
+	size_t len;
+	int r;
+
+	if (value == NULL)
+		return EID_OK;
+	len = strlen(value);
+	if (!eid_utf8_valid(value, len))
+		return EID_EINVAL;
+	if ((r = put_name(out, name)) != EID_OK)
+		return r;
+	return put_string(out, value, len);
+}
+
+int eid_json_member_u64(eid_buf *out, const char *name, uint64_t value)
+{
+	int r = put_name(out, name);
+
+	return r != EID_OK ? r : put_u64(out, value);
 }

@@ -7,6 +7,7 @@
 #include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "crypto/error.h"
@@ -51,10 +52,12 @@ struct eid_key {
 	EVP_PKEY *pkey;
 	cjose_jwk_t *jwk;          /* built once: signing never re-parses */
 	json_t *pub;               /* kty and crv/x/y or n/e */
+	EVP_PKEY_CTX *sign_ctx;    /* in memory, private: set up to sign */
+	EVP_MD *md;                /* with sign_ctx: the algorithm's digest */
 	char *label;               /* in a token: the object's label */
 	eid_pkcs11 *p11;           /* in a token: the token */
-	eid_key_sign_fn sign;      /* remote: signs elsewhere */
-	void *sign_ctx;
+	eid_key_sign_fn remote;    /* signs elsewhere (signer process) */
+	void *remote_ctx;
 };
 
 /* Parameters as big-endian bytes: EC x, y[, d]; RSA n, e[, d, p, q, dp,
@@ -128,6 +131,16 @@ const cjose_jwk_t *eid_key_cjose(const eid_key *key)
 	return key->jwk;
 }
 
+const EVP_PKEY_CTX *eid_key_sign_ctx(const eid_key *key)
+{
+	return key != NULL ? key->sign_ctx : NULL;
+}
+
+const EVP_MD *eid_key_md(const eid_key *key)
+{
+	return key != NULL ? key->md : NULL;
+}
+
 bool eid_key_accepts(const eid_key *key, eid_alg alg)
 {
 	const eid_alg_info *info = eid_alg_info_get(alg);
@@ -143,6 +156,8 @@ void eid_key_free(eid_key *key)
 {
 	if (key == NULL)
 		return;
+	EVP_PKEY_CTX_free(key->sign_ctx);
+	EVP_MD_free(key->md);
 	EVP_PKEY_free(key->pkey);
 	cjose_jwk_release(key->jwk);
 	json_decref(key->pub);
@@ -337,6 +352,33 @@ static cjose_jwk_t *cjose_build(const struct curve *c,
 /* Wrap pkey (always consumed) into a key: check its shape against alg,
  * build the public JWK members, the kid (kid, or the RFC 7638 thumbprint
  * when NULL) and the cjose JWK. */
+/* What OpenSSL 3 looks up on every EVP_DigestSignInit (the digest and the
+ * signature implementation, by name, from the provider) done once per
+ * key: each signature duplicates this context instead. */
+static int sign_prepare(eid_key *k)
+{
+	const eid_alg_info *info = eid_alg_info_get(k->alg);
+	int r = EID_ECRYPTO;
+
+	if (info == NULL || !info->can_sign)
+		return EID_OK; /* a key we never sign with */
+	if ((k->md = EVP_MD_fetch(NULL, info->md, NULL)) == NULL ||
+	    (k->sign_ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey,
+						      NULL)) == NULL ||
+	    EVP_PKEY_sign_init(k->sign_ctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(k->sign_ctx, k->md) != 1 ||
+	    (info->pss &&
+	     (EVP_PKEY_CTX_set_rsa_padding(k->sign_ctx,
+					   RSA_PKCS1_PSS_PADDING) != 1 ||
+	      EVP_PKEY_CTX_set_rsa_pss_saltlen(k->sign_ctx,
+					       RSA_PSS_SALTLEN_DIGEST) != 1)))
+		goto out;
+	r = EID_OK;
+out:
+	ERR_clear_error();
+	return r;
+}
+
 static int key_wrap(EVP_PKEY *pkey, eid_alg alg, bool priv, const char *kid,
 		    eid_key **ret_key)
 {
@@ -366,6 +408,8 @@ static int key_wrap(EVP_PKEY *pkey, eid_alg alg, bool priv, const char *kid,
 			goto out;
 		memcpy(k->kid, kid, strlen(kid) + 1);
 	}
+	if (priv && (r = sign_prepare(k)) != EID_OK)
+		goto out;
 	r = EID_ECRYPTO;
 	k->jwk = cjose_build(k->curve, &raw);
 	if (k->jwk == NULL)
@@ -466,15 +510,15 @@ int eid_key_from_remote(EVP_PKEY *fwd, EVP_PKEY *pub, eid_alg alg,
 		eid_key_free(k);
 		return EID_EMISMATCH;
 	}
-	k->sign = fn;
-	k->sign_ctx = ctx;
+	k->remote = fn;
+	k->remote_ctx = ctx;
 	*ret_key = k;
 	return EID_OK;
 }
 
 bool eid_key_is_remote(const eid_key *key)
 {
-	return key != NULL && key->sign != NULL;
+	return key != NULL && key->remote != NULL;
 }
 
 int eid_key_sign_digest(const eid_key *key, const uint8_t *digest,
@@ -483,7 +527,7 @@ int eid_key_sign_digest(const eid_key *key, const uint8_t *digest,
 {
 	if (!eid_key_is_remote(key))
 		return EID_EINVAL;
-	return key->sign(key->sign_ctx, key->kid, key->alg, digest,
+	return key->remote(key->remote_ctx, key->kid, key->alg, digest,
 			 digest_len, sig, sig_max, ret_len);
 }
 
@@ -581,7 +625,7 @@ int eid_key_seal(const eid_key *key, const uint8_t kek[32], eid_buf *out)
 	if (key != NULL && key->label != NULL && out != NULL)
 		return ref_encode(key, out);
 	if (key == NULL || kek == NULL || out == NULL || !key->priv ||
-	    key->sign != NULL)
+	    key->remote != NULL)
 		return EID_EINVAL;
 	start = out->len;
 	r = EID_ECRYPTO;

@@ -70,6 +70,13 @@ bool eid_key_has_private(const eid_key *key);
 /* Borrowed handles for crypto/jose.c; valid as long as the key. */
 EVP_PKEY *eid_key_pkey(const eid_key *key);
 const cjose_jwk_t *eid_key_cjose(const eid_key *key);
+/* For a private key held in memory that signs one of our algorithms: a
+ * context made ready to sign once (eid_alg_info's digest and padding),
+ * which a signer duplicates (EVP_PKEY_CTX_dup) rather than uses, so that
+ * threads never share it; and that digest.  NULL for a public key and for
+ * a key in a token. */
+const EVP_PKEY_CTX *eid_key_sign_ctx(const eid_key *key);
+const EVP_MD *eid_key_md(const eid_key *key);
 /* True when a JWS header alg may be checked with this key: equal to the
  * key's alg, or for an RSA key with EID_ALG_UNSET any RSA alg. */
 bool eid_key_accepts(const eid_key *key, eid_alg alg);

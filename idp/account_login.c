@@ -29,7 +29,6 @@ struct attempt {
 	bool rehash;
 	char new_phc[EID_PASSWORD_PHC_MAX + 1];
 	struct eid_login_info *info;
-	bool card_locked; /* this attempt found the card expired or revoked */
 };
 
 static void tell(struct attempt *at, const char *reason, uint64_t retry)
@@ -146,15 +145,9 @@ static int fail_known(eid_txn *t, struct attempt *at, struct eid_account *cur)
 /* The right password: the account's state decides. */
 static int pass_known(eid_txn *t, struct attempt *at, struct eid_account *cur)
 {
-	bool locked = false;
-	int r = eid_account_sync_loaded(t, cur, at->now, &locked);
 	int verdict = EID_OK;
+	int r;
 
-	if (r != EID_OK) {
-		eid_txn_abort(t);
-		return r;
-	}
-	at->card_locked = locked;
 	if (cur->status == EID_ACCOUNT_LOCKED ||
 	    cur->status == EID_ACCOUNT_REVOKED) {
 		tell(at, cur->status == EID_ACCOUNT_LOCKED ? "locked" : "revoked", 0);
@@ -222,6 +215,17 @@ static int apply_known(struct attempt *at, struct eid_account *ret)
 	return r;
 }
 
+static int sync_card(struct attempt *at)
+{
+	char id[1][EID_PERSONAL_ID_LEN + 1];
+	struct eid_card_sync res;
+	int r;
+
+	memcpy(id[0], at->acct.personal_id, sizeof(id[0]));
+	r = eid_account_sync_card_status(at->s, id, 1, at->now, &res);
+	return r != EID_OK ? r : res.ended;
+}
+
 static int run(struct attempt *at, struct eid_account *ret_account)
 {
 	uint64_t wait = 0;
@@ -242,6 +246,12 @@ static int run(struct attempt *at, struct eid_account *ret_account)
 		return r;
 	if (!at->known)
 		return fail_unknown(at);
+	/* Whoever gives the right password learns the state: a card revoked
+	 * or expired in the registry locks the account now, and the lock
+	 * ends its sessions, grants and signing certificate at once (the
+	 * sweep will not see the account again, since it is locked). */
+	if (at->password_ok && (r = sync_card(at)) != EID_OK)
+		return r;
 	return apply_known(at, ret_account);
 }
 
@@ -272,15 +282,6 @@ int eid_account_authenticate(eid_store *s, const struct eid_account_policy *pol,
 	    eid_personal_id_parse(personal_id, &pid) == EID_OK)
 		at.id = personal_id;
 	r = run(&at, ret_account);
-	/* A lock found here (the card expired or was revoked) ends the
-	 * sessions, grants and signing certificate at once, as an officer's
-	 * lock or the sweep's does: the sweep will not see this account
-	 * again, since it is locked already. */
-	if (at.card_locked && r == EID_ELOCKED) {
-		int r2 = eid_account_end_everything(s, at.id, (uint64_t)now);
-		if (r2 != EID_OK)
-			r = r2;
-	}
 	eid_account_clear(&at.acct);
 	eid_wipe(at.new_phc, sizeof(at.new_phc));
 	return r;

@@ -791,46 +791,39 @@ out:
 	return r;
 }
 
-int eid_account_sync_loaded(eid_txn *t, struct eid_account *a, int64_t now,
-		     bool *ret_locked)
+int eid_account_card_lock_due(eid_txn *t, const struct eid_account *a,
+			      int64_t now, enum eid_lock_reason *ret)
 {
 	struct eid_citizen c;
-	enum eid_lock_reason reason = EID_LOCK_NONE;
 	int r;
 
-	*ret_locked = false;
+	*ret = EID_LOCK_NONE;
 	if (a->status != EID_ACCOUNT_ACTIVE &&
 	    a->status != EID_ACCOUNT_PENDING_ACTIVATION)
 		return EID_OK;
 	r = eid_registry_get(t, a->personal_id, &c);
 	if (r == EID_ENOTFOUND)
-		return EID_OK;
+		return EID_OK; /* nobody to compare with: left alone */
 	if (r != EID_OK)
 		return r;
 	if (c.card_status == EID_CARD_REVOKED)
-		reason = EID_LOCK_CARD_REVOKED;
+		*ret = EID_LOCK_CARD_REVOKED;
 	else if (eid_account_card_expired(&c, now))
-		reason = EID_LOCK_CARD_EXPIRED;
-	if (reason == EID_LOCK_NONE)
-		return EID_OK;
-	*ret_locked = true;
-	return apply_lock(t, a, reason, "system", now);
+		*ret = EID_LOCK_CARD_EXPIRED;
+	return EID_OK;
 }
 
-int eid_account_sync_card_status(eid_txn *t, const char *personal_id,
-				 int64_t now, bool *ret_locked)
+int eid_account_sync_loaded(eid_txn *t, struct eid_account *a, int64_t now,
+			    bool *ret_locked)
 {
-	struct eid_account a;
-	bool locked = false;
-	int r;
+	enum eid_lock_reason reason;
+	int r = eid_account_card_lock_due(t, a, now, &reason);
 
-	if ((r = eid_account_get(t, personal_id, &a)) != EID_OK)
+	*ret_locked = false;
+	if (r != EID_OK || reason == EID_LOCK_NONE)
 		return r;
-	r = eid_account_sync_loaded(t, &a, now, &locked);
-	if (r == EID_OK && ret_locked != NULL)
-		*ret_locked = locked;
-	eid_account_clear(&a);
-	return r;
+	*ret_locked = true;
+	return apply_lock(t, a, reason, "system", now);
 }
 
 /* Level 2 in state to; from an account in one of the states allowed. */

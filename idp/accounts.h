@@ -10,6 +10,7 @@
 #define EID_ACCOUNTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -193,10 +194,38 @@ int eid_account_raise_active(eid_txn *t, const char *personal_id,
 /* True when the registry's card expiry date has passed (in Vietnam's
  * time zone) at now; a card without one never expires. */
 bool eid_account_card_expired(const struct eid_citizen *c, int64_t now);
-/* Lock the account (actor "system") when the registry marks its card
- * revoked or expired.  *ret_locked (may be NULL) tells whether it did. */
-int eid_account_sync_card_status(eid_txn *t, const char *personal_id,
-				 int64_t now, bool *ret_locked);
+/* Whether the registry's card of an active or pending account is revoked
+ * or expired at now: *ret is the lock reason due (EID_LOCK_CARD_REVOKED,
+ * EID_LOCK_CARD_EXPIRED) or EID_LOCK_NONE.  Read only. */
+int eid_account_card_lock_due(eid_txn *t, const struct eid_account *a,
+			      int64_t now, enum eid_lock_reason *ret);
+
+/* What eid_account_sync_card_status did to one account. */
+struct eid_card_sync {
+	bool locked;                   /* locked by this call */
+	enum eid_lock_reason reason;   /* with locked */
+	char phone[EID_PHONE_MAX + 1]; /* with locked: to tell the citizen */
+	int ended; /* eid_account_end_everything's result; EID_OK unless locked */
+};
+
+/* The one lock for card status changes (the login and the lifecycle sweep
+ * both use it).  For each account ids[0..n) that is active or pending and
+ * whose card the registry marks revoked or expired at now: lock it
+ * (reason card_revoked or card_expired, actor "system", account.lock
+ * audited), all in one write transaction, taken only when a read found
+ * something to lock (each account is checked again inside it); then,
+ * once that transaction has committed, end each locked citizen's
+ * sessions, grants (refresh tokens, access tokens at introspection) and
+ * signing certificate (eid_account_end_everything).  A lock for the card
+ * thus never leaves tokens alive past this call.  Accounts not found are
+ * skipped.  ret[i] tells what happened to ids[i].  Returns
+ * a store error when the transaction failed (nothing was locked); a
+ * failure to end is in ret[i].ended, after every locked account was
+ * tried.  Runs its own transactions: call it outside any. */
+int eid_account_sync_card_status(eid_store *s,
+				 const char (*ids)[EID_PERSONAL_ID_LEN + 1],
+				 size_t n, int64_t now,
+				 struct eid_card_sync *ret);
 
 /* ---- login ---- */
 

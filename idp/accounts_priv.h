@@ -16,7 +16,9 @@ int eid_account_hash_new_password(const struct eid_account_policy *pol,
 				  struct eid_account *a,
 				  const struct eid_date *birth,
 				  const char *password, eid_buf *why);
-/* eid_account_sync_card_status on a record already read; a is updated. */
+/* Lock a (already read; updated) when its card is due
+ * (eid_account_card_lock_due), in t.  Only for eid_account_sync_card_status,
+ * which ends everything issued to the citizen after the commit. */
 int eid_account_sync_loaded(eid_txn *t, struct eid_account *a, int64_t now,
 			    bool *ret_locked);
 

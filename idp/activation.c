@@ -1,4 +1,5 @@
 #include "idp/activation.h"
+#include "idp/activation_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,13 @@ static const char *const state_names[] = {
 	[EID_ACTIVATION_CHIP_FAILED] = "chip_failed",
 	[EID_ACTIVATION_CODE_ISSUED] = "code_issued",
 	[EID_ACTIVATION_COMPLETED] = "completed",
+	[EID_ACTIVATION_BIRTH_OK] = "birth_record_verified",
+};
+
+static const char *const guardian_names[] = {
+	[EID_AGUARDIAN_NONE] = "none",
+	[EID_AGUARDIAN_WAITING] = "waiting",
+	[EID_AGUARDIAN_VERIFIED] = "verified",
 };
 
 static const char *const check_names[] = {
@@ -34,7 +42,12 @@ static const char *const check_names[] = {
 
 const char *eid_activation_state_name(enum eid_activation_state s)
 {
-	return (unsigned)s <= EID_ACTIVATION_COMPLETED ? state_names[s] : "?";
+	return (unsigned)s <= EID_ACTIVATION_BIRTH_OK ? state_names[s] : "?";
+}
+
+const char *eid_activation_guardian_name(enum eid_activation_guardian g)
+{
+	return (unsigned)g <= EID_AGUARDIAN_VERIFIED ? guardian_names[g] : "?";
 }
 
 const char *eid_activation_check_name(enum eid_activation_check c)
@@ -105,6 +118,18 @@ int eid_activation_to_json(const struct eid_activation *c, json_t **ret)
 		"fields", fields_json(c), "refusal", c->refusal,
 		"code_expires_at", (json_int_t)c->code_expires_at);
 
+	if (o != NULL && c->guardian != EID_AGUARDIAN_NONE &&
+	    json_object_update_new(
+		    o, json_pack("{s:s, s:s, s:s, s:s}", "guardian_id",
+				 c->guardian_id, "guardian",
+				 eid_activation_guardian_name(c->guardian),
+				 "guardian_pa",
+				 eid_activation_check_name(c->guardian_pa),
+				 "guardian_aa",
+				 eid_activation_check_name(c->guardian_aa))) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o == NULL)
 		return EID_ENOMEM;
 	*ret = o;
@@ -134,6 +159,32 @@ static int fields_from_json(json_t *a, struct eid_activation *c)
 	return EID_OK;
 }
 
+/* A minor's case has the guardian's members; an adult's has none. */
+static int guardian_from_json(json_t *o, struct eid_activation *c)
+{
+	char g[24], pa[24], aa[24];
+	int vg, vpa, vaa;
+
+	c->guardian = EID_AGUARDIAN_NONE;
+	c->guardian_pa = c->guardian_aa = EID_ACHECK_NOT_CHECKED;
+	if (json_object_get(o, "guardian") == NULL)
+		return EID_OK;
+	if (eid_jrec_text(o, "guardian_id", c->guardian_id,
+			  sizeof(c->guardian_id)) ||
+	    eid_jrec_text(o, "guardian", g, sizeof(g)) ||
+	    eid_jrec_text(o, "guardian_pa", pa, sizeof(pa)) ||
+	    eid_jrec_text(o, "guardian_aa", aa, sizeof(aa)) ||
+	    parse_name(guardian_names, 3, g, &vg) ||
+	    parse_name(check_names, 4, pa, &vpa) ||
+	    parse_name(check_names, 4, aa, &vaa) || vg == EID_AGUARDIAN_NONE ||
+	    c->guardian_id[0] == '\0')
+		return EID_EMALFORMED;
+	c->guardian = (enum eid_activation_guardian)vg;
+	c->guardian_pa = (enum eid_activation_check)vpa;
+	c->guardian_aa = (enum eid_activation_check)vaa;
+	return EID_OK;
+}
+
 static int case_from_json(json_t *o, struct eid_activation *c)
 {
 	char state[24], pa[24], aa[24];
@@ -157,7 +208,7 @@ static int case_from_json(json_t *o, struct eid_activation *c)
 	    eid_jrec_int(o, "updated_at", &c->updated_at) ||
 	    eid_jrec_int(o, "code_expires_at", &c->code_expires_at) ||
 	    !json_is_boolean(read) ||
-	    parse_name(state_names, 5, state, &st) ||
+	    parse_name(state_names, 6, state, &st) ||
 	    parse_name(check_names, 4, pa, &vpa) ||
 	    parse_name(check_names, 4, aa, &vaa))
 		return EID_EMALFORMED;
@@ -165,10 +216,12 @@ static int case_from_json(json_t *o, struct eid_activation *c)
 	c->pa = (enum eid_activation_check)vpa;
 	c->aa = (enum eid_activation_check)vaa;
 	c->chip_read = json_is_true(read);
+	if (guardian_from_json(o, c) != EID_OK)
+		return EID_EMALFORMED;
 	return fields_from_json(json_object_get(o, "fields"), c);
 }
 
-static int put_case(eid_txn *t, const struct eid_activation *c)
+int eid_activation_put(eid_txn *t, const struct eid_activation *c)
 {
 	char key[KEY_MAX];
 	json_t *o = NULL;
@@ -188,6 +241,20 @@ out:
 	free(text);
 	json_decref(o);
 	return r;
+}
+
+int eid_activation_save(eid_txn *t, const struct eid_activation *c,
+			const char *type, const char *actor, json_t *details,
+			int64_t now)
+{
+	int r = eid_activation_put(t, c);
+
+	if (r != EID_OK) {
+		json_decref(details);
+		return r;
+	}
+	return eid_audit_record(t, type, actor, c->personal_id, NULL, details,
+				now);
 }
 
 int eid_activation_get(eid_txn *t, const char *case_id,
@@ -217,18 +284,22 @@ out:
 
 /* The rules about who can be activated now. */
 static int check_citizen(eid_txn *t, const struct eid_citizen *c,
-			 int64_t now, eid_buf *why)
+			 int64_t now, char guardian[EID_PERSONAL_ID_LEN + 1],
+			 eid_buf *why)
 {
 	struct eid_account a;
 	struct eid_date today;
 	int age = 0, r;
 
 	eid_date_today(now, &today);
-	if (eid_age_on(&c->birthdate, &today, &age) != EID_OK || age < 14) {
-		say(why, "citizens under 14 are activated only together with "
-			 "their guardian, which this console does not do yet");
+	guardian[0] = '\0';
+	if (eid_age_on(&c->birthdate, &today, &age) != EID_OK) {
+		say(why, "the registry's date of birth is not usable");
 		return EID_EPERM;
 	}
+	if (age < 14 &&
+	    (r = eid_activation_minor_check(t, c, now, guardian, why)) != EID_OK)
+		return r;
 	if (c->card_status == EID_CARD_REVOKED || eid_account_card_expired(c, now)) {
 		say(why, "the registry marks the citizen's card revoked or "
 			 "expired: a new card is needed first");
@@ -250,7 +321,7 @@ static int check_citizen(eid_txn *t, const struct eid_citizen *c,
 	return r;
 }
 
-static int officer_actor(const char *officer_id, char out[EID_ACTOR_MAX + 1])
+int eid_activation_actor(const char *officer_id, char out[EID_ACTOR_MAX + 1])
 {
 	int n = snprintf(out, EID_ACTOR_MAX + 1, "officer:%s",
 			 officer_id ? officer_id : "");
@@ -282,7 +353,7 @@ int eid_activation_start(eid_txn *t, const char *personal_id,
 	int r;
 
 	memset(&c, 0, sizeof(c));
-	if ((r = officer_actor(officer_id, actor)) != EID_OK)
+	if ((r = eid_activation_actor(officer_id, actor)) != EID_OK)
 		return r;
 	if (personal_id == NULL || eid_personal_id_parse(personal_id, &pid)) {
 		say(why, "a personal ID number has 12 digits");
@@ -293,20 +364,26 @@ int eid_activation_start(eid_txn *t, const char *personal_id,
 			say(why, "no such citizen in the registry");
 		return r;
 	}
-	if ((r = check_citizen(t, &cz, now, why)) != EID_OK ||
+	if ((r = check_citizen(t, &cz, now, c.guardian_id, why)) != EID_OK ||
 	    (r = new_id(c.id)) != EID_OK)
 		return r;
+	c.guardian = c.guardian_id[0] != '\0' ? EID_AGUARDIAN_WAITING :
+						EID_AGUARDIAN_NONE;
+	c.guardian_pa = c.guardian_aa = EID_ACHECK_NOT_CHECKED;
 	copy(c.personal_id, sizeof(c.personal_id), personal_id);
 	copy(c.officer, sizeof(c.officer), officer_id);
 	copy(c.unit, sizeof(c.unit), unit);
 	c.state = EID_ACTIVATION_STARTED;
 	c.pa = c.aa = EID_ACHECK_NOT_CHECKED;
 	c.created_at = c.updated_at = now;
-	if ((r = put_case(t, &c)) != EID_OK ||
+	if ((r = eid_activation_put(t, &c)) != EID_OK ||
 	    (r = eid_audit_record(t, "activation.start", actor, personal_id,
-				  NULL, json_pack("{s:s, s:s}", "unit",
+				  NULL, json_pack("{s:s, s:s, s:s*}", "unit",
 						  unit ? unit : "", "case",
-						  c.id), now)) != EID_OK)
+						  c.id, "guardian_id",
+						  c.guardian_id[0] ?
+							  c.guardian_id : NULL),
+				  now)) != EID_OK)
 		return r;
 	*ret = c;
 	return EID_OK;
@@ -314,7 +391,7 @@ int eid_activation_start(eid_txn *t, const char *personal_id,
 
 /* ---- the card read ---- */
 
-static void add_field(struct eid_activation *c, const char *name,
+void eid_activation_add_field(struct eid_activation *c, const char *name,
 		      const char *registry, const char *card, bool match)
 {
 	struct eid_activation_field *f;
@@ -331,7 +408,7 @@ static void add_field(struct eid_activation *c, const char *name,
 static void add_text_field(struct eid_activation *c, const char *name,
 			   const char *registry, const char *card)
 {
-	add_field(c, name, registry, card, strcmp(registry, card) == 0);
+	eid_activation_add_field(c, name, registry, card, strcmp(registry, card) == 0);
 }
 
 static void add_date_field(struct eid_activation *c, const char *name,
@@ -345,7 +422,7 @@ static void add_date_field(struct eid_activation *c, const char *name,
 }
 
 /* Names are compared with their blanks collapsed, as registration does. */
-static bool same_name(const char *a, const char *b)
+bool eid_activation_same_name(const char *a, const char *b)
 {
 	eid_buf na, nb;
 	bool same;
@@ -377,8 +454,8 @@ static bool match_fields(struct eid_activation *c, const struct eid_citizen *cz,
 
 	c->n_fields = 0;
 	add_text_field(c, "personal_id", cz->personal_id, d->personal_id);
-	add_field(c, "full_name", cz->full_name, d->full_name,
-		  same_name(cz->full_name, d->full_name));
+	eid_activation_add_field(c, "full_name", cz->full_name, d->full_name,
+		  eid_activation_same_name(cz->full_name, d->full_name));
 	add_date_field(c, "birthdate", &cz->birthdate, d->birthdate);
 	add_text_field(c, "sex", sex, card_sex(d->sex));
 	add_date_field(c, "card_issued", &cz->card_issued, d->card_issued);
@@ -389,7 +466,7 @@ static bool match_fields(struct eid_activation *c, const struct eid_citizen *cz,
 	return true;
 }
 
-static void judge(struct eid_activation *c, const struct eid_activation_chip *chip,
+void eid_activation_judge(struct eid_activation *c, const struct eid_activation_chip *chip,
 		  const struct eid_citizen *cz)
 {
 	bool fields_ok = chip->has_dg13 && match_fields(c, cz, &chip->dg13);
@@ -431,7 +508,7 @@ int eid_activation_judge_chip(eid_txn *t, const char *personal_id,
 		return r;
 	memset(ret, 0, sizeof(*ret));
 	copy(ret->personal_id, sizeof(ret->personal_id), personal_id);
-	judge(ret, chip, &cz);
+	eid_activation_judge(ret, chip, &cz);
 	return EID_OK;
 }
 
@@ -478,7 +555,7 @@ int eid_activation_record_chip(eid_txn *t, const char *case_id,
 	char actor[EID_ACTOR_MAX + 1];
 	int r;
 
-	if (chip == NULL || (r = officer_actor(officer_id, actor)) != EID_OK)
+	if (chip == NULL || (r = eid_activation_actor(officer_id, actor)) != EID_OK)
 		return EID_EINVAL;
 	if ((r = eid_activation_get(t, case_id, &c)) != EID_OK)
 		return r;
@@ -488,11 +565,10 @@ int eid_activation_record_chip(eid_txn *t, const char *case_id,
 		return EID_ESTATE;
 	if ((r = eid_registry_get(t, c.personal_id, &cz)) != EID_OK)
 		return r;
-	judge(&c, chip, &cz);
+	eid_activation_judge(&c, chip, &cz);
 	c.updated_at = now;
-	if ((r = put_case(t, &c)) != EID_OK ||
-	    (r = eid_audit_record(
-		     t, "activation.chip", actor, c.personal_id, NULL,
+	if ((r = eid_activation_save(
+		     t, &c, "activation.chip", actor,
 		     json_pack("{s:s, s:s, s:s, s:s, s:s}", "unit",
 			       unit ? unit : "", "case", c.id, "pa",
 			       eid_activation_check_name(c.pa), "aa",
@@ -670,7 +746,7 @@ static int level2_account(eid_txn *t, const struct eid_account_policy *pol,
 }
 
 int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
-			  const struct eid_activation_attest *a, int64_t now,
+			  struct eid_activation_attest *a, int64_t now,
 			  char ret_code[EID_ACTIVATION_CODE_LEN + 1],
 			  struct eid_activation *ret, eid_buf *why)
 {
@@ -680,7 +756,7 @@ int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
 	int r;
 
 	if (a == NULL || pol == NULL ||
-	    (r = officer_actor(a->officer_id, actor)) != EID_OK)
+	    (r = eid_activation_actor(a->officer_id, actor)) != EID_OK)
 		return EID_EINVAL;
 	if ((r = eid_activation_get(t, a->case_id, &c)) != EID_OK)
 		return r;
@@ -688,7 +764,10 @@ int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
 		say(why, "this case belongs to another officer or unit");
 		return EID_EPERM;
 	}
-	if (c.state != EID_ACTIVATION_CHIP_OK) {
+	a->ret_sms_to[0] = '\0';
+	if (c.state != EID_ACTIVATION_CHIP_OK &&
+	    !(c.state == EID_ACTIVATION_BIRTH_OK &&
+	      c.guardian != EID_AGUARDIAN_NONE)) {
 		say(why, c.state == EID_ACTIVATION_CHIP_FAILED ?
 				 "the card read failed: this case cannot proceed" :
 				 "the case is not waiting for the face check");
@@ -699,19 +778,24 @@ int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
 		return EID_EINVAL;
 	}
 	ttl = a->code_ttl ? a->code_ttl : EID_ACTIVATION_CODE_TTL;
-	if ((r = level2_account(t, pol, &c, a->phone, actor, now, why)) !=
-		    EID_OK ||
-	    (r = issue_code(t, &c, ttl, now, ret_code)) != EID_OK)
+	if (c.guardian != EID_AGUARDIAN_NONE)
+		r = eid_activation_minor_attest(t, &c, a, actor, now, why);
+	else
+		r = level2_account(t, pol, &c, a->phone, actor, now, why);
+	if (r != EID_OK || (r = issue_code(t, &c, ttl, now, ret_code)) != EID_OK)
 		return r;
 	c.state = EID_ACTIVATION_CODE_ISSUED;
 	c.code_expires_at = now + (int64_t)ttl;
 	c.updated_at = now;
-	if ((r = put_case(t, &c)) != EID_OK ||
+	if ((r = eid_activation_put(t, &c)) != EID_OK ||
 	    (r = eid_audit_record(t, "activation.attest", actor, c.personal_id,
 				  NULL,
-				  json_pack("{s:s, s:s, s:b}", "unit",
+				  json_pack("{s:s, s:s, s:b, s:s*}", "unit",
 					    a->unit ? a->unit : "", "case",
-					    c.id, "face_check", 1),
+					    c.id, "face_check", 1,
+					    "guardian_id",
+					    c.guardian_id[0] ? c.guardian_id :
+							       NULL),
 				  now)) != EID_OK) {
 		eid_wipe(ret_code, EID_ACTIVATION_CODE_LEN + 1);
 		return r;
@@ -792,7 +876,7 @@ static int finish(eid_txn *t, const struct eid_account_policy *pol,
 	if (eid_activation_get(t, rec->case_id, &c) == EID_OK) {
 		c.state = EID_ACTIVATION_COMPLETED;
 		c.updated_at = now;
-		if ((r = put_case(t, &c)) != EID_OK)
+		if ((r = eid_activation_put(t, &c)) != EID_OK)
 			return r;
 	}
 	return eid_audit_record(t, "activation.complete", actor, pid, remote,

@@ -42,6 +42,16 @@ enum eid_activation_state {
 	EID_ACTIVATION_CHIP_FAILED, /* final: the case cannot proceed */
 	EID_ACTIVATION_CODE_ISSUED, /* attested; the citizen has a code */
 	EID_ACTIVATION_COMPLETED,   /* the citizen used the code */
+	/* A minor without a chip card: the birth data match the registry;
+	 * face check and the guardian's consent next. */
+	EID_ACTIVATION_BIRTH_OK,
+};
+
+/* The guardian of a minor's case (idp/activation_minor.c). */
+enum eid_activation_guardian {
+	EID_AGUARDIAN_NONE,     /* an adult's case: no guardian involved */
+	EID_AGUARDIAN_WAITING,  /* the guardian's card is to be read */
+	EID_AGUARDIAN_VERIFIED, /* the guardian's card passed PA, AA, DG13 */
 };
 
 /* What the chip verification said, whatever did it. */
@@ -83,19 +93,31 @@ struct eid_activation {
 	struct eid_activation_field fields[EID_ACTIVATION_MAX_FIELDS];
 	char refusal[EID_ACTIVATION_REASON_MAX]; /* why it cannot proceed */
 	int64_t code_expires_at;        /* with CODE_ISSUED */
+	/* A minor's case (under 14): the guardian the registry names, and
+	 * the verdicts on the guardian's own card read at the desk. */
+	char guardian_id[EID_PERSONAL_ID_LEN + 1]; /* "" for an adult */
+	enum eid_activation_guardian guardian;
+	enum eid_activation_check guardian_pa, guardian_aa;
 };
 
 const char *eid_activation_state_name(enum eid_activation_state s);
+const char *eid_activation_guardian_name(enum eid_activation_guardian g);
 const char *eid_activation_check_name(enum eid_activation_check c);
 
-/* Open a case for a citizen of the registry (write txn).  Refusals, with
- * a sentence for the officer in why (may be NULL):
+/* Open a case for a citizen of the registry (write txn).  A citizen
+ * under 14 gets a minor's case (Decree 69/2024: only together with the
+ * guardian; see eid_activation_minor_check).  Refusals, with a sentence
+ * for the officer in why (may be NULL):
  *   EID_EMALFORMED  not a personal ID number
  *   EID_ENOTFOUND   not in the registry
- *   EID_EPERM       under 14: only with a guardian (not supported here)
- *   EID_ESTATE      card revoked or expired; account revoked or locked;
- *                   already active at level 2
- * Audit: activation.start (actor officer:<id>, details the unit). */
+ *   EID_EPERM       under 14 and the registry names no guardian, or the
+ *                   guardian has no active level-2 account (locked,
+ *                   revoked, level 1, none)
+ *   EID_ESTATE      card revoked or expired (the guardian's too, for a
+ *                   minor); account revoked or locked; already active at
+ *                   level 2
+ * Audit: activation.start (actor officer:<id>, details the unit, and
+ * guardian_id for a minor). */
 int eid_activation_start(eid_txn *t, const char *personal_id,
 			 const char *officer_id, const char *unit,
 			 int64_t now, struct eid_activation *ret,
@@ -146,6 +168,11 @@ struct eid_activation_attest {
 	bool face_checked;  /* the officer ticked the face check */
 	const char *phone;  /* needed when the citizen has no account yet */
 	uint64_t code_ttl;  /* 0: EID_ACTIVATION_CODE_TTL */
+	/* A minor's case: the guardian, present, consents (ticked). */
+	bool guardian_consent;
+	/* Out, for a minor's case: the guardian's phone, where the code
+	 * must go (never shown at the desk); "" for an adult's case. */
+	char ret_sms_to[EID_PHONE_MAX + 1];
 };
 
 /* The officer attests the face check of a CHIP_OK case: the account is
@@ -153,11 +180,49 @@ struct eid_activation_attest {
  * 2 and set pending activation, and an activation code is issued into
  * ret_code (secret: show it once, then wipe).  EID_EPERM when the officer
  * may not access the case; EID_ESTATE when the case is not CHIP_OK; EID_EINVAL when the face check is not ticked;
- * eid_account_create's refusals (with why).  Audit: activation.attest. */
+ * eid_account_create's refusals (with why).  Audit: activation.attest.
+ *
+ * A minor's case (CHIP_OK or BIRTH_OK) also needs the guardian VERIFIED
+ * (EID_ESTATE), the consent ticked (EID_EINVAL) and the guardian's
+ * account still active at level 2 (EID_ESTATE); the minor's account is
+ * created with the guardian's phone and guardian_id (as a guardian's own
+ * eid_guardian_create_minor does) or raised; a->ret_sms_to gets the
+ * guardian's phone; the consent is audited as activation.guardian_consent
+ * (actor the guardian, subject the minor: in both histories). */
 int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
-			  const struct eid_activation_attest *a, int64_t now,
+			  struct eid_activation_attest *a, int64_t now,
 			  char ret_code[EID_ACTIVATION_CODE_LEN + 1],
 			  struct eid_activation *ret, eid_buf *why);
+
+/* A minor's case without a chip card (the registry has no card number):
+ * the officer has the child's birth certificate and types the full name
+ * and the date of birth (YYYY-MM-DD) it shows; both must equal the
+ * registry's (the name in NFC, blanks collapsed).  STARTED moves to
+ * BIRTH_OK, or to CHIP_FAILED for good on a difference (the fields are
+ * recorded one by one, as a card's DG13).  EID_EPERM when the officer may
+ * not access the case; EID_ESTATE when it is not a minor's case waiting
+ * for it, or the child has a card (read the card instead); EID_EINVAL for
+ * a missing name or a date that is not one.  Audit:
+ * activation.birth_record. */
+int eid_activation_record_birth(eid_txn *t, const char *case_id,
+				const char *officer_id, const char *unit,
+				enum eid_officer_role role,
+				const char *full_name, const char *birthdate,
+				int64_t now, struct eid_activation *ret,
+				eid_buf *why);
+
+/* The guardian's own card, read at the desk for a minor's case (before
+ * the attestation), judged as a citizen's card against the guardian's
+ * registry record: the guardian becomes VERIFIED, or the case ends
+ * (CHIP_FAILED, the refusal naming the guardian's card).  EID_EPERM when
+ * the officer may not access the case; EID_ESTATE when it is not a
+ * minor's case waiting for the guardian.  Audit: activation.guardian_chip. */
+int eid_activation_record_guardian_chip(eid_txn *t, const char *case_id,
+					const char *officer_id,
+					const char *unit,
+					enum eid_officer_role role,
+					const struct eid_activation_chip *chip,
+					int64_t now, struct eid_activation *ret);
 
 /* The citizen finishes with the code and a new password (own write
  * transactions).  In order: the code (EID_ENOTFOUND none issued,

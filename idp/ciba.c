@@ -267,6 +267,52 @@ static int room(eid_store *s, const char *personal_id)
 	return r;
 }
 
+/* Ping mode: what the ping will carry, until the request expires. */
+static int put_ping(eid_store *s, const struct eid_ciba_request *req,
+		    const char *areq)
+{
+	struct key k = id_key('n', req->id);
+	json_t *o = json_pack("{s:s, s:s}", "areq", areq, "cnt",
+			      req->notify_token);
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	int r = EID_ENOMEM;
+
+	json_decref(o);
+	if (text != NULL)
+		r = eid_eph_put(s, EID_EPH_CHALLENGES, k.b, k.n, text,
+				strlen(text), req->expires_at);
+	eid_free_secret_str(text);
+	return r;
+}
+
+int eid_ciba_ping_take(eid_store *s, const char *id,
+		       char ret_auth_req_id[EID_CIBA_AUTH_REQ_ID_LEN + 1],
+		       char ret_token[EID_CIBA_NOTIFY_TOKEN_MAX + 1])
+{
+	struct key k;
+	eid_buf b;
+	json_t *o = NULL;
+	int r;
+
+	if (!id_ok(id))
+		return EID_ENOTFOUND;
+	k = id_key('n', id);
+	eid_buf_init_secret(&b, REC_MAX);
+	if ((r = eid_eph_take(s, EID_EPH_CHALLENGES, k.b, k.n, &b)) != EID_OK)
+		goto out;
+	r = EID_EMALFORMED;
+	if ((o = json_loadb((const char *)b.data, b.len, 0, NULL)) == NULL)
+		goto out;
+	if ((r = eid_jrec_text(o, "areq", ret_auth_req_id,
+			       EID_CIBA_AUTH_REQ_ID_LEN + 1)) == EID_OK)
+		r = eid_jrec_text(o, "cnt", ret_token,
+				  EID_CIBA_NOTIFY_TOKEN_MAX + 1);
+out:
+	json_decref(o);
+	eid_buf_free(&b);
+	return r;
+}
+
 int eid_ciba_create(eid_store *s, struct eid_ciba_request *req, uint64_t now,
 		    uint64_t ttl,
 		    char ret_auth_req_id[EID_CIBA_AUTH_REQ_ID_LEN + 1])
@@ -302,6 +348,9 @@ int eid_ciba_create(eid_store *s, struct eid_ciba_request *req, uint64_t now,
 	k = make_key('p', req->personal_id, 12, req->id);
 	if ((r = eid_eph_put(s, EID_EPH_CHALLENGES, k.b, k.n, "", 0,
 			     req->expires_at)))
+		goto out;
+	if (req->notify_token[0] != '\0' &&
+	    (r = put_ping(s, req, areq)) != EID_OK)
 		goto out;
 	memcpy(ret_auth_req_id, areq, sizeof(areq));
 out:

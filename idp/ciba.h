@@ -1,6 +1,7 @@
 /* OpenID CIBA (Client-Initiated Backchannel Authentication Core 1.0),
- * poll mode: a relying party asks for a citizen's approval by hint, the
- * citizen's bound e-ID app approves or denies, the RP polls /token.
+ * poll and ping modes: a relying party asks for a citizen's approval by
+ * hint, the citizen's bound e-ID app approves or denies, the RP polls
+ * /token (ping: after we POST it the auth_req_id, CIBA 10.2).
  *
  * A request has two identifiers: the RP's auth_req_id (32 random bytes,
  * base64url; kept only as its SHA-256) and a public id (16 random bytes)
@@ -13,6 +14,11 @@
  *   'd' id                    the decision, written once (insert only)
  *   'p' personal_id id        "" : the citizen's pending list
  *   'l' id                    {"t","i"}: last poll and interval
+ *   'n' id                    ping mode only: {"areq","cnt"}, the
+ *                             auth_req_id and client_notification_token
+ *                             the ping carries, taken by the decision
+ *                             (the RP's id is kept in clear only here,
+ *                             only until the decision or the expiry)
  * A request is decided once, by the device of the citizen it names, and
  * its approval is taken once by the client that made it. */
 #ifndef EID_CIBA_H
@@ -37,6 +43,7 @@
 #define EID_CIBA_SLOW_DOWN 5        /* added to the interval on slow_down */
 #define EID_CIBA_GRACE 600          /* expired_token told this long */
 #define EID_CIBA_LIST_MAX 16        /* pending requests listed per citizen */
+#define EID_CIBA_NOTIFY_TOKEN_MAX 1024 /* client_notification_token (7.1) */
 
 /* The parameters of POST /bc-authorize; NULL when not sent. */
 struct eid_ciba_params {
@@ -47,6 +54,7 @@ struct eid_ciba_params {
 	const char *binding_message;
 	const char *acr_values;
 	const char *requested_expiry;
+	const char *client_notification_token;
 };
 
 /* A request.  scope is canonical (eid_claims_scope_string). */
@@ -60,6 +68,9 @@ struct eid_ciba_request {
 	int acr_level;        /* the lowest level the RP accepts; 0: any */
 	uint64_t created;
 	uint64_t expires_at;
+	/* Ping mode: the client's bearer token for the ping; a secret, only
+	 * filled by eid_ciba_request_check (eid_ciba_get leaves it empty). */
+	char notify_token[EID_CIBA_NOTIFY_TOKEN_MAX + 1];
 	/* Filled by eid_ciba_get and an approved poll. */
 	enum { EID_CIBA_PENDING, EID_CIBA_APPROVED, EID_CIBA_DENIED } status;
 	char device_id[EID_DEVICE_ID_LEN + 1];
@@ -70,6 +81,8 @@ struct eid_ciba_request {
 /* Check the parameters for client c (authenticated, active) and fill
  * ret (all but id, created and expires_at; personal_id from login_hint,
  * empty when the hint is an id_token_hint, which the caller resolves).
+ * A ping-mode client must send client_notification_token (1 to 1024
+ * characters of RFC 6750 b64token); a poll-mode client's is ignored.
  * ret_ttl gets the lifetime.  EID_EINVAL with err set to the CIBA error
  * (invalid_request, invalid_scope, unauthorized_client,
  * invalid_binding_message, expired_login_hint_token). */
@@ -102,6 +115,14 @@ int eid_ciba_list(eid_store *s, const char *personal_id,
  * request was decided already. */
 int eid_ciba_decide(eid_store *s, const char *id, const struct eid_device *d,
 		    bool approve, uint64_t now);
+
+/* The ping of a decided request (ping mode): its auth_req_id and the
+ * client's notification token, taken (a request is pinged once).  Wipe
+ * both after use.  EID_ENOTFOUND for a poll-mode request, an unknown
+ * or expired one, or one pinged already. */
+int eid_ciba_ping_take(eid_store *s, const char *id,
+		       char ret_auth_req_id[EID_CIBA_AUTH_REQ_ID_LEN + 1],
+		       char ret_token[EID_CIBA_NOTIFY_TOKEN_MAX + 1]);
 
 /* What a poll of the token endpoint learns. */
 enum eid_ciba_poll {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/error.h"
+#include "crypto/secret.h"
 #include "idp/authz_request.h"
 #include "idp/citizen.h"
 #include "idp/claims.h"
@@ -128,6 +129,36 @@ static int check_acr(const char *v, struct eid_ciba_request *ret,
 	return EID_OK;
 }
 
+/* client_notification_token (7.1): required of a ping-mode client, at
+ * most 1024 characters of an RFC 6750 (2.1) b64token, since it goes
+ * back in our Authorization header.  A poll-mode client has no use for
+ * one: it is ignored, as an unknown parameter would be. */
+static int check_notify_token(const struct eid_client *c, const char *v,
+			      struct eid_ciba_request *ret,
+			      struct eid_oauth_error *err)
+{
+	static const char b64token[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz"
+				       "0123456789-._~+/";
+	size_t n, k;
+
+	if (c->ciba_delivery != EID_CIBA_DELIVERY_PING)
+		return EID_OK;
+	if (v == NULL)
+		return fail(err, "invalid_request",
+			    "client_notification_token is required in ping "
+			    "mode");
+	n = strnlen(v, EID_CIBA_NOTIFY_TOKEN_MAX + 1);
+	k = strspn(v, b64token);
+	if (k == 0 || n > EID_CIBA_NOTIFY_TOKEN_MAX ||
+	    strspn(v + k, "=") != n - k)
+		return fail(err, "invalid_request",
+			    "client_notification_token must be 1 to 1024 "
+			    "characters of an RFC 6750 bearer token");
+	memcpy(ret->notify_token, v, n + 1);
+	return EID_OK;
+}
+
 /* requested_expiry: a positive number of seconds; more than the most
  * we keep a request gets that most (expires_in tells the client). */
 static int check_expiry(const char *v, uint64_t *ret_ttl,
@@ -167,11 +198,15 @@ int eid_ciba_request_check(const struct eid_client *c,
 	    (r = check_hint(p, &q, err)) != EID_OK ||
 	    (r = check_binding(p->binding_message, &q, err)) != EID_OK ||
 	    (r = check_acr(p->acr_values, &q, err)) != EID_OK ||
-	    (r = check_expiry(p->requested_expiry, &ttl, err)) != EID_OK)
-		return r;
+	    (r = check_expiry(p->requested_expiry, &ttl, err)) != EID_OK ||
+	    (r = check_notify_token(c, p->client_notification_token, &q,
+				    err)) != EID_OK)
+		goto out;
 	memcpy(q.client_id, c->client_id, sizeof(q.client_id));
 	memcpy(q.client_name, c->name, sizeof(q.client_name));
 	*ret = q;
 	*ret_ttl = ttl;
-	return EID_OK;
+out:
+	eid_wipe(q.notify_token, sizeof(q.notify_token));
+	return r;
 }

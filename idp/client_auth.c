@@ -22,8 +22,14 @@
  * '+' is a space, %XX a byte; the result must be free of control bytes. */
 static int form_unescape(const char *p, size_t n, eid_buf *out)
 {
+	size_t start = out->len, k = 0;
+	uint8_t *dst;
 	int r;
 
+	/* Decoding never lengthens: room for n bytes, one call, not one a
+	 * byte (a secret buffer wipes and moves on every growth). */
+	if ((r = eid_buf_reserve(out, n, &dst)) != EID_OK)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
@@ -34,15 +40,18 @@ static int form_unescape(const char *p, size_t n, eid_buf *out)
 
 			if (n - i < 3 ||
 			    eid_hex_decode(p + i + 1, 2, &c, 1, &len) != EID_OK)
-				return EID_EMALFORMED;
+				goto bad;
 			i += 2;
 		}
 		if (c < 0x20 || c == 0x7f)
-			return EID_EMALFORMED;
-		if ((r = eid_buf_put_u8(out, c)) != EID_OK)
-			return r;
+			goto bad;
+		dst[k++] = c;
 	}
+	eid_buf_truncate(out, start + k);
 	return EID_OK;
+bad:
+	eid_buf_truncate(out, start);
+	return EID_EMALFORMED;
 }
 
 /* Standard base64 (with padding) into out, through the strict base64url
@@ -412,6 +421,7 @@ static int client_copy(const struct eid_client *from, struct eid_client *to)
 	to->redirect_uris = (struct eid_strlist){ 0 };
 	to->post_logout_redirect_uris = (struct eid_strlist){ 0 };
 	to->backchannel_logout_uri = NULL;
+	to->ciba_notification_endpoint = NULL;
 	to->jwks_uri = NULL;
 	to->jwks = NULL;
 	if (strlist_copy(&from->redirect_uris, &to->redirect_uris) ||
@@ -419,6 +429,8 @@ static int client_copy(const struct eid_client *from, struct eid_client *to)
 			 &to->post_logout_redirect_uris) ||
 	    strdup_or_null(from->backchannel_logout_uri,
 			   &to->backchannel_logout_uri) ||
+	    strdup_or_null(from->ciba_notification_endpoint,
+			   &to->ciba_notification_endpoint) ||
 	    strdup_or_null(from->jwks_uri, &to->jwks_uri))
 		return EID_ENOMEM;
 	if (from->jwks != NULL && (to->jwks = json_deep_copy(from->jwks)) == NULL)

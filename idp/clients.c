@@ -70,6 +70,12 @@ static const struct name_bit status_names[] = {
 	{ NULL, 0 },
 };
 
+static const struct name_bit ciba_delivery_names[] = {
+	{ "poll", EID_CIBA_DELIVERY_POLL },
+	{ "ping", EID_CIBA_DELIVERY_PING },
+	{ NULL, 0 },
+};
+
 static const char *name_of(const struct name_bit *t, unsigned bit)
 {
 	for (; t->name != NULL; t++)
@@ -127,6 +133,7 @@ void eid_client_clear(struct eid_client *c)
 	strlist_clear(&c->redirect_uris);
 	strlist_clear(&c->post_logout_redirect_uris);
 	free(c->backchannel_logout_uri);
+	free(c->ciba_notification_endpoint);
 	free(c->jwks_uri);
 	json_decref(c->jwks);
 	eid_wipe(c, sizeof(*c));
@@ -333,6 +340,27 @@ static int set_backchannel(struct eid_client *c, const json_t *v,
 			   "backchannel_logout_uri", v, why);
 }
 
+static int set_ciba_delivery(struct eid_client *c, const json_t *v,
+			     eid_buf *why)
+{
+	unsigned m = 0;
+	int r = set_enum(ciba_delivery_names,
+			 "backchannel_token_delivery_mode", v, &m, why);
+
+	if (r == EID_OK)
+		c->ciba_delivery = (enum eid_ciba_delivery)m;
+	return r;
+}
+
+/* CIBA Core 4 asks for https; loopback http stays allowed as for every
+ * other URI the server calls (tests, a service beside us). */
+static int set_ciba_endpoint(struct eid_client *c, const json_t *v,
+			     eid_buf *why)
+{
+	return set_web_uri(&c->ciba_notification_endpoint,
+			   "backchannel_client_notification_endpoint", v, why);
+}
+
 static int set_jwks_uri(struct eid_client *c, const json_t *v, eid_buf *why)
 {
 	return set_web_uri(&c->jwks_uri, "jwks_uri", v, why);
@@ -503,6 +531,8 @@ static const struct member members[] = {
 	{ "redirect_uris", set_redirects },
 	{ "post_logout_redirect_uris", set_post_logout },
 	{ "backchannel_logout_uri", set_backchannel },
+	{ "backchannel_token_delivery_mode", set_ciba_delivery },
+	{ "backchannel_client_notification_endpoint", set_ciba_endpoint },
 	{ "jwks", set_jwks },
 	{ "jwks_uri", set_jwks_uri },
 	{ "scope", set_scope },
@@ -577,6 +607,15 @@ static int check_rules(struct eid_client *c, bool secret_rules, eid_buf *why)
 	    (c->grant_types & EID_GRANT_CIBA))
 		return refuse(why, EID_EINVAL, "a public client (auth method "
 			      "none) cannot use CIBA");
+	if (c->ciba_delivery == EID_CIBA_DELIVERY_PING &&
+	    !(c->grant_types & EID_GRANT_CIBA))
+		return refuse(why, EID_EINVAL, "backchannel_token_delivery_mode "
+			      "ping needs the CIBA grant");
+	if ((c->ciba_delivery == EID_CIBA_DELIVERY_PING) !=
+	    (c->ciba_notification_endpoint != NULL))
+		return refuse(why, EID_EINVAL, "backchannel_client_notification_"
+			      "endpoint is required with ping delivery and "
+			      "only with it");
 	if (c->jwks != NULL && c->jwks_uri != NULL)
 		return refuse(why, EID_EINVAL,
 			      "jwks and jwks_uri exclude each other");
@@ -727,6 +766,13 @@ static void put_optional(json_t *o, const struct eid_client *c, int *err)
 	if (c->backchannel_logout_uri != NULL)
 		put(o, "backchannel_logout_uri",
 		    json_string(c->backchannel_logout_uri), err);
+	if (c->grant_types & EID_GRANT_CIBA)
+		put(o, "backchannel_token_delivery_mode",
+		    json_string(name_of(ciba_delivery_names, c->ciba_delivery)),
+		    err);
+	if (c->ciba_notification_endpoint != NULL)
+		put(o, "backchannel_client_notification_endpoint",
+		    json_string(c->ciba_notification_endpoint), err);
 	if (c->jwks != NULL)
 		put(o, "jwks", json_deep_copy(c->jwks), err);
 	if (c->jwks_uri != NULL)

@@ -15,7 +15,8 @@
  *   EID_EINVAL       fields that do not fit together (a public client with
  *                    client_credentials, private_key_jwt without keys, both
  *                    jwks and jwks_uri, pairwise without a sector, a member
- *                    that is not metadata at all) */
+ *                    that is not metadata at all, ping delivery without a
+ *                    notification endpoint or without the CIBA grant) */
 #ifndef EID_CLIENTS_H
 #define EID_CLIENTS_H
 
@@ -50,7 +51,7 @@ enum {
 	EID_GRANT_AUTHORIZATION_CODE = 1u << 0,
 	EID_GRANT_REFRESH_TOKEN = 1u << 1,
 	EID_GRANT_CLIENT_CREDENTIALS = 1u << 2,
-	EID_GRANT_CIBA = 1u << 3, /* OpenID CIBA, poll mode */
+	EID_GRANT_CIBA = 1u << 3, /* OpenID CIBA, poll or ping mode */
 	EID_GRANT_DEVICE_CODE = 1u << 4, /* RFC 8628 */
 };
 
@@ -83,6 +84,15 @@ enum eid_client_status {
 	EID_CLIENT_DISABLED,
 };
 
+/* backchannel_token_delivery_mode (CIBA Core 4): how a CIBA client
+ * learns that a result is ready.  Poll: it polls /token; ping: we POST
+ * the auth_req_id to its backchannel_client_notification_endpoint, then
+ * it asks /token.  Push is not offered. */
+enum eid_ciba_delivery {
+	EID_CIBA_DELIVERY_POLL,
+	EID_CIBA_DELIVERY_PING,
+};
+
 /* An owned list of strings. */
 struct eid_strlist {
 	char **v;
@@ -99,6 +109,10 @@ struct eid_client {
 	struct eid_strlist redirect_uris;
 	struct eid_strlist post_logout_redirect_uris;
 	char *backchannel_logout_uri; /* NULL: none */
+	enum eid_ciba_delivery ciba_delivery;
+	/* backchannel_client_notification_endpoint: set exactly when
+	 * ciba_delivery is ping (https, or http on loopback). */
+	char *ciba_notification_endpoint;
 	json_t *jwks;                 /* the inline key set; NULL: none */
 	char *jwks_uri;               /* NULL: none */
 	enum eid_subject_type subject_type;

@@ -90,7 +90,7 @@ static const char *const grant_types[] = {
 	"authorization_code", "refresh_token", "client_credentials",
 	"urn:openid:params:grant-type:ciba", EID_GRANT_TYPE_DEVICE_CODE, NULL,
 };
-static const char *const ciba_modes[] = { "poll", NULL };
+static const char *const ciba_modes[] = { "poll", "ping", NULL };
 /* "sign": the remote signing API (client_credentials tokens). */
 static const char *const scopes[] = {
 	"openid", "profile", "phone", "email", "address", "citizen",

@@ -155,3 +155,42 @@ out:
 	eid_account_clear(&n);
 	return r;
 }
+
+int eid_guardian_minor_level2(eid_txn *t, const struct eid_account *guardian,
+			      const char *minor_id, const char *actor,
+			      int64_t now, eid_buf *why)
+{
+	struct eid_account n;
+	int r;
+
+	if (t == NULL || guardian == NULL || minor_id == NULL || actor == NULL)
+		return EID_EINVAL;
+	r = eid_account_get(t, minor_id, &n);
+	eid_account_clear(&n);
+	if (r == EID_OK) {
+		r = eid_account_raise_pending(t, minor_id, actor, now);
+		if (r == EID_ESTATE)
+			eid_buf_say(why, "the child's account is locked or "
+					 "revoked: unlock it first");
+		return r;
+	}
+	if (r != EID_ENOTFOUND)
+		return r;
+	memset(&n, 0, sizeof(n));
+	(void)snprintf(n.personal_id, sizeof(n.personal_id), "%s", minor_id);
+	memcpy(n.phone, guardian->phone, sizeof(n.phone));
+	memcpy(n.guardian_id, guardian->personal_id, sizeof(n.guardian_id));
+	n.level = 2;
+	n.status = EID_ACCOUNT_PENDING_ACTIVATION;
+	n.created_at = n.updated_at = now;
+	if ((r = eid_account_put(t, &n)) == EID_OK)
+		r = eid_audit_record(t, "account.create", actor, n.personal_id,
+				     NULL,
+				     json_pack("{s:i, s:s, s:s}", "level", 2,
+					       "status", "pending_activation",
+					       "guardian_id",
+					       guardian->personal_id),
+				     now);
+	eid_account_clear(&n);
+	return r;
+}

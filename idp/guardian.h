@@ -44,4 +44,16 @@ int eid_guardian_create_minor(eid_txn *t, const struct eid_account_policy *pol,
 			      const char *guardian_id, const char *minor_id,
 			      const char *password, int64_t now, eid_buf *why);
 
+/* Level 2, pending activation, for a minor activated at the desk with the
+ * guardian (eid_activation_attest; the guardian already checked): the
+ * minor's account is created as eid_guardian_create_minor does (the
+ * guardian's phone kept out of the phone index, guardian_id, no password:
+ * chosen with the activation code) or, when it exists, raised
+ * (eid_account_raise_pending).  EID_ESTATE when the minor's account is
+ * locked or revoked.  Audit: account.create (level 2, pending) or
+ * account.level2_pending, actor the officer. */
+int eid_guardian_minor_level2(eid_txn *t, const struct eid_account *guardian,
+			      const char *minor_id, const char *actor,
+			      int64_t now, eid_buf *why);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
+#include "idp/audit.h"
 #include "idp/opaque.h"
 #include "idp/worker.h"
 
@@ -52,6 +53,11 @@ struct job {
 	char *uri;
 	char *token; /* the logout token, or with json the whole body */
 	bool json;
+	char *bearer; /* Authorization: Bearer; NULL: none */
+	/* The audit of a failure; store NULL: none. */
+	eid_store *audit_store;
+	char *audit_event, *audit_subject;
+	json_t *audit_details;
 };
 
 struct eid_bcl {
@@ -71,6 +77,10 @@ static void job_free(struct job *j)
 		return;
 	free(j->uri);
 	eid_free_secret_str(j->token);
+	eid_free_secret_str(j->bearer);
+	free(j->audit_event);
+	free(j->audit_subject);
+	json_decref(j->audit_details);
 	free(j);
 }
 
@@ -98,23 +108,63 @@ static char *job_body(CURL *h, const struct job *j)
 	return form;
 }
 
+/* The request headers of j: the JSON type, the bearer token.  NULL
+ * with nothing to add, or when out of memory (*ret_r then set). */
+static struct curl_slist *job_headers(const struct job *j, int *ret_r)
+{
+	struct curl_slist *hdr = NULL, *more;
+	char *auth;
+	size_t n;
+
+	*ret_r = EID_OK;
+	if (j->json &&
+	    (hdr = curl_slist_append(NULL, "Content-Type: application/json")) ==
+		    NULL)
+		goto fail;
+	if (j->bearer == NULL)
+		return hdr;
+	n = strlen("Authorization: Bearer ") + strlen(j->bearer) + 1;
+	if ((auth = malloc(n)) == NULL)
+		goto fail;
+	snprintf(auth, n, "Authorization: Bearer %s", j->bearer);
+	more = curl_slist_append(hdr, auth);
+	eid_free_secret_str(auth);
+	if (more == NULL)
+		goto fail;
+	return more;
+fail:
+	curl_slist_free_all(hdr);
+	*ret_r = EID_ENOMEM;
+	return NULL;
+}
+
+/* curl frees its copies without wiping: the bearer token is a secret. */
+static void headers_free(struct curl_slist *hdr)
+{
+	for (struct curl_slist *l = hdr; l != NULL; l = l->next)
+		eid_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(hdr);
+}
+
 /* One POST; true when the RP answered 200 or 204 (section 2.8; the
- * signing callback takes the same answers). */
-static bool post_once(const struct eid_bcl_options *o, const struct job *j)
+ * signing callback and the CIBA ping, 10.2, take the same answers).
+ * *ret_status: the answer's status, 0 without one. */
+static bool post_once(const struct eid_bcl_options *o, const struct job *j,
+		      long *ret_status)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = NULL;
 	char *body = NULL;
 	long status = 0;
 	bool ok = false;
+	int r;
 
+	*ret_status = 0;
 	if (h == NULL)
 		return false;
 	if ((body = job_body(h, j)) == NULL)
 		goto out;
-	if (j->json &&
-	    (hdr = curl_slist_append(NULL, "Content-Type: application/json")) ==
-		    NULL)
+	if ((hdr = job_headers(j, &r)) == NULL && r != EID_OK)
 		goto out;
 	curl_easy_setopt(h, CURLOPT_URL, j->uri);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -126,15 +176,18 @@ static bool post_once(const struct eid_bcl_options *o, const struct job *j)
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(h, CURLOPT_USERAGENT,
-			 j->json ? "eid signing callback" :
-				   "eid back-channel logout");
+			 j->bearer != NULL ? "eid CIBA ping" :
+			 j->json	   ? "eid signing callback" :
+					     "eid back-channel logout");
 	if (curl_easy_perform(h) == CURLE_OK &&
-	    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+	    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK) {
 		ok = status == 200 || status == 204;
+		*ret_status = status;
+	}
 out:
 	if (body != NULL)
 		eid_free_secret_str(body);
-	curl_slist_free_all(hdr);
+	headers_free(hdr);
 	curl_easy_cleanup(h);
 	return ok;
 }
@@ -158,12 +211,39 @@ static bool pause_or_stop(eid_bcl *q, unsigned ms)
 	return q->stopping;
 }
 
+/* Every attempt failed: the audit entry the job asked for. */
+static void audit_failure(const struct job *j, unsigned attempts,
+			  long status)
+{
+	eid_txn *t = NULL;
+	json_t *d;
+
+	if (j->audit_store == NULL)
+		return;
+	d = j->audit_details != NULL ? json_deep_copy(j->audit_details) :
+				       json_object();
+	if (d == NULL || json_object_set_new(d, "uri", json_string(j->uri)) ||
+	    json_object_set_new(d, "attempts", json_integer(attempts)) ||
+	    json_object_set_new(d, "status", json_integer(status)) ||
+	    eid_store_begin(j->audit_store, true, &t) != EID_OK) {
+		json_decref(d);
+		return;
+	}
+	if (eid_audit_record(t, j->audit_event, "eid", j->audit_subject, NULL,
+			     d, (int64_t)eid_store_now(j->audit_store)) ==
+	    EID_OK)
+		(void)eid_txn_commit(t);
+	else
+		eid_txn_abort(t);
+}
+
 static void deliver(eid_bcl *q, struct job *j)
 {
-	unsigned pause = q->opt.backoff_ms;
+	unsigned pause = q->opt.backoff_ms, a;
+	long status = 0;
 	bool ok = false;
 
-	for (unsigned a = 0; a < q->opt.attempts && !ok; a++) {
+	for (a = 0; a < q->opt.attempts && !ok; a++) {
 		if (a > 0) {
 			bool stop;
 			pthread_mutex_lock(&q->mu);
@@ -173,8 +253,10 @@ static void deliver(eid_bcl *q, struct job *j)
 				break;
 			pause *= 2;
 		}
-		ok = post_once(&q->opt, j);
+		ok = post_once(&q->opt, j, &status);
 	}
+	if (!ok)
+		audit_failure(j, a, status);
 	pthread_mutex_lock(&q->mu);
 	if (ok)
 		q->stats.delivered++;
@@ -255,23 +337,27 @@ void eid_bcl_stop(eid_bcl *q)
 	free(q);
 }
 
-static int enqueue(eid_bcl *q, const char *uri, const char *payload,
-		   bool json)
+static struct job *job_new(const char *uri, const char *payload, bool json)
 {
-	struct job *j;
-	int r = EID_OK;
+	struct job *j = calloc(1, sizeof(*j));
 
-	if (q == NULL || uri == NULL || payload == NULL)
-		return EID_EINVAL;
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return EID_ENOMEM;
+	if (j == NULL)
+		return NULL;
 	j->uri = strdup(uri);
 	j->token = strdup(payload);
 	j->json = json;
 	if (j->uri == NULL || j->token == NULL) {
 		job_free(j);
-		return EID_ENOMEM;
+		return NULL;
 	}
+	return j;
+}
+
+/* Queue j (taken in every case). */
+static int enqueue_job(eid_bcl *q, struct job *j)
+{
+	int r = EID_OK;
+
 	pthread_mutex_lock(&q->mu);
 	if (q->stopping || q->queued >= q->opt.queue_max) {
 		q->stats.dropped++;
@@ -291,6 +377,18 @@ static int enqueue(eid_bcl *q, const char *uri, const char *payload,
 	return r;
 }
 
+static int enqueue(eid_bcl *q, const char *uri, const char *payload,
+		   bool json)
+{
+	struct job *j;
+
+	if (q == NULL || uri == NULL || payload == NULL)
+		return EID_EINVAL;
+	if ((j = job_new(uri, payload, json)) == NULL)
+		return EID_ENOMEM;
+	return enqueue_job(q, j);
+}
+
 int eid_bcl_enqueue(eid_bcl *q, const char *uri, const char *logout_token)
 {
 	return enqueue(q, uri, logout_token, false);
@@ -299,6 +397,45 @@ int eid_bcl_enqueue(eid_bcl *q, const char *uri, const char *logout_token)
 int eid_bcl_enqueue_json(eid_bcl *q, const char *uri, const char *json)
 {
 	return enqueue(q, uri, json, true);
+}
+
+static int set_audit(struct job *j, const struct eid_bcl_audit *fail)
+{
+	if (fail == NULL || fail->store == NULL)
+		return EID_OK;
+	if (fail->event == NULL)
+		return EID_EINVAL;
+	j->audit_store = fail->store;
+	if ((j->audit_event = strdup(fail->event)) == NULL ||
+	    (fail->subject != NULL &&
+	     (j->audit_subject = strdup(fail->subject)) == NULL) ||
+	    (fail->details != NULL &&
+	     (j->audit_details = json_deep_copy(fail->details)) == NULL))
+		return EID_ENOMEM;
+	return EID_OK;
+}
+
+int eid_bcl_enqueue_bearer(eid_bcl *q, const char *uri, const char *json,
+			   const char *bearer,
+			   const struct eid_bcl_audit *fail)
+{
+	struct job *j;
+	int r;
+
+	if (q == NULL || uri == NULL || json == NULL || bearer == NULL ||
+	    bearer[0] == '\0' || strpbrk(bearer, "\r\n") != NULL)
+		return EID_EINVAL;
+	if ((j = job_new(uri, json, true)) == NULL)
+		return EID_ENOMEM;
+	if ((j->bearer = strdup(bearer)) == NULL) {
+		job_free(j);
+		return EID_ENOMEM;
+	}
+	if ((r = set_audit(j, fail)) != EID_OK) {
+		job_free(j);
+		return r;
+	}
+	return enqueue_job(q, j);
 }
 
 void eid_bcl_get_stats(eid_bcl *q, struct eid_bcl_stats *ret)

@@ -4,7 +4,8 @@
  * The worker is one thread with a bounded queue: a logout only enqueues
  * (never blocking the citizen's request on a slow RP), and each delivery
  * is tried up to EID_BCL_ATTEMPTS times with a growing pause, with connect
- * and total timeouts, without following redirects.  A full queue drops
+ * and total timeouts, without following redirects.  The signing callback
+ * and the CIBA ping use the same worker.  A full queue drops
  * the new delivery (EID_EFULL): the RP's tokens die with the grant
  * anyway, and a logout storm must not grow memory without bound. */
 #ifndef EID_LOGOUT_H
@@ -14,6 +15,7 @@
 
 #include "idp/clients.h"
 #include "idp/signing.h"
+#include "idp/store.h"
 
 #define EID_LOGOUT_EVENT "http://schemas.openid.net/event/backchannel-logout"
 #define EID_LOGOUT_TOKEN_TTL 120
@@ -56,6 +58,22 @@ int eid_bcl_enqueue(eid_bcl *q, const char *uri, const char *logout_token);
  * attempts, timeouts and answers: the signing callback
  * (docs/signatures.md) rides this worker too. */
 int eid_bcl_enqueue_json(eid_bcl *q, const char *uri, const char *json);
+/* What a delivery that fails every attempt leaves in the audit trail:
+ * event, actor "eid", subject, and details (an object, copied) with the
+ * URI and the error added. */
+struct eid_bcl_audit {
+	eid_store *store; /* must outlive the worker */
+	const char *event;
+	const char *subject;
+	const json_t *details; /* may be NULL */
+};
+/* Queue a POST of a JSON body to uri with Authorization: Bearer TOKEN
+ * (all copied; the token is wiped when done), the same attempts,
+ * timeouts and answers, and a failure audited as fail says (may be
+ * NULL): the CIBA ping (idp/ciba.h) rides this worker. */
+int eid_bcl_enqueue_bearer(eid_bcl *q, const char *uri, const char *json,
+			   const char *bearer,
+			   const struct eid_bcl_audit *fail);
 void eid_bcl_get_stats(eid_bcl *q, struct eid_bcl_stats *ret);
 
 #endif

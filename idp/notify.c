@@ -30,6 +30,17 @@ static bool text_ok(const char *s, size_t max, bool newlines)
 	return true;
 }
 
+void eid_notify_mask_phone(const char *phone, char *out, size_t cap)
+{
+	size_t n = strlen(phone), i;
+
+	if (cap == 0)
+		return;
+	for (i = 0; i < n && i + 1 < cap; i++)
+		out[i] = (i < 4 || i + 3 >= n) ? phone[i] : '*';
+	out[i] = '\0';
+}
+
 int eid_notify_sms(const eid_notify *n, const char *phone, const char *text)
 {
 	if (n == NULL || n->send_sms == NULL ||

@@ -17,6 +17,7 @@
 #define EID_NOTIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -48,6 +49,10 @@ typedef struct eid_notify {
  * text over EID_NOTIFY_TEXT_MAX or with bytes below 0x20 other than '\n';
  * otherwise the implementation's answer. */
 int eid_notify_sms(const eid_notify *n, const char *phone, const char *text);
+/* "+84912345678" -> "+849*****678" into out (cap bytes with the NUL):
+ * enough for an operator or an officer to match a complaint, not the
+ * whole number. */
+void eid_notify_mask_phone(const char *phone, char *out, size_t cap);
 int eid_notify_email(const eid_notify *n, const char *address,
 		     const char *subject, const char *text);
 int eid_notify_push(const eid_notify *n, const char *device_id,

@@ -7,6 +7,7 @@
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
+#include "crypto/jws_write.h"
 #include "crypto/pkcs11.h"
 #include "crypto/secret.h"
 
@@ -756,8 +757,9 @@ void eid_signer_close(eid_signer *sg)
 	free(sg);
 }
 
-int eid_signer_sign_alg(eid_signer *sg, eid_alg alg, const char *typ,
-			const json_t *claims, char **ret_compact)
+/* A reference to a snapshot in which a key of alg signs now, or
+ * EID_ESTATE. */
+static int ring_active(eid_signer *sg, eid_alg alg, struct ring **ret)
 {
 	struct ring *rg = NULL;
 	int r;
@@ -779,11 +781,38 @@ int eid_signer_sign_alg(eid_signer *sg, eid_alg alg, const char *typ,
 		if ((r = ring_get(sg, &rg)) != EID_OK)
 			return r;
 	}
-	if (rg->active[alg] < 0)
-		r = EID_ESTATE;
-	else
-		r = eid_jws_sign(rg->keys[rg->active[alg]], typ, claims,
-				 ret_compact);
+	if (rg->active[alg] < 0) {
+		ring_put(sg, rg);
+		return EID_ESTATE;
+	}
+	*ret = rg;
+	return EID_OK;
+}
+
+int eid_signer_sign_alg(eid_signer *sg, eid_alg alg, const char *typ,
+			const json_t *claims, char **ret_compact)
+{
+	struct ring *rg = NULL;
+	int r;
+
+	if ((r = ring_active(sg, alg, &rg)) != EID_OK)
+		return r;
+	r = eid_jws_sign(rg->keys[rg->active[alg]], typ, claims, ret_compact);
+	ring_put(sg, rg);
+	return r;
+}
+
+int eid_signer_sign_payload(eid_signer *sg, const char *typ,
+			    const void *payload, size_t len,
+			    char **ret_compact)
+{
+	struct ring *rg = NULL;
+	int r;
+
+	if ((r = ring_active(sg, sg->primary, &rg)) != EID_OK)
+		return r;
+	r = eid_jws_sign_payload(rg->keys[rg->active[sg->primary]], typ,
+				 payload, len, ret_compact);
 	ring_put(sg, rg);
 	return r;
 }

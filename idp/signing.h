@@ -113,6 +113,12 @@ int eid_signer_sign(eid_signer *sg, const char *typ, const json_t *claims,
  * registered RS256 or PS256 ID tokens); EID_ESTATE when none signs. */
 int eid_signer_sign_alg(eid_signer *sg, eid_alg alg, const char *typ,
 			const json_t *claims, char **ret_compact);
+/* The same over a payload the caller wrote (the claims' JSON text, see
+ * crypto/json_write.h): the protected header is written and the bytes
+ * signed directly (crypto/jws_write.h), without a jansson object. */
+int eid_signer_sign_payload(eid_signer *sg, const char *typ,
+			    const void *payload, size_t len,
+			    char **ret_compact);
 /* The algorithm eid_signer_sign uses (default ES256; eidd sets the
  * configured [keys] algorithm). */
 void eid_signer_set_primary(eid_signer *sg, eid_alg alg);

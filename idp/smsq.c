@@ -18,6 +18,7 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 #include "idp/audit.h"
+#include "idp/notify.h"
 #include "idp/worker.h"
 
 #define KEY_LEN 16u
@@ -186,17 +187,6 @@ int eid_smsq_enqueue(eid_smsq *q, const char *phone, const char *text)
 
 /* ---- delivery ---- */
 
-/* "+84912345678" -> "+849*****678": enough for an operator to match a
- * complaint, not the whole number in the audit trail. */
-static void mask_phone(const char *phone, char *out, size_t cap)
-{
-	size_t n = strlen(phone), i;
-
-	for (i = 0; i < n && i + 1 < cap; i++)
-		out[i] = (i < 4 || i + 3 >= n) ? phone[i] : '*';
-	out[i] = '\0';
-}
-
 static void give_up(eid_smsq *q, const struct msg *m, int why, int64_t now)
 {
 	char masked[64];
@@ -206,7 +196,7 @@ static void give_up(eid_smsq *q, const struct msg *m, int why, int64_t now)
 	pthread_mutex_lock(&q->mu);
 	q->stats.failed++;
 	pthread_mutex_unlock(&q->mu);
-	mask_phone(m->to, masked, sizeof(masked));
+	eid_notify_mask_phone(m->to, masked, sizeof(masked));
 	d = json_pack("{s:s, s:I}", "error", eid_errname(why), "tries",
 		      m->tries);
 	if (eid_store_begin(q->store, true, &t) != EID_OK) {

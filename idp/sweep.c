@@ -48,22 +48,14 @@ static int collect(const void *key, size_t klen, const void *val,
 /* Would the account be locked for its card now?  Read-only. */
 static int needs_lock(eid_txn *t, const char *id, int64_t now, bool *ret)
 {
+	enum eid_lock_reason reason = EID_LOCK_NONE;
 	struct eid_account a;
-	struct eid_citizen c;
 	int r;
 
 	*ret = false;
-	if ((r = eid_account_get(t, id, &a)) != EID_OK)
-		return r;
-	if (a.status == EID_ACCOUNT_ACTIVE ||
-	    a.status == EID_ACCOUNT_PENDING_ACTIVATION) {
-		r = eid_registry_get(t, id, &c);
-		if (r == EID_OK)
-			*ret = c.card_status == EID_CARD_REVOKED ||
-			       eid_account_card_expired(&c, now);
-		else if (r == EID_ENOTFOUND)
-			r = EID_OK; /* nobody to compare with: left alone */
-	}
+	if ((r = eid_account_get(t, id, &a)) == EID_OK &&
+	    (r = eid_account_card_lock_due(t, &a, now, &reason)) == EID_OK)
+		*ret = reason != EID_LOCK_NONE;
 	eid_account_clear(&a);
 	return r;
 }
@@ -101,52 +93,16 @@ static int find_candidates(eid_store *s, struct batch *b, int64_t now,
 	return r;
 }
 
-/* Lock the candidates in one write transaction; each is checked again
- * under the lock.  locked[i] tells which were locked, with their reason
- * and phone copied out for after the commit. */
-struct locked {
-	bool done;
-	enum eid_lock_reason reason;
-	char phone[EID_PHONE_MAX + 1];
-};
-
-static int lock_candidates(eid_store *s, const struct batch *b, size_t n,
-			   int64_t now, struct locked *out)
-{
-	struct eid_account a;
-	eid_txn *t = NULL;
-	int r;
-
-	if ((r = eid_store_begin(s, true, &t)) != EID_OK)
-		return r;
-	for (size_t i = 0; r == EID_OK && i < n; i++) {
-		r = eid_account_sync_card_status(t, b->ids[i], now,
-						 &out[i].done);
-		if (r != EID_OK || !out[i].done)
-			continue;
-		if ((r = eid_account_get(t, b->ids[i], &a)) != EID_OK)
-			continue;
-		out[i].reason = a.lock_reason;
-		memcpy(out[i].phone, a.phone, sizeof(out[i].phone));
-		eid_account_clear(&a);
-	}
-	if (r != EID_OK) {
-		eid_txn_abort(t);
-		return r;
-	}
-	return eid_txn_commit(t);
-}
-
-/* After the commit: end sessions and grants, tell the citizen. */
-static void after_lock(eid_store *s, const eid_notify *notify,
-		       const char *id, const struct locked *l, int64_t now,
+/* After the lock (and the end of everything issued to the citizen,
+ * eid_account_sync_card_status): count it and tell the citizen. */
+static void after_lock(const eid_notify *notify, const struct eid_card_sync *l,
 		       struct eid_sweep_stats *st)
 {
 	if (l->reason == EID_LOCK_CARD_REVOKED)
 		st->locked_revoked++;
 	else
 		st->locked_expired++;
-	if (eid_account_end_everything(s, id, (uint64_t)now) != EID_OK)
+	if (l->ended != EID_OK)
 		st->errors++;
 	if (notify != NULL && l->phone[0] != '\0' &&
 	    eid_notify_sms(notify, l->phone, LOCK_NOTICE) != EID_OK)
@@ -158,7 +114,7 @@ int eid_sweep_batch(eid_store *s, const eid_notify *notify,
 		    struct eid_sweep_stats *st)
 {
 	struct batch b = { .cur = cur, .max = batch };
-	struct locked *locked = NULL;
+	struct eid_card_sync *locked = NULL;
 	size_t n = 0;
 	int r;
 
@@ -174,11 +130,12 @@ int eid_sweep_batch(eid_store *s, const eid_notify *notify,
 		if ((locked = calloc(n, sizeof(*locked))) == NULL)
 			r = EID_ENOMEM;
 		else
-			r = lock_candidates(s, &b, n, now, locked);
+			r = eid_account_sync_card_status(s, b.ids, n, now,
+							 locked);
 	}
 	for (size_t i = 0; r == EID_OK && i < n; i++)
-		if (locked[i].done)
-			after_lock(s, notify, b.ids[i], &locked[i], now, st);
+		if (locked[i].locked)
+			after_lock(notify, &locked[i], st);
 	free(locked);
 	free(b.ids);
 	return r;

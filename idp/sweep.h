@@ -6,12 +6,12 @@
  * batches: each batch reads at most `batch` accounts in a read
  * transaction (so memory stays bounded at any number of citizens and
  * writers are never blocked by the walk), and only when it found accounts
- * to lock does it take one short write transaction, in which each is
- * checked again and locked (eid_account_sync_card_status: reason
- * card_expired or card_revoked, actor "system", audited).  After the
- * commit each locked citizen's sessions and grants end
- * (eid_account_end_everything, as for an officer's lock) and a notice goes
- * to their phone.  A cursor (the last key seen) lets a walk resume in a
+ * to lock does it hand them to eid_account_sync_card_status, which takes
+ * one short write transaction, in which each is checked again and locked
+ * (reason card_expired or card_revoked, actor "system", audited), and
+ * after the commit ends each locked citizen's sessions, grants and
+ * signing certificate (eid_account_end_everything, as for an officer's
+ * lock); then a notice goes to their phone.  A cursor (the last key seen) lets a walk resume in a
  * later transaction. */
 #ifndef EID_SWEEP_H
 #define EID_SWEEP_H

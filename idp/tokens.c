@@ -5,6 +5,7 @@
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
+#include "crypto/json_write.h"
 #include "crypto/secret.h"
 #include "idp/grants.h"
 #include "idp/jwt.h"
@@ -111,12 +112,37 @@ out:
 	return r;
 }
 
-static int add_cnf(json_t *o, const char *jkt)
+/* The access token's claims written straight as JSON text (no jansson
+ * object on the token endpoint's path): iss, sub, aud, iat, exp, jti,
+ * client_id, scope, then acr, gid, auth_time and cnf when present. */
+static int access_claims(const struct eid_access_token_params *p,
+			 const char *jti, eid_buf *out)
 {
-	if (jkt == NULL)
-		return EID_OK;
-	return json_object_set_new(o, "cnf", json_pack("{s:s}", "jkt", jkt)) ==
-		       0 ? EID_OK : EID_EINVAL;
+	int r;
+
+	if ((r = eid_json_open(out)) != EID_OK ||
+	    (r = eid_json_member_str(out, "iss", p->issuer)) != EID_OK ||
+	    (r = eid_json_member_str(out, "sub", p->sub)) != EID_OK ||
+	    (r = eid_json_member_str(out, "aud", p->aud != NULL ? p->aud :
+					      p->client_id)) != EID_OK ||
+	    (r = eid_json_member_u64(out, "iat", p->now)) != EID_OK ||
+	    (r = eid_json_member_u64(out, "exp", p->now + p->ttl)) != EID_OK ||
+	    (r = eid_json_member_str(out, "jti", jti)) != EID_OK ||
+	    (r = eid_json_member_str(out, "client_id", p->client_id)) !=
+		    EID_OK ||
+	    (r = eid_json_member_str(out, "scope", p->scope)) != EID_OK ||
+	    (r = eid_json_member_str(out, "acr", p->acr)) != EID_OK ||
+	    (r = eid_json_member_str(out, "gid", p->gid)) != EID_OK ||
+	    (p->auth_time != 0 &&
+	     (r = eid_json_member_u64(out, "auth_time", p->auth_time)) !=
+		     EID_OK))
+		return r;
+	if (p->dpop_jkt != NULL &&
+	    ((r = eid_json_member_open(out, "cnf")) != EID_OK ||
+	     (r = eid_json_member_str(out, "jkt", p->dpop_jkt)) != EID_OK ||
+	     (r = eid_json_close(out)) != EID_OK))
+		return r;
+	return eid_json_close(out);
 }
 
 int eid_access_token_issue(eid_signer *sg,
@@ -124,29 +150,19 @@ int eid_access_token_issue(eid_signer *sg,
 			   char **ret_jwt)
 {
 	char jti[EID_B64URL_LEN(JTI_BYTES) + 1];
-	json_t *o = NULL;
+	eid_buf claims;
 	int r;
 
 	if (sg == NULL || p == NULL || ret_jwt == NULL || p->client_id == NULL ||
-	    p->scope == NULL)
+	    p->scope == NULL || p->issuer == NULL || p->sub == NULL ||
+	    p->ttl == 0)
 		return EID_EINVAL;
-	if ((r = claims_base(p->issuer, p->sub,
-			     p->aud != NULL ? p->aud : p->client_id, p->now,
-			     p->ttl, &o)) != EID_OK)
-		return r;
-	if ((r = eid_opaque_random(JTI_BYTES, jti, sizeof(jti))) != EID_OK ||
-	    (r = set_str(o, "jti", jti)) != EID_OK ||
-	    (r = set_str(o, "client_id", p->client_id)) != EID_OK ||
-	    (r = set_str(o, "scope", p->scope)) != EID_OK ||
-	    (r = set_str(o, "acr", p->acr)) != EID_OK ||
-	    (r = set_str(o, "gid", p->gid)) != EID_OK ||
-	    (p->auth_time != 0 &&
-	     (r = set_time(o, "auth_time", p->auth_time)) != EID_OK) ||
-	    (r = add_cnf(o, p->dpop_jkt)) != EID_OK)
-		goto out;
-	r = eid_signer_sign(sg, TYP_AT, o, ret_jwt);
-out:
-	json_decref(o);
+	eid_buf_init(&claims, EID_TOKEN_MAX);
+	if ((r = eid_opaque_random(JTI_BYTES, jti, sizeof(jti))) == EID_OK &&
+	    (r = access_claims(p, jti, &claims)) == EID_OK)
+		r = eid_signer_sign_payload(sg, TYP_AT, claims.data, claims.len,
+					    ret_jwt);
+	eid_buf_free(&claims);
 	return r;
 }
 

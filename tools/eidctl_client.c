@@ -37,6 +37,10 @@ static const struct eidctl_opt client_flags[] = {
 	{ "post-logout-redirect-uri", required_argument, "URI",
 	  "exact (repeat)" },
 	{ "backchannel-logout-uri", required_argument, "URI", "https" },
+	{ "ciba-delivery", required_argument, "MODE",
+	  "CIBA token delivery: poll or ping" },
+	{ "ciba-notification-uri", required_argument, "URI",
+	  "https: where a ping-mode CIBA client is told a result is ready" },
 	{ "jwks", required_argument, "FILE", "the client's JWK Set" },
 	{ "jwks-uri", required_argument, "URL", "where its JWK Set is" },
 	{ "scope", required_argument, "S",
@@ -66,6 +70,8 @@ static const struct {
 	{ "name", "name" },
 	{ "auth-method", "token_endpoint_auth_method" },
 	{ "backchannel-logout-uri", "backchannel_logout_uri" },
+	{ "ciba-delivery", "backchannel_token_delivery_mode" },
+	{ "ciba-notification-uri", "backchannel_client_notification_endpoint" },
 	{ "jwks-uri", "jwks_uri" },
 	{ "subject-type", "subject_type" },
 	{ "sector-id", "sector_identifier" },
@@ -194,6 +200,21 @@ static int on_client_opt(struct eidctl *ctl, const char *name,
 	return 1;
 }
 
+/* --ciba-delivery poll alone (an update from ping) also removes the
+ * notification endpoint, which only ping delivery may have. */
+static int poll_drops_endpoint(json_t *meta)
+{
+	const char *mode = json_string_value(
+		json_object_get(meta, "backchannel_token_delivery_mode"));
+
+	if (mode == NULL || strcmp(mode, "poll") != 0 ||
+	    json_object_get(meta, "backchannel_client_notification_endpoint"))
+		return 0;
+	return json_object_set_new(meta,
+				   "backchannel_client_notification_endpoint",
+				   json_null());
+}
+
 /* One line from stdin without its newline; wiped by the caller. */
 static int read_secret(char *buf, size_t cap, size_t *ret_len)
 {
@@ -242,6 +263,8 @@ static int begin(struct eidctl *ctl, const char *cmd, int argc, char **argv,
 		return rc;
 	if (o != NULL && o->error != NULL)
 		return eidctl_usage(ctl, "--%s: bad value", o->error);
+	if (o != NULL && poll_drops_endpoint(o->meta) != 0)
+		return EIDCTL_EXIT_FAIL;
 	if (want_arg && id == NULL && optind_ < argc)
 		id = argv[optind_++];
 	if (optind_ < argc)

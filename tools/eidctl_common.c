@@ -95,6 +95,9 @@ int eidctl_getopt(struct eidctl *ctl, const struct eidctl_command *cmd,
 }
 
 static void vreport(const struct eidctl *ctl, int r, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void vreport(const struct eidctl *ctl, int r, const char *fmt,
 		    va_list ap)
 {
 	fprintf(stderr, "%s: ", ctl->argv0);

@@ -124,7 +124,7 @@ static void test_dg1(void **state)
 	assert_int_equal(eid_tlv_put_header(&b, 0x5f1f, 91), EID_OK);
 	assert_int_equal(eid_buf_put(&b, VN_MRZ, 30), EID_OK);
 	assert_int_equal(eid_buf_put(&b, "\n", 1), EID_OK);
-	assert_int_equal(eid_buf_put(&b, VN_MRZ + 30, 60), EID_OK);
+	assert_int_equal(eid_buf_put(&b, &VN_MRZ[30], 60), EID_OK);
 	assert_int_equal(eid_lds_dg1_parse(b.data, b.len, &back),
 			 EID_EMALFORMED);
 	eid_buf_free(&b);

@@ -97,6 +97,67 @@ static void test_limits(void **state)
 	assert_int_equal(eid_json_write(NULL, &b), EID_EINVAL);
 }
 
+/* Member by member: the text jansson writes for the object built in the
+ * same order, with escapes, a nested object and a skipped NULL. */
+static void test_members(void **state)
+{
+	json_t *o = json_pack("{s:s,s:I,s:s,s:{s:s},s:I}", "iss",
+			      "https://id.example/\"q\"\n", "iat",
+			      (json_int_t)1700000000, "name", "Nguy\u1ec5n",
+			      "cnf", "jkt", "abc", "auth_time", (json_int_t)0);
+	char *theirs = json_dumps(o, JSON_COMPACT);
+	eid_buf b;
+
+	(void)state;
+	eid_buf_init(&b, 1024);
+	assert_int_equal(eid_json_open(&b), EID_OK);
+	assert_int_equal(eid_json_member_str(&b, "iss",
+					     "https://id.example/\"q\"\n"),
+			 EID_OK);
+	assert_int_equal(eid_json_member_str(&b, "acr", NULL), EID_OK);
+	assert_int_equal(eid_json_member_u64(&b, "iat", 1700000000), EID_OK);
+	assert_int_equal(eid_json_member_str(&b, "name", "Nguy\xe1\xbb\x85n"),
+			 EID_OK);
+	assert_int_equal(eid_json_member_open(&b, "cnf"), EID_OK);
+	assert_int_equal(eid_json_member_str(&b, "jkt", "abc"), EID_OK);
+	assert_int_equal(eid_json_close(&b), EID_OK);
+	assert_int_equal(eid_json_member_u64(&b, "auth_time", 0), EID_OK);
+	assert_int_equal(eid_json_close(&b), EID_OK);
+	assert_non_null(eid_buf_cstr(&b));
+	assert_string_equal((const char *)b.data, theirs);
+	/* Not UTF-8: refused as json_string refuses it, nothing written. */
+	eid_buf_reset(&b);
+	assert_int_equal(eid_json_open(&b), EID_OK);
+	assert_int_equal(eid_json_member_str(&b, "x", "\xc0\xaf"), EID_EINVAL);
+	assert_int_equal(b.len, 1);
+	/* A member needs an open object before it. */
+	eid_buf_reset(&b);
+	assert_int_equal(eid_json_member_u64(&b, "x", 1), EID_EINVAL);
+	eid_buf_free(&b);
+	free(theirs);
+	json_decref(o);
+}
+
+static void test_utf8(void **state)
+{
+	static const char *const good[] = {
+		"", "ascii", "\xc2\x80", "\xe0\xa0\x80", "\xed\x9f\xbf",
+		"\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "Vi\xe1\xbb\x87t",
+	};
+	static const char *const bad[] = {
+		"\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf",
+		"\xed\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80",
+		"\xf5\x80\x80\x80", "\xe1\x80", "a\xc3", "\xff",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(eid_utf8_valid(good[i], strlen(good[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(eid_utf8_valid(bad[i], strlen(bad[i])));
+	assert_false(eid_utf8_valid(NULL, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +166,8 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_nesting_and_order),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -514,6 +514,15 @@ static void test_rehash_on_parameter_change(void **state)
 	assert_int_equal(argon2_calls, 1);
 }
 
+static int sync_one(struct fx *f, const char *id, struct eid_card_sync *res)
+{
+	char ids[1][EID_PERSONAL_ID_LEN + 1];
+
+	snprintf(ids[0], sizeof(ids[0]), "%s", id);
+	return eid_account_sync_card_status(f->ts.store, ids, 1, clock_now,
+					    res);
+}
+
 static void test_card_status_locks(void **state)
 {
 	struct fx *f = *state;
@@ -523,8 +532,8 @@ static void test_card_status_locks(void **state)
 			       .scope = "openid" };
 	char cookie[EID_SESSION_TOKEN_LEN + 1], gid[EID_GRANT_ID_LEN + 1];
 	struct eid_session sess;
+	struct eid_card_sync res;
 	eid_txn *t = NULL;
-	bool locked = true;
 
 	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
 	assert_int_equal(eid_session_create(f->ts.store, ADULT, 1, "pwd",
@@ -532,10 +541,9 @@ static void test_card_status_locks(void **state)
 					    cookie, NULL), EID_OK);
 	assert_int_equal(eid_grant_create(f->ts.store, &g, (uint64_t)clock_now,
 					  gid), EID_OK);
+	assert_int_equal(sync_one(f, ADULT, &res), EID_OK);
+	assert_false(res.locked);
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	assert_int_equal(eid_account_sync_card_status(t, ADULT, clock_now,
-						      &locked), EID_OK);
-	assert_false(locked);
 	assert_int_equal(eid_registry_get(t, ADULT, &c), EID_OK);
 	c.card_status = EID_CARD_REVOKED;
 	assert_int_equal(eid_registry_put(t, &c), EID_OK);
@@ -559,12 +567,95 @@ static void test_card_status_locks(void **state)
 	assert_int_equal(eid_date_parse("2025-05-31", 10, &c.card_expires),
 			 EID_OK);
 	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_account_sync_card_status(t, ADULT2, clock_now,
-						      &locked), EID_OK);
-	assert_true(locked);
 	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(sync_one(f, ADULT2, &res), EID_OK);
+	assert_true(res.locked);
+	assert_int_equal(res.reason, EID_LOCK_CARD_EXPIRED);
 	assert_int_equal(get(f, ADULT2, &a), EID_OK);
 	assert_int_equal(a.lock_reason, EID_LOCK_CARD_EXPIRED);
+}
+
+/* A session, a grant and its refresh token for id. */
+static void live_tokens(struct fx *f, const char *id,
+			char cookie[EID_SESSION_TOKEN_LEN + 1],
+			char gid[EID_GRANT_ID_LEN + 1],
+			char rt[EID_REFRESH_TOKEN_LEN + 1])
+{
+	char pid[EID_PERSONAL_ID_LEN + 1];
+	struct eid_grant g = { .personal_id = pid, .client_id = "rp",
+			       .scope = "openid" };
+
+	snprintf(pid, sizeof(pid), "%s", id);
+	assert_int_equal(eid_session_create(f->ts.store, id, 1, "pwd",
+					    "127.0.0.1", clock_now, 86400,
+					    cookie, NULL), EID_OK);
+	assert_int_equal(eid_grant_create(f->ts.store, &g, (uint64_t)clock_now,
+					  gid), EID_OK);
+	assert_int_equal(eid_refresh_issue(f->ts.store, gid,
+					   (uint64_t)clock_now, 3600, rt),
+			 EID_OK);
+}
+
+/* The one lock for card status changes ends everything by itself: the
+ * caller does not call eid_account_end_everything. */
+static void test_card_sync_ends_everything(void **state)
+{
+	struct fx *f = *state;
+	const char ids[3][EID_PERSONAL_ID_LEN + 1] = { ADULT, "001099999999",
+						       ADULT2 };
+	char cookie[2][EID_SESSION_TOKEN_LEN + 1], gid[2][EID_GRANT_ID_LEN + 1];
+	char rt[2][EID_REFRESH_TOKEN_LEN + 1], next[EID_REFRESH_TOKEN_LEN + 1];
+	struct eid_card_sync res[3];
+	struct eid_session sess;
+	struct eid_grant g;
+	struct eid_citizen c;
+	struct eid_account a;
+	eid_txn *t = NULL;
+
+	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
+	assert_int_equal(create(f, ADULT2, "0987654321", 1, GOOD_PW), EID_OK);
+	live_tokens(f, ADULT, cookie[0], gid[0], rt[0]);
+	live_tokens(f, ADULT2, cookie[1], gid[1], rt[1]);
+	/* Nothing due: nothing locked, nothing ended. */
+	assert_int_equal(eid_account_sync_card_status(f->ts.store, ids, 3,
+						      clock_now, res), EID_OK);
+	assert_false(res[0].locked || res[1].locked || res[2].locked);
+	assert_int_equal(eid_session_lookup(f->ts.store, cookie[0], &sess),
+			 EID_OK);
+	/* The registry revokes the first citizen's card. */
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_registry_get(t, ADULT, &c), EID_OK);
+	c.card_status = EID_CARD_REVOKED;
+	assert_int_equal(eid_registry_put(t, &c), EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+	assert_int_equal(eid_account_sync_card_status(f->ts.store, ids, 3,
+						      clock_now, res), EID_OK);
+	assert_true(res[0].locked);
+	assert_int_equal(res[0].reason, EID_LOCK_CARD_REVOKED);
+	assert_string_equal(res[0].phone, "+84912345678");
+	assert_int_equal(res[0].ended, EID_OK);
+	assert_false(res[1].locked); /* no such account: skipped */
+	assert_false(res[2].locked);
+	assert_int_equal(get(f, ADULT, &a), EID_OK);
+	assert_int_equal(a.status, EID_ACCOUNT_LOCKED);
+	assert_string_equal(a.locked_by, "system");
+	/* Its session and refresh token are dead; the other citizen's live. */
+	assert_int_equal(eid_session_lookup(f->ts.store, cookie[0], &sess),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_grant_check_active(f->ts.store, gid[0]), EID_EPERM);
+	assert_int_equal(eid_refresh_rotate(f->ts.store, rt[0], "rp", NULL,
+					    (uint64_t)clock_now, &g, next),
+			 EID_EPERM);
+	assert_int_equal(eid_session_lookup(f->ts.store, cookie[1], &sess),
+			 EID_OK);
+	assert_int_equal(eid_refresh_rotate(f->ts.store, rt[1], "rp", NULL,
+					    (uint64_t)clock_now, &g, next),
+			 EID_OK);
+	eid_grant_clear(&g);
+	/* Locked already: a second call locks nothing again. */
+	assert_int_equal(eid_account_sync_card_status(f->ts.store, ids, 1,
+						      clock_now, res), EID_OK);
+	assert_false(res[0].locked);
 }
 
 static void test_change_phone(void **state)
@@ -660,6 +751,7 @@ int main(void)
 		T(test_revoke_is_final),
 		T(test_rehash_on_parameter_change),
 		T(test_card_status_locks),
+		T(test_card_sync_ends_everything),
 		T(test_change_phone),
 		T(test_set_password_activates),
 		T(test_json_output_hides_hash),

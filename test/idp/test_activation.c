@@ -12,6 +12,7 @@
 #include "crypto/error.h"
 #include "idp/activation.h"
 #include "idp/audit.h"
+#include "chip_fixture.h"
 #include "tmpstore.h"
 
 #define ADULT "001090012345"
@@ -66,17 +67,9 @@ static int start(struct fx *f, const char *pid, struct eid_activation *c)
 /* A chip read of the adult: valid, DG13 as the registry has it. */
 static struct eid_activation_chip *good_chip(void)
 {
-	struct eid_activation_chip *c = calloc(1, sizeof(*c));
+	struct eid_activation_chip *c = chip_fixture_adult();
 
-	assert_non_null(c);
-	c->pa = c->aa = EID_ACHECK_VALID;
-	c->has_dg13 = true;
-	strcpy(c->dg13.personal_id, ADULT);
 	strcpy(c->dg13.full_name, "Nguyễn  Văn An"); /* blanks collapse */
-	strcpy(c->dg13.birthdate, "1990-03-15");
-	strcpy(c->dg13.sex, "Nam");
-	strcpy(c->dg13.card_issued, "2021-04-10");
-	strcpy(c->dg13.card_expires, "2030-03-15");
 	return c;
 }
 

@@ -122,6 +122,68 @@ static void test_request_check(void **state)
 	assert_string_equal(err.error, "unauthorized_client");
 }
 
+static struct eid_client ping_client(void)
+{
+	struct eid_client c = client();
+
+	c.ciba_delivery = EID_CIBA_DELIVERY_PING;
+	return c;
+}
+
+/* client_notification_token: required in ping mode, a bounded RFC 6750
+ * b64token, ignored in poll mode. */
+static void test_notify_token(void **state)
+{
+	struct eid_ciba_params p = { .scope = "openid", .login_hint = PID };
+	struct eid_client c = ping_client(), poll = client();
+	struct eid_ciba_request q;
+	struct eid_oauth_error err = { 0 };
+	char tok[EID_CIBA_NOTIFY_TOKEN_MAX + 2];
+	uint64_t ttl = 0;
+	static const char *const bad[] = {
+		"", "a b", "tok\r\nX-Evil: 1", "=abc", "ab=c", "a,b", "ä",
+		"a\"b", NULL,
+	};
+
+	(void)state;
+	assert_int_equal(eid_ciba_request_check(&c, &p, &q, &ttl, &err),
+			 EID_EINVAL);
+	assert_string_equal(err.error, "invalid_request");
+	assert_string_equal(err.description, "client_notification_token is "
+			    "required in ping mode");
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		p.client_notification_token = bad[i];
+		err = (struct eid_oauth_error){ 0 };
+		if (eid_ciba_request_check(&c, &p, &q, &ttl, &err) !=
+		    EID_EINVAL)
+			fail_msg("accepted '%s'", bad[i]);
+		assert_string_equal(err.error, "invalid_request");
+	}
+	p.client_notification_token = "8d67dc78-7faa-4d41-aabd-67707b374255";
+	assert_int_equal(eid_ciba_request_check(&c, &p, &q, &ttl, &err),
+			 EID_OK);
+	assert_string_equal(q.notify_token, p.client_notification_token);
+	p.client_notification_token = "aZ09-._~+/==";
+	assert_int_equal(eid_ciba_request_check(&c, &p, &q, &ttl, &err),
+			 EID_OK);
+	/* 1024 characters are the most (CIBA 7.1). */
+	memset(tok, 'x', EID_CIBA_NOTIFY_TOKEN_MAX);
+	tok[EID_CIBA_NOTIFY_TOKEN_MAX] = '\0';
+	p.client_notification_token = tok;
+	assert_int_equal(eid_ciba_request_check(&c, &p, &q, &ttl, &err),
+			 EID_OK);
+	assert_int_equal(strlen(q.notify_token), EID_CIBA_NOTIFY_TOKEN_MAX);
+	tok[EID_CIBA_NOTIFY_TOKEN_MAX] = 'x';
+	tok[EID_CIBA_NOTIFY_TOKEN_MAX + 1] = '\0';
+	assert_int_equal(eid_ciba_request_check(&c, &p, &q, &ttl, &err),
+			 EID_EINVAL);
+	/* A poll-mode client's token is not kept (it would not be used). */
+	p.client_notification_token = "a b";
+	assert_int_equal(eid_ciba_request_check(&poll, &p, &q, &ttl, &err),
+			 EID_OK);
+	assert_string_equal(q.notify_token, "");
+}
+
 static struct eid_device device(const char *pid, int level)
 {
 	struct eid_device d = { .active = true, .level = level };
@@ -245,6 +307,50 @@ static void test_deny_and_expiry(void **state)
 			 EID_CIBA_POLL_INVALID);
 }
 
+/* Ping mode: the decision's ping carries the RP's auth_req_id and its
+ * token, once; a poll-mode request has none. */
+static void test_ping_take(void **state)
+{
+	struct tmpstore_pol *f = *state;
+	eid_store *s = f->ts.store;
+	struct eid_client c = ping_client();
+	struct eid_ciba_params p = { .scope = "openid", .login_hint = PID,
+				     .client_notification_token = "n0tify" };
+	struct eid_ciba_request q, got;
+	struct eid_oauth_error err = { 0 };
+	struct eid_device d1 = device(PID, 1);
+	char areq[EID_CIBA_AUTH_REQ_ID_LEN + 1], pareq[sizeof(areq)];
+	char tok[EID_CIBA_NOTIFY_TOKEN_MAX + 1];
+	int64_t t = TMPSTORE_NOW;
+	uint64_t ttl;
+
+	assert_int_equal(eid_ciba_request_check(&c, &p, &q, &ttl, &err),
+			 EID_OK);
+	assert_int_equal(eid_ciba_create(s, &q, (uint64_t)t, ttl, areq),
+			 EID_OK);
+	/* The app's view of the request does not hold the token. */
+	assert_int_equal(eid_ciba_get(s, q.id, PID, &got), EID_OK);
+	assert_string_equal(got.notify_token, "");
+	assert_int_equal(eid_ciba_decide(s, q.id, &d1, false, (uint64_t)t),
+			 EID_OK);
+	assert_int_equal(eid_ciba_ping_take(s, q.id, pareq, tok), EID_OK);
+	assert_string_equal(pareq, areq);
+	assert_string_equal(tok, "n0tify");
+	assert_int_equal(eid_ciba_ping_take(s, q.id, pareq, tok),
+			 EID_ENOTFOUND);
+	/* The ping does not take the result: the client polls for it. */
+	assert_int_equal(poll_at(s, areq, "bank", t + 1, &got),
+			 EID_CIBA_POLL_DENIED);
+
+	create(s, PID, EID_CIBA_TTL, &q, areq); /* poll mode */
+	assert_int_equal(eid_ciba_decide(s, q.id, &d1, true, (uint64_t)t),
+			 EID_OK);
+	assert_int_equal(eid_ciba_ping_take(s, q.id, pareq, tok),
+			 EID_ENOTFOUND);
+	assert_int_equal(eid_ciba_ping_take(s, "bad id", pareq, tok),
+			 EID_ENOTFOUND);
+}
+
 static void test_slow_down(void **state)
 {
 	struct tmpstore_pol *f = *state;
@@ -296,6 +402,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_check),
+		cmocka_unit_test(test_notify_token),
+		cmocka_unit_test_setup_teardown(test_ping_take,
+						tmpstore_pol_setup,
+						tmpstore_pol_teardown),
 		cmocka_unit_test_setup_teardown(test_approve_once,
 						tmpstore_pol_setup,
 						tmpstore_pol_teardown),

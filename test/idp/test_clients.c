@@ -701,6 +701,86 @@ static void test_storage_form(void **state)
 	json_decref(m);
 }
 
+/* ---- CIBA token delivery ---- */
+
+#define CIBA_GRANT "\"grant_types\":[\"urn:openid:params:grant-type:ciba\"]"
+
+static void test_ciba_delivery(void **state)
+{
+	struct eid_client c, back;
+	json_t *m, *out = NULL;
+	eid_buf rec;
+
+	(void)state;
+	refused("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":"
+		"\"push\"}", EID_EUNSUPPORTED,
+		"backchannel_token_delivery_mode: unknown value 'push'");
+	refused("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":1}",
+		EID_EMALFORMED,
+		"backchannel_token_delivery_mode is not a string");
+	refused("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":"
+		"\"ping\"}", EID_EINVAL,
+		"backchannel_client_notification_endpoint is required with "
+		"ping delivery and only with it");
+	refused("{" CIBA_GRANT ",\"backchannel_client_notification_endpoint"
+		"\":\"https://rp.example/ping\"}", EID_EINVAL,
+		"backchannel_client_notification_endpoint is required with "
+		"ping delivery and only with it");
+	refused("{\"backchannel_token_delivery_mode\":\"ping\","
+		"\"backchannel_client_notification_endpoint\":"
+		"\"https://rp.example/ping\"}", EID_EINVAL,
+		"backchannel_token_delivery_mode ping needs the CIBA grant");
+	/* The URI rules of the other back-channel URIs. */
+	refused("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":"
+		"\"ping\",\"backchannel_client_notification_endpoint\":"
+		"\"http://rp.example/ping\"}", EID_EMALFORMED,
+		"backchannel_client_notification_endpoint uses http on a "
+		"host that is not loopback (127.0.0.1, [::1], localhost)");
+	refused("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":"
+		"\"ping\",\"backchannel_client_notification_endpoint\":"
+		"\"https://rp.example/ping#x\"}", EID_EMALFORMED,
+		"backchannel_client_notification_endpoint has a fragment");
+	accepted("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":"
+		 "\"poll\"}");
+	accepted("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":"
+		 "\"ping\",\"backchannel_client_notification_endpoint\":"
+		 "\"http://127.0.0.1:8080/ping\"}");
+
+	/* Kept through the storage form and shown as metadata. */
+	m = meta("{" CIBA_GRANT ",\"backchannel_token_delivery_mode\":"
+		 "\"ping\",\"backchannel_client_notification_endpoint\":"
+		 "\"https://rp.example/ping\"}");
+	eid_buf_init(&rec, EID_CLIENT_JSON_MAX);
+	assert_int_equal(eid_client_from_json(m, &c, NULL), EID_OK);
+	assert_int_equal(c.ciba_delivery, EID_CIBA_DELIVERY_PING);
+	c.has_secret = true;
+	assert_int_equal(eid_client_encode(&c, &rec), EID_OK);
+	assert_int_equal(eid_client_decode(rec.data, rec.len, &back), EID_OK);
+	assert_int_equal(back.ciba_delivery, EID_CIBA_DELIVERY_PING);
+	assert_string_equal(back.ciba_notification_endpoint,
+			    "https://rp.example/ping");
+	assert_int_equal(eid_client_to_json(&back, &out), EID_OK);
+	assert_string_equal(json_string_value(json_object_get(
+		out, "backchannel_token_delivery_mode")), "ping");
+	json_decref(out);
+	eid_client_clear(&back);
+	eid_client_clear(&c);
+	json_decref(m);
+	/* A CIBA client without the member polls, and says so. */
+	m = meta("{" CIBA_GRANT "}");
+	assert_int_equal(eid_client_from_json(m, &c, NULL), EID_OK);
+	assert_int_equal(c.ciba_delivery, EID_CIBA_DELIVERY_POLL);
+	assert_int_equal(eid_client_to_json(&c, &out), EID_OK);
+	assert_string_equal(json_string_value(json_object_get(
+		out, "backchannel_token_delivery_mode")), "poll");
+	assert_null(json_object_get(out,
+				    "backchannel_client_notification_endpoint"));
+	json_decref(out);
+	eid_client_clear(&c);
+	json_decref(m);
+	eid_buf_free(&rec);
+}
+
 /* ---- subjects ---- */
 
 static void client_of(const char *extra, struct eid_client *c)
@@ -791,6 +871,7 @@ int main(void)
 						tmpstore_setup,
 						tmpstore_teardown),
 		cmocka_unit_test(test_storage_form),
+		cmocka_unit_test(test_ciba_delivery),
 		cmocka_unit_test(test_subjects),
 	};
 

@@ -16,6 +16,7 @@
 #include "idp/audit.h"
 #include "idp/device.h"
 #include "idp/level2_self.h"
+#include "chip_fixture.h"
 #include "tmpstore.h"
 
 #define ADULT "001090012345"
@@ -71,18 +72,7 @@ static int setup(void **state)
 /* The adult's card read, all valid. */
 static struct eid_activation_chip *good_chip(void)
 {
-	struct eid_activation_chip *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	c->pa = c->aa = EID_ACHECK_VALID;
-	c->has_dg13 = true;
-	strcpy(c->dg13.personal_id, ADULT);
-	strcpy(c->dg13.full_name, "Nguyễn Văn An");
-	strcpy(c->dg13.birthdate, "1990-03-15");
-	strcpy(c->dg13.sex, "Nam");
-	strcpy(c->dg13.card_issued, "2021-04-10");
-	strcpy(c->dg13.card_expires, "2030-03-15");
-	return c;
+	return chip_fixture_adult();
 }
 
 static void judge(struct fx *f, const struct eid_activation_chip *chip,

@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "crypto/error.h"
+#include "idp/audit.h"
 #include "idp/logout.h"
 #include "tmpstore.h"
 
@@ -102,6 +103,8 @@ struct rp {
 	atomic_int hits;
 	atomic_int fail_first; /* answer 500 to this many requests */
 	char body[512];
+	char auth[128];  /* the Authorization header of the last request */
+	char ctype[64];  /* its Content-Type */
 	pthread_mutex_t mu;
 };
 
@@ -124,7 +127,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		const char *a = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+		const char *ct = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
 		pthread_mutex_lock(&rp->mu);
+		snprintf(rp->auth, sizeof(rp->auth), "%s", a ? a : "");
+		snprintf(rp->ctype, sizeof(rp->ctype), "%s", ct ? ct : "");
 		snprintf(rp->body, sizeof(rp->body), "%.*s", (int)*upload_size,
 			 upload);
 		pthread_mutex_unlock(&rp->mu);
@@ -211,6 +221,92 @@ static void test_delivery_with_retries(void **state)
 	eid_bcl_stop(q);
 }
 
+static uint64_t audit_count(eid_store *s)
+{
+	uint8_t hash[EID_AUDIT_HASH_LEN];
+	uint64_t seq = 0;
+	eid_txn *t = NULL;
+
+	assert_int_equal(eid_store_begin(s, false, &t), EID_OK);
+	assert_int_equal(eid_audit_head(t, &seq, hash), EID_OK);
+	eid_txn_abort(t);
+	return seq;
+}
+
+/* The last audit entry is a failed ping to uri for bank. */
+static void assert_last_audit(eid_store *s, const char *type,
+			      const char *uri)
+{
+	json_t *e = NULL;
+	eid_txn *t = NULL;
+
+	assert_int_equal(eid_store_begin(s, false, &t), EID_OK);
+	assert_int_equal(eid_audit_get(t, audit_count(s), &e), EID_OK);
+	eid_txn_abort(t);
+	assert_string_equal(json_string_value(json_object_get(e, "type")),
+			    type);
+	assert_string_equal(json_string_value(json_object_get(e, "subject")),
+			    "001090000001");
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(e, "details"), "uri")), uri);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(e, "details"), "client_id")), "bank");
+	assert_int_equal(json_integer_value(json_object_get(
+		json_object_get(e, "details"), "status")), 500);
+	json_decref(e);
+}
+
+/* The CIBA ping's form: JSON with a bearer token; a delivery that fails
+ * every attempt is audited, one that succeeds is not. */
+static void test_bearer_delivery(void **state)
+{
+	struct rp *rp = *state;
+	struct tmpstore ts;
+	struct eid_bcl_stats st;
+	json_t *details = json_pack("{s:s}", "client_id", "bank");
+	struct eid_bcl_audit fail = { .event = "login.ciba_ping_failed",
+				      .subject = "001090000001",
+				      .details = details };
+	eid_bcl *q = NULL;
+	uint64_t before;
+
+	tmpstore_open(&ts, tmpstore_fixed_clock);
+	fail.store = ts.store;
+	before = audit_count(ts.store);
+	assert_int_equal(eid_bcl_start(&fast, &q), EID_OK);
+	assert_int_equal(eid_bcl_enqueue_bearer(q, rp->base, "{\"a\":1}",
+						"tok\r\nX: y", &fail),
+			 EID_EINVAL);
+	assert_int_equal(eid_bcl_enqueue_bearer(q, rp->base, "{\"a\":1}", "",
+						&fail),
+			 EID_EINVAL);
+	assert_int_equal(eid_bcl_enqueue_bearer(q, rp->base,
+						"{\"auth_req_id\":\"x\"}",
+						"s3cr3t.tok", &fail),
+			 EID_OK);
+	wait_done(q, 1, &st);
+	assert_int_equal(st.delivered, 1);
+	pthread_mutex_lock(&rp->mu);
+	assert_string_equal(rp->body, "{\"auth_req_id\":\"x\"}");
+	assert_string_equal(rp->auth, "Bearer s3cr3t.tok");
+	assert_string_equal(rp->ctype, "application/json");
+	pthread_mutex_unlock(&rp->mu);
+	assert_int_equal(audit_count(ts.store), before);
+
+	atomic_store(&rp->hits, 0);
+	atomic_store(&rp->fail_first, 100);
+	assert_int_equal(eid_bcl_enqueue_bearer(q, rp->base, "{}", "t", &fail),
+			 EID_OK);
+	wait_done(q, 2, &st);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(atomic_load(&rp->hits), 3);
+	eid_bcl_stop(q); /* joined: the audit entry is written */
+	assert_int_equal(audit_count(ts.store), before + 1);
+	assert_last_audit(ts.store, "login.ciba_ping_failed", rp->base);
+	json_decref(details);
+	tmpstore_close(&ts);
+}
+
 static void test_bounded_and_stoppable(void **state)
 {
 	struct eid_bcl_options o = fast;
@@ -242,6 +338,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_claims, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_with_retries,
+						rp_setup, rp_teardown),
+		cmocka_unit_test_setup_teardown(test_bearer_delivery,
 						rp_setup, rp_teardown),
 		cmocka_unit_test(test_bounded_and_stoppable),
 	};

@@ -362,6 +362,36 @@ static void test_forged(void **state)
 	free(at);
 }
 
+/* The claims are written directly as JSON text (not through jansson):
+ * byte for byte, in the order they always had, jti aside. */
+static void test_access_token_exact(void **state)
+{
+	struct fx *f = *state;
+	char *jwt = access_token(f, f->gid, JKT, NULL);
+	const char *p = strchr(jwt, '.') + 1, *end = strchr(p, '.');
+	char want[1024], jti[64];
+	json_t *c = decode(f, jwt, NULL);
+	eid_buf b;
+
+	snprintf(jti, sizeof(jti), "%s", str(c, "jti"));
+	snprintf(want, sizeof(want),
+		 "{\"iss\":\"" ISS "\",\"sub\":\"pairwise-sub\","
+		 "\"aud\":\"" CLIENT "\",\"iat\":%llu,\"exp\":%llu,"
+		 "\"jti\":\"%s\",\"client_id\":\"" CLIENT "\","
+		 "\"scope\":\"openid profile\",\"acr\":\"urn:eid:loa:1\","
+		 "\"gid\":\"%s\",\"auth_time\":%llu,"
+		 "\"cnf\":{\"jkt\":\"" JKT "\"}}",
+		 (unsigned long long)T0, (unsigned long long)T0 + 600, jti,
+		 f->gid, (unsigned long long)T0 - 30);
+	eid_buf_init(&b, 4096);
+	assert_int_equal(eid_b64url_decode(p, (size_t)(end - p), &b), EID_OK);
+	assert_non_null(eid_buf_cstr(&b));
+	assert_string_equal((const char *)b.data, want);
+	eid_buf_free(&b);
+	json_decref(c);
+	free(jwt);
+}
+
 static void test_access_token_refuses(void **state)
 {
 	struct fx *f = *state;
@@ -382,6 +412,10 @@ static void test_access_token_refuses(void **state)
 	p.ttl = 60;
 	p.sub = NULL;
 	assert_int_equal(eid_access_token_issue(f->sg, &p, &jwt), EID_EINVAL);
+	/* Not UTF-8: jansson refused it, the direct writer does too. */
+	p.sub = "s";
+	p.aud = "\xc3\x28";
+	assert_int_equal(eid_access_token_issue(f->sg, &p, &jwt), EID_EINVAL);
 	assert_null(jwt);
 }
 
@@ -393,6 +427,7 @@ int main(void)
 		T(test_id_token),
 		T(test_id_token_refuses),
 		T(test_access_token_claims),
+		T(test_access_token_exact),
 		T(test_access_token_binding),
 		T(test_access_token_lifetime_and_grant),
 		T(test_token_confusion),

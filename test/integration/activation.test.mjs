@@ -9,7 +9,10 @@
 // tampered card stops the case, a used code does not work twice, a child
 // cannot be activated alone, a POST without the CSRF token is refused, an
 // officer of another unit cannot see or continue the case (a supervisor of
-// its unit can).
+// its unit can).  A child (no card) is activated with the guardian, in
+// Chromium: the birth certificate's data, the guardian's own card read at
+// the desk, the consent (audited), the code by SMS to the guardian's
+// phone; refused without the consent and while the guardian is locked.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -21,8 +24,10 @@ import {
 } from './lib/front.mjs';
 import { OFFICER_PASSWORD, addOfficer, totp } from './lib/officer.mjs';
 import { issueCard, pcscMissing, readCardWith, startPcscd } from './lib/pcsc.mjs';
+import { launchChromium, skip as chromiumSkip } from './lib/chromium.mjs';
 
 const MRZ_INFO = '090012345+900315+300315';
+const MINOR = '001216000777'; // no card; in CITIZEN's care (demo data)
 const NEW_PASSWORD = 'Hoa-sen-no-2026!';
 const missing = pcscMissing();
 const opts = { skip: missing ?? false };
@@ -73,9 +78,9 @@ async function startCase(id = CITIZEN) {
   return r;
 }
 
-async function readAtDesk(caseId, image) {
+async function readAtDesk(caseId, image, who = '') {
   return readCardWith(ctl, image, pcscd.port, ['--mrz-info', MRZ_INFO,
-    '--upload', `${eidd.base}/officer/activation/${caseId}`,
+    '--upload', `${eidd.base}/officer/activation/${caseId}${who}`,
     '--cookie', `eid_officer=${console_.cookies.get('eid_officer')}`]);
 }
 
@@ -118,10 +123,10 @@ test('the officer looks up a citizen (audited)', opts, async () => {
   assert.equal(forged.status, 403);
 });
 
-test('a child cannot be activated without a guardian', opts, async () => {
-  const r = await startCase('001216000777');
+test('a child cannot be activated while the guardian has no level-2 account', opts, async () => {
+  const r = await startCase(MINOR);
   assert.equal(r.status, 409);
-  assert.match(r.text, /under 14/);
+  assert.match(r.text, /guardian needs an active level-2 account/);
 });
 
 test('the CSCA store trusts the test PKI', opts, () => {
@@ -243,6 +248,81 @@ test('the citizen activates with the code and a new password; the code works onc
   assert.match(again.text, /used already/);
 });
 
+// The whole of a child's level-2 activation, the console pages in
+// Chromium (no JavaScript) with the officer's session cookie.
+test('a child is activated with the guardian: birth data, the guardian\'s card, consent, code to the guardian', { skip: missing ?? chromiumSkip, timeout: 180000 }, async () => {
+  const browser = await launchChromium();
+  try {
+    const ctx = await browser.newContext({ locale: 'en-GB', javaScriptEnabled: false });
+    await ctx.addCookies([{ name: 'eid_officer', value: console_.cookies.get('eid_officer'), url: eidd.base }]);
+    const page = await ctx.newPage();
+    await page.goto(`${eidd.base}/officer/citizen?id=${MINOR}`);
+    assert.match(await page.locator('table.record').first().textContent(), /Guardian001090012345/);
+    await Promise.all([page.waitForURL(/\/officer\/activation\?case=/), page.click('#start-activation')]);
+    const caseId = new URL(page.url()).searchParams.get('case');
+    assert.equal(await page.locator('#state').textContent(), 'started');
+    assert.match(await page.locator('#guardian').textContent(), /001090012345/);
+    assert.match(await page.locator('#guardian-read-command').textContent(),
+      new RegExp(`--upload .*/officer/activation/${caseId}/guardian`));
+    // The child has no card: the birth certificate's data.
+    await page.fill('#birth-form input[name=full_name]', 'Nguyễn Minh Khang');
+    await page.fill('#birth-form input[name=birthdate]', '2016-06-01');
+    await Promise.all([page.waitForURL(/\/officer\/activation\?case=/), page.click('#check-birth')]);
+    assert.equal(await page.locator('#state').textContent(), 'birth_record_verified');
+    assert.equal(await page.locator('#fields tr.ok').count(), 2);
+    assert.equal(await page.locator('#attest').count(), 0); // the guardian first
+    // The guardian's own card at the desk.
+    const read = await readAtDesk(caseId, join(dir, 'good.img'), '/guardian');
+    assert.equal(read.status, 0, read.stderr);
+    await page.reload();
+    assert.match(await page.locator('#guardian').textContent(), /verified/);
+    // Without the consent the server refuses too (the page's checkbox is
+    // required; a hand-made POST is not stopped by it).
+    const home = await console_.get('/officer');
+    const noConsent = await console_.post('/officer/activation/attest', {
+      csrf: csrfOf(home.text), case: caseId, face_checked: '1',
+    });
+    assert.equal(noConsent.status, 409);
+    assert.match(noConsent.text, /consent/);
+    await page.check('input[name=face_checked]');
+    await page.check('input[name=guardian_consent]');
+    await Promise.all([page.waitForLoadState(), page.click('#attest')]);
+    const sent = await page.locator('#code-sent').textContent();
+    assert.match(sent, /\+849\*{5}678/);
+    assert.equal(await page.locator('#activation-code').count(), 0); // not on screen
+    let a = account(MINOR);
+    assert.equal(a.level, 2);
+    assert.equal(a.status, 'pending_activation');
+    assert.equal(a.guardian_id, CITIZEN);
+    // The code went to the guardian's phone.
+    const box = JSON.parse(ctl(['outbox', '--phone', '+84912345678', '--json']).stdout);
+    const minorCode = box[box.length - 1].text.match(/(\b[2-9A-Z]{8}\b)/)[1];
+    assert.match(box[box.length - 1].text, new RegExp(MINOR));
+    // The consent is in the trail, the guardian's act witnessed by the officer.
+    const events = ctl(['audit', 'export', '--since', '2000-01-01']).stdout.trim().split('\n')
+      .map((l) => JSON.parse(l));
+    const consent = events.find((e) => e.type === 'activation.guardian_consent');
+    assert.equal(consent.actor, `citizen:${CITIZEN}`);
+    assert.equal(consent.subject, MINOR);
+    assert.equal(consent.details.witness, 'officer:hbt01');
+    assert.equal(consent.details.case, caseId);
+    assert.equal(consent.details.evidence, 'birth certificate');
+    assert.ok(events.some((e) => e.type === 'activation.guardian_chip' && e.details.result === 'chip_verified'));
+    // The guardian and the child choose the child's password.
+    const b = new Browser(eidd.base);
+    b.acceptLanguage = 'en';
+    const act = await b.get(`/activate?personal_id=${MINOR}`);
+    const { fields } = formFields(act.text);
+    const ok = await b.post('/activate', { ...fields, personal_id: MINOR, code: minorCode, password: 'Cay-tre-xanh-2026' });
+    assert.equal(ok.status, 200, ok.text);
+    a = account(MINOR);
+    assert.equal(a.level, 2);
+    assert.equal(a.status, 'active');
+  } finally {
+    await browser.close();
+  }
+});
+
 let rpAdded = false;
 const REDIRECT = 'http://127.0.0.1:9/cb';
 
@@ -360,4 +440,11 @@ test('the officer unlocks the account, moves it to a new phone, locks it with a 
   assert.equal(a.locked_by, 'officer:hbt01');
   r = await act({ action: 'lock', reason: 'officer' });
   assert.equal(r.status, 409);
+});
+
+test('a child\'s activation is refused while the guardian\'s account is locked', opts, async () => {
+  assert.equal(account().status, 'locked');
+  const r = await startCase(MINOR);
+  assert.equal(r.status, 409);
+  assert.match(r.text, /guardian.{1,6}s account is locked/);
 });

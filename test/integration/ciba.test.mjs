@@ -1,9 +1,11 @@
-// OpenID CIBA (poll mode) with the citizen app: the RP side is openid-client
-// (initiateBackchannelAuthentication, pollBackchannelAuthenticationGrant)
-// with client_secret_basic and private_key_jwt, tokens verified with jose;
-// the citizen side is eid-app (pending, approve-ciba) with devices bound
-// for two demo citizens.  Approve end to end, id_token_hint, deny, expiry,
-// unknown users, a second decision, another citizen's device, slow_down.
+// OpenID CIBA (poll and ping modes) with the citizen app: the RP side is
+// openid-client (initiateBackchannelAuthentication,
+// pollBackchannelAuthenticationGrant) with client_secret_basic and
+// private_key_jwt, tokens verified with jose; the citizen side is eid-app
+// (pending, approve-ciba) with devices bound for two demo citizens.
+// Approve end to end, id_token_hint, deny, expiry, unknown users, a second
+// decision, another citizen's device, slow_down; in ping mode a loopback
+// server is the client's notification endpoint.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import * as jose from 'jose';
 import * as client from 'openid-client';
 import { runApp } from './lib/app.mjs';
 import { eidctl, startEidd } from './lib/eidd.mjs';
-import { CITIZEN, PASSWORD, addClient } from './lib/front.mjs';
+import { CITIZEN, PASSWORD, addClient, recorder } from './lib/front.mjs';
 import { configFor, oauthError } from './lib/rp.mjs';
 
 const CITIZEN2 = '079195012346';
@@ -91,9 +93,9 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('discovery announces CIBA in poll mode', () => {
+test('discovery announces CIBA in poll and ping modes', () => {
   assert.equal(meta.backchannel_authentication_endpoint, `${s.base}/bc-authorize`);
-  assert.deepEqual(meta.backchannel_token_delivery_modes_supported, ['poll']);
+  assert.deepEqual(meta.backchannel_token_delivery_modes_supported, ['poll', 'ping']);
   assert.equal(meta.backchannel_user_code_parameter_supported, false);
   assert.ok(meta.grant_types_supported.includes(CIBA));
 });
@@ -235,4 +237,122 @@ test('a locked account: access_denied, and its pending requests give no tokens',
   assert.equal(t.body.error, 'invalid_grant', JSON.stringify(t.body));
   const again = await post('/bc-authorize', { scope: 'openid', login_hint: CITIZEN2 });
   assert.equal(again.body.error, 'access_denied');
+});
+
+// ---- ping mode (CIBA 10.2) ----
+
+function auditOf(type) {
+  return eidctl(['--data', s.dataDir, 'audit', 'export']).stdout.split('\n')
+    .filter((l) => l.includes(type)).map((l) => JSON.parse(l));
+}
+
+test('ping mode: registration rules of eidctl client add', () => {
+  const add = (args) => eidctl(['client', 'add', '--data', s.dataDir, '--json', '--grant', CIBA,
+    '--auth-method', 'client_secret_basic', '--scope', 'openid', ...args]);
+  let r = add(['--id', 'p1', '--name', 'P1', '--ciba-delivery', 'ping']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /backchannel_client_notification_endpoint is required with ping delivery/);
+  r = add(['--id', 'p2', '--name', 'P2', '--ciba-delivery', 'ping', '--ciba-notification-uri', 'http://rp.example/cb']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /uses http on a host that is not loopback/);
+  r = add(['--id', 'p3', '--name', 'P3', '--ciba-delivery', 'push', '--ciba-notification-uri', 'https://rp.example/cb']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /backchannel_token_delivery_mode: unknown value 'push'/);
+  r = add(['--id', 'p4', '--name', 'P4', '--ciba-delivery', 'ping', '--ciba-notification-uri', 'https://rp.example/cb']);
+  assert.equal(r.status, 0, r.stderr);
+  const c = JSON.parse(r.stdout);
+  assert.equal(c.backchannel_token_delivery_mode, 'ping');
+  assert.equal(c.backchannel_client_notification_endpoint, 'https://rp.example/cb');
+  // back to poll: the endpoint goes with ping
+  r = eidctl(['client', 'update', 'p4', '--data', s.dataDir, '--json', '--ciba-delivery', 'poll']);
+  assert.equal(r.status, 0, r.stderr);
+  const u = JSON.parse(r.stdout);
+  assert.equal(u.backchannel_token_delivery_mode, 'poll');
+  assert.equal(u.backchannel_client_notification_endpoint, undefined);
+});
+
+test('ping mode: the ping after approval and denial, then tokens at /token', async () => {
+  const rp = await recorder((hit, res) => { res.writeHead(hit.url === '/broken' ? 500 : 204); res.end(); });
+  try {
+    const pinged = addClient(s.dataDir, ['--id', 'pinged', '--name', 'Ping Bank', '--grant', CIBA,
+      '--auth-method', 'client_secret_basic', '--scope', 'openid profile',
+      '--ciba-delivery', 'ping', '--ciba-notification-uri', `${rp.base}/cb`]);
+    const token = 'cnt-8d67dc78.7faa~4d41+aabd/67707b374255==';
+    for (const [params, why] of [
+      [{}, /client_notification_token is required in ping mode/],
+      [{ client_notification_token: 'a b' }, /RFC 6750 bearer token/],
+      [{ client_notification_token: 'x'.repeat(1025) }, /1 to 1024/],
+    ]) {
+      const r = await post('/bc-authorize', { scope: 'openid', login_hint: CITIZEN, ...params }, pinged);
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error, 'invalid_request');
+      assert.match(r.body.error_description, why);
+    }
+
+    const r = await post('/bc-authorize', { scope: 'openid profile', login_hint: CITIZEN,
+      client_notification_token: token }, pinged);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.interval, 5);
+    const [p] = await pending('an');
+    assert.equal(rp.seen.length, 0); // nothing before the decision
+    assert.equal((await app('an', ['--', 'approve-ciba', p.id])).status, 0);
+    const hit = await rp.nth(1);
+    assert.equal(hit.method, 'POST');
+    assert.equal(hit.url, '/cb');
+    assert.equal(hit.headers.authorization, `Bearer ${token}`);
+    assert.match(hit.headers['content-type'], /^application\/json/);
+    assert.deepEqual(JSON.parse(hit.body), { auth_req_id: r.body.auth_req_id });
+    const t = await post('/token', { grant_type: CIBA, auth_req_id: r.body.auth_req_id }, pinged);
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    assert.equal(jose.decodeJwt(t.body.id_token).aud, 'pinged');
+
+    // denial: pinged too; /token says access_denied
+    const d = await post('/bc-authorize', { scope: 'openid', login_hint: CITIZEN,
+      client_notification_token: 'second' }, pinged);
+    assert.equal(d.status, 200, JSON.stringify(d.body));
+    const [q] = await pending('an');
+    assert.equal((await app('an', ['--deny', '--', 'approve-ciba', q.id])).status, 0);
+    const hit2 = await rp.nth(2);
+    assert.equal(hit2.headers.authorization, 'Bearer second');
+    assert.deepEqual(JSON.parse(hit2.body), { auth_req_id: d.body.auth_req_id });
+    const e = await post('/token', { grant_type: CIBA, auth_req_id: d.body.auth_req_id }, pinged);
+    assert.equal(e.status, 400);
+    assert.equal(e.body.error, 'access_denied');
+    assert.equal(rp.seen.length, 2); // one ping per decision
+    assert.equal(auditOf('login.ciba_ping_failed').length, 0);
+  } finally {
+    await rp.close();
+  }
+});
+
+test('ping mode: an endpoint that keeps failing is tried 3 times, then audited', async () => {
+  const rp = await recorder((hit, res) => { res.writeHead(500); res.end(); });
+  try {
+    const broken = addClient(s.dataDir, ['--id', 'broken', '--name', 'Broken', '--grant', CIBA,
+      '--auth-method', 'client_secret_basic', '--scope', 'openid',
+      '--ciba-delivery', 'ping', '--ciba-notification-uri', `${rp.base}/ping`]);
+    const r = await post('/bc-authorize', { scope: 'openid', login_hint: CITIZEN,
+      client_notification_token: 'tok' }, broken);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const [p] = await pending('an');
+    const ok = await app('an', ['--', 'approve-ciba', p.id]);
+    assert.equal(ok.status, 0, ok.err); // the citizen does not wait on the RP
+    await rp.nth(3);
+    let failed = [];
+    for (let i = 0; i < 50 && failed.length === 0; i++) {
+      await new Promise((res) => { setTimeout(res, 100); });
+      failed = auditOf('login.ciba_ping_failed');
+    }
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].subject, CITIZEN);
+    assert.equal(failed[0].details.client_id, 'broken');
+    assert.equal(failed[0].details.uri, `${rp.base}/ping`);
+    assert.equal(failed[0].details.attempts, 3);
+    assert.equal(failed[0].details.status, 500);
+    // the result is still there to poll
+    const t = await post('/token', { grant_type: CIBA, auth_req_id: r.body.auth_req_id }, broken);
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+  } finally {
+    await rp.close();
+  }
 });

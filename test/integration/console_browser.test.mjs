@@ -1,7 +1,9 @@
 // The officer console in a real browser: headless Chromium (Debian's
 // chromium, driven by playwright-core) signs an officer in with password
 // and TOTP, looks up a citizen and opens an activation case, without
-// JavaScript on our pages.  EID_SCREENSHOT=FILE saves the citizen page.
+// JavaScript on our pages; a child's activation is refused while the
+// guardian has no level-2 account.  EID_SCREENSHOT=FILE saves the citizen
+// page.
 // Skipped, saying why, when /usr/bin/chromium is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +45,14 @@ test('Chromium: an officer signs in, looks up a citizen, opens a case', { skip, 
     await Promise.all([page.waitForURL(/\/officer\/activation\?case=/), page.click('#start-activation')]);
     assert.equal(await page.locator('#state').textContent(), 'started');
     assert.match(await page.locator('#read-command').textContent(), /eidctl chip read .*--upload/);
+
+    // A child (demo: in the care of the citizen above, whose account is
+    // level 1) is activated only with a level-2 guardian: refused.
+    await page.goto(`${s.base}/officer/citizen?id=001216000777`);
+    assert.match(await page.locator('table.record').first().textContent(), /001090012345/);
+    const refused = await Promise.all([page.waitForLoadState(), page.click('#start-activation')])
+      .then(() => page.locator('[role=alert]').first().textContent());
+    assert.match(refused, /guardian needs an active level-2 account/);
 
     // Sign out: the console is closed again.
     await Promise.all([page.waitForURL(/\/officer\/login$/),
