@@ -57,6 +57,11 @@ int eid_app_init(struct eid_app *app, const struct eid_config *cfg,
 int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 			eid_store *store, eid_signer *signer,
 			const uint8_t kek[32], eid_pkcs11 *p11);
+/* The same when the CA key lives in the signer process (sp; NULL: it
+ * opens here with kek). */
+int eid_app_init_keys(struct eid_app *app, const struct eid_config *cfg,
+		      eid_store *store, eid_signer *signer,
+		      const uint8_t kek[32], eid_pkcs11 *p11, eid_sigproc *sp);
 void eid_app_cleanup(struct eid_app *app);
 
 /* Start and stop the app's background workers (back-channel logout, the

@@ -23,6 +23,13 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 			eid_store *store, eid_signer *signer,
 			const uint8_t kek[32], eid_pkcs11 *p11)
 {
+	return eid_app_init_keys(app, cfg, store, signer, kek, p11, NULL);
+}
+
+int eid_app_init_keys(struct eid_app *app, const struct eid_config *cfg,
+		      eid_store *store, eid_signer *signer,
+		      const uint8_t kek[32], eid_pkcs11 *p11, eid_sigproc *sp)
+{
 	json_t *meta = NULL;
 	int r;
 
@@ -50,7 +57,10 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 				     &app->grant_cache)) != EID_OK)
 		return r;
 	/* The signing CA is optional (`eidctl ca init` creates it). */
-	r = eid_ca_load_pkcs11(store, kek, p11, cfg->server.issuer, &app->ca);
+	r = sp != NULL ? eid_ca_load_remote(store, sp, p11, cfg->server.issuer,
+					   &app->ca) :
+			 eid_ca_load_pkcs11(store, kek, p11, cfg->server.issuer,
+					    &app->ca);
 	if (r != EID_OK && r != EID_ENOTFOUND)
 		return r;
 	if ((r = eid_discovery_build(cfg->server.issuer, cfg->keys.algorithm,

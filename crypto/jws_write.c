@@ -79,6 +79,24 @@ static void sign_in_token(const eid_key *key, const eid_alg_info *info,
 	EVP_MD_CTX_free(ctx);
 }
 
+/* A key held by the signer process (crypto/signer_proc.h): the digest
+ * here, the signature there, any of our algorithms.  ret_len 0 on
+ * failure, *ret_r the reason. */
+static void sign_remote(const eid_key *key, const eid_alg_info *info,
+			const void *input, size_t len, uint8_t raw[SIG_MAX],
+			size_t *ret_len, int *ret_r)
+{
+	uint8_t d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+
+	*ret_r = EID_ECRYPTO;
+	if (EVP_Digest(input, len, d, &dlen, EVP_get_digestbyname(info->md),
+		       NULL) != 1 ||
+	    (*ret_r = eid_key_sign_digest(key, d, dlen, raw, SIG_MAX,
+					  ret_len)) != EID_OK)
+		*ret_len = 0;
+}
+
 int eid_jws_signature(const eid_key *key, const void *input, size_t len,
 		      eid_buf *sig)
 {
@@ -95,6 +113,8 @@ int eid_jws_signature(const eid_key *key, const void *input, size_t len,
 		sign_prepared(key, input, len, raw, &rawlen);
 	else if (eid_key_token_label(key) != NULL)
 		sign_in_token(key, info, input, len, raw, &rawlen);
+	else if (eid_key_is_remote(key))
+		sign_remote(key, info, input, len, raw, &rawlen, &r);
 	else
 		return EID_EINVAL;
 	if (rawlen > 0)

@@ -56,6 +56,8 @@ struct eid_key {
 	EVP_MD *md;                /* with sign_ctx: the algorithm's digest */
 	char *label;               /* in a token: the object's label */
 	eid_pkcs11 *p11;           /* in a token: the token */
+	eid_key_sign_fn remote;    /* signs elsewhere (signer process) */
+	void *remote_ctx;
 };
 
 /* Parameters as big-endian bytes: EC x, y[, d]; RSA n, e[, d, p, q, dp,
@@ -442,36 +444,91 @@ int eid_key_generate(eid_alg alg, eid_key **ret_key)
 	return key_wrap(pkey, alg, true, NULL, ret_key);
 }
 
+/* A key whose private operations go through handle (a token's key, or
+ * one forwarding to the signer process), with its public JWK, kid and
+ * cjose key made from pub alone.  Both consumed, also on failure. */
+static int key_wrap_split(EVP_PKEY *handle, EVP_PKEY *pub, eid_alg alg,
+			  eid_key **ret_key)
+{
+	eid_key *k = NULL;
+	int r;
+
+	if (handle == NULL || pub == NULL) {
+		EVP_PKEY_free(handle);
+		EVP_PKEY_free(pub);
+		return EID_EINVAL;
+	}
+	if ((r = key_wrap(pub, alg, false, NULL, &k)) != EID_OK) {
+		EVP_PKEY_free(handle);
+		return r;
+	}
+	EVP_PKEY_free(k->pkey);
+	k->pkey = handle;
+	k->priv = true;
+	*ret_key = k;
+	return EID_OK;
+}
+
 int eid_key_from_token(EVP_PKEY *priv, EVP_PKEY *pub, eid_alg alg,
 		       const char *label, eid_pkcs11 *p11, eid_key **ret_key)
 {
 	eid_key *k = NULL;
-	int r = EID_EINVAL;
+	int r;
 
-	if (priv == NULL || pub == NULL || label == NULL || p11 == NULL ||
-	    ret_key == NULL || strlen(label) == 0 || strlen(label) > 255)
-		goto out;
-	/* The public JWK, kid and cjose key from the public half only. */
-	r = key_wrap(pub, alg, false, NULL, &k);
-	pub = NULL;
-	if (r != EID_OK)
-		goto out;
-	r = EID_ENOMEM;
-	if ((k->label = strdup(label)) == NULL)
-		goto out;
-	EVP_PKEY_free(k->pkey);
-	k->pkey = priv;
-	priv = NULL;
-	k->priv = true;
+	if (label == NULL || p11 == NULL || ret_key == NULL ||
+	    strlen(label) == 0 || strlen(label) > 255) {
+		EVP_PKEY_free(priv);
+		EVP_PKEY_free(pub);
+		return EID_EINVAL;
+	}
+	if ((r = key_wrap_split(priv, pub, alg, &k)) != EID_OK)
+		return r;
+	if ((k->label = strdup(label)) == NULL) {
+		eid_key_free(k);
+		return EID_ENOMEM;
+	}
 	k->p11 = p11;
 	*ret_key = k;
-	k = NULL;
-	r = EID_OK;
-out:
-	EVP_PKEY_free(priv);
-	EVP_PKEY_free(pub);
-	eid_key_free(k);
-	return r;
+	return EID_OK;
+}
+
+int eid_key_from_remote(EVP_PKEY *fwd, EVP_PKEY *pub, eid_alg alg,
+			const char *kid, eid_key_sign_fn fn, void *ctx,
+			eid_key **ret_key)
+{
+	eid_key *k = NULL;
+	int r;
+
+	if (kid == NULL || fn == NULL || ret_key == NULL) {
+		EVP_PKEY_free(fwd);
+		EVP_PKEY_free(pub);
+		return EID_EINVAL;
+	}
+	if ((r = key_wrap_split(fwd, pub, alg, &k)) != EID_OK)
+		return r;
+	if (strcmp(k->kid, kid) != 0) {
+		eid_key_free(k);
+		return EID_EMISMATCH;
+	}
+	k->remote = fn;
+	k->remote_ctx = ctx;
+	*ret_key = k;
+	return EID_OK;
+}
+
+bool eid_key_is_remote(const eid_key *key)
+{
+	return key != NULL && key->remote != NULL;
+}
+
+int eid_key_sign_digest(const eid_key *key, const uint8_t *digest,
+			size_t digest_len, uint8_t *sig, size_t sig_max,
+			size_t *ret_len)
+{
+	if (!eid_key_is_remote(key))
+		return EID_EINVAL;
+	return key->remote(key->remote_ctx, key->kid, key->alg, digest,
+			 digest_len, sig, sig_max, ret_len);
 }
 
 const char *eid_key_token_label(const eid_key *key)
@@ -567,7 +624,8 @@ int eid_key_seal(const eid_key *key, const uint8_t kek[32], eid_buf *out)
 
 	if (key != NULL && key->label != NULL && out != NULL)
 		return ref_encode(key, out);
-	if (key == NULL || kek == NULL || out == NULL || !key->priv)
+	if (key == NULL || kek == NULL || out == NULL || !key->priv ||
+	    key->remote != NULL)
 		return EID_EINVAL;
 	start = out->len;
 	r = EID_ECRYPTO;

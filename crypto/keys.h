@@ -125,6 +125,30 @@ int eid_key_open(const uint8_t *blob, size_t len, const uint8_t kek[32],
 /* True when blob is a token reference (no private key in the store). */
 bool eid_key_blob_in_token(const uint8_t *blob, size_t len);
 
+/* ---- keys whose private half is in another process ---- */
+
+/* Sign a digest with the key named kid elsewhere (crypto/signer_proc.h):
+ * DER ECDSA for EC, the raw signature for RSA. */
+typedef int (*eid_key_sign_fn)(void *ctx, const char *kid, eid_alg alg,
+			       const uint8_t *digest, size_t digest_len,
+			       uint8_t *sig, size_t sig_max, size_t *ret_len);
+
+/* A key whose private half is held by fn's owner: fwd is an EVP_PKEY
+ * with the public key only that forwards its signatures (for OpenSSL's
+ * X.509, CRL and OCSP code), pub the plain public key; both consumed,
+ * also on failure.  The kid is pub's thumbprint; EID_EMISMATCH when it
+ * differs from kid.  The key signs (eid_key_has_private is true) but
+ * holds no private material, and cannot be sealed. */
+int eid_key_from_remote(EVP_PKEY *fwd, EVP_PKEY *pub, eid_alg alg,
+			const char *kid, eid_key_sign_fn fn, void *ctx,
+			eid_key **ret_key);
+/* True for such a key. */
+bool eid_key_is_remote(const eid_key *key);
+/* A remote key's signature over digest (EID_EINVAL for another key). */
+int eid_key_sign_digest(const eid_key *key, const uint8_t *digest,
+			size_t digest_len, uint8_t *sig, size_t sig_max,
+			size_t *ret_len);
+
 /* Load the 32-byte KEK.  The file, when given and present, wins over the
  * environment variable.  Accepted forms: 64 hex characters, or 43-character
  * base64url (44 with one '=' pad), each with an optional trailing newline.

@@ -150,11 +150,12 @@ static int set_sealed(json_t *o, const eid_key *key, const uint8_t kek[32])
 	return r;
 }
 
-/* The key in o["sealed"]: unsealed, or loaded from p11 when the record
- * is a token reference (*ret_in_token says which; ret may be NULL to
- * learn only that). */
-static int member_unseal(const json_t *o, const uint8_t kek[32],
-			 eid_pkcs11 *p11, eid_key **ret, bool *ret_in_token)
+/* The key in o["sealed"]: unsealed (by the signer process when sp is
+ * set), or loaded from p11 when the record is a token reference
+ * (*ret_in_token says which; ret may be NULL to learn only that). */
+static int member_open(const json_t *o, const uint8_t kek[32],
+		       eid_pkcs11 *p11, eid_sigproc *sp, eid_key **ret,
+		       bool *ret_in_token)
 {
 	eid_buf sealed;
 	int r;
@@ -163,10 +164,18 @@ static int member_unseal(const json_t *o, const uint8_t kek[32],
 	r = member_b64(o, "sealed", &sealed);
 	if (r == EID_OK)
 		*ret_in_token = eid_key_blob_in_token(sealed.data, sealed.len);
-	if (r == EID_OK && ret != NULL)
+	if (r == EID_OK && ret != NULL && sp != NULL && !*ret_in_token)
+		r = eid_sigproc_load(sp, sealed.data, sealed.len, ret);
+	else if (r == EID_OK && ret != NULL)
 		r = eid_key_open(sealed.data, sealed.len, kek, p11, ret);
 	eid_buf_free(&sealed);
 	return r;
+}
+
+static int member_unseal(const json_t *o, const uint8_t kek[32],
+			 eid_pkcs11 *p11, eid_key **ret, bool *ret_in_token)
+{
+	return member_open(o, kek, p11, NULL, ret, ret_in_token);
 }
 
 static int audit(eid_txn *t, const char *type, const char *subject,
@@ -341,9 +350,9 @@ out:
 	return r;
 }
 
-/* kek NULL: certificate only. */
+/* kek and sp NULL: certificate only. */
 static int ca_read(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
-		   eid_ca *ca)
+		   eid_sigproc *sp, eid_ca *ca)
 {
 	eid_txn *t = NULL;
 	json_t *o = NULL;
@@ -353,8 +362,9 @@ static int ca_read(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
 	    (r = record_get(t, EID_TABLE_CA, ca_key, &o)) != EID_OK ||
 	    (r = member_cert(o, "cert", &ca->cert)) != EID_OK)
 		goto out;
-	if ((r = member_unseal(o, kek, p11, kek != NULL ? &ca->key : NULL,
-			       &ca->key_in_token)) != EID_OK)
+	if ((r = member_open(o, kek, p11, sp,
+			     kek != NULL || sp != NULL ? &ca->key : NULL,
+			     &ca->key_in_token)) != EID_OK)
 		goto out;
 	if (ca->key != NULL) {
 		r = EID_EVERIFY;
@@ -371,7 +381,7 @@ out:
 }
 
 static int ca_open(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
-		   const char *url, eid_ca **ret_ca)
+		   eid_sigproc *sp, const char *url, eid_ca **ret_ca)
 {
 	eid_ca *ca;
 	int r;
@@ -380,7 +390,7 @@ static int ca_open(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
 		return EID_EINVAL;
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return EID_ENOMEM;
-	r = ca_read(s, kek, p11, ca);
+	r = ca_read(s, kek, p11, sp, ca);
 	if (r == EID_OK && url != NULL && (ca->issuer_url = strdup(url)) == NULL)
 		r = EID_ENOMEM;
 	if (r != EID_OK) {
@@ -402,12 +412,20 @@ int eid_ca_load_pkcs11(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
 {
 	if (kek == NULL)
 		return EID_EINVAL;
-	return ca_open(s, kek, p11, issuer_url, ret_ca);
+	return ca_open(s, kek, p11, NULL, issuer_url, ret_ca);
+}
+
+int eid_ca_load_remote(eid_store *s, eid_sigproc *sp, eid_pkcs11 *p11,
+		       const char *issuer_url, eid_ca **ret_ca)
+{
+	if (sp == NULL)
+		return EID_EINVAL;
+	return ca_open(s, NULL, p11, sp, issuer_url, ret_ca);
 }
 
 int eid_ca_load_public(eid_store *s, eid_ca **ret_ca)
 {
-	return ca_open(s, NULL, NULL, NULL, ret_ca);
+	return ca_open(s, NULL, NULL, NULL, NULL, ret_ca);
 }
 
 /* ---- citizens' certificates ---- */

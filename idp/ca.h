@@ -22,6 +22,7 @@
 
 #include "crypto/buf.h"
 #include "crypto/keys.h"
+#include "crypto/signer_proc.h"
 #include "crypto/x509.h"
 #include "idp/citizen.h"
 #include "idp/store.h"
@@ -71,6 +72,10 @@ int eid_ca_load_pkcs11(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
 		       const char *issuer_url, eid_ca **ret_ca);
 /* Load only the certificate: enough to verify and show, not to sign
  * (those return EID_ESTATE). */
+/* The same with the CA key in the signer process (crypto/signer_proc.h):
+ * the sealed key is opened there, a PKCS#11 reference here through p11. */
+int eid_ca_load_remote(eid_store *s, eid_sigproc *sp, eid_pkcs11 *p11,
+		       const char *issuer_url, eid_ca **ret_ca);
 int eid_ca_load_public(eid_store *s, eid_ca **ret_ca);
 void eid_ca_free(eid_ca *ca);
 

@@ -35,6 +35,7 @@ enum kind {
 	K_ENVNAME,  /* char *: [A-Za-z_][A-Za-z0-9_]* */
 	K_ALG,      /* char *: a JOSE signing algorithm we support */
 	K_SECCOMP,  /* char *: kill, log or off */
+	K_SIGNER,   /* char *: process or inprocess */
 	K_CIDRS,    /* char *: addresses and CIDR blocks (idp/cidr.h) */
 	K_NUM,      /* uint64_t in [min, max] */
 	K_DURATION, /* uint64_t seconds in [min, max], suffix s m h d */
@@ -90,6 +91,7 @@ static const struct key_def config_keys[] = {
 	KEY(keys, algorithm, K_ALG, 0, 0, "ES256"),
 	KEY(keys, publish_delay, K_DURATION, 0, 30 * DAY, "300"),
 	KEY(keys, retire_after, K_DURATION, 0, 365 * DAY, "86400"),
+	KEY(keys, signer, K_SIGNER, 0, 0, "inprocess"),
 	KEY(tokens, id_token_ttl, K_DURATION, 1, DAY, "300"),
 	KEY(tokens, access_token_ttl, K_DURATION, 1, DAY, "600"),
 	KEY(tokens, refresh_token_ttl, K_DURATION, 1, 365 * DAY, "2592000"),
@@ -157,7 +159,8 @@ struct load {
 static bool is_str_kind(enum kind k)
 {
 	return k == K_URL || k == K_STR || k == K_PATH || k == K_LABEL ||
-	       k == K_ENVNAME || k == K_ALG || k == K_SECCOMP || k == K_CIDRS;
+	       k == K_ENVNAME || k == K_ALG || k == K_SECCOMP || k == K_CIDRS ||
+	       k == K_SIGNER;
 }
 
 static char **str_field(struct eid_config *c, const struct key_def *k)
@@ -405,6 +408,10 @@ static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 		ok = strcmp(v, "kill") == 0 || strcmp(v, "log") == 0 ||
 		     strcmp(v, "off") == 0;
 		expect = "one of kill, log, off";
+		break;
+	case K_SIGNER:
+		ok = strcmp(v, "process") == 0 || strcmp(v, "inprocess") == 0;
+		expect = "one of process, inprocess";
 		break;
 	default:
 		break;

@@ -62,6 +62,7 @@ struct eid_config {
 		char *algorithm; /* JOSE name: ES256, RS256 or PS256 */
 		uint64_t publish_delay;
 		uint64_t retire_after;
+		char *signer; /* "process": keys in eidd's signer child */
 	} keys;
 	struct {
 		uint64_t id_token_ttl;

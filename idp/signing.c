@@ -518,6 +518,7 @@ struct eid_signer {
 	eid_store *store;
 	uint8_t kek[32];
 	eid_pkcs11 *p11; /* NULL: no token configured */
+	eid_sigproc *sp; /* set: sealed keys open there, kek is zero */
 	uint64_t retire_after;
 	pthread_mutex_t lock;
 	struct ring *cur;
@@ -550,10 +551,14 @@ static void note_instant(uint64_t *until, uint64_t t, uint64_t now)
 }
 
 static int ring_add(struct ring *rg, const struct key_rec *k,
-		    const uint8_t kek[32], eid_pkcs11 *p11)
+		    const eid_signer *sg)
 {
-	int r = eid_key_open(k->sealed.data, k->sealed.len, kek, p11,
-			     &rg->keys[rg->n]);
+	const uint8_t *blob = k->sealed.data;
+	size_t len = k->sealed.len;
+	int r = sg->sp != NULL && !eid_key_blob_in_token(blob, len) ?
+			eid_sigproc_load(sg->sp, blob, len, &rg->keys[rg->n]) :
+			eid_key_open(blob, len, sg->kek, sg->p11,
+				     &rg->keys[rg->n]);
 
 	if (r != EID_OK)
 		return r;
@@ -593,7 +598,7 @@ static int ring_build(eid_signer *sg, uint64_t now, uint64_t gen,
 		note_instant(&rg->valid_until, ki->published_until, now);
 		if (ki->state == EID_KEY_EXPIRED)
 			continue;
-		if ((r = ring_add(rg, &ks.k[i], sg->kek, sg->p11)) != EID_OK)
+		if ((r = ring_add(rg, &ks.k[i], sg)) != EID_OK)
 			goto out;
 	}
 	if ((r = eid_jwks_build((const eid_key *const *)rg->keys, rg->n,
@@ -665,6 +670,10 @@ static void ring_put(eid_signer *sg, struct ring *rg)
 	pthread_mutex_unlock(&sg->lock);
 }
 
+static int signer_new(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		      eid_sigproc *sp, uint64_t retire_after,
+		      eid_signer **ret_signer);
+
 int eid_signer_open(eid_store *s, const uint8_t kek[32],
 		    uint64_t retire_after, eid_signer **ret_signer)
 {
@@ -674,6 +683,24 @@ int eid_signer_open(eid_store *s, const uint8_t kek[32],
 int eid_signer_open_pkcs11(eid_store *s, const uint8_t kek[32],
 			   eid_pkcs11 *p11, uint64_t retire_after,
 			   eid_signer **ret_signer)
+{
+	if (kek == NULL)
+		return EID_EINVAL;
+	return signer_new(s, kek, p11, NULL, retire_after, ret_signer);
+}
+
+int eid_signer_open_remote(eid_store *s, eid_sigproc *sp, eid_pkcs11 *p11,
+			   uint64_t retire_after, eid_signer **ret_signer)
+{
+	if (sp == NULL)
+		return EID_EINVAL;
+	return signer_new(s, NULL, p11, sp, retire_after, ret_signer);
+}
+
+/* kek NULL with sp: the keyring keeps no KEK. */
+static int signer_new(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
+		      eid_sigproc *sp, uint64_t retire_after,
+		      eid_signer **ret_signer)
 {
 	eid_signer *sg = calloc(1, sizeof(*sg));
 	struct ring *rg = NULL;
@@ -699,9 +726,11 @@ int eid_signer_open_pkcs11(eid_store *s, const uint8_t kek[32],
 	}
 	sg->store = s;
 	sg->p11 = p11;
+	sg->sp = sp;
 	sg->retire_after = retire_after;
 	sg->primary = EID_ALG_ES256;
-	memcpy(sg->kek, kek, sizeof(sg->kek));
+	if (kek != NULL)
+		memcpy(sg->kek, kek, sizeof(sg->kek));
 	/* Unseal everything once now, so a wrong KEK fails at start. */
 	if ((r = ring_get(sg, &rg)) != EID_OK) {
 		eid_signer_close(sg);

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "crypto/keys.h"
+#include "crypto/signer_proc.h"
 #include "idp/store.h"
 
 #define EID_KID_MAX 64
@@ -95,6 +96,12 @@ int eid_signer_open(eid_store *s, const uint8_t kek[32],
 int eid_signer_open_pkcs11(eid_store *s, const uint8_t kek[32],
 			   eid_pkcs11 *p11, uint64_t retire_after,
 			   eid_signer **ret_signer);
+/* The same with the sealed keys opened by the signer process
+ * (crypto/signer_proc.h), PKCS#11 references here through p11 (may be
+ * NULL); this keyring holds no KEK and no private key.  sp must outlive
+ * the signer. */
+int eid_signer_open_remote(eid_store *s, eid_sigproc *sp, eid_pkcs11 *p11,
+			   uint64_t retire_after, eid_signer **ret_signer);
 void eid_signer_close(eid_signer *sg);
 
 /* Sign claims with the primary algorithm's key active now: a compact JWS

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -46,6 +47,7 @@
 #include "tools/demo.h"
 #include "tools/privdrop.h"
 #include "tools/seccomp_filter.h"
+#include "tools/signer_spawn.h"
 
 #ifndef EID_VERSION
 #define EID_VERSION "unknown"
@@ -62,6 +64,8 @@ struct eidd {
 	eid_store *store;
 	eid_signer *signer;
 	eid_pkcs11 *p11; /* [pkcs11] token, NULL when none */
+	eid_sigproc *sp; /* [keys] signer = process: the child's socket */
+	pid_t signer_pid;
 	struct eid_app app;
 	eid_http_server *http;
 	bool tls;
@@ -364,6 +368,24 @@ static int open_token(struct eidd *d)
 	return r == EID_OK ? 0 : 1;
 }
 
+/* The running keyring: its sealed keys opened here, or in the signer
+ * process forked now, before any thread or request ([keys] signer). */
+static int open_keyring(struct eidd *d)
+{
+	int r;
+
+	if (strcmp(d->cfg.keys.signer, "process") != 0)
+		return eid_signer_open_pkcs11(d->store, d->kek, d->p11,
+					      d->cfg.keys.retire_after,
+					      &d->signer);
+	r = eid_signer_start(d->kek, d->drop ? &d->priv : NULL, d->seccomp,
+			     &d->sp, &d->signer_pid);
+	if (r != EID_OK)
+		return r;
+	return eid_signer_open_remote(d->store, d->sp, d->p11,
+				      d->cfg.keys.retire_after, &d->signer);
+}
+
 static int open_store(struct eidd *d)
 {
 	struct eid_store_options opt = {
@@ -392,8 +414,7 @@ static int open_store(struct eidd *d)
 	if ((r = ensure_client_algs(d)) != EID_OK)
 		return fail("signing key for a client's ID token algorithm: %s",
 			    eid_strerror(r));
-	r = eid_signer_open_pkcs11(d->store, d->kek, d->p11,
-				   d->cfg.keys.retire_after, &d->signer);
+	r = open_keyring(d);
 	if (r == EID_OK)
 		eid_signer_set_primary(d->signer, alg);
 	if (r == EID_EVERIFY)
@@ -529,8 +550,8 @@ static int start_http(struct eidd *d)
 	snprintf(port, sizeof(port), "%u", (unsigned)c->server.listen.port);
 	opt.host = c->server.listen.addr;
 	opt.port = port;
-	r = eid_app_init_pkcs11(&d->app, c, d->store, d->signer, d->kek,
-				d->p11);
+	r = eid_app_init_keys(&d->app, c, d->store, d->signer, d->kek, d->p11,
+			      d->sp);
 	if (r != EID_OK && eid_hsm_key_why(r) != NULL)
 		return fail("signing CA: %s", eid_hsm_key_why(r));
 	if (r != EID_OK)
@@ -572,9 +593,36 @@ static void announce(const struct eidd *d)
 	fflush(stdout);
 }
 
+/* True when the signer process is gone (it exited, or stopped
+ * answering): eidd then exits non-zero and its supervisor restarts both,
+ * rather than serving without a way to sign. */
+static bool signer_lost(struct eidd *d)
+{
+	int status;
+
+	if (d->sp == NULL)
+		return false;
+	if (waitpid(d->signer_pid, &status, WNOHANG) == d->signer_pid) {
+		d->signer_pid = 0;
+		fprintf(stderr, "eidd: the signer process %s %d; exiting\n",
+			WIFSIGNALED(status) ? "was killed by signal" :
+					      "exited with status",
+			WIFSIGNALED(status) ? WTERMSIG(status) :
+					      WEXITSTATUS(status));
+		return true;
+	}
+	if (!eid_sigproc_alive(d->sp)) {
+		fprintf(stderr, "eidd: the signer process stopped answering; "
+			"exiting\n");
+		return true;
+	}
+	return false;
+}
+
 /* Wait for SIGTERM or SIGINT, sweeping expired short-lived entries from
- * time to time and reloading the TLS certificate on SIGHUP. */
-static void serve(struct eidd *d, const sigset_t *set)
+ * time to time and reloading the TLS certificate on SIGHUP.  Non-zero
+ * when the signer process was lost. */
+static int serve(struct eidd *d, const sigset_t *set)
 {
 	struct timespec tick = { SWEEP_INTERVAL_S, 0 };
 	uint64_t removed = 0;
@@ -584,6 +632,8 @@ static void serve(struct eidd *d, const sigset_t *set)
 		sig = sigtimedwait(set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		if ((sig == SIGCHLD || sig < 0) && signer_lost(d))
+			return 1;
 		if (sig == SIGHUP)
 			reload_tls(d);
 		if (sig < 0 && errno == EAGAIN)
@@ -591,6 +641,7 @@ static void serve(struct eidd *d, const sigset_t *set)
 	}
 	fprintf(stderr, "eidd: shutting down (%s)\n",
 		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	return 0;
 }
 
 static void cleanup(struct eidd *d)
@@ -599,6 +650,10 @@ static void cleanup(struct eidd *d)
 	eid_app_stop(&d->app);
 	eid_app_cleanup(&d->app);
 	eid_signer_close(d->signer);
+	/* After every key loaded through it: the child sees EOF, exits. */
+	eid_sigproc_free(d->sp);
+	if (d->signer_pid > 0)
+		(void)waitpid(d->signer_pid, NULL, 0);
 	eid_pkcs11_close(d->p11); /* after every key loaded from it */
 	eid_store_close(d->store);
 	eid_config_free(&d->cfg);
@@ -621,6 +676,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD); /* the signer process ended */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		return fail("cannot set up signals");
@@ -640,8 +696,7 @@ int main(int argc, char **argv)
 	if (start_http(&d) != 0 || confine(&d) != 0)
 		goto out;
 	announce(&d);
-	serve(&d, &set);
-	rc = 0;
+	rc = serve(&d, &set);
 out:
 	cleanup(&d);
 	curl_global_cleanup();

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* CLONE_THREAD */
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -43,6 +44,8 @@ static const char *const allowed[] = {
 	"time", "getrandom", "uname", "sysinfo", "prlimit64", "getrlimit",
 	"getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
 	"getgroups",
+	/* reaping the signer process ([keys] signer = process) */
+	"wait4",
 };
 
 /* ioctl: stdio asks whether a stream is a terminal, sockets are made
@@ -108,7 +111,10 @@ static int add_rules(scmp_filter_ctx ctx)
 	return EID_OK;
 }
 
-int eid_seccomp_install(enum eid_seccomp_mode mode)
+/* A filter of mode, its rules added by add, loaded on this thread (and
+ * every thread with tsync). */
+static int install(enum eid_seccomp_mode mode, int (*add)(scmp_filter_ctx),
+		   bool tsync)
 {
 	scmp_filter_ctx ctx;
 	uint32_t deny;
@@ -121,12 +127,45 @@ int eid_seccomp_install(enum eid_seccomp_mode mode)
 		return EID_ENOMEM;
 	r = EID_EINTERNAL;
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0 ||
-	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
+	    (tsync && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0))
 		goto out;
-	if ((r = add_rules(ctx)) != EID_OK)
+	if ((r = add(ctx)) != EID_OK)
 		goto out;
 	r = seccomp_load(ctx) == 0 ? EID_OK : EID_EUNSUPPORTED;
 out:
 	seccomp_release(ctx);
 	return r;
+}
+
+int eid_seccomp_install(enum eid_seccomp_mode mode)
+{
+	return install(mode, add_rules, true);
+}
+
+/* The signer child's list: its socket, memory, randomness for ECDSA
+ * nonces and RSA blinding, and leaving.  No open, no socket, no clone. */
+static const char *const signer_allowed[] = {
+	"read", "write", "brk", "mmap", "munmap", "mremap", "madvise",
+	"mprotect", "futex", "getrandom", "getpid", "gettid", "clock_gettime",
+	"rt_sigreturn", "rt_sigprocmask", "exit", "exit_group",
+	"sigaltstack", /* AddressSanitizer's allocator asks for it */
+};
+
+static int add_signer_rules(scmp_filter_ctx ctx)
+{
+	int nr;
+
+	for (size_t i = 0; i < sizeof(signer_allowed) /
+				       sizeof(signer_allowed[0]); i++) {
+		nr = seccomp_syscall_resolve_name(signer_allowed[i]);
+		if (nr != __NR_SCMP_ERROR &&
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) != 0)
+			return EID_EINTERNAL;
+	}
+	return EID_OK;
+}
+
+int eid_seccomp_install_signer(enum eid_seccomp_mode mode)
+{
+	return install(mode, add_signer_rules, false);
 }

@@ -10,17 +10,9 @@ import { chownSync, readFileSync, readdirSync, statSync, rmSync, writeFileSync }
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startEidd, eidctl, eiddRun, tempDir } from './lib/eidd.mjs';
+import { procStatus } from './lib/proc.mjs';
 
 const isRoot = process.getuid() === 0;
-
-function procStatus(pid) {
-  const out = {};
-  for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return out;
-}
 
 async function clientCredentialsToken(s) {
   const r = eidctl(['client', 'add', '--data', s.dataDir, '--json', '--id', 'svc',

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { startEidd, eidctl, eiddRun, tempDir } from './lib/eidd.mjs';
+import { clientCredentials as tokenFor } from './lib/proc.mjs';
 
 const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '246810';
@@ -51,17 +52,6 @@ function writeConfig(path, kekFile, pkcs11) {
   }
   writeFileSync(path, text);
   return path;
-}
-
-async function tokenFor(base, c) {
-  const auth = Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64');
-  const r = await fetch(`${base}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&scope=citizen',
-  });
-  assert.equal(r.status, 200);
-  return (await r.json()).access_token;
 }
 
 test('token-signing and CA keys in a SoftHSM2 token', { skip: !haveSoftHSM && 'softhsm2 is not installed' }, async () => {

@@ -1,0 +1,192 @@
+/* The worker's end of the signer process (crypto/signer_proc.h). */
+#include "crypto/signer_proc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "crypto/error.h"
+#include "crypto/signer_wire.h"
+
+struct eid_sigproc {
+	pthread_mutex_t lock;
+	int fd;
+	bool dead; /* the child went away or fell out of step: for good */
+	uint8_t in[EID_SIGNER_MSG_MAX + 1];
+};
+
+int eid_sigproc_new(int fd, eid_sigproc **ret_sp)
+{
+	/* The answer's deadline on the socket itself: no poll per call. */
+	struct timeval tv = { EID_SIGPROC_TIMEOUT_MS / 1000,
+			      (EID_SIGPROC_TIMEOUT_MS % 1000) * 1000 };
+	eid_sigproc *sp;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
+		close(fd);
+		return EID_EIO;
+	}
+	sp = calloc(1, sizeof(*sp));
+	if (sp == NULL || pthread_mutex_init(&sp->lock, NULL) != 0) {
+		free(sp);
+		close(fd);
+		return sp == NULL ? EID_ENOMEM : EID_EINTERNAL;
+	}
+	sp->fd = fd;
+	*ret_sp = sp;
+	return EID_OK;
+}
+
+void eid_sigproc_free(eid_sigproc *sp)
+{
+	if (sp == NULL)
+		return;
+	close(sp->fd);
+	pthread_mutex_destroy(&sp->lock);
+	free(sp);
+}
+
+bool eid_sigproc_alive(eid_sigproc *sp)
+{
+	bool alive;
+
+	pthread_mutex_lock(&sp->lock);
+	alive = !sp->dead;
+	pthread_mutex_unlock(&sp->lock);
+	return alive;
+}
+
+/* One record out, one back, within the timeout.  Under sp->lock. */
+static int exchange_locked(eid_sigproc *sp, const eid_buf *req,
+			   size_t *ret_len)
+{
+	ssize_t n;
+
+	do
+		n = send(sp->fd, req->data, req->len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)req->len)
+		return n < 0 && errno == EAGAIN ? EID_ETIMEOUT : EID_EIO;
+	do
+		n = recv(sp->fd, sp->in, sizeof(sp->in), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return EID_ETIMEOUT;
+	if (n <= 0 || (size_t)n > EID_SIGNER_MSG_MAX)
+		return EID_EIO; /* EOF: the child is gone */
+	*ret_len = (size_t)n;
+	return EID_OK;
+}
+
+/* Send req and hand the answer's payload (up to max bytes) to out. */
+static int call(eid_sigproc *sp, const eid_buf *req, uint8_t *out,
+		size_t max, size_t *ret_len)
+{
+	struct eid_signer_resp resp;
+	size_t len = 0;
+	int r;
+
+	if (pthread_mutex_lock(&sp->lock) != 0)
+		return EID_EINTERNAL;
+	r = sp->dead ? EID_EIO : exchange_locked(sp, req, &len);
+	if (r == EID_OK && eid_signer_resp_parse(sp->in, len, &resp) != EID_OK)
+		r = EID_EIO;
+	/* A lost or garbled answer leaves the two sides out of step. */
+	if (r != EID_OK) {
+		sp->dead = true;
+		r = EID_EIO;
+	} else if ((r = resp.status) == EID_OK) {
+		if (resp.len > max)
+			r = EID_ETOOBIG;
+		else
+			memcpy(out, resp.payload, resp.len);
+		*ret_len = resp.len;
+	}
+	pthread_mutex_unlock(&sp->lock);
+	return r;
+}
+
+int eid_sigproc_sign(eid_sigproc *sp, const char *kid, eid_alg alg,
+		     const uint8_t *digest, size_t digest_len, uint8_t *sig,
+		     size_t sig_max, size_t *ret_len)
+{
+	eid_buf req;
+	int r;
+
+	if (sp == NULL || sig == NULL || ret_len == NULL)
+		return EID_EINVAL;
+	eid_buf_init(&req, EID_SIGNER_MSG_MAX);
+	r = eid_signer_req_sign(kid, alg, digest, digest_len, &req);
+	if (r == EID_OK)
+		r = call(sp, &req, sig, sig_max, ret_len);
+	eid_buf_free(&req);
+	return r;
+}
+
+static int sign_cb(void *ctx, const char *kid, eid_alg alg,
+		   const uint8_t *digest, size_t digest_len, uint8_t *sig,
+		   size_t sig_max, size_t *ret_len)
+{
+	return eid_sigproc_sign(ctx, kid, alg, digest, digest_len, sig,
+				sig_max, ret_len);
+}
+
+/* The key from a LOAD answer. */
+static int key_from_pub(eid_sigproc *sp, const uint8_t *p, size_t len,
+			eid_key **ret_key)
+{
+	struct eid_signer_pub pub;
+	const unsigned char *q;
+	EVP_PKEY *pk = NULL, *fwd = NULL;
+	int r;
+
+	if ((r = eid_signer_pub_parse(p, len, &pub)) != EID_OK)
+		return r;
+	q = pub.spki;
+	pk = d2i_PUBKEY(NULL, &q, (long)pub.spki_len);
+	if (pk == NULL || q != pub.spki + pub.spki_len) {
+		ERR_clear_error();
+		EVP_PKEY_free(pk);
+		return EID_EMALFORMED;
+	}
+	if ((r = eid_sigproc_pkey(sp, pk, pub.kid, pub.alg, &fwd)) != EID_OK) {
+		EVP_PKEY_free(pk);
+		return r;
+	}
+	return eid_key_from_remote(fwd, pk, pub.alg, pub.kid, sign_cb, sp,
+				   ret_key);
+}
+
+int eid_sigproc_load(eid_sigproc *sp, const uint8_t *blob, size_t len,
+		     eid_key **ret_key)
+{
+	uint8_t *ans = NULL;
+	size_t alen = 0;
+	eid_buf req;
+	int r;
+
+	if (sp == NULL || blob == NULL || ret_key == NULL)
+		return EID_EINVAL;
+	if (eid_key_blob_in_token(blob, len))
+		return EID_EUNSUPPORTED;
+	eid_buf_init(&req, EID_SIGNER_MSG_MAX);
+	r = EID_ENOMEM;
+	if ((ans = malloc(EID_SIGNER_PAYLOAD_MAX)) == NULL)
+		goto out;
+	if ((r = eid_signer_req_load(blob, len, &req)) != EID_OK ||
+	    (r = call(sp, &req, ans, EID_SIGNER_PAYLOAD_MAX, &alen)) != EID_OK)
+		goto out;
+	r = key_from_pub(sp, ans, alen, ret_key);
+out:
+	free(ans);
+	eid_buf_free(&req);
+	return r;
+}

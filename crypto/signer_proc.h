@@ -1,0 +1,69 @@
+/* Keys out of reach: the token-signing and CA private keys live in a
+ * signer process, eidd's child, and the HTTP worker holds only their
+ * public halves (docs/security.md, "Keys out of reach").
+ *
+ * The worker side (eid_sigproc) sends a sealed key blob to the child,
+ * which unseals it with the KEK it holds and answers with the public key;
+ * the worker gets an eid_key that signs by asking the child (SIGN with a
+ * kid, an algorithm and a digest).  Its EVP_PKEY carries only the public
+ * key, with an OpenSSL key method that forwards each signature, so
+ * OpenSSL's X.509, CRL and OCSP code signs with it unchanged, as with a
+ * PKCS#11 token's key (ES256 and RS256; PS256 goes through
+ * eid_key_sign_digest, which JWS signing uses).
+ *
+ * One socket, one request at a time (a mutex): a signature costs the
+ * child tens of microseconds, and the socket round trip about as much;
+ * docs/performance.md has the measured cost.  When the child is gone (or
+ * does not answer within EID_SIGPROC_TIMEOUT_MS) every request fails with
+ * EID_EIO and eid_sigproc_alive turns false for good: eidd then exits and
+ * its supervisor restarts it with a fresh child. */
+#ifndef EID_SIGNER_PROC_H
+#define EID_SIGNER_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/keys.h"
+
+#define EID_SIGPROC_TIMEOUT_MS 5000
+/* Keys the child holds at once; the least recently loaded goes first (a
+ * keyring reload loads every key it uses again). */
+#define EID_SIGPROC_KEYS_MAX 32
+
+typedef struct eid_sigproc eid_sigproc;
+
+/* The worker's end of the socketpair; fd is owned from here on (also on
+ * failure). */
+int eid_sigproc_new(int fd, eid_sigproc **ret_sp);
+/* Closes the socket: the child sees EOF and exits.  Every key loaded
+ * through sp must be freed first. */
+void eid_sigproc_free(eid_sigproc *sp);
+bool eid_sigproc_alive(eid_sigproc *sp);
+
+/* Hand a sealed key (eid_key_seal's blob) to the child; the key returned
+ * signs through it and has no private material here.  EID_EVERIFY for a
+ * blob that does not open with the child's KEK; EID_EUNSUPPORTED for a
+ * PKCS#11 reference (open those with eid_key_open); EID_EMISMATCH when
+ * the public key answered is not the kid's. */
+int eid_sigproc_load(eid_sigproc *sp, const uint8_t *blob, size_t len,
+		     eid_key **ret_key);
+
+/* A signature over a digest with the child's key kid: DER ECDSA for EC,
+ * the raw RSA signature otherwise.  EID_ENOTFOUND for an unknown kid,
+ * EID_EMISMATCH for another alg or digest length than the key's. */
+int eid_sigproc_sign(eid_sigproc *sp, const char *kid, eid_alg alg,
+		     const uint8_t *digest, size_t digest_len, uint8_t *sig,
+		     size_t sig_max, size_t *ret_len);
+
+/* The child's loop: answer requests on fd with keys sealed under kek
+ * until EOF.  EID_OK at EOF, EID_EIO when the socket fails.  Keys are
+ * freed (and so wiped) before it returns. */
+int eid_sigproc_serve(int fd, const uint8_t kek[32]);
+
+/* Internal (crypto/signer_pkey.c): an EVP_PKEY with pub's public key
+ * whose signatures go to sp under kid.  pub is not consumed. */
+int eid_sigproc_pkey(eid_sigproc *sp, EVP_PKEY *pub, const char *kid,
+		     eid_alg alg, EVP_PKEY **ret_pkey);
+
+#endif

@@ -1,0 +1,182 @@
+/* The signer process's loop (crypto/signer_proc.h): the only place where
+ * the sealed token-signing and CA keys are opened when [keys] signer =
+ * process.  It reads one request record, answers one record, and holds
+ * its keys in a small table until the worker closes the socket. */
+#include "crypto/signer_proc.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "crypto/error.h"
+#include "crypto/signer_wire.h"
+
+#define SIG_MAX 1024 /* RSA-8192 */
+
+struct slot {
+	eid_key *key;
+	uint64_t used; /* load order: the smallest goes first */
+};
+
+struct table {
+	struct slot s[EID_SIGPROC_KEYS_MAX];
+	uint64_t clock;
+};
+
+static eid_key *table_find(struct table *t, const char *kid)
+{
+	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)
+		if (t->s[i].key != NULL &&
+		    strcmp(eid_key_kid(t->s[i].key), kid) == 0)
+			return t->s[i].key;
+	return NULL;
+}
+
+/* The slot for kid: its own, else a free one, else the least recently
+ * loaded. */
+static size_t table_slot(const struct table *t, const char *kid)
+{
+	size_t pick = 0;
+
+	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)
+		if (t->s[i].key != NULL &&
+		    strcmp(eid_key_kid(t->s[i].key), kid) == 0)
+			return i;
+	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++) {
+		if (t->s[i].key == NULL)
+			return i;
+		if (t->s[i].used < t->s[pick].used)
+			pick = i;
+	}
+	return pick;
+}
+
+static void table_put(struct table *t, eid_key *key)
+{
+	size_t i = table_slot(t, eid_key_kid(key));
+
+	eid_key_free(t->s[i].key);
+	t->s[i].key = key;
+	t->s[i].used = ++t->clock;
+}
+
+static int do_load(struct table *t, const struct eid_signer_req *req,
+		   const uint8_t kek[32], eid_buf *ans)
+{
+	unsigned char *der = NULL;
+	eid_key *key = NULL;
+	int len, r;
+
+	if (eid_key_blob_in_token(req->blob, req->blob_len))
+		return EID_EUNSUPPORTED;
+	if ((r = eid_key_unseal(req->blob, req->blob_len, kek, &key)) != EID_OK)
+		return r;
+	len = i2d_PUBKEY(eid_key_pkey(key), &der);
+	if (len <= 0) {
+		ERR_clear_error();
+		eid_key_free(key);
+		return EID_ECRYPTO;
+	}
+	r = eid_signer_pub_put(eid_key_alg(key), eid_key_kid(key), der,
+			       (size_t)len, ans);
+	OPENSSL_free(der);
+	if (r != EID_OK) {
+		eid_key_free(key);
+		return r;
+	}
+	table_put(t, key);
+	return EID_OK;
+}
+
+static int do_sign(struct table *t, const struct eid_signer_req *req,
+		   eid_buf *ans)
+{
+	const eid_alg_info *info = eid_alg_info_get(req->alg);
+	eid_key *key = table_find(t, req->kid);
+	EVP_PKEY_CTX *ctx = NULL;
+	uint8_t sig[SIG_MAX];
+	size_t len = sizeof(sig);
+	int r = EID_ECRYPTO;
+
+	if (key == NULL)
+		return EID_ENOTFOUND;
+	if (info == NULL || eid_key_alg(key) != req->alg ||
+	    req->digest_len != info->md_len)
+		return EID_EMISMATCH;
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, eid_key_pkey(key), NULL);
+	if (ctx == NULL || EVP_PKEY_sign_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx,
+					  EVP_get_digestbyname(info->md)) != 1)
+		goto out;
+	if (!info->ec &&
+	    (EVP_PKEY_CTX_set_rsa_padding(ctx, info->pss ?
+						    RSA_PKCS1_PSS_PADDING :
+						    RSA_PKCS1_PADDING) != 1 ||
+	     (info->pss && EVP_PKEY_CTX_set_rsa_pss_saltlen(
+				   ctx, RSA_PSS_SALTLEN_DIGEST) != 1)))
+		goto out;
+	if (EVP_PKEY_sign(ctx, sig, &len, req->digest, req->digest_len) != 1)
+		goto out;
+	r = eid_buf_put(ans, sig, len);
+out:
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+/* The answer to one record (an error answer for a bad one). */
+static int answer(struct table *t, const uint8_t *msg, size_t len,
+		  const uint8_t kek[32], eid_buf *out)
+{
+	struct eid_signer_req req;
+	eid_buf ans;
+	int r;
+
+	eid_buf_init(&ans, EID_SIGNER_PAYLOAD_MAX);
+	r = eid_signer_req_parse(msg, len, &req);
+	if (r == EID_OK)
+		r = req.op == EID_SIGNER_LOAD ? do_load(t, &req, kek, &ans) :
+						do_sign(t, &req, &ans);
+	eid_buf_reset(out);
+	if (r == EID_OK)
+		r = eid_signer_resp_put(EID_OK, ans.data, ans.len, out);
+	else
+		r = eid_signer_resp_put(r, NULL, 0, out);
+	eid_buf_free(&ans);
+	return r;
+}
+
+int eid_sigproc_serve(int fd, const uint8_t kek[32])
+{
+	uint8_t in[EID_SIGNER_MSG_MAX + 1];
+	struct table t;
+	eid_buf out;
+	ssize_t n;
+	int r = EID_OK;
+
+	memset(&t, 0, sizeof(t));
+	eid_buf_init(&out, EID_SIGNER_MSG_MAX);
+	for (;;) {
+		n = read(fd, in, sizeof(in));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n == 0 ? EID_OK : EID_EIO;
+			break;
+		}
+		if ((r = answer(&t, in, (size_t)n, kek, &out)) != EID_OK ||
+		    write(fd, out.data, out.len) != (ssize_t)out.len) {
+			r = EID_EIO;
+			break;
+		}
+	}
+	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)
+		eid_key_free(t.s[i].key);
+	eid_buf_free(&out);
+	return r;
+}

@@ -1,0 +1,75 @@
+/* The signer process's requests (crypto/signer_wire.h) as the child reads
+ * them: the input is a run of records, each a 2-byte big-endian length
+ * and the record, sent over a real SOCK_SEQPACKET socketpair to
+ * eid_sigproc_serve with a fixed KEK.  Nothing may crash, leak or read
+ * out of bounds, the child answers every record with a well-formed
+ * answer, and a successful answer never carries more than a public key
+ * or a signature.  The seeds LOAD a key sealed under that KEK and SIGN
+ * with it, so the whole path is reached. */
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "crypto/error.h"
+#include "crypto/signer_proc.h"
+#include "crypto/signer_wire.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define RECORDS_MAX 8
+
+static const uint8_t kek[32] = { 0x5e };
+
+/* Each answer parses, and so does a LOAD's public key. */
+static void check_answers(int fd, const uint8_t *const *req, size_t n)
+{
+	static uint8_t in[EID_SIGNER_MSG_MAX + 1];
+	struct eid_signer_resp resp;
+	struct eid_signer_pub pub;
+	ssize_t got;
+
+	for (size_t i = 0; i < n; i++) {
+		got = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+		if (got <= 0 ||
+		    eid_signer_resp_parse(in, (size_t)got, &resp) != EID_OK)
+			__builtin_trap();
+		if (resp.status == EID_OK && req[i][1] == EID_SIGNER_LOAD &&
+		    eid_signer_pub_parse(resp.payload, resp.len, &pub) !=
+			    EID_OK)
+			__builtin_trap();
+		if (resp.status == EID_OK && req[i][1] == EID_SIGNER_SIGN &&
+		    (resp.len == 0 || resp.len > 1024))
+			__builtin_trap();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *req[RECORDS_MAX];
+	struct eid_signer_req parsed;
+	size_t off = 0, n = 0, len;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+		return 0;
+	while (n < RECORDS_MAX && off + 2 <= size) {
+		len = (size_t)data[off] << 8 | data[off + 1];
+		off += 2;
+		if (len == 0 || len > size - off)
+			break;
+		/* The parser alone, then the child's whole path. */
+		(void)eid_signer_req_parse(data + off, len, &parsed);
+		if (len < 2 || send(sv[0], data + off, len, 0) != (ssize_t)len)
+			break;
+		req[n++] = data + off;
+		off += len;
+	}
+	shutdown(sv[0], SHUT_WR);
+	if (eid_sigproc_serve(sv[1], kek) != EID_OK)
+		__builtin_trap();
+	check_answers(sv[0], req, n);
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}

@@ -1,0 +1,272 @@
+/* The signer process (tools/signer_spawn.c, crypto/signer_*.c): a real
+ * child, forked as eidd forks it, under its own seccomp kill filter.  The
+ * worker's keys sign through it (JWS of every algorithm, an X.509
+ * certificate through OpenSSL's own signing code) and hold no private
+ * part; a child that dies fails requests cleanly. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY_get0_private_key, below */
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "crypto/error.h"
+#include "crypto/jose.h"
+#include "crypto/keys.h"
+#include "crypto/signer_proc.h"
+#include "crypto/x509.h"
+#include "key_fixture.h"
+#include "tools/signer_spawn.h"
+
+static const char *const algs[] = { "ES256", "RS256", "PS256", NULL };
+static const uint8_t kek[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+
+struct proc {
+	eid_sigproc *sp;
+	pid_t pid;
+};
+
+static void proc_start(struct proc *p)
+{
+	assert_int_equal(eid_signer_start(kek, NULL, EID_SECCOMP_KILL, &p->sp,
+					  &p->pid), EID_OK);
+}
+
+/* The worker closes its end: the child exits 0 at EOF. */
+static void proc_stop(struct proc *p)
+{
+	int status = -1;
+
+	eid_sigproc_free(p->sp);
+	assert_int_equal(waitpid(p->pid, &status, 0), p->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static eid_key *load(struct proc *p, const eid_key *k)
+{
+	eid_buf sealed;
+	eid_key *remote = NULL;
+
+	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
+	assert_int_equal(eid_key_seal(k, kek, &sealed), EID_OK);
+	assert_int_equal(eid_sigproc_load(p->sp, sealed.data, sealed.len,
+					  &remote), EID_OK);
+	eid_buf_free(&sealed);
+	return remote;
+}
+
+/* The in-process object has the public key and nothing private. */
+static void assert_no_private(const eid_key *k)
+{
+	EVP_PKEY *pk = eid_key_pkey(k);
+	BIGNUM *bn = NULL;
+
+	assert_true(eid_key_is_remote(k));
+	assert_true(eid_key_has_private(k)); /* it signs... */
+	/* OpenSSL answers a legacy key's missing scalar with 0 or not at
+	 * all: either way no private number is there. */
+	if (EVP_PKEY_is_a(pk, "EC")) {
+		assert_null(EC_KEY_get0_private_key(EVP_PKEY_get0_EC_KEY(pk)));
+		if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &bn))
+			assert_true(BN_is_zero(bn));
+	} else {
+		if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_D, &bn))
+			assert_true(BN_is_zero(bn));
+	}
+	BN_free(bn);
+	/* ...and cannot be sealed: there is nothing to seal. */
+	eid_buf b;
+	eid_buf_init(&b, EID_KEY_SEAL_MAX);
+	assert_int_equal(eid_key_seal(k, kek, &b), EID_EINVAL);
+	eid_buf_free(&b);
+}
+
+static void test_jws_every_alg(void **state)
+{
+	struct fixture *f = *state;
+	struct proc p;
+
+	proc_start(&p);
+	for (int i = 0; i < 3; i++) {
+		const eid_key *local = f->keys[i];
+		eid_key *remote = load(&p, local);
+		json_t *claims = json_pack("{s:s}", "sub", "123"), *got = NULL;
+		char *jws = NULL;
+
+		assert_string_equal(eid_key_kid(remote), eid_key_kid(local));
+		assert_no_private(remote);
+		assert_int_equal(eid_jws_sign(remote, "at+jwt", claims, &jws),
+				 EID_OK);
+		/* Verified with the key made here: the child signed with it. */
+		assert_int_equal(eid_jws_verify(jws, strlen(jws), &local, 1,
+						algs, NULL, &got), EID_OK);
+		assert_string_equal(json_string_value(json_object_get(got,
+								      "sub")),
+				    "123");
+		json_decref(got);
+		json_decref(claims);
+		free(jws);
+		eid_key_free(remote);
+	}
+	proc_stop(&p);
+}
+
+/* OpenSSL's X.509 code signs with the forwarding EVP_PKEY (the CA route):
+ * ES256 and RS256, the CA's algorithms. */
+static void test_x509_through_method(void **state)
+{
+	struct fixture *f = *state;
+	struct proc p;
+
+	proc_start(&p);
+	for (int i = 0; i < 2; i++) {
+		eid_key *remote = load(&p, f->keys[i]);
+		X509 *cert = NULL;
+
+		assert_int_equal(eid_x509_ca_new(eid_key_pkey(remote),
+						 "C=VN, O=eid, CN=test CA",
+						 1700000000, 1900000000, &cert),
+				 EID_OK);
+		assert_int_equal(X509_verify(cert, eid_key_pkey(f->keys[i])),
+				 1);
+		X509_free(cert);
+		eid_key_free(remote);
+	}
+	proc_stop(&p);
+}
+
+static void test_refusals(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t other[32] = { 9 }, dig[32] = { 0 }, sig[512];
+	eid_key *remote = NULL;
+	size_t len = 0;
+	eid_buf sealed;
+	struct proc p;
+
+	proc_start(&p);
+	/* A blob sealed under another KEK does not open there. */
+	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
+	assert_int_equal(eid_key_seal(f->keys[0], other, &sealed), EID_OK);
+	assert_int_equal(eid_sigproc_load(p.sp, sealed.data, sealed.len,
+					  &remote), EID_EVERIFY);
+	/* Garbage is an error answer, not the end of the child. */
+	assert_int_equal(eid_sigproc_load(p.sp, dig, sizeof(dig), &remote),
+			 EID_EUNSUPPORTED);
+	/* A truncated blob: the child's EID_EMALFORMED, the signer alive. */
+	eid_buf_reset(&sealed);
+	assert_int_equal(eid_key_seal(f->keys[0], kek, &sealed), EID_OK);
+	assert_int_equal(eid_sigproc_load(p.sp, sealed.data, 20, &remote),
+			 EID_EMALFORMED);
+	assert_true(eid_sigproc_alive(p.sp));
+	eid_buf_free(&sealed);
+	assert_int_equal(eid_sigproc_sign(p.sp, "no-such-kid", EID_ALG_ES256,
+					  dig, sizeof(dig), sig, sizeof(sig),
+					  &len), EID_ENOTFOUND);
+	remote = load(&p, f->keys[0]);
+	/* The key's own algorithm and digest length only. */
+	assert_int_equal(eid_sigproc_sign(p.sp, eid_key_kid(remote),
+					  EID_ALG_RS256, dig, sizeof(dig), sig,
+					  sizeof(sig), &len), EID_EMISMATCH);
+	assert_int_equal(eid_sigproc_sign(p.sp, eid_key_kid(remote),
+					  EID_ALG_ES256, dig, 20, sig,
+					  sizeof(sig), &len), EID_EMISMATCH);
+	assert_int_equal(eid_sigproc_sign(p.sp, eid_key_kid(remote),
+					  EID_ALG_ES256, dig, sizeof(dig), sig,
+					  sizeof(sig), &len), EID_OK);
+	assert_true(eid_sigproc_alive(p.sp));
+	eid_key_free(remote);
+	proc_stop(&p);
+}
+
+/* The child dies: requests fail with EID_EIO, for good. */
+static void test_child_dies(void **state)
+{
+	struct fixture *f = *state;
+	json_t *claims = json_pack("{s:s}", "sub", "1");
+	eid_key *remote;
+	char *jws = NULL;
+	int status = 0;
+	struct proc p;
+
+	proc_start(&p);
+	remote = load(&p, f->keys[0]);
+	assert_int_equal(kill(p.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(p.pid, &status, 0), p.pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(eid_jws_sign(remote, NULL, claims, &jws), EID_EIO);
+	assert_null(jws);
+	assert_false(eid_sigproc_alive(p.sp));
+	assert_int_equal(eid_jws_sign(remote, NULL, claims, &jws), EID_EIO);
+	eid_key_free(remote);
+	eid_sigproc_free(p.sp);
+	json_decref(claims);
+}
+
+/* A signer that reads but never answers: the request fails after
+ * EID_SIGPROC_TIMEOUT_MS and the signer counts as lost for good (a late
+ * answer would be taken for the next request's). */
+static void test_no_answer(void **state)
+{
+	uint8_t dig[32] = { 0 }, sig[128];
+	eid_sigproc *sp = NULL;
+	size_t len = 0;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(eid_sigproc_new(sv[0], &sp), EID_OK);
+	assert_int_equal(eid_sigproc_sign(sp, "kid", EID_ALG_ES256, dig,
+					  sizeof(dig), sig, sizeof(sig), &len),
+			 EID_EIO);
+	assert_false(eid_sigproc_alive(sp));
+	eid_sigproc_free(sp);
+	close(sv[1]);
+}
+
+/* The child's filter holds: it is killed by SIGSYS for a call outside
+ * its list, here the open(2) a LOAD never makes. */
+static void test_child_filter(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	int status = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (eid_seccomp_install_signer(EID_SECCOMP_KILL) != EID_OK)
+			_exit(10);
+		(void)!write(-1, "", 0); /* allowed */
+		(void)getppid();         /* not on the list */
+		_exit(11);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSYS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jws_every_alg),
+		cmocka_unit_test(test_x509_through_method),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_child_dies),
+		cmocka_unit_test(test_no_answer),
+		cmocka_unit_test(test_child_filter),
+	};
+
+	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
+}
