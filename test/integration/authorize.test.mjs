@@ -5,6 +5,7 @@
 // RP-initiated logout and back-channel logout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as jose from 'jose';
 import { eidctl, startEidd } from './lib/eidd.mjs';
 import {
@@ -433,4 +434,45 @@ test('the citizen sees the services given consent on /account and withdraws one'
   assert.equal(rpParams(r.location).error, 'consent_required');
   const audit = eidctl(['--data', s.dataDir, 'audit', 'export']);
   assert.match(audit.stdout, /"consent\.revoke"/);
+});
+
+// A request whose client closed right after sending it (wrk when a run
+// ends, a client that timed out) is not handled: nobody can read the
+// answer, and a code exchange would spend a durable commit on an HTTP
+// thread and use the code up.  TCP_CORK makes the request and the FIN
+// leave in one segment, so the server sees both before it handles it.
+function sendAndClose(base, raw) {
+  const { hostname, port } = new URL(base);
+  const py = `import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+s.sendall(sys.stdin.buffer.read())
+s.shutdown(socket.SHUT_WR)
+s.close()`;
+  const r = spawnSync('python3', ['-c', py, hostname, port], { input: raw });
+  assert.equal(r.status, 0, String(r.stderr));
+}
+
+test('a code exchange whose client already closed is not handled: the code stays usable', async () => {
+  const { verifier, challenge } = pkce();
+  const flow = await fullFlow(new Browser(s.base), { code_challenge: challenge });
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code', code: flow.code, redirect_uri: REDIRECT,
+    client_id: 'rp', code_verifier: verifier,
+  }).toString();
+  const host = new URL(s.base).host;
+  sendAndClose(s.base, `POST /token HTTP/1.1\r\nHost: ${host}\r\n` +
+    'Content-Type: application/x-www-form-urlencoded\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  // Time for the server to take the connection in (and, before the fix,
+  // to spend the code); then the code must still be unused.
+  await new Promise((done) => setTimeout(done, 300));
+  const r = await fetch(`${s.base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const tok = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(tok));
+  assert.ok(tok.id_token);
 });
