@@ -349,12 +349,12 @@ int eid_page_officer_activation_start(struct eid_http_request *req,
 		t = NULL;
 	}
 	if (r == EID_OK)
-		r = to_case(res, c.id); else if (why.len > 0) {
+		r = to_case(res, c.id);
+	else if (why.len > 0)
 		r = eid_console_citizen_page(app, req, res, &os, pid, 409, "error",
 					     "Activation cannot start:",
 					     "Không thể bắt đầu kích hoạt:",
 					     eid_buf_cstr(&why));
-	}
 out:
 	eid_txn_abort(t);
 	eid_buf_free(&why);
@@ -391,8 +391,9 @@ int eid_page_officer_activation_birth(struct eid_http_request *req,
 					&why);
 	r = eid_txn_finish(t, r);
 	t = NULL;
-	if (r == EID_OK)
-		r = to_case(res, c.id); else if (r == EID_EPERM) {
+	if (r == EID_OK) {
+		r = to_case(res, c.id);
+	} else if (r == EID_EPERM) {
 		r = eid_console_case_denied(app, req, &os, id, "birth_record");
 		if (r == EID_OK)
 			r = eid_console_case_denied_page(req, res);
