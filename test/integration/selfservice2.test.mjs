@@ -24,7 +24,9 @@ import { eidctl, startEidd, tempDir } from './lib/eidd.mjs';
 import {
   Browser, CITIZEN, PASSWORD, addClient, authorizeUrl, formFields, idTokenClaims, pkce,
 } from './lib/front.mjs';
-import { issueCard, pcscMissing, startPcscd, startVcard } from './lib/pcsc.mjs';
+import {
+  cardSettling, issueCard, pcscMissing, startPcscd, startVcard,
+} from './lib/pcsc.mjs';
 
 const MRZ_INFO = '090012345+900315+300315';
 const OTHER = '079195012346'; // Trần Thị Bích, another demo citizen
@@ -113,7 +115,12 @@ async function readChip(image, selfie, access = ['--mrz-info', MRZ_INFO]) {
   let r;
   try {
     await card.connected();
-    r = await app(['read-chip', ...access, '--selfie', join(dir, selfie)]);
+    // pcscd may not have seen the new card yet: retried as readCardWith does
+    for (let i = 0; i < 5; i++) {
+      r = await app(['read-chip', ...access, '--selfie', join(dir, selfie)]);
+      if (!cardSettling(r.out.trim(), r.err)) break;
+      await new Promise((res) => setTimeout(res, 300));
+    }
   } finally {
     const end = await card.stop();
     assert.equal(end.code, 0, card.stderr());

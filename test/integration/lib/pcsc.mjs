@@ -136,6 +136,15 @@ export function startVcard(image, port) {
   };
 }
 
+// True when a reader program failed before any output with a transport
+// error: pcscd may still be settling the last card's removal or not yet
+// have seen the new card ("No smart card inserted"), which is worth
+// another try; an error from the card's protocol or the server is not.
+export function cardSettling(stdout, stderr) {
+  return !stdout && /pcscd|card|connect|transport/i.test(stderr) &&
+    !/BAC failed|PACE failed|offers no PACE|verdict|chip\/(verify|challenge)/.test(stderr);
+}
+
 // Serve image on the vpcd port, run `eidctl chip read ARGS` through ctl
 // (a function of the argument list), stop the card (it must exit
 // cleanly).  Returns ctl's result and the parsed JSON document (doc).
@@ -147,10 +156,7 @@ export async function readCardWith(ctl, image, port, args) {
     await card.connected();
     for (let i = 0; i < 5; i++) {
       r = ctl(['chip', 'read', ...args]);
-      // pcscd may still be settling the last card's removal: a transport
-      // error before any document is worth another try.
-      if (r.stdout || !/pcscd|card|connect|transport/i.test(r.stderr) ||
-          /BAC failed|PACE failed|offers no PACE|verdict|chip\/(verify|challenge)/.test(r.stderr)) break;
+      if (!cardSettling(r.stdout, r.stderr)) break;
       tries.push(r.stderr.trim());
       await sleep(300);
     }
