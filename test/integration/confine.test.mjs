@@ -10,25 +10,15 @@ import { chownSync, readFileSync, readdirSync, statSync, rmSync, writeFileSync }
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startEidd, eidctl, eiddRun, tempDir } from './lib/eidd.mjs';
-import { procStatus } from './lib/proc.mjs';
+import { clientCredentials, procStatus } from './lib/proc.mjs';
 
 const isRoot = process.getuid() === 0;
 
 async function clientCredentialsToken(s) {
   const r = eidctl(['client', 'add', '--data', s.dataDir, '--json', '--id', 'svc',
-    '--name', 'Service', '--grant', 'client_credentials', '--scope', 'openid']);
+    '--name', 'Service', '--grant', 'client_credentials', '--scope', 'citizen']);
   assert.equal(r.status, 0, r.stderr);
-  const { client_secret: secret } = JSON.parse(r.stdout);
-  const res = await fetch(`${s.base}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`svc:${secret}`).toString('base64')}`,
-    },
-    body: 'grant_type=client_credentials',
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return (await res.json()).access_token;
+  return clientCredentials(s.base, JSON.parse(r.stdout));
 }
 
 test('by default eidd serves under no_new_privs and the seccomp kill filter', async () => {
