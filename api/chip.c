@@ -13,28 +13,11 @@
 #include "crypto/secret.h"
 #include "idp/chipverify.h"
 #include "idp/csca.h"
-#include "idp/registration.h"
 #include "idp/session.h"
 #include "idp/tokens.h"
 
 #define BINDING_SIZE (EID_CHIPVERIFY_BINDING_MAX + 1)
 #define SUB_MAX 128
-
-/* 429 + Retry-After past EID_CHIP_RATE_MAX requests per window. */
-static int rate_limit(struct eid_http_request *req,
-		      struct eid_http_response *res, struct eid_app *app)
-{
-	uint64_t retry = 0;
-	int r = eid_attempt_limit(app->store, "chip", eid_http_remote(req),
-				  EID_CHIP_RATE_MAX, EID_CHIP_RATE_WINDOW,
-				  (int64_t)eid_store_now(app->store), &retry);
-
-	if (r != EID_ELIMIT)
-		return r;
-	r = eid_ss_error(res, 429, "slow_down",
-			 "too many chip requests from this address", retry);
-	return r == EID_OK ? EID_API_REPLIED : r;
-}
 
 static int json_content(struct eid_http_request *req,
 			struct eid_http_response *res)
@@ -97,14 +80,14 @@ out:
 	return r;
 }
 
-/* Everything both endpoints check before their own work. */
+/* Everything both endpoints check before their own work (the per-address
+ * limit, [limits] chip, is api/limits.c's, before the route). */
 static int admit(struct eid_http_request *req, struct eid_http_response *res,
 		 struct eid_app *app, char binding[BINDING_SIZE])
 {
 	int r;
 
-	if ((r = rate_limit(req, res, app)) != EID_OK ||
-	    (r = json_content(req, res)) != EID_OK)
+	if ((r = json_content(req, res)) != EID_OK)
 		return r;
 	return caller(req, res, app, binding);
 }

@@ -3,7 +3,8 @@
  * app.  Both are bound to the caller: a citizen session (cookie
  * eid_session) or, failing that, a bearer access token we issued (its
  * `sub`).  Requests carry JSON (Content-Type: application/json, which a
- * cross-site form cannot send) and are rate limited per address. */
+ * cross-site form cannot send) and are rate limited per address ([limits]
+ * chip, api/limits.c). */
 #ifndef EID_API_CHIP_H
 #define EID_API_CHIP_H
 
@@ -11,10 +12,6 @@
 
 #define EID_PATH_CHIP_CHALLENGE "/chip/challenge"
 #define EID_PATH_CHIP_VERIFY "/chip/verify"
-
-/* Requests per address and window (seconds), both endpoints together. */
-#define EID_CHIP_RATE_MAX 30u
-#define EID_CHIP_RATE_WINDOW 60u
 
 int eid_api_chip_challenge(struct eid_http_request *req,
 			   struct eid_http_response *res, void *app);

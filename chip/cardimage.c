@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <openssl/x509.h>
+
 #include "chip/tlv.h"
 #include "crypto/error.h"
 
@@ -370,4 +372,26 @@ int eid_cardimage_save(const struct eid_cardimage *img, const char *path)
 		r = eid_buf_write_file(&b, path, 0600);
 	eid_buf_free(&b);
 	return r;
+}
+
+int eid_cardimage_key(const eid_buf *der, EVP_PKEY **ret)
+{
+	const unsigned char *p = der->data;
+	PKCS8_PRIV_KEY_INFO *p8;
+	EVP_PKEY *key;
+
+	*ret = NULL;
+	if (der->len == 0)
+		return EID_OK;
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)der->len);
+	if (p8 == NULL || p != der->data + der->len) {
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		return EID_EMALFORMED;
+	}
+	key = EVP_PKCS82PKEY(p8);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	if (key == NULL)
+		return EID_EMALFORMED;
+	*ret = key;
+	return EID_OK;
 }

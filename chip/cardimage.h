@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "chip/bac.h"
 #include "crypto/buf.h"
 
@@ -81,6 +83,10 @@ int eid_cardimage_check(const struct eid_cardimage *img);
 /* Parse an image (strictly, see above) into ret, which the caller then
  * clears.  ret is untouched on failure. */
 int eid_cardimage_parse(const uint8_t *p, size_t n, struct eid_cardimage *ret);
+/* Decode one of the image's keys (aa_key, ca_key: PKCS#8 DER) into
+ * *ret, the caller's to free; *ret is NULL for an empty buffer (the card
+ * has no such key).  EID_EMALFORMED when it does not parse. */
+int eid_cardimage_key(const eid_buf *der, EVP_PKEY **ret);
 /* Append the encoding of a checked image to out. */
 int eid_cardimage_encode(const struct eid_cardimage *img, eid_buf *out);
 

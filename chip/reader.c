@@ -22,6 +22,7 @@ struct eid_reader {
 	struct eid_transport counted;
 	eid_sm *sm;
 	size_t chunk;
+	bool chunk_auto; /* no chunk given and none learnt: follow the SM */
 	size_t max_file;
 	bool header_first;
 	struct eid_reader_stats stats;
@@ -55,6 +56,7 @@ int eid_reader_new(const struct eid_transport *t,
 	rd->counted.transmit = counting_transmit;
 	rd->counted.ctx = rd;
 	rd->chunk = chunk != 0 ? chunk : EID_READ_CHUNK_SM;
+	rd->chunk_auto = chunk == 0;
 	rd->max_file = max_file != 0 ? max_file : EID_READ_FILE_MAX;
 	rd->header_first = opts != NULL && opts->header_first;
 	*ret_reader = rd;
@@ -74,10 +76,23 @@ const struct eid_transport *eid_reader_transport(eid_reader *rd)
 	return &rd->counted;
 }
 
+/* The largest READ BINARY answer whose protected response still fits a
+ * short response (256 bytes): the data padded to the cipher's block (at
+ * least one byte of padding) in DO'87' (tag, two length bytes and the
+ * padding-content indicator: 4), DO'99' (4) and DO'8E' (10). */
+static size_t sm_short_chunk(const eid_sm *sm)
+{
+	size_t block = eid_sm_block_size(sm);
+
+	return (EID_APDU_SHORT_NE_MAX - 4 - 4 - 10) / block * block - 1;
+}
+
 void eid_reader_set_sm(eid_reader *rd, eid_sm *sm)
 {
 	eid_sm_free(rd->sm);
 	rd->sm = sm;
+	if (sm != NULL && rd->chunk_auto)
+		rd->chunk = sm_short_chunk(sm);
 }
 
 void eid_reader_stats(const eid_reader *rd, struct eid_reader_stats *ret)
@@ -90,9 +105,28 @@ size_t eid_reader_chunk(const eid_reader *rd)
 	return rd->chunk;
 }
 
+/* Count what secure messaging added to one exchange: the wire bytes
+ * (wire, from the counters) beyond the plain command and answer. */
+static int count_sm_overhead(eid_reader *rd, const struct eid_apdu *cmd,
+			     const struct eid_rapdu *resp, unsigned long wire)
+{
+	eid_buf plain;
+	unsigned long n;
+	int r;
+
+	eid_buf_init(&plain, EID_APDU_MAX_ENCODED);
+	if ((r = eid_apdu_encode(cmd, &plain)) == EID_OK) {
+		n = (unsigned long)(plain.len + resp->data.len + 2);
+		rd->stats.sm_overhead += wire > n ? wire - n : 0;
+	}
+	eid_buf_free(&plain);
+	return r;
+}
+
 static int transmit_sm(eid_reader *rd, const struct eid_apdu *cmd,
 		       struct eid_rapdu *resp)
 {
+	unsigned long before = rd->stats.bytes_in + rd->stats.bytes_out;
 	struct eid_apdu pcmd;
 	struct eid_rapdu raw;
 	eid_buf body;
@@ -101,9 +135,12 @@ static int transmit_sm(eid_reader *rd, const struct eid_apdu *cmd,
 	eid_buf_init(&body, EID_APDU_EXT_NC_MAX);
 	eid_rapdu_init(&raw, EID_RAPDU_MAX);
 	if ((r = eid_sm_protect(rd->sm, cmd, &body, &pcmd)) != EID_OK ||
-	    (r = eid_card_transceive(&rd->counted, &pcmd, &raw)) != EID_OK)
+	    (r = eid_card_transceive(&rd->counted, &pcmd, &raw)) != EID_OK ||
+	    (r = eid_sm_unprotect(rd->sm, &raw, resp)) != EID_OK)
 		goto out;
-	r = eid_sm_unprotect(rd->sm, &raw, resp);
+	r = count_sm_overhead(rd, cmd, resp,
+			      rd->stats.bytes_in + rd->stats.bytes_out -
+				      before);
 out:
 	eid_buf_free(&body);
 	eid_rapdu_free(&raw);
@@ -138,6 +175,7 @@ int eid_reader_select_aid(eid_reader *rd, const uint8_t *aid, size_t len)
 
 	if (aid == NULL || len == 0 || len > 16)
 		return EID_EINVAL;
+	rd->stats.selects++;
 	return command_status(rd, &cmd);
 }
 
@@ -152,6 +190,7 @@ int eid_reader_select_ef(eid_reader *rd, uint16_t fid)
 	struct eid_apdu cmd = { .ins = INS_SELECT, .p1 = 0x02, .p2 = 0x0c,
 				.data = id, .nc = sizeof(id) };
 
+	rd->stats.selects++;
 	return command_status(rd, &cmd);
 }
 
@@ -218,6 +257,7 @@ static int read_once(eid_reader *rd, int sfi, size_t off, size_t want,
 		cmd.nc = offdo.len;
 		cmd.ne = want + odd_header_len(want);
 	}
+	rd->stats.reads++;
 	if ((r = eid_reader_transmit(rd, &cmd, &resp)) != EID_OK ||
 	    (r = take_read_data(&cmd, &resp, want, out)) != EID_OK)
 		goto out;
@@ -244,6 +284,7 @@ static int step_down(eid_reader *rd, uint16_t sw, size_t want)
 	if (next >= want || next < CHUNK_MIN)
 		return EID_ECARD;
 	rd->chunk = next;
+	rd->chunk_auto = false;
 	return EID_OK;
 }
 

@@ -23,13 +23,18 @@
 #define EID_FID_SOD 0x011d
 
 /* A short-APDU chunk that fits a 256-byte SM response with 3DES and AES:
- * 223 data bytes pad to 224, + DO'87' header 4 + DO'99' 4 + DO'8E' 10. */
+ * 223 data bytes pad to 224, + DO'87' header 4 + DO'99' 4 + DO'8E' 10.
+ * Under 3DES (8-byte blocks) 231 bytes pad to 232 and still fit: the
+ * reader's default chunk follows the session's cipher (0xE7 or 0xDF). */
 #define EID_READ_CHUNK_SM 0xdf
 #define EID_READ_FILE_MAX (1u << 20)
 
 struct eid_reader_opts {
 	size_t max_chunk; /* first READ BINARY size to try: <= 256 short,
-			   * up to 65536 uses extended length; 0: 0xDF */
+			   * up to 65536 uses extended length; 0: the
+			   * largest short read the secure messaging
+			   * session fits in 256 bytes (0xE7 under 3DES,
+			   * 0xDF under AES; 0xDF before any session) */
 	size_t max_file;  /* largest file accepted; 0: EID_READ_FILE_MAX */
 	/* First read only the tag and length (4 bytes), as the ICAO 9303-11
 	 * worked example does; by default the first read takes a whole
@@ -41,6 +46,12 @@ struct eid_reader_stats {
 	unsigned long apdus;     /* command APDUs sent, GET RESPONSE too */
 	unsigned long bytes_out; /* command bytes sent */
 	unsigned long bytes_in;  /* response bytes received */
+	unsigned long selects;   /* SELECT commands (of an application or EF) */
+	unsigned long reads;     /* READ BINARY commands (B0 and B1) */
+	/* Bytes on the wire beyond the plain commands and responses: what
+	 * secure messaging added (DO'87', DO'97', DO'99', DO'8E', padding,
+	 * and any GET RESPONSE a protected answer needed). */
+	unsigned long sm_overhead;
 };
 
 typedef struct eid_reader eid_reader;

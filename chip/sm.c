@@ -87,6 +87,11 @@ static size_t sm_block(const eid_sm *sm)
 	return eid_smcrypto_block(sm->kenc.alg);
 }
 
+size_t eid_sm_block_size(const eid_sm *sm)
+{
+	return sm_block(sm);
+}
+
 /* MAC over pad(SSC || [pad(header)] || dos). */
 static int sm_mac(const eid_sm *sm, const uint8_t *hdr, const uint8_t *dos,
 		  size_t n, uint8_t out[EID_SM_MAC_LEN])

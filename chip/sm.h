@@ -25,6 +25,9 @@ int eid_sm_new(enum eid_sm_alg alg, const uint8_t *ksenc,
 /* Wipe the keys and free; safe on NULL. */
 void eid_sm_free(eid_sm *sm);
 
+/* The cipher's block size: 8 for 3DES, 16 for AES. */
+size_t eid_sm_block_size(const eid_sm *sm);
+
 /* The current SSC (tests and diagnostics); returns its length. */
 size_t eid_sm_ssc(const eid_sm *sm, uint8_t out[EID_SM_BLOCK_MAX]);
 

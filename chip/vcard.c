@@ -567,28 +567,6 @@ int eid_vcard_vpcd_message(eid_vcard *vc, const uint8_t *msg, size_t n,
 
 /* ---- life cycle ---- */
 
-static int decode_key(const eid_buf *der, EVP_PKEY **ret)
-{
-	const unsigned char *p = der->data;
-	PKCS8_PRIV_KEY_INFO *p8;
-	EVP_PKEY *key;
-
-	*ret = NULL;
-	if (der->len == 0)
-		return EID_OK;
-	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)der->len);
-	if (p8 == NULL || p != der->data + der->len) {
-		PKCS8_PRIV_KEY_INFO_free(p8);
-		return EID_EMALFORMED;
-	}
-	key = EVP_PKCS82PKEY(p8);
-	PKCS8_PRIV_KEY_INFO_free(p8);
-	if (key == NULL)
-		return EID_EMALFORMED;
-	*ret = key;
-	return EID_OK;
-}
-
 /* PACE as EF.CardAccess offers it, with the image's CAN and MRZ. */
 static int setup_pace(eid_vcard *vc, struct eid_security_infos *si)
 {
@@ -666,8 +644,8 @@ int eid_vcard_new(const struct eid_cardimage *img, eid_bac_random_fn rnd,
 	for (size_t i = 1; i < sizeof(atr_head); i++)
 		vc->atr[ATR_LEN - 1] ^= atr_head[i];
 	if ((r = eid_bac_keys_from_mrz_info(img->mrz_info, &vc->bac)) ||
-	    (r = decode_key(&img->aa_key, &vc->aa_key)) ||
-	    (r = decode_key(&img->ca_key, &vc->ca_key)) ||
+	    (r = eid_cardimage_key(&img->aa_key, &vc->aa_key)) ||
+	    (r = eid_cardimage_key(&img->ca_key, &vc->ca_key)) ||
 	    (r = setup_eac(vc))) {
 		eid_vcard_free(vc);
 		return r == EID_EINVAL ? EID_EMALFORMED : r;

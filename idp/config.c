@@ -80,7 +80,7 @@ static const struct key_def config_keys[] = {
 	KEY(limits, token, K_NUM, 0, 1000000, "600"),
 	KEY(limits, login, K_NUM, 0, 1000000, "60"),
 	KEY(limits, registration, K_NUM, 0, 1000000, "60"),
-	KEY(limits, chip, K_NUM, 0, 1000000, "120"),
+	KEY(limits, chip, K_NUM, 0, 1000000, "30"),
 	KEY(limits, user_code, K_NUM, 0, 1000000, "10"),
 	KEY(limits, window, K_DURATION, 1, DAY, "60"),
 	KEY(store, data_dir, K_PATH, 0, 0, "var"),

@@ -317,6 +317,21 @@ int eid_chipread_open(struct eid_chipread *s, const char *reader,
 
 /* ---- the files and the chip's proofs ---- */
 
+/* What reading one file of size bytes cost, from the reader's counters
+ * before and after. */
+static json_t *file_stats(size_t size, const struct eid_reader_stats *b,
+			  const struct eid_reader_stats *a)
+{
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I}", "size", (json_int_t)size,
+		"apdus", (json_int_t)(a->apdus - b->apdus), "selects",
+		(json_int_t)(a->selects - b->selects), "reads",
+		(json_int_t)(a->reads - b->reads), "bytes",
+		(json_int_t)(a->bytes_in + a->bytes_out - b->bytes_in -
+			     b->bytes_out),
+		"sm_overhead", (json_int_t)(a->sm_overhead - b->sm_overhead));
+}
+
 int eid_chipread_read_files(struct eid_chipread *s, json_t *read, json_t *stats)
 {
 	struct eid_reader_stats before, after;
@@ -336,17 +351,9 @@ int eid_chipread_read_files(struct eid_chipread *s, json_t *read, json_t *stats)
 			json_array_append_new(
 				read, json_string(eid_chipread_files[i].name));
 		if (stats != NULL)
-			json_object_set_new(
-				stats, eid_chipread_files[i].name,
-				json_pack("{s:I, s:I, s:I}", "size",
-					  (json_int_t)d->f[i].len, "apdus",
-					  (json_int_t)(after.apdus -
-						       before.apdus),
-					  "bytes",
-					  (json_int_t)(after.bytes_in +
-						       after.bytes_out -
-						       before.bytes_in -
-						       before.bytes_out)));
+			json_object_set_new(stats, eid_chipread_files[i].name,
+					    file_stats(d->f[i].len, &before,
+						       &after));
 	}
 	return d->f[EID_CHIPREAD_SOD].len > 0 && d->f[EID_CHIPREAD_DG1].len > 0
 		       ? EID_OK : EID_ENOTFOUND;

@@ -214,6 +214,7 @@ cmd_bench() {
 		meson setup build-release --buildtype=release -Db_ndebug=true >/dev/null
 	fi
 	ninja -C build-release tools/eidd tools/eidctl tools/bench/gen_citizens \
+		tools/bench/aa_answer tools/eid-vcard \
 		test/idp/bench_registry_import \
 		test/idp/bench_password_login >&2
 	exec tools/bench/bench.sh --build "$root/build-release" "$@"

@@ -336,6 +336,19 @@ static void add_stats(json_t *out, eid_reader *rd)
 			    json_integer((json_int_t)st.bytes_out));
 }
 
+/* "setup": what opening the card cost (EF.CardAccess, PACE or BAC, the
+ * application's SELECT), before any file is read. */
+static int add_setup_stats(json_t *out, eid_reader *rd)
+{
+	json_t *setup = json_object();
+
+	if (setup == NULL)
+		return EID_ENOMEM;
+	add_stats(setup, rd);
+	return json_object_set_new(out, "setup", setup) == 0 ? EID_OK
+							     : EID_ENOMEM;
+}
+
 static int chip_read(struct eidctl *ctl, int argc, char **argv)
 {
 	static const struct eidctl_opt opts[] = {
@@ -351,8 +364,8 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 		  "trusted CSCAs from DIR (default: the data directory's "
 		  "store)" },
 		{ "max-read", required_argument, "N",
-		  "first READ BINARY size (default 223; > 256: extended "
-		  "length)" },
+		  "first READ BINARY size (default 231 under 3DES, 223 "
+		  "under AES; > 256: extended length)" },
 		{ "upload", required_argument, "URL",
 		  "AA over URL/chip/challenge, then POST to URL/chip/verify "
 		  "and print the server's verdict" },
@@ -396,10 +409,13 @@ static int chip_read(struct eidctl *ctl, int argc, char **argv)
 			    json_boolean(s.cr.pace_offered));
 	json_object_set_new(s.out, "access_control",
 			    json_string(s.cr.access_control));
-	if ((r = eid_chipread_read_files(&s.cr, read, stats)) != EID_OK) {
+	if ((r = add_setup_stats(s.out, s.cr.rd)) != EID_OK ||
+	    (r = eid_chipread_read_files(&s.cr, read, stats)) != EID_OK) {
 		rc = eidctl_fail(ctl, r, "reading the card");
 		goto out;
 	}
+	json_object_set_new(s.out, "read_size",
+			    json_integer((json_int_t)eid_reader_chunk(s.cr.rd)));
 	json_object_set_new(s.out, "files_read", read);
 	json_object_set_new(s.out, "file_stats", stats);
 	read = stats = NULL;

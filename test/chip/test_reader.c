@@ -36,8 +36,9 @@ static size_t ceil_div(size_t a, size_t b)
 struct run {
 	size_t file_len;
 	size_t card_max;   /* the card's largest Ne */
-	size_t reader_max; /* the reader's first chunk */
+	size_t reader_max; /* the reader's first chunk; 0: the default */
 	bool sm, sfi;
+	bool aes; /* with sm: AES-128 rather than 3DES */
 };
 
 /* Read the file and return the APDUs it took; checks the content. */
@@ -56,11 +57,13 @@ static unsigned long read_through(const struct run *run, struct simcard *card,
 	eid_transport_init_callback(&t, simcard_transmit, card);
 	assert_int_equal(eid_reader_new(&t, &opts, &rd), EID_OK);
 	if (run->sm) {
-		uint8_t k[16], ssc[8] = { 0 };
+		enum eid_sm_alg alg = run->aes ? EID_SM_AES : EID_SM_3DES;
+		size_t ssc_len = run->aes ? 16 : 8;
+		uint8_t k[16], ssc[16] = { 0 };
 		eid_sm *term = NULL;
 		assert_int_equal(eid_random_bytes(k, sizeof(k)), EID_OK);
-		assert_int_equal(eid_sm_new(EID_SM_3DES, k, k, 16, ssc, 8, &term), EID_OK);
-		assert_int_equal(eid_sm_new(EID_SM_3DES, k, k, 16, ssc, 8, &card->sm), EID_OK);
+		assert_int_equal(eid_sm_new(alg, k, k, 16, ssc, ssc_len, &term), EID_OK);
+		assert_int_equal(eid_sm_new(alg, k, k, 16, ssc, ssc_len, &card->sm), EID_OK);
 		eid_reader_set_sm(rd, term);
 	}
 	eid_buf_init(&out, 1 << 20);
@@ -141,6 +144,34 @@ static void test_secure_messaging_and_sfi(void **state)
 			 ceil_div(20000, 0xdf));
 }
 
+/* Without a chunk given, the reader takes the largest short read whose
+ * protected answer fits 256 bytes: 0xE7 under 3DES (231 bytes pad to
+ * 232, + 18), 0xDF under AES (223 pad to 224). */
+static void test_sm_default_chunk(void **state)
+{
+	struct run run = { 20000, 256, 0, true, false, false };
+	struct simcard card;
+	size_t chunk;
+
+	assert_int_equal(read_through(&run, &card, &chunk),
+			 1 + ceil_div(20000, 0xe7));
+	assert_int_equal(chunk, 0xe7);
+	assert_int_equal(card.refused, 0);
+	run.aes = true;
+	assert_int_equal(read_through(&run, &card, &chunk),
+			 1 + ceil_div(20000, 0xdf));
+	assert_int_equal(chunk, 0xdf);
+	/* A card that refuses 0xE7 costs one APDU: 0xDF from then on. */
+	run = (struct run){ 20000, 0xdf, 0, true, false, false };
+	assert_int_equal(read_through(&run, &card, &chunk),
+			 1 + 1 + ceil_div(20000, 0xdf));
+	assert_int_equal(chunk, 0xdf);
+	/* Without secure messaging the default stays 0xDF. */
+	run = (struct run){ 20000, 256, 0, false, false, false };
+	assert_int_equal(read_through(&run, &card, &chunk),
+			 1 + ceil_div(20000, 0xdf));
+}
+
 static void test_odd_ins_past_0x7fff(void **state)
 {
 	struct run run = { 40000, 65536, 0x1000, false, false };
@@ -186,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_step_down_on_6700),
 		cmocka_unit_test(test_extended_reads),
 		cmocka_unit_test(test_secure_messaging_and_sfi),
+		cmocka_unit_test(test_sm_default_chunk),
 		cmocka_unit_test(test_odd_ins_past_0x7fff),
 		cmocka_unit_test(test_limits),
 	};

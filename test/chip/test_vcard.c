@@ -138,6 +138,7 @@ static size_t ceil_div(size_t a, size_t b)
 
 static void short_reads(void **state)
 {
+	struct eid_reader_stats before, after;
 	struct fix x;
 	unsigned long n;
 
@@ -145,13 +146,24 @@ static void short_reads(void **state)
 	fix_open(&x, 256, false, 0, EID_CARD_ACCESS_BAC);
 	assert_int_equal(eid_reader_select_emrtd(x.rd), EID_OK);
 	assert_int_equal(bac(&x, MRZ_INFO), EID_OK);
-	/* SELECT, then 0xDF chunks: the fewest the card allows. */
+	/* SELECT, then 0xE7 chunks (3DES): the fewest the card allows. */
+	eid_reader_stats(x.rd, &before);
 	n = read_dg2(&x, false);
+	eid_reader_stats(x.rd, &after);
 	print_message("DG2 %u bytes, short SM reads: %lu APDUs (minimum %zu)\n",
-		      DG2_LEN, n, ceil_div(DG2_LEN, 0xdf));
-	assert_int_equal(n, 1 + ceil_div(DG2_LEN, 0xdf));
+		      DG2_LEN, n, ceil_div(DG2_LEN, 0xe7));
+	assert_int_equal(n, 1 + ceil_div(DG2_LEN, 0xe7));
+	assert_int_equal(after.selects - before.selects, 1);
+	assert_int_equal(after.reads - before.reads, ceil_div(DG2_LEN, 0xe7));
+	/* Secure messaging's bytes: per READ BINARY at least DO'97' (3),
+	 * DO'8E' twice (20), DO'99' (4), padding and DO'87''s header. */
+	assert_true(after.sm_overhead - before.sm_overhead >=
+		    (after.reads - before.reads) * 27);
+	assert_true(after.sm_overhead - before.sm_overhead <
+		    after.bytes_in + after.bytes_out - before.bytes_in -
+			    before.bytes_out - DG2_LEN);
 	/* By short file identifier: no SELECT. */
-	assert_int_equal(read_dg2(&x, true), ceil_div(DG2_LEN, 0xdf));
+	assert_int_equal(read_dg2(&x, true), ceil_div(DG2_LEN, 0xe7));
 	fix_close(&x);
 }
 

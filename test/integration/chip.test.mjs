@@ -162,6 +162,12 @@ test('a BAC-only card offers no PACE and reads with BAC', opts, async () => {
   assert.equal(r.doc.pace_offered, false);
   assert.equal(r.doc.access_control, 'BAC');
   assert.equal(r.doc.chip_authentication, 'valid');
+  // 3DES secure messaging: READ BINARY of 0xE7, which pads to 232 and
+  // still fits a short answer (AES's 16-byte blocks stop at 0xDF).
+  assert.equal(r.doc.read_size, 0xe7);
+  const sod = r.doc.file_stats.sod;
+  assert.equal(sod.selects, 1);
+  assert.equal(sod.reads, Math.ceil(sod.size / 0xe7));
   // A CAN cannot open a card without PACE.
   const can = await readCard(image, ['--can', CAN]);
   assert.equal(can.status, 1);
@@ -331,7 +337,15 @@ test('extended length: a 20 KB DG2 in one READ BINARY', opts, async () => {
   assert.equal(ext.doc.file_stats.dg2.apdus, 2); // SELECT, READ BINARY
   const short = await readCard(image);
   assert.equal(short.status, 0, short.stderr);
-  // SELECT and ceil(size / 0xDF) READ BINARYs: the fewest short APDUs.
-  assert.equal(short.doc.file_stats.dg2.apdus,
-    1 + Math.ceil(short.doc.file_stats.dg2.size / 0xdf));
+  // SELECT and ceil(size / 0xDF) READ BINARYs: the fewest short APDUs
+  // under PACE's AES secure messaging.
+  const dg2 = short.doc.file_stats.dg2;
+  assert.equal(short.doc.read_size, 0xdf);
+  assert.equal(dg2.apdus, 1 + Math.ceil(dg2.size / 0xdf));
+  assert.equal(dg2.selects, 1);
+  assert.equal(dg2.reads, Math.ceil(dg2.size / 0xdf));
+  // Secure messaging adds DO'97', DO'87', DO'99' and two MACs to each.
+  assert.ok(dg2.sm_overhead >= 27 * dg2.reads && dg2.sm_overhead < dg2.bytes - dg2.size);
+  // Opening the card (EF.CardAccess, PACE, SELECT) is counted apart.
+  assert.ok(short.doc.setup.apdus >= 6 && short.doc.setup.bytes > 0);
 });

@@ -7,14 +7,17 @@
 # printed as "not available yet", with the reason.
 #
 #   tools/bench/bench.sh [--quick] [--full] [--no-peer] [--no-scale]
-#                        [--repeat N] [--duration S] [--build DIR] [--keep DIR]
+#                        [--no-chip] [--repeat N] [--duration S]
+#                        [--build DIR] [--keep DIR]
 #
 #   --quick     2 s runs, 64 connections, once; scale at 10 thousand only
 #   --full      scale also at 10 million citizens (minutes, GBs of disk)
 #   --no-peer   skip node-oidc-provider
 #   --no-scale  skip the generator and import measurements
-#   --keep DIR  leave the raw outputs in DIR (default: a temporary
-#               directory, removed at exit)
+#   --no-chip   skip the chip card reads through pcscd (POST /chip/verify
+#               still runs: it needs no reader)
+#   --keep DIR  leave the raw outputs in DIR, a new or empty directory
+#               (default: a temporary directory, removed at exit)
 #
 # Exits 1 when a run had errors (non-2xx or socket errors must be 0).
 set -euo pipefail
@@ -32,9 +35,10 @@ scale_sizes="10000 1000000"
 keep=""
 quick=0
 full=0
+with_chip=1
 
 usage() {
-	sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--full) full=1 ;;
 	--no-peer) with_peer=0 ;;
 	--no-scale) scale_sizes="" ;;
+	--no-chip) with_chip=0 ;;
 	--repeat) [ $# -ge 2 ] || usage; repeat=$2; shift ;;
 	--duration) [ $# -ge 2 ] || usage; duration=$2; shift ;;
 	--build) [ $# -ge 2 ] || usage; build_dir=$2; shift ;;
@@ -67,11 +72,19 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 eidd_bin="$build_dir/tools/eidd"
 eidctl_bin="$build_dir/tools/eidctl"
 gen_bin="$build_dir/tools/bench/gen_citizens"
+aa_answer_bin="$build_dir/tools/bench/aa_answer"
 for b in "$eidd_bin" "$eidctl_bin"; do
 	[ -x "$b" ] || { log "$b is missing: build first (tools/dev.sh bench)"; exit 1; }
 done
 
 if [ -n "$keep" ]; then
+	# A fresh run only: a previous run's data directory holds keys
+	# sealed with another key-encryption key, and nothing a user names is
+	# ever removed here.
+	if [ -e "$keep" ] && [ -n "$(ls -A "$keep" 2>/dev/null || echo x)" ]; then
+		log "--keep $keep: not an empty directory (give a new or empty one; a previous run's data cannot be reused)"
+		exit 2
+	fi
 	mkdir -p "$keep"
 	work=$(cd "$keep" && pwd)
 else
@@ -183,8 +196,10 @@ sample_mem() {
 	echo "node_version=$(node --version 2>/dev/null || echo none)"
 } >"$work/meta.env"
 
-log "openssl speed ecdsap256 (the ES256 limit, per core)"
-openssl speed -seconds "$([ "$quick" -eq 1 ] && echo 1 || echo 3)" ecdsap256 \
+# ES256 (tokens; the test PKI's CSCA, DSC and SOD signatures) and RSA-2048
+# (the test card's Active Authentication key).
+log "openssl speed ecdsap256 rsa2048 (the crypto limit, per core)"
+openssl speed -seconds "$([ "$quick" -eq 1 ] && echo 1 || echo 3)" ecdsap256 rsa2048 \
 	>"$work/openssl.txt" 2>/dev/null || log "openssl speed failed"
 
 # ---- eidd ----
@@ -200,6 +215,7 @@ max_connections_per_ip = 0
 [limits]
 token = 0
 login = 0
+chip = 0
 [log]
 access_log = false
 EOF
@@ -306,12 +322,33 @@ create_eidd_account() {
 		--personal-id "$bench_user" --phone +84901234567 --password-stdin
 }
 
+# The bench's test card: the demo citizen's, with a 20 KB DG2 as a real
+# card's face, issued by eidd's own tooling (eidctl card issue: the test
+# PKI in the data directory, an RSA-2048 Active Authentication key) and its
+# CSCA trusted by the server as an operator would (eidctl csca import; the
+# running eidd reloads its CSCA store at the next verification).
+chip_card="$work/card.img"
+issue_card() {
+	eidctl_once card "" card issue --citizen "$bench_user" --out "$chip_card" \
+		--face-bytes 20000 &&
+		eidctl_once csca "" csca import "$work/eidd-data/test-pki/csca.pem"
+}
+
+# Challenges for POST /chip/verify: each is one request, prepared before
+# the run (prepare.mjs chip) and valid 5 minutes, enough for this many
+# verifications a second (a verification took 1.5 ms of eidd's CPU on
+# 2026-11-23: about 1,300/s on 2 cores); should they run out, the threads
+# stop and the table says so.
+chip_rate_max=2000
+chip_count() { echo $((duration * chip_rate_max + 500)); }
+
 # prepare SERVER BASE KIND FILE [N]: run prepare.mjs; its reason on failure.
 prepare() {
 	local out
 	out=$(BENCH_BASE="$2" BENCH_CLIENT_ID="$client_id" BENCH_CLIENT_SECRET="$client_secret" \
 		BENCH_REDIRECT_URI="$redirect_uri" BENCH_USERNAME="$bench_user" \
-		BENCH_PASSWORD="$bench_password" \
+		BENCH_PASSWORD="$bench_password" BENCH_AA_ANSWER="$aa_answer_bin" \
+		BENCH_CHIP_IMAGE="$chip_card" \
 		node "$here/prepare.mjs" "$3" ${5:+"$5"} "$4" 2>&1 | tail -n 1)
 	[ "$out" = ok ] && return 0
 	prep_reason=${out#unavailable }
@@ -355,8 +392,24 @@ setup_row() {
 	row_script=get.lua row_auth="" row_file="" row_per_run=""
 	case "$row" in
 	chip_verify)
-		unavailable "$server" "$row" "not measured: every POST /chip/verify needs a fresh single-use challenge signed by the card (Active Authentication), and the bench drives no card yet"
-		return 1 ;;
+		# The phone app's way: an access token from the code flow,
+		# challenges from POST /chip/challenge bound to it, each
+		# answered by the card (prepare.mjs chip, before every run).
+		if [ "$server" = peer ]; then
+			unavailable peer "$row" "node-oidc-provider has no chip verification"
+			return 1
+		fi
+		if [ ! -x "$aa_answer_bin" ]; then
+			unavailable eidd "$row" "$aa_answer_bin is missing: build first (tools/dev.sh bench)"
+			return 1
+		fi
+		if ! register_eidd_client || ! create_eidd_account || ! issue_card; then
+			unavailable eidd "$row" "$step_reason"
+			return 1
+		fi
+		row_script=chip_verify.lua row_path=/chip/verify
+		row_file="$work/eidd-chip_verify.txt" row_per_run=chip
+		return 0 ;;
 	password_login)
 		# Over HTTP each login needs a fresh interaction (a durable
 		# write at /authorize), so the cost is measured in C: the
@@ -435,6 +488,9 @@ run_row() {
 	elif [ "$row_per_run" = cc_token ]; then
 		cc_token "$server" "$base" "$row_file" || {
 			unavailable "$server" "$row" "no client_credentials access token to introspect"; return 0; }
+	elif [ "$row_per_run" = chip ]; then
+		prepare "$server" "$base" chip "$row_file" "$(chip_count)" || {
+			unavailable "$server" "$row" "$prep_reason"; return 0; }
 	elif [ "$row_per_run" = refresh ]; then
 		# One rotating token per connection, each from its own grant.
 		prepare "$server" "$base" refresh "$row_file" "$((conns + wrk_threads))" || {
@@ -482,7 +538,7 @@ load_row() {
 for server in $servers; do
 	for row in $rows; do
 		[ -f "$work/ready/${server}__$row" ] || continue
-		case "$row" in refresh_token|authorization_code) continue ;; esac
+		case "$row" in refresh_token|authorization_code|chip_verify) continue ;; esac
 		base=$eidd_base
 		[ "$server" = peer ] && base=$peer_base
 		load_row "$server" "$row"
@@ -511,6 +567,36 @@ done
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/meta.env"
 sleep 0.3 # a last memory sample
+
+# ---- chip: the APDUs and bytes of a card read ----
+
+# The bench's card and two more of the citizen (BAC only; extended length,
+# the card answering up to 65536 bytes) read through pcscd, vpcd and
+# eid-vcard by `eidctl chip read` (chipread.mjs); the table sets the
+# reader's counts against the fewest READ BINARYs the card allows.
+chip_read() {
+	local out can=${bench_user: -6}
+	if [ ! -x "$build_dir/tools/eid-vcard" ]; then
+		echo "$build_dir/tools/eid-vcard is missing" >"$work/chipread.unavailable"
+		return 0
+	fi
+	if ! issue_card ||
+		! eidctl_once card_bac "" card issue --citizen "$bench_user" \
+			--out "$work/card-bac.img" --fault bac-only --face-bytes 20000 ||
+		! eidctl_once card_ext "" card issue --citizen "$bench_user" \
+			--out "$work/card-ext.img" --extended --max-read 65536 --face-bytes 20000; then
+		echo "$step_reason" >"$work/chipread.unavailable"
+		return 0
+	fi
+	log "chip: reading the cards through pcscd"
+	out=$(EID_BUILD_DIR="$build_dir" node "$here/chipread.mjs" "$work/chipread.json" \
+		"$eidctl_bin" "$work/eidd-data" "$can" "$chip_card" "$work/card-bac.img" \
+		"$work/card-ext.img" 2>&1 | tail -n 1)
+	[ "$out" = ok ] || printf '%s\n' "${out#unavailable }" >"$work/chipread.unavailable"
+}
+if [ "$with_chip" -eq 1 ]; then
+	chip_read
+fi
 
 # ---- scale: generated citizens and import ----
 

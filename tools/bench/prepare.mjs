@@ -4,6 +4,9 @@
 //   node prepare.mjs codes N OUT      N codes: "CODE VERIFIER REDIRECT_URI"
 //   node prepare.mjs refresh N OUT    N refresh tokens, each from its own grant
 //   node prepare.mjs access OUT       one access token of a signed-in citizen
+//   node prepare.mjs chip N OUT       N answered /chip/challenge challenges:
+//                                     "Bearer TOKEN", the card's files as
+//                                     JSON members, then "ID SIGNATURE" lines
 //
 // The authorization-code flow with PKCE S256 (RFC 7636): GET
 // authorization_endpoint; on an HTML form, fill `username` and `password`
@@ -14,8 +17,16 @@
 // Any failure prints "unavailable REASON" and exits 0: the row is listed
 // as not available, never given a made-up number.
 //
+// For chip: an access token of the citizen (the code flow above), then N
+// challenges from POST /chip/challenge presented with it, as the phone app
+// asks for them (each bound to the token's subject, single-use, 5
+// minutes), answered by the test card: tools/bench/aa_answer signs each
+// with the card image's Active Authentication key.
+//
 // Environment: BENCH_BASE (http://127.0.0.1:PORT), BENCH_CLIENT_ID,
-// BENCH_CLIENT_SECRET, BENCH_REDIRECT_URI, BENCH_USERNAME, BENCH_PASSWORD.
+// BENCH_CLIENT_SECRET, BENCH_REDIRECT_URI, BENCH_USERNAME, BENCH_PASSWORD;
+// for chip BENCH_AA_ANSWER (the aa_answer program) and BENCH_CHIP_IMAGE.
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import process from 'node:process';
@@ -135,6 +146,40 @@ async function exchange(doc, code, verifier) {
   return body;
 }
 
+// N challenges for the bearer token, 32 requests at a time, no longer
+// than BENCH_PREP_SECONDS (30 by default): "ID CHALLENGE" lines.
+async function challenges(base, bearer, n) {
+  const deadline = Date.now() + 1000 * Number(process.env.BENCH_PREP_SECONDS || 30);
+  const out = [];
+  let left = n;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (left > 0 && Date.now() < deadline) {
+      left--;
+      const r = await fetch(`${base}/chip/challenge`, {
+        method: 'POST',
+        headers: { authorization: bearer, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const body = await r.json().catch(() => ({}));
+      if (!r.ok || !body.challenge_id || !body.challenge)
+        throw new Error(`chip/challenge: HTTP ${r.status} ${body.error || ''}`.trim());
+      out.push(`${body.challenge_id} ${body.challenge}`);
+    }
+  }));
+  return out;
+}
+
+// The card's answers to the challenges (aa_answer's output lines).
+function answers(lines) {
+  const r = spawnSync(env('BENCH_AA_ANSWER'), [env('BENCH_CHIP_IMAGE')], {
+    input: `${lines.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30,
+  });
+  if (r.status !== 0) throw new Error(`aa_answer: ${(r.stderr || String(r.error)).trim()}`);
+  const out = r.stdout.split('\n').filter(Boolean);
+  if (out.length !== lines.length + 1) throw new Error('aa_answer: a line short');
+  return out;
+}
+
 async function main([what, a, b]) {
   const base = env('BENCH_BASE');
   const creds = { username: env('BENCH_USERNAME'), password: env('BENCH_PASSWORD') };
@@ -176,8 +221,15 @@ async function main([what, a, b]) {
     const t = await exchange(doc, code, verifier);
     if (!t.access_token) throw new Error('token response has no access_token');
     writeFileSync(a, `${t.access_token}\n`);
+  } else if (what === 'chip') {
+    const { code, verifier } = await authorize(browser, doc, 'openid profile', creds);
+    const t = await exchange(doc, code, verifier);
+    if (!t.access_token) throw new Error('token response has no access_token');
+    const bearer = `Bearer ${t.access_token}`;
+    const signed = answers(await challenges(base, bearer, Number(a)));
+    writeFileSync(b, `${bearer}\n${signed.join('\n')}\n`);
   } else {
-    console.error('usage: node prepare.mjs codes N OUT | refresh N OUT | access OUT');
+    console.error('usage: node prepare.mjs codes N OUT | refresh N OUT | access OUT | chip N OUT');
     return 2;
   }
   console.log('ok');

@@ -6,21 +6,27 @@
 //
 // Work directory layout (written by bench.sh):
 //   meta.env                  key=value: date, machine, settings, load
-//   openssl.txt               `openssl speed -seconds S ecdsap256` output
+//   openssl.txt               `openssl speed -seconds S ecdsap256 rsa2048` output
 //   runs/SERVER__ROW__CONNS__REP.out   wrk output (with a BENCHJSON line)
 //   unavailable.tsv           SERVER<TAB>ROW<TAB>reason
 //   mem/SERVER.idle           one sample right after start
 //   mem/SERVER.tsv            samples: ms rss anon file hwm lmdb (kB)
 //   scale.tsv                 citizens<TAB>key<TAB>value
+//   chipread.json             tools/bench/chipread.mjs's card reads
+//   chipread.unavailable      why there are none
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
-// Every row, in table order.  sign/verify: ES256 operations one request
-// costs by design (a token response signs the access token, and the ID
-// token when there is one; userinfo and introspection verify a JWT
-// access token), for the "vs ES256 limit" column.
+// Every row, in table order.  sign/verify: ECDSA P-256 operations one
+// request costs by design (a token response signs the access token, and
+// the ID token when there is one; userinfo and introspection verify a JWT
+// access token), rsaVerify: RSA-2048 verifications, for the "vs crypto
+// limit" column.  POST /chip/verify with the bench's card: the bearer
+// token (ES256), the SOD's signature by the DSC and the DSC's by the CSCA
+// (the test PKI's ECDSA P-256), and Active Authentication with the card's
+// RSA-2048 key.
 export const ROWS = [
   { row: 'healthz', label: 'GET /healthz' },
   { row: 'discovery', label: 'GET discovery' },
@@ -30,7 +36,7 @@ export const ROWS = [
   { row: 'authorization_code', label: 'authorization_code exchange', sign: 2 },
   { row: 'userinfo', label: 'GET /userinfo', verify: 1 },
   { row: 'introspect', label: 'POST /introspect', verify: 1 },
-  { row: 'chip_verify', label: 'POST /chip/verify (PA)' },
+  { row: 'chip_verify', label: 'POST /chip/verify (PA + AA)', verify: 3, rsaVerify: 1 },
   { row: 'password_login', label: 'password login (Argon2id)' },
 ];
 
@@ -76,14 +82,27 @@ export function probe(doc, row) {
   return { ok: true, path };
 }
 
-// `openssl speed ecdsap256`: the line "256 bits ecdsa (nistp256) s s
-// sign/s verify/s".  Rates per second of one core.
+// `openssl speed ecdsap256 rsa2048`: the lines "256 bits ecdsa
+// (nistp256) Ts Ts sign/s verify/s" and "rsa 2048 bits Ts Ts [Ts Ts]
+// sign/s verify/s [...]" (OpenSSL 3.2 adds encrypt and decrypt columns).
+// Rates per second of one core: { sign, verify, rsaSign, rsaVerify }, the
+// RSA ones NaN when the line is missing; null without the ECDSA line.
+function rates(rest) {
+  const nums = rest.trim().split(/\s+/).filter((f) => !f.endsWith('s')).map(Number);
+  return nums.length >= 2 && nums.every(Number.isFinite) ? nums : null;
+}
+
 export function parseOpensslSpeed(text) {
+  let ec = null;
+  let rsa = null;
   for (const line of text.split('\n')) {
-    const m = line.match(/^\s*256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)\s*$/);
-    if (m) return { sign: Number(m[1]), verify: Number(m[2]) };
+    let m = line.match(/^\s*256 bits ecdsa \(nistp256\)\s+(.*)$/);
+    if (m) ec = rates(m[1]);
+    m = line.match(/^\s*rsa\s+2048 bits\s+(.*)$/);
+    if (m) rsa = rates(m[1]);
   }
-  return null;
+  if (!ec) return null;
+  return { sign: ec[0], verify: ec[1], rsaSign: rsa ? rsa[0] : NaN, rsaVerify: rsa ? rsa[1] : NaN };
 }
 
 // The BENCHJSON line that tools/bench/lua/bench.lua prints.
@@ -145,10 +164,11 @@ function ratioInRun(runs, server, row, conns, baseServer, baseRow) {
 }
 
 // Requests/s at which the server's cores would do nothing but the row's
-// ES256 operations.
+// public-key operations.
 export function cryptoLimit(rowDef, speed, cores) {
-  if (!speed || !(rowDef.sign || rowDef.verify)) return NaN;
-  const perRequest = (rowDef.sign || 0) / speed.sign + (rowDef.verify || 0) / speed.verify;
+  if (!speed || !(rowDef.sign || rowDef.verify || rowDef.rsaVerify)) return NaN;
+  const perRequest = (rowDef.sign || 0) / speed.sign + (rowDef.verify || 0) / speed.verify
+    + (rowDef.rsaVerify ? rowDef.rsaVerify / speed.rsaVerify : 0);
   return cores / perRequest;
 }
 
@@ -210,11 +230,49 @@ export function readWorkdir(dir) {
       mem[server] = memory(read(`mem/${server}.idle`), read(`mem/${server}.tsv`));
   }
   const scale = read('scale.tsv').split('\n').filter(Boolean).map((l) => l.split('\t'));
-  return { meta, speed, runs, unavailable, mem, scale };
+  let reads = [];
+  try { reads = JSON.parse(read('chipread.json') || '[]'); } catch { reads = []; }
+  const chip = { reads, reason: read('chipread.unavailable').trim() };
+  return { meta, speed, runs, unavailable, mem, scale, chip };
+}
+
+// The chip read table: per read (card and reader settings), the set-up
+// (EF.CardAccess, PACE or BAC, SELECT of the application) and each of DG1,
+// DG13, DG2 and EF.SOD: SELECTs, READ BINARYs against the fewest the
+// card's largest answer allows (ceil(size / card_max)), other APDUs (GET
+// RESPONSE, a refused read size), bytes on the wire and what secure
+// messaging added to them.
+const CHIP_FILES = [['dg1', 'DG1'], ['dg13', 'DG13'], ['dg2', 'DG2'], ['sod', 'EF.SOD']];
+
+export function chipTable({ reads, reason }) {
+  if (!reads.length) return [`chip read: not available yet: ${reason}`];
+  const out = [];
+  out.push('| chip read | file | bytes | APDUs | SELECT | READ BINARY | minimum READ BINARY | other APDUs | bytes on the wire | SM overhead |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const bad = [];
+  for (const r of reads) {
+    const d = r.doc;
+    const name = `${r.label}; read size ${d.read_size}, card's largest ${r.card_max}`;
+    out.push(`| ${name} | set-up (${d.access_control}) | | ${d.setup.apdus} | | | | | ${fmtRate(d.setup.bytes)} | |`);
+    const sum = { size: 0, apdus: 0, selects: 0, reads: 0, min: 0, bytes: 0, sm: 0 };
+    for (const [key, label] of CHIP_FILES) {
+      const f = d.file_stats?.[key];
+      if (!f) continue;
+      const min = Math.ceil(f.size / r.card_max);
+      if (f.reads > min && !r.before) bad.push(`${r.name}/${key}`);
+      out.push(`| ${name} | ${label} | ${fmtRate(f.size)} | ${f.apdus} | ${f.selects} | ${f.reads} | ${min} | ${f.apdus - f.selects - f.reads} | ${fmtRate(f.bytes)} | ${fmtRate(f.sm_overhead)} |`);
+      for (const [k, v] of [['size', f.size], ['apdus', f.apdus], ['selects', f.selects], ['reads', f.reads], ['min', min], ['bytes', f.bytes], ['sm', f.sm_overhead]])
+        sum[k] += v;
+    }
+    out.push(`| ${name} | the four files | ${fmtRate(sum.size)} | ${sum.apdus} | ${sum.selects} | ${sum.reads} | ${sum.min} | ${sum.apdus - sum.selects - sum.reads} | ${fmtRate(sum.bytes)} | ${fmtRate(sum.sm)} |`);
+  }
+  out.push('', bad.length ? `chip reads above the minimum: ${bad.join(', ')}` : 'chip reads: every file in the fewest READ BINARYs the card allows');
+  return out;
 }
 
 export function table(w) {
   const { meta, speed, runs, unavailable, mem, scale } = w;
+  const chip = w.chip || { reads: [], reason: '' };
   const sum = summarize(runs);
   const conns = [...new Set(runs.map((r) => r.conns))].sort((a, b) => a - b);
   const cores = { eidd: Number(meta.eidd_cores || 2), peer: Number(meta.peer_cores || 2) };
@@ -223,9 +281,9 @@ export function table(w) {
   out.push(`wrk ${meta.duration || '?'} s per run, ${meta.wrk_threads || '?'} threads, median of ${meta.repeat || '?'} run(s); eidd ${meta.eidd_threads || '?'} threads; peer: node-oidc-provider ${meta.peer_version || '—'} on node ${meta.node_version || '—'}, ${meta.peer_workers || '—'} workers`);
   out.push(`load average before: ${meta.load_before || '?'}; after: ${meta.load_after || '?'}`);
   if (speed)
-    out.push(`openssl speed ecdsap256 (this run): ${fmtRate(speed.sign)} signs/s, ${fmtRate(speed.verify)} verifies/s per core`);
+    out.push(`openssl speed (this run, per core): ecdsap256 ${fmtRate(speed.sign)} signs/s, ${fmtRate(speed.verify)} verifies/s; rsa2048 ${fmtRate(speed.rsaSign)} signs/s, ${fmtRate(speed.rsaVerify)} verifies/s`);
   out.push('');
-  out.push('| server | row | conns | req/s | p50 ms | p99 ms | errors | vs /healthz | vs ES256 limit | vs peer |');
+  out.push('| server | row | conns | req/s | p50 ms | p99 ms | errors | vs /healthz | vs crypto limit | vs peer |');
   out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const server of ['eidd', 'peer']) {
     for (const def of ROWS) {
@@ -273,7 +331,8 @@ export function table(w) {
   }
   const starved = runs.filter((r) => r.starved > 0);
   if (starved.length)
-    out.push('', `prepared codes ran out in ${starved.map((r) => `${r.server}/${r.row}/${r.conns}`).join(', ')}: those rates are over the time the codes lasted`);
+    out.push('', `prepared codes or challenges ran out in ${starved.map((r) => `${r.server}/${r.row}/${r.conns}`).join(', ')}: those rates are over the time they lasted`);
+  if (chip.reads.length || chip.reason) out.push('', ...chipTable(chip));
   const bad = runs.filter((r) => r.errors > 0 || r.failed).map((r) => `${r.server}/${r.row}/${r.conns}`).concat(bad_scale);
   out.push('');
   out.push(bad.length ? `ERRORS in ${bad.length} run(s): ${bad.join(', ')}` : 'errors: 0 in every run');

@@ -269,8 +269,8 @@ async function login() {
   }
 }
 
-// api/chip.c caps /chip/* per address on its own (EID_CHIP_RATE_MAX), past
-// [limits] chip: one address soon meets it, which is the cap working.
+// [limits] chip caps /chip/* per address (off in the soak's configuration;
+// a 429 would be the cap working).
 const CHIP_REFUSED = [401, 403, 429];
 
 async function chip(at) {
