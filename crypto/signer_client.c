@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,68 +16,110 @@
 #include "crypto/error.h"
 #include "crypto/signer_wire.h"
 
-struct eid_sigproc {
+/* One socketpair to the child: one request at a time on it. */
+struct channel {
 	pthread_mutex_t lock;
 	int fd;
-	bool dead; /* the child went away or fell out of step: for good */
 	uint8_t in[EID_SIGNER_MSG_MAX + 1];
 };
 
-int eid_sigproc_new(int fd, eid_sigproc **ret_sp)
+struct eid_sigproc {
+	atomic_bool dead; /* a channel lost the child or fell out of step:
+			   * the signer is gone for good */
+	atomic_uint next; /* where the next request starts looking */
+	size_t n;
+	struct channel ch[];
+};
+
+/* The answer's deadline on the socket itself: no poll per call. */
+static int channel_init(struct channel *c, int fd)
 {
-	/* The answer's deadline on the socket itself: no poll per call. */
 	struct timeval tv = { EID_SIGPROC_TIMEOUT_MS / 1000,
 			      (EID_SIGPROC_TIMEOUT_MS % 1000) * 1000 };
-	eid_sigproc *sp;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
-		close(fd);
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
 		return EID_EIO;
-	}
-	sp = calloc(1, sizeof(*sp));
-	if (sp == NULL || pthread_mutex_init(&sp->lock, NULL) != 0) {
-		free(sp);
-		close(fd);
-		return sp == NULL ? EID_ENOMEM : EID_EINTERNAL;
-	}
-	sp->fd = fd;
+	if (pthread_mutex_init(&c->lock, NULL) != 0)
+		return EID_EINTERNAL;
+	c->fd = fd;
+	return EID_OK;
+}
+
+int eid_sigproc_new(const int *fds, size_t n, eid_sigproc **ret_sp)
+{
+	eid_sigproc *sp = NULL;
+	size_t made = 0;
+	int r = EID_EINVAL;
+
+	if (fds == NULL || n == 0 || n > EID_SIGPROC_CHANNELS_MAX ||
+	    ret_sp == NULL)
+		goto fail;
+	r = EID_ENOMEM;
+	if ((sp = calloc(1, sizeof(*sp) + n * sizeof(sp->ch[0]))) == NULL)
+		goto fail;
+	for (; made < n; made++)
+		if ((r = channel_init(&sp->ch[made], fds[made])) != EID_OK)
+			goto fail;
+	atomic_init(&sp->dead, false);
+	atomic_init(&sp->next, 0);
+	sp->n = n;
 	*ret_sp = sp;
 	return EID_OK;
+fail:
+	for (size_t i = 0; i < made; i++)
+		pthread_mutex_destroy(&sp->ch[i].lock);
+	for (size_t i = 0; fds != NULL && i < n; i++)
+		close(fds[i]);
+	free(sp);
+	return r;
 }
 
 void eid_sigproc_free(eid_sigproc *sp)
 {
 	if (sp == NULL)
 		return;
-	close(sp->fd);
-	pthread_mutex_destroy(&sp->lock);
+	for (size_t i = 0; i < sp->n; i++) {
+		close(sp->ch[i].fd);
+		pthread_mutex_destroy(&sp->ch[i].lock);
+	}
 	free(sp);
 }
 
 bool eid_sigproc_alive(eid_sigproc *sp)
 {
-	bool alive;
-
-	pthread_mutex_lock(&sp->lock);
-	alive = !sp->dead;
-	pthread_mutex_unlock(&sp->lock);
-	return alive;
+	return !atomic_load(&sp->dead);
 }
 
-/* One record out, one back, within the timeout.  Under sp->lock. */
-static int exchange_locked(eid_sigproc *sp, const eid_buf *req,
+/* An idle channel, locked; when every one is busy, the next in turn,
+ * waited for.  NULL only when locking fails. */
+static struct channel *channel_take(eid_sigproc *sp)
+{
+	size_t start = atomic_fetch_add(&sp->next, 1) % sp->n;
+	struct channel *c;
+
+	for (size_t i = 0; i < sp->n; i++) {
+		c = &sp->ch[(start + i) % sp->n];
+		if (pthread_mutex_trylock(&c->lock) == 0)
+			return c;
+	}
+	c = &sp->ch[start];
+	return pthread_mutex_lock(&c->lock) == 0 ? c : NULL;
+}
+
+/* One record out, one back, within the timeout.  Under c->lock. */
+static int exchange_locked(struct channel *c, const eid_buf *req,
 			   size_t *ret_len)
 {
 	ssize_t n;
 
 	do
-		n = send(sp->fd, req->data, req->len, MSG_NOSIGNAL);
+		n = send(c->fd, req->data, req->len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)req->len)
 		return n < 0 && errno == EAGAIN ? EID_ETIMEOUT : EID_EIO;
 	do
-		n = recv(sp->fd, sp->in, sizeof(sp->in), 0);
+		n = recv(c->fd, c->in, sizeof(c->in), 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return EID_ETIMEOUT;
@@ -91,17 +134,19 @@ static int call(eid_sigproc *sp, const eid_buf *req, uint8_t *out,
 		size_t max, size_t *ret_len)
 {
 	struct eid_signer_resp resp;
+	struct channel *c;
 	size_t len = 0;
 	int r;
 
-	if (pthread_mutex_lock(&sp->lock) != 0)
+	if ((c = channel_take(sp)) == NULL)
 		return EID_EINTERNAL;
-	r = sp->dead ? EID_EIO : exchange_locked(sp, req, &len);
-	if (r == EID_OK && eid_signer_resp_parse(sp->in, len, &resp) != EID_OK)
+	r = atomic_load(&sp->dead) ? EID_EIO : exchange_locked(c, req, &len);
+	if (r == EID_OK && eid_signer_resp_parse(c->in, len, &resp) != EID_OK)
 		r = EID_EIO;
-	/* A lost or garbled answer leaves the two sides out of step. */
+	/* A lost or garbled answer leaves the two sides out of step on
+	 * that channel, and the child is likely gone: all of it is lost. */
 	if (r != EID_OK) {
-		sp->dead = true;
+		atomic_store(&sp->dead, true);
 		r = EID_EIO;
 	} else if ((r = resp.status) == EID_OK) {
 		if (resp.len > max)
@@ -110,7 +155,7 @@ static int call(eid_sigproc *sp, const eid_buf *req, uint8_t *out,
 			memcpy(out, resp.payload, resp.len);
 		*ret_len = resp.len;
 	}
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&c->lock);
 	return r;
 }
 

@@ -11,12 +11,15 @@
  * PKCS#11 token's key (ES256 and RS256; PS256 goes through
  * eid_key_sign_digest, which JWS signing uses).
  *
- * One socket, one request at a time (a mutex): a signature costs the
- * child tens of microseconds, and the socket round trip about as much;
- * docs/performance.md has the measured cost.  When the child is gone (or
- * does not answer within EID_SIGPROC_TIMEOUT_MS) every request fails with
- * EID_EIO and eid_sigproc_alive turns false for good: eidd then exits and
- * its supervisor restarts it with a fresh child. */
+ * Several channels, a socketpair each (eidd makes one per HTTP thread and
+ * one more), each carrying one request at a time under its own mutex: a
+ * request takes an idle channel, so it never waits behind another
+ * thread's round trip while one is free; the child serves every channel
+ * from one ppoll loop.  docs/performance.md has the measured cost.  When
+ * the child is gone (or does not answer on any channel within
+ * EID_SIGPROC_TIMEOUT_MS) every request fails with EID_EIO and
+ * eid_sigproc_alive turns false for good: eidd then exits and its
+ * supervisor restarts it with a fresh child. */
 #ifndef EID_SIGNER_PROC_H
 #define EID_SIGNER_PROC_H
 
@@ -30,13 +33,15 @@
 /* Keys the child holds at once; the least recently loaded goes first (a
  * keyring reload loads every key it uses again). */
 #define EID_SIGPROC_KEYS_MAX 32
+/* Channels between the worker and the child at most. */
+#define EID_SIGPROC_CHANNELS_MAX 64
 
 typedef struct eid_sigproc eid_sigproc;
 
-/* The worker's end of the socketpair; fd is owned from here on (also on
- * failure). */
-int eid_sigproc_new(int fd, eid_sigproc **ret_sp);
-/* Closes the socket: the child sees EOF and exits.  Every key loaded
+/* The worker's ends of n socketpairs (1 to EID_SIGPROC_CHANNELS_MAX);
+ * every fd is owned from here on (also on failure). */
+int eid_sigproc_new(const int *fds, size_t n, eid_sigproc **ret_sp);
+/* Closes the sockets: the child sees EOF and exits.  Every key loaded
  * through sp must be freed first. */
 void eid_sigproc_free(eid_sigproc *sp);
 bool eid_sigproc_alive(eid_sigproc *sp);
@@ -56,10 +61,11 @@ int eid_sigproc_sign(eid_sigproc *sp, const char *kid, eid_alg alg,
 		     const uint8_t *digest, size_t digest_len, uint8_t *sig,
 		     size_t sig_max, size_t *ret_len);
 
-/* The child's loop: answer requests on fd with keys sealed under kek
- * until EOF.  EID_OK at EOF, EID_EIO when the socket fails.  Keys are
- * freed (and so wiped) before it returns. */
-int eid_sigproc_serve(int fd, const uint8_t kek[32]);
+/* The child's loop: answer requests on the n channels fds (one keyring
+ * for all) with keys sealed under kek until every channel is at EOF.
+ * EID_OK then, EID_EIO when a socket fails.  Keys are freed (and so
+ * wiped) before it returns. */
+int eid_sigproc_serve(const int *fds, size_t n, const uint8_t kek[32]);
 
 /* Internal (crypto/signer_pkey.c): an EVP_PKEY with pub's public key
  * whose signatures go to sp under kid.  pub is not consumed. */

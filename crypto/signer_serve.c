@@ -1,16 +1,18 @@
 /* The signer process's loop (crypto/signer_proc.h): the only place where
  * the sealed token-signing and CA keys are opened when [keys] signer =
- * process.  It reads one request record, answers one record, and holds
- * its keys in a small table until the worker closes the socket. */
+ * process.  It waits on every channel at once (ppoll), reads one request
+ * record from each that has one, answers it there, and holds its keys in
+ * a small table until the worker has closed every channel. */
+#define _GNU_SOURCE /* ppoll */
 #include "crypto/signer_proc.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "crypto/error.h"
@@ -108,19 +110,11 @@ static int do_sign(struct table *t, const struct eid_signer_req *req,
 	if (info == NULL || eid_key_alg(key) != req->alg ||
 	    req->digest_len != info->md_len)
 		return EID_EMISMATCH;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, eid_key_pkey(key), NULL);
-	if (ctx == NULL || EVP_PKEY_sign_init(ctx) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(ctx,
-					  EVP_get_digestbyname(info->md)) != 1)
-		goto out;
-	if (!info->ec &&
-	    (EVP_PKEY_CTX_set_rsa_padding(ctx, info->pss ?
-						    RSA_PKCS1_PSS_PADDING :
-						    RSA_PKCS1_PADDING) != 1 ||
-	     (info->pss && EVP_PKEY_CTX_set_rsa_pss_saltlen(
-				   ctx, RSA_PSS_SALTLEN_DIGEST) != 1)))
-		goto out;
-	if (EVP_PKEY_sign(ctx, sig, &len, req->digest, req->digest_len) != 1)
+	/* A copy of the context the key was prepared with (digest and
+	 * padding of its algorithm): no provider look-up per signature. */
+	ctx = EVP_PKEY_CTX_dup(eid_key_sign_ctx(key));
+	if (ctx == NULL ||
+	    EVP_PKEY_sign(ctx, sig, &len, req->digest, req->digest_len) != 1)
 		goto out;
 	r = eid_buf_put(ans, sig, len);
 out:
@@ -151,28 +145,56 @@ static int answer(struct table *t, const uint8_t *msg, size_t len,
 	return r;
 }
 
-int eid_sigproc_serve(int fd, const uint8_t kek[32])
+/* One record read from fd and answered there; *eof set when the worker
+ * has closed it. */
+static int serve_one(struct table *t, int fd, const uint8_t kek[32],
+		     eid_buf *out, bool *eof)
 {
 	uint8_t in[EID_SIGNER_MSG_MAX + 1];
+	ssize_t n;
+
+	do
+		n = read(fd, in, sizeof(in));
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		*eof = true;
+	if (n <= 0)
+		return n == 0 ? EID_OK : EID_EIO;
+	if (answer(t, in, (size_t)n, kek, out) != EID_OK ||
+	    write(fd, out->data, out->len) != (ssize_t)out->len)
+		return EID_EIO;
+	return EID_OK;
+}
+
+int eid_sigproc_serve(const int *fds, size_t n, const uint8_t kek[32])
+{
+	struct pollfd pfd[EID_SIGPROC_CHANNELS_MAX];
+	size_t live = n; /* channels not yet at EOF */
 	struct table t;
 	eid_buf out;
-	ssize_t n;
+	bool eof;
 	int r = EID_OK;
 
+	if (fds == NULL || n == 0 || n > EID_SIGPROC_CHANNELS_MAX)
+		return EID_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 	memset(&t, 0, sizeof(t));
 	eid_buf_init(&out, EID_SIGNER_MSG_MAX);
-	for (;;) {
-		n = read(fd, in, sizeof(in));
-		if (n < 0 && errno == EINTR)
+	while (r == EID_OK && live > 0) {
+		if (ppoll(pfd, (nfds_t)n, NULL, NULL) < 0) {
+			r = errno == EINTR ? EID_OK : EID_EIO;
 			continue;
-		if (n <= 0) {
-			r = n == 0 ? EID_OK : EID_EIO;
-			break;
 		}
-		if ((r = answer(&t, in, (size_t)n, kek, &out)) != EID_OK ||
-		    write(fd, out.data, out.len) != (ssize_t)out.len) {
-			r = EID_EIO;
-			break;
+		for (size_t i = 0; r == EID_OK && i < n; i++) {
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			eof = false;
+			r = serve_one(&t, pfd[i].fd, kek, &out, &eof);
+			if (eof) {
+				pfd[i].fd = -1; /* ppoll skips it from now on */
+				live--;
+			}
 		}
 	}
 	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)

@@ -23,7 +23,7 @@ cd "$root"
 # (pcscd and vsmartcard-vpcd: the chip tests' PC/SC stack; the test starts
 # its own pcscd, so no service manager is needed; zbar-tools: the QR test
 # decodes the login page's PNG with zbarimg; softhsm2: the PKCS#11 tests'
-# token).
+# token; time: wrk's CPU time in tools/bench/signer_ab.sh).
 build_packages=(
 	build-essential meson ninja-build pkg-config
 	libssl-dev libcjose-dev libjansson-dev liblmdb-dev libmicrohttpd-dev
@@ -33,7 +33,7 @@ build_packages=(
 )
 test_packages=(
 	clang curl ca-certificates pcscd vsmartcard-vpcd libccid
-	lmdb-utils openssl wrk nodejs npm chromium zbar-tools softhsm2
+	lmdb-utils openssl wrk nodejs npm chromium zbar-tools softhsm2 time
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }

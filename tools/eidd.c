@@ -372,14 +372,19 @@ static int open_token(struct eidd *d)
  * process forked now, before any thread or request ([keys] signer). */
 static int open_keyring(struct eidd *d)
 {
+	/* A channel per HTTP thread and one for the background workers, so
+	 * no signature waits behind another thread's round trip. */
+	size_t channels = d->cfg.server.threads + 1;
 	int r;
 
 	if (strcmp(d->cfg.keys.signer, "process") != 0)
 		return eid_signer_open_pkcs11(d->store, d->kek, d->p11,
 					      d->cfg.keys.retire_after,
 					      &d->signer);
+	if (channels > EID_SIGPROC_CHANNELS_MAX)
+		channels = EID_SIGPROC_CHANNELS_MAX;
 	r = eid_signer_start(d->kek, d->drop ? &d->priv : NULL, d->seccomp,
-			     &d->sp, &d->signer_pid);
+			     channels, &d->sp, &d->signer_pid);
 	if (r != EID_OK)
 		return r;
 	return eid_signer_open_remote(d->store, d->sp, d->p11,

@@ -142,10 +142,11 @@ int eid_seccomp_install(enum eid_seccomp_mode mode)
 	return install(mode, add_rules, true);
 }
 
-/* The signer child's list: its socket, memory, randomness for ECDSA
- * nonces and RSA blinding, and leaving.  No open, no socket, no clone. */
+/* The signer child's list: its sockets (ppoll waits on them all),
+ * memory, randomness for ECDSA nonces and RSA blinding, and leaving.  No
+ * open, no socket, no clone. */
 static const char *const signer_allowed[] = {
-	"read", "write", "brk", "mmap", "munmap", "mremap", "madvise",
+	"read", "write", "ppoll", "brk", "mmap", "munmap", "mremap", "madvise",
 	"mprotect", "futex", "getrandom", "getpid", "gettid", "clock_gettime",
 	"rt_sigreturn", "rt_sigprocmask", "exit", "exit_group",
 	"sigaltstack", /* AddressSanitizer's allocator asks for it */

@@ -22,8 +22,8 @@ int eid_seccomp_mode_from_name(const char *name, enum eid_seccomp_mode *ret);
  * done for EID_SECCOMP_OFF; EID_EUNSUPPORTED when the kernel refuses. */
 int eid_seccomp_install(enum eid_seccomp_mode mode);
 
-/* The signer process's far shorter list (tools/signer_spawn.h): read and
- * write on the descriptors it has, memory, getrandom, exit.  Sets
+/* The signer process's far shorter list (tools/signer_spawn.h): ppoll,
+ * read and write on the descriptors it has, memory, getrandom, exit.  Sets
  * no_new_privs; the process must be single-threaded. */
 int eid_seccomp_install_signer(enum eid_seccomp_mode mode);
 

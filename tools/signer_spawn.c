@@ -1,8 +1,10 @@
 #define _GNU_SOURCE /* close_range */
 #include "tools/signer_spawn.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,15 +20,35 @@ static void child_fail(const char *what, int r)
 		eid_strerror(r));
 }
 
-/* In the child: never returns. */
-static void child_run(int fd, pid_t parent, const uint8_t kek[32],
-		      const struct eid_priv *drop, enum eid_seccomp_mode mode)
+/* The n channels moved to CHILD_FD, CHILD_FD + 1, ... and every other
+ * descriptor above stderr closed.  Each goes above the targets first, so
+ * that no dup2 lands on a channel not yet moved. */
+static int channels_renumber(const int *fds, size_t n, int *moved)
 {
+	int high[EID_SIGPROC_CHANNELS_MAX];
+
+	for (size_t i = 0; i < n; i++)
+		if ((high[i] = fcntl(fds[i], F_DUPFD, CHILD_FD + (int)n)) < 0)
+			return EID_EIO;
+	for (size_t i = 0; i < n; i++) {
+		moved[i] = CHILD_FD + (int)i;
+		if (dup2(high[i], moved[i]) != moved[i])
+			return EID_EIO;
+	}
+	return close_range(CHILD_FD + (unsigned)n, ~0U, 0) == 0 ? EID_OK :
+								 EID_EIO;
+}
+
+/* In the child: never returns. */
+static void child_run(const int *fds, size_t n, pid_t parent,
+		      const uint8_t kek[32], const struct eid_priv *drop,
+		      enum eid_seccomp_mode mode)
+{
+	int moved[EID_SIGPROC_CHANNELS_MAX];
 	int r = EID_EINTERNAL;
 
-	/* Only the socket and stderr stay open. */
-	if ((fd != CHILD_FD && dup2(fd, CHILD_FD) != CHILD_FD) ||
-	    close_range(CHILD_FD + 1, ~0U, 0) != 0) {
+	/* Only the sockets and stderr stay open. */
+	if (channels_renumber(fds, n, moved) != EID_OK) {
 		child_fail("descriptors", r);
 		goto out;
 	}
@@ -53,53 +75,71 @@ static void child_run(int fd, pid_t parent, const uint8_t kek[32],
 		child_fail("seccomp", r);
 		goto out;
 	}
-	r = eid_sigproc_serve(CHILD_FD, kek);
+	r = eid_sigproc_serve(moved, n, kek);
 out:
 	/* _exit: no atexit handlers, no stdio flush of the parent's
 	 * buffers, no sanitizer leak check (it would ptrace). */
 	_exit(r == EID_OK ? 0 : 1);
 }
 
-int eid_signer_spawn(const uint8_t kek[32], const struct eid_priv *drop,
-		     enum eid_seccomp_mode mode, pid_t *ret_pid, int *ret_fd)
+static void close_all(const int *fds, size_t n)
 {
-	pid_t parent = getpid(), pid;
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+int eid_signer_spawn(const uint8_t kek[32], const struct eid_priv *drop,
+		     enum eid_seccomp_mode mode, size_t channels,
+		     pid_t *ret_pid, int *ret_fds)
+{
+	int ours[EID_SIGPROC_CHANNELS_MAX], theirs[EID_SIGPROC_CHANNELS_MAX];
+	pid_t parent = getpid(), pid = -1;
+	size_t made = 0;
 	int sv[2];
 
-	if (kek == NULL || ret_pid == NULL || ret_fd == NULL)
+	if (kek == NULL || ret_pid == NULL || ret_fds == NULL ||
+	    channels == 0 || channels > EID_SIGPROC_CHANNELS_MAX)
 		return EID_EINVAL;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		return EID_EIO;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return EID_EIO;
+	for (; made < channels; made++) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+			       sv) != 0)
+			break;
+		ours[made] = sv[0];
+		theirs[made] = sv[1];
+	}
+	if (made == channels) {
+		fflush(NULL);
+		pid = fork();
 	}
 	if (pid == 0) {
-		close(sv[0]);
-		child_run(sv[1], parent, kek, drop, mode);
+		close_all(ours, channels);
+		child_run(theirs, channels, parent, kek, drop, mode);
 	}
-	close(sv[1]);
+	close_all(theirs, made);
+	if (pid < 0) {
+		close_all(ours, made);
+		return EID_EIO;
+	}
+	memcpy(ret_fds, ours, channels * sizeof(ours[0]));
 	*ret_pid = pid;
-	*ret_fd = sv[0];
 	return EID_OK;
 }
 
 int eid_signer_start(const uint8_t kek[32], const struct eid_priv *drop,
-		     enum eid_seccomp_mode mode, eid_sigproc **ret_sp,
-		     pid_t *ret_pid)
+		     enum eid_seccomp_mode mode, size_t channels,
+		     eid_sigproc **ret_sp, pid_t *ret_pid)
 {
+	int fds[EID_SIGPROC_CHANNELS_MAX];
 	pid_t pid;
-	int fd, r;
+	int r;
 
 	if (ret_sp == NULL || ret_pid == NULL)
 		return EID_EINVAL;
-	if ((r = eid_signer_spawn(kek, drop, mode, &pid, &fd)) != EID_OK)
+	r = eid_signer_spawn(kek, drop, mode, channels, &pid, fds);
+	if (r != EID_OK)
 		return r;
-	/* On failure the socket closes and the child exits at its EOF. */
-	if ((r = eid_sigproc_new(fd, ret_sp)) != EID_OK)
+	/* On failure the sockets close and the child exits at their EOF. */
+	if ((r = eid_sigproc_new(fds, channels, ret_sp)) != EID_OK)
 		return r;
 	*ret_pid = pid;
 	return EID_OK;

@@ -1,6 +1,7 @@
 /* The signer process's requests (crypto/signer_wire.h) as the child reads
  * them: the input is a run of records, each a 2-byte big-endian length
- * and the record, sent over a real SOCK_SEQPACKET socketpair to
+ * and the record, sent over real SOCK_SEQPACKET socketpairs, the records
+ * taking turns between two channels as worker threads do, to
  * eid_sigproc_serve with a fixed KEK.  Nothing may crash, leak or read
  * out of bounds, the child answers every record with a well-formed
  * answer, and a successful answer never carries more than a public key
@@ -18,11 +19,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define RECORDS_MAX 8
+#define CHANNELS 2
 
 static const uint8_t kek[32] = { 0x5e };
 
-/* Each answer parses, and so does a LOAD's public key. */
-static void check_answers(int fd, const uint8_t *const *req, size_t n)
+/* Each answer parses, on its request's channel, and so does a LOAD's
+ * public key. */
+static void check_answers(const int *fds, const uint8_t *const *req,
+			  size_t n)
 {
 	static uint8_t in[EID_SIGNER_MSG_MAX + 1];
 	struct eid_signer_resp resp;
@@ -30,7 +34,7 @@ static void check_answers(int fd, const uint8_t *const *req, size_t n)
 	ssize_t got;
 
 	for (size_t i = 0; i < n; i++) {
-		got = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+		got = recv(fds[i % CHANNELS], in, sizeof(in), MSG_DONTWAIT);
 		if (got <= 0 ||
 		    eid_signer_resp_parse(in, (size_t)got, &resp) != EID_OK)
 			__builtin_trap();
@@ -48,11 +52,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *req[RECORDS_MAX];
 	struct eid_signer_req parsed;
-	size_t off = 0, n = 0, len;
-	int sv[2];
+	int worker[CHANNELS], child[CHANNELS], sv[2];
+	size_t off = 0, n = 0, made, len;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
-		return 0;
+	for (made = 0; made < CHANNELS; made++) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+			goto out;
+		worker[made] = sv[0];
+		child[made] = sv[1];
+	}
 	while (n < RECORDS_MAX && off + 2 <= size) {
 		len = (size_t)data[off] << 8 | data[off + 1];
 		off += 2;
@@ -60,16 +68,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		/* The parser alone, then the child's whole path. */
 		(void)eid_signer_req_parse(data + off, len, &parsed);
-		if (len < 2 || send(sv[0], data + off, len, 0) != (ssize_t)len)
+		if (len < 2 || send(worker[n % CHANNELS], data + off, len, 0) !=
+				       (ssize_t)len)
 			break;
 		req[n++] = data + off;
 		off += len;
 	}
-	shutdown(sv[0], SHUT_WR);
-	if (eid_sigproc_serve(sv[1], kek) != EID_OK)
+	for (size_t i = 0; i < CHANNELS; i++)
+		shutdown(worker[i], SHUT_WR);
+	if (eid_sigproc_serve(child, CHANNELS, kek) != EID_OK)
 		__builtin_trap();
-	check_answers(sv[0], req, n);
-	close(sv[0]);
-	close(sv[1]);
+	check_answers(worker, req, n);
+out:
+	for (size_t i = 0; i < made; i++) {
+		close(worker[i]);
+		close(child[i]);
+	}
 	return 0;
 }

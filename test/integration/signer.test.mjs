@@ -74,7 +74,7 @@ test('token-signing and CA keys in the signer process', async () => {
     assert.equal(protectedHeader.alg, 'ES256');
     assert.equal(payload.client_id, 'svc');
 
-    // Many at once, from the server's threads over the one socket.
+    // Many at once, from the server's threads over their channels.
     const many = await Promise.all(Array.from({ length: 48 }, () => tokenFor(s.base, c)));
     for (const t of many) await jose.jwtVerify(t, jwks, { issuer: s.base });
 

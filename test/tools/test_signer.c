@@ -2,8 +2,11 @@
  * child, forked as eidd forks it, under its own seccomp kill filter.  The
  * worker's keys sign through it (JWS of every algorithm, an X.509
  * certificate through OpenSSL's own signing code) and hold no private
- * part; a child that dies fails requests cleanly. */
+ * part; threads sign at once over several channels, none waiting behind
+ * another's round trip; a child that dies fails requests cleanly. */
 #define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY_get0_private_key, below */
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,12 +28,15 @@
 #include "crypto/jose.h"
 #include "crypto/keys.h"
 #include "crypto/signer_proc.h"
+#include "crypto/signer_wire.h"
 #include "crypto/x509.h"
 #include "key_fixture.h"
 #include "tools/signer_spawn.h"
 
 static const char *const algs[] = { "ES256", "RS256", "PS256", NULL };
 static const uint8_t kek[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+/* Fewer than test_parallel's threads: some wait for a channel. */
+#define CHANNELS 3
 
 struct proc {
 	eid_sigproc *sp;
@@ -39,8 +45,8 @@ struct proc {
 
 static void proc_start(struct proc *p)
 {
-	assert_int_equal(eid_signer_start(kek, NULL, EID_SECCOMP_KILL, &p->sp,
-					  &p->pid), EID_OK);
+	assert_int_equal(eid_signer_start(kek, NULL, EID_SECCOMP_KILL,
+					  CHANNELS, &p->sp, &p->pid), EID_OK);
 }
 
 /* The worker closes its end: the child exits 0 at EOF. */
@@ -191,6 +197,166 @@ static void test_refusals(void **state)
 	proc_stop(&p);
 }
 
+#define PARALLEL_THREADS 6
+#define PARALLEL_SIGNS 50
+
+struct signing_thread {
+	const eid_key *remote, *local;
+	pthread_t tid;
+	int id;
+	int ok; /* tokens signed, verified and carrying this thread's id */
+};
+
+/* JWS after JWS through the shared key, each verified with the key made
+ * here and checked to be this thread's own (no answer went astray). */
+static void *sign_many(void *arg)
+{
+	struct signing_thread *st = arg;
+
+	for (int i = 0; i < PARALLEL_SIGNS; i++) {
+		json_t *claims = json_pack("{s:i,s:i}", "thread", st->id, "n",
+					   i), *got = NULL;
+		char *jws = NULL;
+
+		if (claims != NULL &&
+		    eid_jws_sign(st->remote, NULL, claims, &jws) == EID_OK &&
+		    eid_jws_verify(jws, strlen(jws), &st->local, 1, algs, NULL,
+				   &got) == EID_OK &&
+		    json_integer_value(json_object_get(got, "thread")) ==
+			    st->id &&
+		    json_integer_value(json_object_get(got, "n")) == i)
+			st->ok++;
+		json_decref(got);
+		json_decref(claims);
+		free(jws);
+	}
+	return NULL;
+}
+
+/* More threads than channels, all signing at once, ES256 and RS256. */
+static void test_parallel(void **state)
+{
+	struct fixture *f = *state;
+	struct signing_thread st[PARALLEL_THREADS];
+	eid_key *remote[2];
+	struct proc p;
+
+	proc_start(&p);
+	remote[0] = load(&p, f->keys[0]);
+	remote[1] = load(&p, f->keys[1]);
+	for (int i = 0; i < PARALLEL_THREADS; i++) {
+		st[i] = (struct signing_thread){ .remote = remote[i % 2],
+						 .local = f->keys[i % 2],
+						 .id = i };
+		assert_int_equal(pthread_create(&st[i].tid, NULL, sign_many,
+						&st[i]), 0);
+	}
+	for (int i = 0; i < PARALLEL_THREADS; i++) {
+		assert_int_equal(pthread_join(st[i].tid, NULL), 0);
+		assert_int_equal(st[i].ok, PARALLEL_SIGNS);
+	}
+	assert_true(eid_sigproc_alive(p.sp));
+	eid_key_free(remote[0]);
+	eid_key_free(remote[1]);
+	proc_stop(&p);
+}
+
+/* A stand-in child on two channels: it holds the first request it reads
+ * (and says so on note), answers the second, then the first. */
+struct holding_child {
+	int fd[2];
+	int note;
+};
+
+static void *hold_first(void *arg)
+{
+	struct holding_child *h = arg;
+	struct pollfd pfd[2] = { { h->fd[0], POLLIN, 0 },
+				 { h->fd[1], POLLIN, 0 } };
+	static const uint8_t sig[3] = { 1, 2, 3 };
+	uint8_t in[EID_SIGNER_MSG_MAX];
+	int held = -1, answered = 0;
+	eid_buf ans;
+
+	eid_buf_init(&ans, 64);
+	if (eid_signer_resp_put(EID_OK, sig, sizeof(sig), &ans) != EID_OK)
+		goto out;
+	while (answered < 2 && poll(pfd, 2, 10000) > 0) {
+		for (int i = 0; i < 2 && answered < 2; i++) {
+			if ((pfd[i].revents & POLLIN) == 0 ||
+			    read(pfd[i].fd, in, sizeof(in)) <= 0)
+				continue;
+			if (held < 0) {
+				held = i;
+				pfd[i].events = 0;
+				(void)!write(h->note, "h", 1);
+				continue;
+			}
+			answered += write(pfd[i].fd, ans.data, ans.len) > 0;
+			answered += write(pfd[held].fd, ans.data, ans.len) > 0;
+		}
+	}
+out:
+	eid_buf_free(&ans);
+	return NULL;
+}
+
+struct pending_sign {
+	eid_sigproc *sp;
+	int r;
+};
+
+static void *sign_once(void *arg)
+{
+	struct pending_sign *ps = arg;
+	uint8_t dig[32] = { 0 }, sig[16];
+	size_t len = 0;
+
+	ps->r = eid_sigproc_sign(ps->sp, "k", EID_ALG_ES256, dig, sizeof(dig),
+				 sig, sizeof(sig), &len);
+	return NULL;
+}
+
+/* While one request waits for its answer, another thread's goes out on
+ * the other channel and comes back: no request waits behind another's
+ * round trip (with one lock for all, the second could not even be sent,
+ * and both would fail after EID_SIGPROC_TIMEOUT_MS). */
+static void test_no_waiting_behind(void **state)
+{
+	struct holding_child h;
+	struct pending_sign first = { NULL, EID_EINTERNAL };
+	struct pending_sign second = { NULL, EID_EINTERNAL };
+	pthread_t child, t1;
+	int sv[2][2], fds[2], note[2];
+	char c;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[i]),
+				 0);
+		fds[i] = sv[i][0];
+		h.fd[i] = sv[i][1];
+	}
+	assert_int_equal(pipe(note), 0);
+	h.note = note[1];
+	assert_int_equal(eid_sigproc_new(fds, 2, &first.sp), EID_OK);
+	second.sp = first.sp;
+	assert_int_equal(pthread_create(&child, NULL, hold_first, &h), 0);
+	assert_int_equal(pthread_create(&t1, NULL, sign_once, &first), 0);
+	assert_int_equal(read(note[0], &c, 1), 1); /* the first is held */
+	sign_once(&second);
+	assert_int_equal(second.r, EID_OK);
+	assert_int_equal(pthread_join(t1, NULL), 0);
+	assert_int_equal(first.r, EID_OK);
+	assert_int_equal(pthread_join(child, NULL), 0);
+	assert_true(eid_sigproc_alive(first.sp));
+	eid_sigproc_free(first.sp);
+	for (int i = 0; i < 2; i++)
+		close(h.fd[i]);
+	close(note[0]);
+	close(note[1]);
+}
+
 /* The child dies: requests fail with EID_EIO, for good. */
 static void test_child_dies(void **state)
 {
@@ -216,24 +382,37 @@ static void test_child_dies(void **state)
 }
 
 /* A signer that reads but never answers: the request fails after
- * EID_SIGPROC_TIMEOUT_MS and the signer counts as lost for good (a late
- * answer would be taken for the next request's). */
+ * EID_SIGPROC_TIMEOUT_MS and the signer counts as lost for good, on
+ * every channel (a late answer would be taken for the next request's). */
 static void test_no_answer(void **state)
 {
 	uint8_t dig[32] = { 0 }, sig[128];
 	eid_sigproc *sp = NULL;
 	size_t len = 0;
-	int sv[2];
+	int sv[2][2], fds[2], sent = 0;
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	assert_int_equal(eid_sigproc_new(sv[0], &sp), EID_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[i]),
+				 0);
+		fds[i] = sv[i][0];
+	}
+	assert_int_equal(eid_sigproc_new(fds, 2, &sp), EID_OK);
 	assert_int_equal(eid_sigproc_sign(sp, "kid", EID_ALG_ES256, dig,
 					  sizeof(dig), sig, sizeof(sig), &len),
 			 EID_EIO);
 	assert_false(eid_sigproc_alive(sp));
+	/* Nor is the idle channel tried: one request went out in all. */
+	assert_int_equal(eid_sigproc_sign(sp, "kid", EID_ALG_ES256, dig,
+					  sizeof(dig), sig, sizeof(sig), &len),
+			 EID_EIO);
+	for (int i = 0; i < 2; i++)
+		while (recv(sv[i][1], sig, sizeof(sig), MSG_DONTWAIT) > 0)
+			sent++;
+	assert_int_equal(sent, 1);
 	eid_sigproc_free(sp);
-	close(sv[1]);
+	close(sv[0][1]);
+	close(sv[1][1]);
 }
 
 /* The child's filter holds: it is killed by SIGSYS for a call outside
@@ -263,6 +442,8 @@ int main(void)
 		cmocka_unit_test(test_jws_every_alg),
 		cmocka_unit_test(test_x509_through_method),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_parallel),
+		cmocka_unit_test(test_no_waiting_behind),
 		cmocka_unit_test(test_child_dies),
 		cmocka_unit_test(test_no_answer),
 		cmocka_unit_test(test_child_filter),
