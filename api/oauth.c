@@ -112,9 +112,9 @@ int eid_api_client_authenticate(struct eid_http_request *req,
 	struct eid_oauth_error err = { 0 };
 	char token_url[EID_API_URL_MAX];
 	struct eid_client_auth_env env = {
-		.store = app->store, .issuer = app->cfg->server.issuer,
-		.endpoint = token_url, .remote = eid_http_remote(req),
-		.now = eid_store_now(app->store),
+		.store = app->store, .clients = app->client_cache,
+		.issuer = app->cfg->server.issuer, .endpoint = token_url,
+		.remote = eid_http_remote(req), .now = eid_store_now(app->store),
 	};
 	eid_buf id, secret;
 	int r;
@@ -264,6 +264,7 @@ struct eid_token_env eid_api_token_env(struct eid_app *app)
 		.store = app->store, .signer = app->signer,
 		.registry = &app->registry, .cfg = app->cfg,
 		.accounts = app->account_cache,
+		.clients = app->client_cache,
 		.subject_key = app->subject_key,
 		.issuer = app->cfg->server.issuer,
 		.now = eid_store_now(app->store),

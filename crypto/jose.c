@@ -47,7 +47,9 @@ int eid_b64url_encode(const void *p, size_t n, eid_buf *out)
 	return r;
 }
 
-static int b64url_val(unsigned char c)
+/* The value of c in the base64url alphabet (url) or the standard one;
+ * -1 outside it.  The two differ only in 62 and 63. */
+static int b64_val(unsigned char c, bool url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -55,21 +57,21 @@ static int b64url_val(unsigned char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '-')
+	if (c == (url ? '-' : '+'))
 		return 62;
-	if (c == '_')
+	if (c == (url ? '_' : '/'))
 		return 63;
 	return -1;
 }
 
 /* Decode the 2..4 characters at s into 1..3 bytes at dst.  A short final
  * group must leave its unused low bits zero. */
-static int b64url_group(const char *s, size_t k, uint8_t *dst)
+static int b64_group(const char *s, size_t k, bool url, uint8_t *dst)
 {
 	uint32_t acc = 0;
 
 	for (size_t i = 0; i < 4; i++) {
-		int v = i < k ? b64url_val((unsigned char)s[i]) : 0;
+		int v = i < k ? b64_val((unsigned char)s[i], url) : 0;
 		if (v < 0)
 			return EID_EMALFORMED;
 		acc = (acc << 6) | (uint32_t)v;
@@ -81,7 +83,8 @@ static int b64url_group(const char *s, size_t k, uint8_t *dst)
 	return EID_OK;
 }
 
-int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
+/* n characters of one alphabet, unpadded, appended to out. */
+static int b64_decode(const char *s, size_t n, bool url, eid_buf *out)
 {
 	size_t start, outlen, k;
 	uint8_t *dst;
@@ -98,7 +101,7 @@ int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
 		return r;
 	for (size_t i = 0; i < n; i += 4) {
 		k = n - i < 4 ? n - i : 4;
-		r = b64url_group(s + i, k, dst);
+		r = b64_group(s + i, k, url, dst);
 		if (r != EID_OK) {
 			eid_buf_truncate(out, start);
 			return r;
@@ -106,6 +109,11 @@ int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
 		dst += k - 1;
 	}
 	return EID_OK;
+}
+
+int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
+{
+	return b64_decode(s, n, true, out);
 }
 
 int eid_b64_encode(const void *p, size_t n, eid_buf *out)
@@ -126,11 +134,11 @@ int eid_b64_encode(const void *p, size_t n, eid_buf *out)
 	return r;
 }
 
+/* Straight from s, without a copy of the text (it may be a secret, as in
+ * HTTP Basic credentials). */
 int eid_b64_decode(const char *s, size_t n, eid_buf *out)
 {
 	size_t pad = 0;
-	eid_buf t;
-	int r = EID_EMALFORMED;
 
 	if ((s == NULL && n > 0) || out == NULL)
 		return EID_EINVAL;
@@ -138,18 +146,7 @@ int eid_b64_decode(const char *s, size_t n, eid_buf *out)
 		return EID_EMALFORMED;
 	while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
 		pad++;
-	eid_buf_init(&t, n + 1);
-	for (size_t i = 0; i < n - pad; i++) {
-		char c = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
-
-		if (s[i] == '-' || s[i] == '_' ||
-		    eid_buf_put(&t, &c, 1) != EID_OK)
-			goto out;
-	}
-	r = eid_b64url_decode((const char *)t.data, t.len, out);
-out:
-	eid_buf_free(&t);
-	return r;
+	return b64_decode(s, n - pad, false, out);
 }
 
 /* ---- hashes and thumbprints ---- */
