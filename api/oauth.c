@@ -120,10 +120,14 @@ int eid_api_client_authenticate(struct eid_http_request *req,
 	int r;
 
 	(void)path; /* assertions name the issuer or the token endpoint */
+	token_url[0] = '\0';
 	eid_buf_init(&id, EID_CLIENT_ID_MAX * 3);
 	eid_buf_init_secret(&secret, EID_CLIENT_SECRET_MAX * 3);
-	if ((r = eid_api_url(app, EID_PATH_TOKEN, token_url)) != EID_OK ||
-	    (r = credentials(req, res, &cr, &id, &secret)) != EID_OK)
+	if ((r = credentials(req, res, &cr, &id, &secret)) != EID_OK)
+		goto out;
+	/* Only an assertion's audience needs the token endpoint's URL. */
+	if (cr.assertion != NULL &&
+	    (r = eid_api_url(app, EID_PATH_TOKEN, token_url)) != EID_OK)
 		goto out;
 	r = eid_client_authenticate(&env, &cr, ret_client, NULL, &err);
 	if (r == EID_EAUTH || r == EID_EINVAL)

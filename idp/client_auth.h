@@ -48,7 +48,9 @@ struct eid_client_auth_env {
 	eid_store *store;
 	eid_rcache *clients;  /* decoded clients (idp/clients.h); NULL: none */
 	const char *issuer;   /* accepted as a client assertion's aud */
-	const char *endpoint; /* the token endpoint URL, also accepted as aud */
+	/* The token endpoint URL, also accepted as aud; read only when an
+	 * assertion came. */
+	const char *endpoint;
 	const char *remote;   /* the peer address, for the audit trail */
 	uint64_t now;
 };
