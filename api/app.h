@@ -39,15 +39,19 @@ struct eid_app {
 	eid_biometric biometric;          /* face match of self-service level 2 */
 	char *discovery_json; /* built once at start: it depends on config only */
 	/* Account and grant records decoded for the token paths (userinfo,
-	 * introspection), each checked against the store's bytes on every
-	 * read (idp/rcache.h); the registry has its own. */
+	 * introspection), and clients for client authentication and
+	 * userinfo, each checked against the store's bytes on every read
+	 * (idp/rcache.h); the registry has its own. */
 	eid_rcache *account_cache;
 	eid_rcache *grant_cache;
+	eid_rcache *client_cache;
 };
 
 /* Entries of each record cache (accounts, grants, the registry's
  * citizens): about 1 to 2 KB each, 8 MB for the three when all are full. */
 #define EID_APP_RCACHE_ENTRIES 2048
+/* Entries of the client cache: clients are few (up to 16 KB each). */
+#define EID_APP_CLIENT_CACHE_ENTRIES 256
 
 /* Build what the app precomputes (discovery, keys derived from the KEK);
  * free it with eid_app_cleanup. */

@@ -26,6 +26,8 @@
 
 #include <jansson.h>
 
+#include "crypto/buf.h"
+
 #define EID_HTTP_CSP_STRICT "default-src 'none'; frame-ancestors 'none'"
 #define EID_HTTP_CSP_HTML                                                   \
 	"default-src 'self'; img-src 'self' data:; style-src 'self'; "     \
@@ -160,6 +162,11 @@ int eid_http_reply_json(struct eid_http_response *res, unsigned status,
 			const json_t *body);
 int eid_http_reply_text(struct eid_http_response *res, unsigned status,
 			const char *text);
+/* A body the caller wrote into body (not a secret buffer), taken without
+ * a copy; body is left empty.  For the JSON of the hot paths, written with
+ * crypto/json_write.h. */
+int eid_http_reply_buf(struct eid_http_response *res, unsigned status,
+		       const char *content_type, eid_buf *body);
 /* A binary body (DER, images) of the given media type. */
 int eid_http_reply_bytes(struct eid_http_response *res, unsigned status,
 			 const char *content_type, const void *p, size_t n);

@@ -169,6 +169,31 @@ static int reply(struct eid_http_response *res, unsigned status,
 	return EID_OK;
 }
 
+int eid_http_reply_buf(struct eid_http_response *res, unsigned status,
+		       const char *content_type, eid_buf *body)
+{
+	eid_buf old;
+	int r;
+
+	if (content_type == NULL || body == NULL || body->secret ||
+	    body->len > EID_HTTP_MAX_RESPONSE || status < 100 ||
+	    status > 599 ||
+	    !valid_field_value(content_type, EID_HTTP_MAX_HEADER_VALUE))
+		return EID_EINVAL;
+	if ((r = header_put(res, "Content-Type", content_type, false,
+			    EID_HTTP_MAX_HEADERS)) != EID_OK)
+		return r;
+	old = res->body;
+	res->body = *body;
+	res->body.max = EID_HTTP_MAX_RESPONSE;
+	eid_buf_init(body, body->max);
+	eid_buf_free(&old);
+	res->status = status;
+	res->html = false;
+	res->replied = true;
+	return EID_OK;
+}
+
 int eid_http_reply_json(struct eid_http_response *res, unsigned status,
 			const json_t *body)
 {

@@ -112,18 +112,22 @@ int eid_api_client_authenticate(struct eid_http_request *req,
 	struct eid_oauth_error err = { 0 };
 	char token_url[EID_API_URL_MAX];
 	struct eid_client_auth_env env = {
-		.store = app->store, .issuer = app->cfg->server.issuer,
-		.endpoint = token_url, .remote = eid_http_remote(req),
-		.now = eid_store_now(app->store),
+		.store = app->store, .clients = app->client_cache,
+		.issuer = app->cfg->server.issuer, .endpoint = token_url,
+		.remote = eid_http_remote(req), .now = eid_store_now(app->store),
 	};
 	eid_buf id, secret;
 	int r;
 
 	(void)path; /* assertions name the issuer or the token endpoint */
+	token_url[0] = '\0';
 	eid_buf_init(&id, EID_CLIENT_ID_MAX * 3);
 	eid_buf_init_secret(&secret, EID_CLIENT_SECRET_MAX * 3);
-	if ((r = eid_api_url(app, EID_PATH_TOKEN, token_url)) != EID_OK ||
-	    (r = credentials(req, res, &cr, &id, &secret)) != EID_OK)
+	if ((r = credentials(req, res, &cr, &id, &secret)) != EID_OK)
+		goto out;
+	/* Only an assertion's audience needs the token endpoint's URL. */
+	if (cr.assertion != NULL &&
+	    (r = eid_api_url(app, EID_PATH_TOKEN, token_url)) != EID_OK)
 		goto out;
 	r = eid_client_authenticate(&env, &cr, ret_client, NULL, &err);
 	if (r == EID_EAUTH || r == EID_EINVAL)
@@ -264,6 +268,7 @@ struct eid_token_env eid_api_token_env(struct eid_app *app)
 		.store = app->store, .signer = app->signer,
 		.registry = &app->registry, .cfg = app->cfg,
 		.accounts = app->account_cache,
+		.clients = app->client_cache,
 		.subject_key = app->subject_key,
 		.issuer = app->cfg->server.issuer,
 		.now = eid_store_now(app->store),

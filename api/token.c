@@ -75,11 +75,16 @@ static int token_params(struct eid_http_request *req,
 static int reply_tokens(struct eid_http_response *res,
 			const struct eid_token_response *tr)
 {
+	/* The tokens and at most about 200 bytes around them. */
+	size_t room = 256 + (tr->access_token != NULL ?
+				     strlen(tr->access_token) : 0) +
+		      (tr->id_token != NULL ? strlen(tr->id_token) : 0);
 	eid_buf b;
 	int r;
 
 	eid_buf_init(&b, REPLY_MAX);
-	if ((r = eid_json_open(&b)) != EID_OK ||
+	if ((r = eid_buf_room(&b, room)) != EID_OK ||
+	    (r = eid_json_open(&b)) != EID_OK ||
 	    (r = eid_json_member_str(&b, "access_token",
 				     tr->access_token)) != EID_OK ||
 	    (r = eid_json_member_str(&b, "token_type",
@@ -95,7 +100,7 @@ static int reply_tokens(struct eid_http_response *res,
 		    EID_OK ||
 	    (r = eid_json_close(&b)) != EID_OK)
 		goto out;
-	r = eid_http_reply_bytes(res, 200, "application/json", b.data, b.len);
+	r = eid_http_reply_buf(res, 200, "application/json", &b);
 out:
 	eid_buf_free(&b);
 	return r;

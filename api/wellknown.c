@@ -9,6 +9,7 @@
 #include "crypto/error.h"
 #include "crypto/kdf.h"
 #include "crypto/secret.h"
+#include "idp/clients.h"
 #include "idp/subject.h"
 #include "idp/discovery.h"
 #include "idp/grants.h"
@@ -54,7 +55,9 @@ int eid_app_init_keys(struct eid_app *app, const struct eid_config *cfg,
 	    (r = eid_account_cache_new(EID_APP_RCACHE_ENTRIES,
 				       &app->account_cache)) != EID_OK ||
 	    (r = eid_grant_cache_new(EID_APP_RCACHE_ENTRIES,
-				     &app->grant_cache)) != EID_OK)
+				     &app->grant_cache)) != EID_OK ||
+	    (r = eid_client_cache_new(EID_APP_CLIENT_CACHE_ENTRIES,
+				      &app->client_cache)) != EID_OK)
 		return r;
 	/* The signing CA is optional (`eidctl ca init` creates it). */
 	r = sp != NULL ? eid_ca_load_remote(store, sp, p11, cfg->server.issuer,
@@ -85,6 +88,8 @@ void eid_app_cleanup(struct eid_app *app)
 	app->account_cache = NULL;
 	eid_rcache_free(app->grant_cache);
 	app->grant_cache = NULL;
+	eid_rcache_free(app->client_cache);
+	app->client_cache = NULL;
 	eid_notify_close(&app->notify);
 	eid_wipe(app->subject_key, sizeof(app->subject_key));
 	eid_wipe(app->dpop_nonce_key, sizeof(app->dpop_nonce_key));

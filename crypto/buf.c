@@ -83,6 +83,13 @@ static int buf_grow(eid_buf *b, size_t need)
 	return EID_OK;
 }
 
+int eid_buf_room(eid_buf *b, size_t n)
+{
+	if (n > b->max - b->len)
+		n = b->max - b->len;
+	return buf_grow(b, b->len + n);
+}
+
 int eid_buf_reserve(eid_buf *b, size_t n, uint8_t **ret_ptr)
 {
 	int r;

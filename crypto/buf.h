@@ -45,6 +45,10 @@ int eid_buf_printf(eid_buf *b, const char *fmt, ...)
 /* Make room for n more bytes and hand back where they start; len grows by
  * n.  The caller must fill all n bytes. */
 int eid_buf_reserve(eid_buf *b, size_t n, uint8_t **ret_ptr);
+/* Allocate room for n more bytes now (up to max), for a writer that knows
+ * about how much it will write: one allocation instead of a doubling
+ * from 64 bytes.  len does not change. */
+int eid_buf_room(eid_buf *b, size_t n);
 /* Shrink len to n (n <= len); the dropped tail is wiped when secret. */
 void eid_buf_truncate(eid_buf *b, size_t n);
 

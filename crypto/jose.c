@@ -20,34 +20,63 @@
 
 /* ---- base64url ---- */
 
-/* base64 alphabet with '=' padding via OpenSSL, remapped to base64url:
- * chunks of 48 bytes (a multiple of 3, so only the last one pads). */
-int eid_b64url_encode(const void *p, size_t n, eid_buf *out)
+static const char b64url_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* n bytes at in as the EID_B64URL_LEN(n) characters of abc at d, unpadded.
+ * Every JWS part and token goes through here: OpenSSL's EVP_EncodeBlock
+ * through a bounce buffer, remapped character by character, cost about
+ * three times as much. */
+static void b64_encode_to(const uint8_t *in, size_t n, const char *abc,
+			  uint8_t *d)
 {
-	const uint8_t *in = p;
-	unsigned char tmp[65];
-	size_t start, chunk;
-	int len, r = EID_OK;
+	size_t i = 0;
+	uint32_t v;
+
+	for (; n - i >= 3; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		*d++ = (uint8_t)abc[v >> 18];
+		*d++ = (uint8_t)abc[v >> 12 & 63];
+		*d++ = (uint8_t)abc[v >> 6 & 63];
+		*d++ = (uint8_t)abc[v & 63];
+	}
+	if (n - i > 0) {
+		v = (uint32_t)in[i] << 16 |
+		    (n - i == 2 ? (uint32_t)in[i + 1] << 8 : 0);
+		*d++ = (uint8_t)abc[v >> 18];
+		*d++ = (uint8_t)abc[v >> 12 & 63];
+		if (n - i == 2)
+			*d = (uint8_t)abc[v >> 6 & 63];
+	}
+}
+
+/* Appended to out in one reservation: no copy is left behind (out may be
+ * a secret). */
+static int b64_encode(const void *p, size_t n, const char *abc, eid_buf *out)
+{
+	uint8_t *d;
+	int r;
 
 	if ((p == NULL && n > 0) || out == NULL)
 		return EID_EINVAL;
-	start = out->len;
-	for (size_t off = 0; off < n && r == EID_OK; off += chunk) {
-		chunk = n - off < 48 ? n - off : 48;
-		len = EVP_EncodeBlock(tmp, in + off, (int)chunk);
-		while (len > 0 && tmp[len - 1] == '=')
-			len--;
-		for (int i = 0; i < len; i++)
-			tmp[i] = tmp[i] == '+' ? '-' : tmp[i] == '/' ? '_' : tmp[i];
-		r = eid_buf_put(out, tmp, (size_t)len);
-	}
-	eid_wipe(tmp, sizeof(tmp)); /* out may be a secret */
-	if (r != EID_OK)
-		eid_buf_truncate(out, start);
-	return r;
+	if (n > SIZE_MAX / 4)
+		return EID_ETOOBIG;
+	if ((r = eid_buf_reserve(out, EID_B64URL_LEN(n), &d)) != EID_OK)
+		return r;
+	b64_encode_to(p, n, abc, d);
+	return EID_OK;
 }
 
-static int b64url_val(unsigned char c)
+int eid_b64url_encode(const void *p, size_t n, eid_buf *out)
+{
+	return b64_encode(p, n, b64url_alphabet, out);
+}
+
+/* The value of c in the base64url alphabet (url) or the standard one;
+ * -1 outside it.  The two differ only in 62 and 63. */
+static int b64_val(unsigned char c, bool url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -55,21 +84,21 @@ static int b64url_val(unsigned char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '-')
+	if (c == (url ? '-' : '+'))
 		return 62;
-	if (c == '_')
+	if (c == (url ? '_' : '/'))
 		return 63;
 	return -1;
 }
 
 /* Decode the 2..4 characters at s into 1..3 bytes at dst.  A short final
  * group must leave its unused low bits zero. */
-static int b64url_group(const char *s, size_t k, uint8_t *dst)
+static int b64_group(const char *s, size_t k, bool url, uint8_t *dst)
 {
 	uint32_t acc = 0;
 
 	for (size_t i = 0; i < 4; i++) {
-		int v = i < k ? b64url_val((unsigned char)s[i]) : 0;
+		int v = i < k ? b64_val((unsigned char)s[i], url) : 0;
 		if (v < 0)
 			return EID_EMALFORMED;
 		acc = (acc << 6) | (uint32_t)v;
@@ -81,7 +110,8 @@ static int b64url_group(const char *s, size_t k, uint8_t *dst)
 	return EID_OK;
 }
 
-int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
+/* n characters of one alphabet, unpadded, appended to out. */
+static int b64_decode(const char *s, size_t n, bool url, eid_buf *out)
 {
 	size_t start, outlen, k;
 	uint8_t *dst;
@@ -98,7 +128,7 @@ int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
 		return r;
 	for (size_t i = 0; i < n; i += 4) {
 		k = n - i < 4 ? n - i : 4;
-		r = b64url_group(s + i, k, dst);
+		r = b64_group(s + i, k, url, dst);
 		if (r != EID_OK) {
 			eid_buf_truncate(out, start);
 			return r;
@@ -106,6 +136,11 @@ int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
 		dst += k - 1;
 	}
 	return EID_OK;
+}
+
+int eid_b64url_decode(const char *s, size_t n, eid_buf *out)
+{
+	return b64_decode(s, n, true, out);
 }
 
 int eid_b64_encode(const void *p, size_t n, eid_buf *out)
@@ -116,21 +151,18 @@ int eid_b64_encode(const void *p, size_t n, eid_buf *out)
 	if (out == NULL)
 		return EID_EINVAL;
 	start = out->len;
-	if ((r = eid_b64url_encode(p, n, out)) != EID_OK)
+	if ((r = b64_encode(p, n, b64_alphabet, out)) != EID_OK)
 		return r;
-	for (size_t i = start; i < out->len; i++)
-		out->data[i] = out->data[i] == '-' ? '+' :
-			       out->data[i] == '_' ? '/' : out->data[i];
 	if ((r = eid_buf_put(out, "==", pad)) != EID_OK)
 		eid_buf_truncate(out, start);
 	return r;
 }
 
+/* Straight from s, without a copy of the text (it may be a secret, as in
+ * HTTP Basic credentials). */
 int eid_b64_decode(const char *s, size_t n, eid_buf *out)
 {
 	size_t pad = 0;
-	eid_buf t;
-	int r = EID_EMALFORMED;
 
 	if ((s == NULL && n > 0) || out == NULL)
 		return EID_EINVAL;
@@ -138,18 +170,7 @@ int eid_b64_decode(const char *s, size_t n, eid_buf *out)
 		return EID_EMALFORMED;
 	while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
 		pad++;
-	eid_buf_init(&t, n + 1);
-	for (size_t i = 0; i < n - pad; i++) {
-		char c = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
-
-		if (s[i] == '-' || s[i] == '_' ||
-		    eid_buf_put(&t, &c, 1) != EID_OK)
-			goto out;
-	}
-	r = eid_b64url_decode((const char *)t.data, t.len, out);
-out:
-	eid_buf_free(&t);
-	return r;
+	return b64_decode(s, n - pad, false, out);
 }
 
 /* ---- hashes and thumbprints ---- */
@@ -168,20 +189,13 @@ int eid_sha256(const void *p, size_t n, uint8_t ret_digest[32])
 int eid_b64url_encode_str(const void *p, size_t n, char *ret,
 			  size_t retsize)
 {
-	eid_buf b;
-	int r;
-
-	if (ret == NULL || retsize == 0)
+	if (ret == NULL || retsize == 0 || (p == NULL && n > 0))
 		return EID_EINVAL;
-	eid_buf_init_secret(&b, retsize - 1);
-	r = eid_b64url_encode(p, n, &b);
-	if (r == EID_OK) {
-		if (b.len > 0)
-			memcpy(ret, b.data, b.len);
-		ret[b.len] = '\0';
-	}
-	eid_buf_free(&b);
-	return r;
+	if (n > SIZE_MAX / 4 || EID_B64URL_LEN(n) >= retsize)
+		return EID_ETOOBIG;
+	b64_encode_to(p, n, b64url_alphabet, (uint8_t *)ret);
+	ret[EID_B64URL_LEN(n)] = '\0';
+	return EID_OK;
 }
 
 int eid_jwk_thumbprint(const json_t *jwk, char ret[EID_THUMBPRINT_LEN + 1])

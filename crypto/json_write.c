@@ -96,14 +96,69 @@ static int put_escape(eid_buf *out, unsigned char c)
 	return eid_buf_put(out, e, n);
 }
 
-static int put_string(eid_buf *out, const char *s, size_t len)
+/* Whether c is plain text inside a JSON string: printable ASCII that
+ * needs no escape. */
+static bool byte_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Whether all eight bytes of w are plain.  Bit tricks after "Bit Twiddling
+ * Hacks": (x - 0x0101..) & ~x & 0x8080.. is nonzero when some byte of x
+ * is 0 (x ^ 0x2222..: a '"'; x ^ 0x5c5c..: a '\\'), and (w - 0x2020..) &
+ * ~w & 0x8080.. when some byte is below 0x20, all being below 0x80 (w's own
+ * high bits are or-ed in: a byte above 0x7f is not plain either).  A word
+ * with a byte that is not plain is never called plain; a plain word may
+ * be called not plain (a borrow past such a byte), which only sends it to
+ * the byte loop. */
+static bool word_plain(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		 ((b - ones) & ~b)) & high) == 0;
+}
+
+/* How many bytes s starts with that are plain: most strings we write
+ * (tokens, URLs, identifiers) are plain throughout, eight bytes a step. */
+static size_t plain_prefix(const char *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		if (!word_plain(w))
+			break;
+	}
+	while (i < len && byte_plain((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* s as a JSON string; plain is plain_prefix(s, len). */
+static int put_string_scanned(eid_buf *out, const char *s, size_t len,
+			      size_t plain)
 {
 	size_t run = 0;
+	uint8_t *d;
 	int r;
 
+	/* Plain throughout: the quotes and the text in one reservation. */
+	if (plain == len) {
+		if (len > SIZE_MAX - 2)
+			return EID_ETOOBIG;
+		if ((r = eid_buf_reserve(out, len + 2, &d)) != EID_OK)
+			return r;
+		d[0] = '"';
+		memcpy(d + 1, s, len);
+		d[len + 1] = '"';
+		return EID_OK;
+	}
 	if ((r = eid_buf_put_u8(out, '"')) != EID_OK)
 		return r;
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = plain; i < len; i++) {
 		if (!needs_escape((unsigned char)s[i]))
 			continue;
 		if ((r = eid_buf_put(out, s + run, i - run)) != EID_OK ||
@@ -114,6 +169,11 @@ static int put_string(eid_buf *out, const char *s, size_t len)
 	if ((r = eid_buf_put(out, s + run, len - run)) != EID_OK)
 		return r;
 	return eid_buf_put_u8(out, '"');
+}
+
+static int put_string(eid_buf *out, const char *s, size_t len)
+{
+	return put_string_scanned(out, s, len, plain_prefix(s, len));
 }
 
 /* Reals as jansson writes them: "%.17g", ".0" added to a result that
@@ -270,17 +330,32 @@ int eid_json_close(eid_buf *out)
 	return out == NULL ? EID_EINVAL : eid_buf_put_u8(out, '}');
 }
 
-/* [,]"name": */
+/* [,]"name": (in one reservation for a plain name, as ours are) */
 static int put_name(eid_buf *out, const char *name)
 {
+	size_t n;
+	bool comma;
+	uint8_t *d;
 	int r;
 
 	if (out == NULL || name == NULL || out->len == 0)
 		return EID_EINVAL;
-	if (out->data[out->len - 1] != '{' &&
-	    (r = eid_buf_put_u8(out, ',')) != EID_OK)
+	n = strlen(name);
+	comma = out->data[out->len - 1] != '{';
+	if (plain_prefix(name, n) == n) {
+		if ((r = eid_buf_reserve(out, n + 3 + comma, &d)) != EID_OK)
+			return r;
+		if (comma)
+			*d++ = ',';
+		d[0] = '"';
+		memcpy(d + 1, name, n);
+		d[n + 1] = '"';
+		d[n + 2] = ':';
+		return EID_OK;
+	}
+	if (comma && (r = eid_buf_put_u8(out, ',')) != EID_OK)
 		return r;
-	if ((r = put_string(out, name, strlen(name))) != EID_OK)
+	if ((r = put_string(out, name, n)) != EID_OK)
 		return r;
 	return eid_buf_put_u8(out, ':');
 }
@@ -294,17 +369,18 @@ int eid_json_member_open(eid_buf *out, const char *name)
 
 int eid_json_member_str(eid_buf *out, const char *name, const char *value)
 {
-	size_t len;
+	size_t len, plain;
 	int r;
 
 	if (value == NULL)
 		return EID_OK;
 	len = strlen(value);
-	if (!eid_utf8_valid(value, len))
+	plain = plain_prefix(value, len);
+	if (plain < len && !eid_utf8_valid(value + plain, len - plain))
 		return EID_EINVAL;
 	if ((r = put_name(out, name)) != EID_OK)
 		return r;
-	return put_string(out, value, len);
+	return put_string_scanned(out, value, len, plain);
 }
 
 int eid_json_member_u64(eid_buf *out, const char *name, uint64_t value)

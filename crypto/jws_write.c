@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -16,25 +15,59 @@
 #define SIG_MAX 1024    /* a signature as OpenSSL gives it: RSA-8192 */
 #define HEADER_MAX 1024 /* alg, a kid of EID_KID_MAX and a typ */
 
-/* OpenSSL's DER ECDSA signature as JOSE's fixed-size R || S. */
+/* One INTEGER of a DER ECDSA signature as n bytes, big-endian, at dst. */
+static int der_scalar(eid_rd *rd, size_t n, uint8_t *dst)
+{
+	const uint8_t *p;
+	uint8_t tag, len;
+
+	if (eid_rd_u8(rd, &tag) != EID_OK || tag != 0x02 ||
+	    eid_rd_u8(rd, &len) != EID_OK || len == 0 || len > 0x7f ||
+	    eid_rd_bytes(rd, len, &p) != EID_OK)
+		return EID_ECRYPTO;
+	/* DER puts a 0 before a high bit; the scalar is at most n bytes. */
+	while (len > 0 && p[0] == 0) {
+		p++;
+		len--;
+	}
+	if (len > n)
+		return EID_ECRYPTO;
+	memset(dst, 0, n - len);
+	memcpy(dst + n - len, p, len);
+	return EID_OK;
+}
+
+/* OpenSSL's DER ECDSA signature, SEQUENCE { INTEGER r, INTEGER s }, as
+ * JOSE's fixed-size R || S.  Read here rather than through d2i_ECDSA_SIG
+ * and two BIGNUMs, which cost as much as the rest of the JWS around the
+ * signature; the bytes are OpenSSL's own, and anything but that shape is
+ * refused. */
 static int ec_der_to_raw(const uint8_t *der, size_t derlen, size_t n,
 			 eid_buf *out)
 {
-	const unsigned char *p = der;
-	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
-	const BIGNUM *br, *bs;
-	uint8_t *dst;
-	int r = EID_ECRYPTO;
+	eid_rd rd = eid_rd_make(der, derlen);
+	uint8_t tag, len, *dst;
+	size_t start = out->len;
 
-	if (es == NULL)
+	if (eid_rd_u8(&rd, &tag) != EID_OK || tag != 0x30 ||
+	    eid_rd_u8(&rd, &len) != EID_OK)
 		return EID_ECRYPTO;
-	ECDSA_SIG_get0(es, &br, &bs);
-	if (eid_buf_reserve(out, 2 * n, &dst) == EID_OK &&
-	    BN_bn2binpad(br, dst, (int)n) == (int)n &&
-	    BN_bn2binpad(bs, dst + n, (int)n) == (int)n)
-		r = EID_OK;
-	ECDSA_SIG_free(es);
-	return r;
+	if (len == 0x81) {
+		/* The long form of one byte (past 127: P-521's could). */
+		if (eid_rd_u8(&rd, &len) != EID_OK || len < 0x80)
+			return EID_ECRYPTO;
+	} else if (len >= 0x80) {
+		return EID_ECRYPTO;
+	}
+	if (eid_rd_left(&rd) != len ||
+	    eid_buf_reserve(out, 2 * n, &dst) != EID_OK)
+		return EID_ECRYPTO;
+	if (der_scalar(&rd, n, dst) != EID_OK ||
+	    der_scalar(&rd, n, dst + n) != EID_OK || eid_rd_left(&rd) != 0) {
+		eid_buf_truncate(out, start);
+		return EID_ECRYPTO;
+	}
+	return EID_OK;
 }
 
 /* A key in memory: the digest, then a copy of the prepared context signs
@@ -155,7 +188,9 @@ int eid_jws_compact(const eid_key *key, const void *header, size_t hlen,
 	eid_buf_init(&out, EID_B64URL_LEN(hlen) + EID_B64URL_LEN(plen) +
 				   EID_B64URL_LEN(SIG_MAX) + 3);
 	eid_buf_init(&sig, SIG_MAX);
-	if ((r = eid_b64url_encode(header, hlen, &out)) != EID_OK ||
+	/* That room at once (about 2 KiB): no doubling as the parts come. */
+	if ((r = eid_buf_room(&out, out.max)) != EID_OK ||
+	    (r = eid_b64url_encode(header, hlen, &out)) != EID_OK ||
 	    (r = eid_buf_put_u8(&out, '.')) != EID_OK ||
 	    (r = eid_b64url_encode(payload, plen, &out)) != EID_OK ||
 	    (r = eid_jws_signature(key, out.data, out.len, &sig)) != EID_OK ||
@@ -178,7 +213,8 @@ int eid_jws_sign_payload(const eid_key *key, const char *typ,
 	int r;
 
 	eid_buf_init(&h, HEADER_MAX);
-	if ((r = eid_jws_header(key, typ, &h)) == EID_OK)
+	if ((r = eid_buf_room(&h, 256)) == EID_OK &&
+	    (r = eid_jws_header(key, typ, &h)) == EID_OK)
 		r = eid_jws_compact(key, h.data, h.len, payload, plen,
 				    ret_compact);
 	eid_buf_free(&h);

@@ -1,13 +1,11 @@
 #include "idp/client_auth.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "crypto/error.h"
 #include "crypto/jose.h"
-#include "crypto/secret.h"
 #include "idp/audit.h"
 #include "idp/client_assertion.h"
 #include "idp/jwks_fetch.h"
@@ -54,35 +52,12 @@ bad:
 	return EID_EMALFORMED;
 }
 
-/* Standard base64 (with padding) into out, through the strict base64url
- * decoder: the two alphabets differ in two characters and the padding. */
-static int base64_decode(const char *s, eid_buf *out)
-{
-	char tmp[BASIC_MAX + 1];
-	size_t n = strnlen(s, BASIC_MAX + 1);
-	int r;
-
-	if (n > BASIC_MAX)
-		return EID_ETOOBIG;
-	if (n % 4 != 0)
-		return EID_EMALFORMED;
-	for (size_t pad = 0; pad < 2 && n > 0 && s[n - 1] == '='; pad++)
-		n--;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '-' || s[i] == '_' || s[i] == '=')
-			return EID_EMALFORMED;
-		tmp[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
-	}
-	r = eid_b64url_decode(tmp, n, out);
-	eid_wipe(tmp, sizeof(tmp));
-	return r;
-}
-
 int eid_client_basic_decode(const char *header, eid_buf *ret_id,
 			    eid_buf *ret_secret)
 {
 	const char *colon;
 	eid_buf raw;
+	size_t n;
 	int r;
 
 	if (header == NULL || ret_id == NULL || ret_secret == NULL)
@@ -92,8 +67,11 @@ int eid_client_basic_decode(const char *header, eid_buf *ret_id,
 	header += 6;
 	while (*header == ' ')
 		header++;
+	if ((n = strnlen(header, BASIC_MAX + 1)) > BASIC_MAX)
+		return EID_ETOOBIG;
+	/* Standard base64 with its padding (RFC 7617 2, RFC 4648 4). */
 	eid_buf_init_secret(&raw, BASIC_MAX);
-	if ((r = base64_decode(header, &raw)) != EID_OK)
+	if ((r = eid_b64_decode(header, n, &raw)) != EID_OK)
 		goto out;
 	r = EID_EMALFORMED;
 	if (raw.len == 0 ||
@@ -370,142 +348,6 @@ static void audit_failure(const struct eid_client_auth_env *env,
 		eid_txn_abort(t);
 }
 
-/* ---- decoded clients, remembered ----
- *
- * Every authenticated request loads its client, and decoding the stored
- * JSON costs more than the rest of a token request bar the signature.
- * A decoded client is a pure function of its record's bytes, so a slot
- * keeps the last record read for a client id with its decoding, and a
- * request that reads the same bytes (a zero-copy LMDB read and a
- * comparison) takes a copy of it instead.  A changed record has other
- * bytes, so nothing can go stale. */
-
-#define CLIENT_SLOTS 64
-
-struct client_slot {
-	uint8_t *rec; /* the record decoded; NULL: empty */
-	size_t len;
-	struct eid_client c;
-};
-
-static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct client_slot client_slots[CLIENT_SLOTS];
-
-static int strlist_copy(const struct eid_strlist *from, struct eid_strlist *to)
-{
-	to->v = NULL;
-	to->n = 0;
-	if (from->n == 0)
-		return EID_OK;
-	if ((to->v = calloc(from->n, sizeof(*to->v))) == NULL)
-		return EID_ENOMEM;
-	for (; to->n < from->n; to->n++)
-		if ((to->v[to->n] = strdup(from->v[to->n])) == NULL)
-			return EID_ENOMEM;
-	return EID_OK;
-}
-
-static int strdup_or_null(const char *from, char **to)
-{
-	*to = NULL;
-	if (from != NULL && (*to = strdup(from)) == NULL)
-		return EID_ENOMEM;
-	return EID_OK;
-}
-
-/* A deep copy of a decoded client (eid_client_clear it, also on
- * failure). */
-static int client_copy(const struct eid_client *from, struct eid_client *to)
-{
-	*to = *from;
-	to->redirect_uris = (struct eid_strlist){ 0 };
-	to->post_logout_redirect_uris = (struct eid_strlist){ 0 };
-	to->backchannel_logout_uri = NULL;
-	to->ciba_notification_endpoint = NULL;
-	to->jwks_uri = NULL;
-	to->jwks = NULL;
-	if (strlist_copy(&from->redirect_uris, &to->redirect_uris) ||
-	    strlist_copy(&from->post_logout_redirect_uris,
-			 &to->post_logout_redirect_uris) ||
-	    strdup_or_null(from->backchannel_logout_uri,
-			   &to->backchannel_logout_uri) ||
-	    strdup_or_null(from->ciba_notification_endpoint,
-			   &to->ciba_notification_endpoint) ||
-	    strdup_or_null(from->jwks_uri, &to->jwks_uri))
-		return EID_ENOMEM;
-	if (from->jwks != NULL && (to->jwks = json_deep_copy(from->jwks)) == NULL)
-		return EID_ENOMEM;
-	return EID_OK;
-}
-
-static struct client_slot *client_slot(const char *id)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *id != '\0'; id++)
-		h = (h ^ (uint8_t)*id) * 16777619u;
-	return &client_slots[h % CLIENT_SLOTS];
-}
-
-int eid_client_get_cached(eid_store *s, const char *id,
-			  struct eid_client *ret)
-{
-	struct client_slot *slot;
-	struct eid_client fresh = { 0 };
-	eid_txn *t = NULL;
-	eid_buf rec;
-	bool hit = false;
-	size_t n = id != NULL ? strlen(id) : 0;
-	uint8_t *keep;
-	int r;
-
-	if (s == NULL || ret == NULL || id == NULL || n == 0 ||
-	    n > EID_CLIENT_ID_MAX)
-		return eid_client_get(s, id, ret);
-	eid_buf_init(&rec, EID_CLIENT_JSON_MAX);
-	if ((r = eid_store_begin(s, false, &t)) == EID_OK) {
-		r = eid_txn_get(t, EID_TABLE_CLIENTS, id, n, &rec);
-		eid_txn_abort(t);
-	}
-	if (r != EID_OK) {
-		/* Whatever went wrong, eid_client_get says it as always. */
-		eid_buf_free(&rec);
-		return eid_client_get(s, id, ret);
-	}
-	slot = client_slot(id);
-	if (pthread_mutex_lock(&client_lock) == 0) {
-		hit = slot->rec != NULL && slot->len == rec.len &&
-		      memcmp(slot->rec, rec.data, rec.len) == 0;
-		r = hit ? client_copy(&slot->c, ret) : EID_OK;
-		pthread_mutex_unlock(&client_lock);
-		if (hit) {
-			if (r != EID_OK)
-				eid_client_clear(ret);
-			eid_buf_free(&rec);
-			return r;
-		}
-	}
-	r = eid_client_decode(rec.data, rec.len, ret);
-	if (r == EID_OK && client_copy(ret, &fresh) == EID_OK &&
-	    (keep = malloc(rec.len ? rec.len : 1)) != NULL) {
-		memcpy(keep, rec.data, rec.len);
-		if (pthread_mutex_lock(&client_lock) == 0) {
-			free(slot->rec);
-			eid_client_clear(&slot->c);
-			slot->rec = keep;
-			slot->len = rec.len;
-			slot->c = fresh;
-			memset(&fresh, 0, sizeof(fresh));
-			keep = NULL;
-			pthread_mutex_unlock(&client_lock);
-		}
-		free(keep);
-	}
-	eid_client_clear(&fresh);
-	eid_buf_free(&rec);
-	return r;
-}
-
 int eid_client_authenticate(const struct eid_client_auth_env *env,
 			    const struct eid_client_credentials *cr,
 			    struct eid_client *ret_client,
@@ -524,7 +366,7 @@ int eid_client_authenticate(const struct eid_client_auth_env *env,
 	if ((r = method_of(cr, &m, &e)) != EID_OK ||
 	    (r = claimed_id(cr, m, id, &e)) != EID_OK)
 		goto out;
-	r = eid_client_get_cached(env->store, id, &c);
+	r = eid_client_get_cached(env->clients, env->store, id, &c);
 	if (r == EID_ENOTFOUND)
 		r = eid_oauth_fail(&e, "invalid_client", "unknown client",
 				   EID_EAUTH);

@@ -46,8 +46,11 @@ struct eid_client_credentials {
 /* Where the request came to. */
 struct eid_client_auth_env {
 	eid_store *store;
+	eid_rcache *clients;  /* decoded clients (idp/clients.h); NULL: none */
 	const char *issuer;   /* accepted as a client assertion's aud */
-	const char *endpoint; /* the token endpoint URL, also accepted as aud */
+	/* The token endpoint URL, also accepted as aud; read only when an
+	 * assertion came. */
+	const char *endpoint;
 	const char *remote;   /* the peer address, for the audit trail */
 	uint64_t now;
 };
@@ -62,11 +65,6 @@ struct eid_client_auth_env {
  *   EID_ETOOBIG     past the buffers' caps */
 int eid_client_basic_decode(const char *header, eid_buf *ret_id,
 			    eid_buf *ret_secret);
-
-/* eid_client_get, with the same answers, through a cache of decoded
- * clients keyed by their records' bytes (so never stale). */
-int eid_client_get_cached(eid_store *s, const char *client_id,
-			  struct eid_client *ret);
 
 /* Authenticate the client.  On success ret_client gets the client
  * (eid_client_clear it) and ret_method the method used.

@@ -28,6 +28,7 @@
 
 #include "crypto/buf.h"
 #include "crypto/keys.h"
+#include "idp/rcache.h"
 #include "idp/store.h"
 
 #define EID_CLIENT_ID_MAX 128
@@ -207,6 +208,18 @@ int eid_client_delete(eid_store *s, const char *client_id,
 int eid_client_rotate_secret(eid_store *s, const char *client_id,
 			     const char *secret, size_t secret_len,
 			     const char *actor, char **ret_secret);
+
+/* ---- decoded clients for the back-channel endpoints (clients_cache.c) */
+
+/* A cache of client records (idp/rcache.h), owned by the server's
+ * context. */
+int eid_client_cache_new(size_t entries, eid_rcache **ret_cache);
+/* eid_client_get through c (NULL: straight from the store), with the same
+ * answers: each read compares the stored bytes with the kept ones, so a
+ * changed, disabled or deleted client or a rotated secret is never
+ * stale. */
+int eid_client_get_cached(eid_rcache *c, eid_store *s, const char *client_id,
+			  struct eid_client *ret);
 
 /* Visit every client in id order.  The client is valid during the call
  * only; return EID_OK to go on, 1 to stop. */

@@ -8,12 +8,11 @@
 #include "crypto/error.h"
 #include "crypto/secret.h"
 
-/* One kept record: its key, its bytes, its decoded form.  form NULL:
- * empty. */
+/* One kept record: its key and its bytes (one allocation, the key
+ * first), its decoded form.  form NULL: empty. */
 struct entry {
-	uint8_t key[EID_RCACHE_KEY_MAX];
+	uint8_t *bytes; /* klen bytes of key, then len bytes of record */
 	size_t klen;
-	uint8_t *raw;
 	size_t len;
 	void *form;
 	uint64_t used; /* the set's clock at the last hit or fill */
@@ -72,8 +71,8 @@ static void entry_drop(const struct eid_rcache_type *type, struct entry *e)
 		type->clear(e->form);
 		eid_free_secret(e->form, type->size);
 	}
-	if (e->raw != NULL)
-		eid_free_secret(e->raw, e->len);
+	if (e->bytes != NULL)
+		eid_free_secret(e->bytes, e->klen + e->len);
 	eid_wipe(e, sizeof(*e));
 }
 
@@ -106,7 +105,7 @@ static struct entry *find(struct set *s, const void *key, size_t klen)
 		struct entry *e = &s->way[w];
 
 		if (e->form != NULL && e->klen == klen &&
-		    memcmp(e->key, key, klen) == 0)
+		    memcmp(e->bytes, key, klen) == 0)
 			return e;
 	}
 	return NULL;
@@ -148,10 +147,9 @@ static void keep(eid_rcache *c, struct set *s, const void *key, size_t klen,
 
 	if (klen > EID_RCACHE_KEY_MAX || len > type->raw_max)
 		return;
-	memcpy(fresh.key, key, klen);
 	fresh.klen = klen;
 	fresh.len = len;
-	if ((fresh.raw = malloc(len > 0 ? len : 1)) == NULL ||
+	if ((fresh.bytes = malloc(klen + len > 0 ? klen + len : 1)) == NULL ||
 	    (fresh.form = calloc(1, type->size)) == NULL ||
 	    form_copy(type, form, fresh.form) != EID_OK) {
 		free(fresh.form); /* cleared by the failed copy */
@@ -159,7 +157,8 @@ static void keep(eid_rcache *c, struct set *s, const void *key, size_t klen,
 		entry_drop(type, &fresh);
 		return;
 	}
-	memcpy(fresh.raw, raw, len);
+	memcpy(fresh.bytes, key, klen);
+	memcpy(fresh.bytes + klen, raw, len);
 	if (pthread_mutex_lock(&s->lock) != 0) {
 		entry_drop(type, &fresh);
 		return;
@@ -196,7 +195,7 @@ static int on_record(const void *key, size_t klen, const void *raw,
 	if (pthread_mutex_lock(&s->lock) == 0) {
 		e = find(s, key, klen);
 		hit = e != NULL && e->len == len &&
-		      memcmp(e->raw, raw, len) == 0;
+		      memcmp(e->bytes + klen, raw, len) == 0;
 		if (hit) {
 			e->used = ++s->clock;
 			s->hits++;

@@ -27,7 +27,7 @@
 #include "idp/store.h"
 
 #define EID_RCACHE_WAYS 4
-#define EID_RCACHE_KEY_MAX 32
+#define EID_RCACHE_KEY_MAX 256 /* kept with the record's bytes */
 
 /* What a cache holds: records of one table and how to decode them. */
 struct eid_rcache_type {

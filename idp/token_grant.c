@@ -678,7 +678,8 @@ static int userinfo_claims(const struct eid_token_env *env,
 	struct eid_account a;
 	int r;
 
-	if ((r = eid_client_get_cached(env->store, g->client_id, &client)) !=
+	if ((r = eid_client_get_cached(env->clients, env->store,
+					  g->client_id, &client)) !=
 	    EID_OK)
 		return r;
 	if ((r = eid_token_subject_data(env, g->personal_id, &cz, &a)) !=

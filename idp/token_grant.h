@@ -49,8 +49,10 @@ struct eid_token_env {
 	eid_store *store;
 	eid_signer *signer;
 	const eid_registry *registry;
-	/* Accounts decoded for the token paths (idp/rcache.h); NULL: none. */
+	/* Accounts and clients decoded for the token paths (idp/rcache.h);
+	 * NULL: none. */
 	eid_rcache *accounts;
+	eid_rcache *clients;
 	const struct eid_config *cfg; /* [tokens] lifetimes */
 	const uint8_t *subject_key;   /* EID_SUBJECT_KEY_LEN bytes */
 	const char *issuer;

@@ -158,7 +158,9 @@ int eid_access_token_issue(eid_signer *sg,
 	    p->ttl == 0)
 		return EID_EINVAL;
 	eid_buf_init(&claims, EID_TOKEN_MAX);
-	if ((r = eid_opaque_random(JTI_BYTES, jti, sizeof(jti))) == EID_OK &&
+	/* An access token's claims are about 300 bytes. */
+	if ((r = eid_buf_room(&claims, 512)) == EID_OK &&
+	    (r = eid_opaque_random(JTI_BYTES, jti, sizeof(jti))) == EID_OK &&
 	    (r = access_claims(p, jti, &claims)) == EID_OK)
 		r = eid_signer_sign_payload(sg, TYP_AT, claims.data, claims.len,
 					    ret_jwt);

@@ -160,8 +160,39 @@ static int h_body(struct eid_http_request *req, struct eid_http_response *res,
 	return eid_http_reply_text(res, 200, text);
 }
 
+/* A body written into a buffer and handed over without a copy; it
+ * replaces an earlier reply, and a secret buffer is refused. */
+static int h_buf(struct eid_http_request *req, struct eid_http_response *res,
+		 void *app)
+{
+	eid_buf b, s;
+	int r;
+
+	eid_buf_init(&b, 64);
+	eid_buf_init_secret(&s, 64);
+	r = eid_http_reply_text(res, 500, "replaced");
+	if (r == EID_OK)
+		r = eid_buf_put_str(&b, "{\"taken\":true}");
+	if (r == EID_OK)
+		r = eid_buf_put_str(&s, "{}");
+	if (r == EID_OK &&
+	    (eid_http_reply_buf(res, 200, "application/json", &s) !=
+		     EID_EINVAL ||
+	     eid_http_reply_buf(res, 99, "application/json", &b) !=
+		     EID_EINVAL))
+		r = EID_EINTERNAL;
+	if (r == EID_OK)
+		r = eid_http_reply_buf(res, 201, "application/json", &b);
+	if (r == EID_OK && (b.len != 0 || b.data != NULL))
+		r = EID_EINTERNAL;
+	eid_buf_free(&b);
+	eid_buf_free(&s);
+	return r;
+}
+
 static const struct eid_http_route routes[] = {
 	{ "GET", "/json", false, h_json },
+	{ "GET", "/buf", false, h_buf },
 	{ "GET", "/params", false, h_params },
 	{ "POST", "/params", false, h_params },
 	{ "GET", "/fail", false, h_fail },
@@ -368,6 +399,18 @@ static void test_json_and_security_headers(void **state)
 	assert_non_null(strcasestr(r.head.data, "\nX-Request-Id: "));
 	j = body_json(&r);
 	json_decref(j);
+}
+
+static void test_reply_buf(void **state)
+{
+	struct fixture *fx = *state;
+	struct reply r;
+
+	get(fx, "/buf", &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.body.data, "{\"taken\":true}");
+	assert_true(has_header(&r, "Content-Type: application/json"));
+	assert_true(has_header(&r, "X-Content-Type-Options: nosniff"));
 }
 
 static void test_html_csp_and_cache_override(void **state)
@@ -818,6 +861,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_and_security_headers),
+		cmocka_unit_test(test_reply_buf),
 		cmocka_unit_test(test_html_csp_and_cache_override),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_method_not_allowed),

@@ -99,6 +99,36 @@ static void test_secret_growth(void **state)
 	eid_buf_free(&b);
 }
 
+/* Room made once: writes within it never move the data; it stops at the
+ * cap, which writes still cannot pass. */
+static void test_room(void **state)
+{
+	uint8_t z[298], *p;
+	eid_buf b;
+
+	(void)state;
+	memset(z, 'z', sizeof(z));
+	eid_buf_init(&b, 1000);
+	assert_int_equal(eid_buf_put(&b, "ab", 2), EID_OK);
+	assert_int_equal(eid_buf_room(&b, 700), EID_OK);
+	assert_int_equal(b.len, 2);
+	assert_true(b.alloc > 702);
+	p = b.data;
+	for (int i = 0; i < 700; i++)
+		assert_int_equal(eid_buf_put_u8(&b, 'x'), EID_OK);
+	assert_ptr_equal(b.data, p);
+	assert_non_null(eid_buf_cstr(&b));
+	assert_ptr_equal(b.data, p);
+	assert_memory_equal(b.data, "abxx", 4);
+	/* Past the cap: room up to it, and no further write. */
+	assert_int_equal(eid_buf_room(&b, 5000), EID_OK);
+	assert_true(b.alloc <= 1001);
+	assert_int_equal(eid_buf_put(&b, z, sizeof(z)), EID_OK);
+	assert_int_equal(eid_buf_put_u8(&b, 'y'), EID_ETOOBIG);
+	assert_int_equal(b.len, 1000);
+	eid_buf_free(&b);
+}
+
 static void test_reader_bounds(void **state)
 {
 	const uint8_t in[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07 };
@@ -141,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_take_str_refuses_embedded_nul),
 		cmocka_unit_test(test_say),
 		cmocka_unit_test(test_secret_growth),
+		cmocka_unit_test(test_room),
 		cmocka_unit_test(test_reader_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

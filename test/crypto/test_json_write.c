@@ -138,6 +138,63 @@ static void test_members(void **state)
 	json_decref(o);
 }
 
+/* Strings are scanned eight bytes at a time: every byte that is not plain
+ * text (one to escape, one above 0x7f) at every position of strings of
+ * every length around the word size is written as jansson writes it, as
+ * a value and as a member, and a broken UTF-8 sequence is refused
+ * wherever it stands. */
+static void test_word_scan(void **state)
+{
+	static const char *const odd[] = {
+		"\x01", "\x1f", "\"", "\\", "\x7f", "\x1f\"", "\xc3\xa9",
+		"\xe1\xbb\x85", "\xf0\x9f\x98\x80", " ", "~",
+	};
+	char text[48];
+	eid_buf b;
+
+	(void)state;
+	eid_buf_init(&b, 1024);
+	for (size_t len = 0; len <= 33; len++) {
+		for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+			for (size_t at = 0; at <= len; at++) {
+				size_t n = strlen(odd[k]);
+				json_t *o = json_object();
+				char *theirs;
+
+				memset(text, 'a', at);
+				memcpy(text + at, odd[k], n);
+				memset(text + at + n, 'b', len - at);
+				text[len + n] = '\0';
+				json_object_set_new(o, "k", json_string(text));
+				theirs = json_dumps(o, JSON_COMPACT);
+				assert_non_null(theirs);
+				eid_buf_reset(&b);
+				assert_int_equal(eid_json_open(&b), EID_OK);
+				assert_int_equal(eid_json_member_str(&b, "k",
+								     text),
+						 EID_OK);
+				assert_int_equal(eid_json_close(&b), EID_OK);
+				assert_non_null(eid_buf_cstr(&b));
+				assert_string_equal((const char *)b.data,
+						    theirs);
+				free(theirs);
+				same_as_jansson(o);
+			}
+		}
+		for (size_t at = 0; at <= len; at++) {
+			memset(text, 'a', len + 1);
+			text[at] = (char)0xc3; /* a lead byte, no trail */
+			text[len + 1] = '\0';
+			eid_buf_reset(&b);
+			assert_int_equal(eid_json_open(&b), EID_OK);
+			assert_int_equal(eid_json_member_str(&b, "k", text),
+					 EID_EINVAL);
+			assert_int_equal(b.len, 1);
+		}
+	}
+	eid_buf_free(&b);
+}
+
 static void test_utf8(void **state)
 {
 	static const char *const good[] = {
@@ -167,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_nesting_and_order),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_word_scan),
 		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

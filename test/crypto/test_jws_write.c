@@ -151,6 +151,39 @@ static void test_randomised(void **state)
 	free(b);
 }
 
+/* R and S are read from OpenSSL's DER by hand: one in 128 signatures has
+ * a scalar shorter than 32 bytes (a leading zero byte, left out of the
+ * DER INTEGER), which must come out padded.  Enough signatures that such
+ * scalars certainly occur, each verified. */
+static void test_short_scalars(void **state)
+{
+	struct fixture *f = *state;
+	const eid_key *mine[1] = { f->keys[0] };
+	int padded = 0;
+	eid_buf b;
+
+	eid_buf_init(&b, 128);
+	for (int i = 0; i < 2000; i++) {
+		char *jws = NULL;
+		json_t *claims = NULL;
+
+		assert_int_equal(eid_jws_sign_payload(f->keys[0], "JWT",
+						      payload,
+						      strlen(payload), &jws),
+				 EID_OK);
+		part(jws, 2, &b);
+		assert_int_equal(b.len, 64);
+		padded += b.data[0] == 0 || b.data[32] == 0;
+		assert_int_equal(eid_jws_verify(jws, strlen(jws), mine, 1,
+						all_algs, NULL, &claims),
+				 EID_OK);
+		json_decref(claims);
+		free(jws);
+	}
+	assert_true(padded > 0);
+	eid_buf_free(&b);
+}
+
 /* The same JWS as eid_jws_sign but for the signature: the header as
  * eid_jws_header writes it, the payload as eid_json_write does. */
 static void test_header_no_typ_and_jose(void **state)
@@ -220,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_exact_and_verifies),
 		cmocka_unit_test(test_wrong_key_fails),
 		cmocka_unit_test(test_randomised),
+		cmocka_unit_test(test_short_scalars),
 		cmocka_unit_test(test_header_no_typ_and_jose),
 		cmocka_unit_test(test_refused),
 	};

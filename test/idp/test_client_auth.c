@@ -22,6 +22,7 @@
 struct fx {
 	struct tmpstore ts; /* first: see tmpstore_member_setup */
 	eid_key *key, *stranger;
+	eid_rcache *clients; /* the server's client cache; NULL: none */
 	int jti;
 };
 
@@ -56,12 +57,15 @@ static void add_jwt_client(struct fx *f)
 	json_decref(meta);
 }
 
-static int setup(void **state)
+static int setup_with(void **state, bool cached)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
 	tmpstore_open(&f->ts, tmpstore_fixed_clock);
+	if (cached)
+		assert_int_equal(eid_client_cache_new(16, &f->clients),
+				 EID_OK);
 	assert_int_equal(eid_key_generate(EID_ALG_ES256, &f->key), EID_OK);
 	assert_int_equal(eid_key_generate(EID_ALG_ES256, &f->stranger),
 			 EID_OK);
@@ -83,12 +87,24 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Through the client cache, as eidd reads clients. */
+static int setup(void **state)
+{
+	return setup_with(state, true);
+}
+
+static int setup_uncached(void **state)
+{
+	return setup_with(state, false);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
 	eid_key_free(f->key);
 	eid_key_free(f->stranger);
+	eid_rcache_free(f->clients);
 	tmpstore_close(&f->ts);
 	free(f);
 	return 0;
@@ -99,6 +115,7 @@ static const struct eid_client_auth_env *env_of(struct fx *f)
 	static struct eid_client_auth_env env;
 
 	env.store = f->ts.store;
+	env.clients = f->clients;
 	env.issuer = ISSUER;
 	env.endpoint = TOKEN_EP;
 	env.remote = "192.0.2.1";
@@ -201,6 +218,19 @@ static void test_basic_decode(void **state)
 	assert_int_equal(decode("Basic cnA6cHc", id, secret), EID_EMALFORMED);
 	assert_int_equal(decode("Basic cnA6c-c=", id, secret), EID_EMALFORMED);
 	assert_int_equal(decode("Basic ", id, secret), EID_EMALFORMED);
+	/* Standard base64: '+' and '/' are its own ("Pj4+", "Pz8/"). */
+	assert_int_equal(decode_plain("rp:>>>???", id, secret), EID_OK);
+	assert_string_equal(secret, ">>>???");
+	assert_int_equal(decode("Basic cnA6Pj4_", id, secret), EID_EMALFORMED);
+	/* Padding exactly to a multiple of four, only at the end, and the
+	 * unused bits of the last character zero: one encoding per value. */
+	assert_int_equal(decode("Basic cnA6cHc==", id, secret),
+			 EID_EMALFORMED);
+	assert_int_equal(decode("Basic cnA=6cHc", id, secret), EID_EMALFORMED);
+	assert_int_equal(decode("Basic cnA6cHd=", id, secret), EID_EMALFORMED);
+	assert_int_equal(decode("Basic ====", id, secret), EID_EMALFORMED);
+	assert_int_equal(decode("Basic cnA6cHc= ", id, secret),
+			 EID_EMALFORMED);
 }
 
 /* ---- secrets ---- */
@@ -370,6 +400,97 @@ static void test_private_key_jwt(void **state)
 	free((char *)cr.assertion);
 }
 
+/* ---- the client cache ---- */
+
+static uint64_t cache_misses(struct fx *f)
+{
+	struct eid_rcache_stats st;
+
+	eid_rcache_stats(f->clients, &st);
+	return st.misses;
+}
+
+/* Every read compares the stored bytes: a rotated secret, a disabled,
+ * changed or deleted client is seen by the next request (each change a
+ * miss: the record decoded again). */
+static void test_cache_never_stale(void **state)
+{
+	struct fx *f = *state;
+	struct eid_client_credentials cr = { .basic = true, .basic_id = "basic",
+					     .basic_secret = SECRET };
+	struct eid_oauth_error err = { 0 };
+	struct eid_rcache_stats st;
+	const char *fresh = "another-secret-another-secret-0123456789";
+	json_t *change;
+	eid_buf why;
+
+	assert_int_equal(auth(f, &cr, &err), EID_OK);
+	assert_int_equal(auth(f, &cr, &err), EID_OK);
+	eid_rcache_stats(f->clients, &st);
+	assert_int_equal(st.misses, 1);
+	assert_int_equal(st.hits, 1);
+
+	assert_int_equal(eid_client_rotate_secret(f->ts.store, "basic", fresh,
+						  strlen(fresh), "operator",
+						  NULL), EID_OK);
+	assert_int_equal(auth(f, &cr, &err), EID_EAUTH);
+	assert_string_equal(err.description, "client authentication failed");
+	assert_int_equal(cache_misses(f), 2);
+	cr.basic_secret = fresh;
+	assert_int_equal(auth(f, &cr, &err), EID_OK);
+
+	assert_int_equal(eid_client_disable(f->ts.store, "basic", "operator"),
+			 EID_OK);
+	assert_int_equal(auth(f, &cr, &err), EID_EAUTH);
+	assert_string_equal(err.description, "the client is disabled");
+	assert_int_equal(cache_misses(f), 3);
+	assert_int_equal(eid_client_enable(f->ts.store, "basic", "operator"),
+			 EID_OK);
+	assert_int_equal(auth(f, &cr, &err), EID_OK);
+	assert_int_equal(cache_misses(f), 4);
+
+	/* Another method registered: the old one is refused at once. */
+	change = json_pack("{s:s}", "token_endpoint_auth_method",
+			   "client_secret_post");
+	eid_buf_init(&why, 512);
+	assert_int_equal(eid_client_update(f->ts.store, "basic", change,
+					   "operator", NULL, &why), EID_OK);
+	eid_buf_free(&why);
+	json_decref(change);
+	assert_int_equal(auth(f, &cr, &err), EID_EAUTH);
+	assert_string_equal(err.description,
+			    "the client is registered for another "
+			    "authentication method");
+	assert_int_equal(cache_misses(f), 5);
+
+	assert_int_equal(eid_client_delete(f->ts.store, "basic", "operator"),
+			 EID_OK);
+	assert_int_equal(auth(f, &cr, &err), EID_EAUTH);
+	assert_string_equal(err.description, "unknown client");
+}
+
+/* A client_id at EID_CLIENT_ID_MAX is kept like any other. */
+static void test_cache_long_id(void **state)
+{
+	struct fx *f = *state;
+	char id[EID_CLIENT_ID_MAX + 1], meta[EID_CLIENT_ID_MAX + 128];
+	struct eid_client_credentials cr = { .basic = true, .basic_id = id,
+					     .basic_secret = SECRET };
+	struct eid_oauth_error err = { 0 };
+	struct eid_rcache_stats st;
+
+	memset(id, 'a', EID_CLIENT_ID_MAX);
+	id[EID_CLIENT_ID_MAX] = '\0';
+	snprintf(meta, sizeof(meta), "{\"client_id\":\"%s\",\"name\":\"L\","
+		 "\"grant_types\":[\"client_credentials\"]}", id);
+	add_client(f, meta, true);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(auth(f, &cr, &err), EID_OK);
+	eid_rcache_stats(f->clients, &st);
+	assert_int_equal(st.misses, 1);
+	assert_int_equal(st.hits, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +505,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_and_disabled,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_key_jwt, setup,
+						teardown),
+		/* Straight from the store, without the cache. */
+		{ "test_secret_basic_uncached", test_secret_basic,
+		  setup_uncached, teardown, NULL },
+		{ "test_unknown_and_disabled_uncached",
+		  test_unknown_and_disabled, setup_uncached, teardown, NULL },
+		cmocka_unit_test_setup_teardown(test_cache_never_stale, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_long_id, setup,
 						teardown),
 	};
 

@@ -157,6 +157,48 @@ static void test_bounded(void **state)
 	eid_rcache_free(c);
 }
 
+/* Keys up to EID_RCACHE_KEY_MAX (a client_id is up to 128 bytes) are kept;
+ * longer ones are decoded every time. */
+static void test_long_keys(void **state)
+{
+	struct tmpstore *ts = *state;
+	char key[EID_RCACHE_KEY_MAX + 2];
+	struct eid_rcache_stats st;
+	struct form f;
+	eid_rcache *c = NULL;
+
+	assert_int_equal(eid_rcache_new(&type, 4, &c), EID_OK);
+	memset(key, 'k', sizeof(key));
+	key[EID_RCACHE_KEY_MAX] = '\0';
+	put(ts->store, key, "long key");
+	/* The same key but its last byte: another record. */
+	key[EID_RCACHE_KEY_MAX - 1] = 'j';
+	put(ts->store, key, "other key");
+	decodes = 0;
+	for (int i = 0; i < 2; i++) {
+		key[EID_RCACHE_KEY_MAX - 1] = 'k';
+		assert_int_equal(get(c, ts->store, key, &f), EID_OK);
+		assert_string_equal(f.text, "long key");
+		key[EID_RCACHE_KEY_MAX - 1] = 'j';
+		assert_int_equal(get(c, ts->store, key, &f), EID_OK);
+		assert_string_equal(f.text, "other key");
+	}
+	assert_int_equal(decodes, 2);
+	eid_rcache_stats(c, &st);
+	assert_int_equal(st.entries, 2);
+	/* One byte longer: not kept. */
+	memset(key, 'k', sizeof(key));
+	key[EID_RCACHE_KEY_MAX + 1] = '\0';
+	put(ts->store, key, "too long");
+	assert_int_equal(get(c, ts->store, key, &f), EID_OK);
+	assert_int_equal(get(c, ts->store, key, &f), EID_OK);
+	assert_string_equal(f.text, "too long");
+	assert_int_equal(decodes, 4);
+	eid_rcache_stats(c, &st);
+	assert_int_equal(st.entries, 2);
+	eid_rcache_free(c);
+}
+
 /* Readers check, in their own transaction, that what the cache hands out
  * is what the store holds, while a writer changes the records and the
  * cache (smaller than the set of keys) evicts. */
@@ -237,6 +279,8 @@ int main(void)
 						tmpstore_setup,
 						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, tmpstore_setup,
+						tmpstore_teardown),
+		cmocka_unit_test_setup_teardown(test_long_keys, tmpstore_setup,
 						tmpstore_teardown),
 		cmocka_unit_test_setup_teardown(test_threads, tmpstore_setup,
 						tmpstore_teardown),

@@ -41,7 +41,7 @@ struct fx {
 	struct eid_client web, svc, other;
 	struct eid_token_env env;
 	/* The record caches eidd reads through (idp/rcache.h). */
-	eid_rcache *accounts, *grants;
+	eid_rcache *accounts, *grants, *clients;
 };
 
 #define CITIZEN                                                         \
@@ -110,9 +110,10 @@ static int setup(void **state)
 		  "\"scope\":\"openid profile\"}", &f->other);
 	assert_int_equal(eid_account_cache_new(64, &f->accounts), EID_OK);
 	assert_int_equal(eid_grant_cache_new(64, &f->grants), EID_OK);
+	assert_int_equal(eid_client_cache_new(16, &f->clients), EID_OK);
 	f->env = (struct eid_token_env){
 		.store = f->sp.ts.store, .signer = f->sg, .registry = &f->reg,
-		.accounts = f->accounts, .cfg = &f->cfg,
+		.accounts = f->accounts, .clients = f->clients, .cfg = &f->cfg,
 		.subject_key = f->subject_key, .issuer = ISS, .now = NOW,
 	};
 	*state = f;
@@ -129,6 +130,7 @@ static int teardown(void **state)
 	eid_registry_close(&f->reg);
 	eid_rcache_free(f->accounts);
 	eid_rcache_free(f->grants);
+	eid_rcache_free(f->clients);
 	eid_signer_close(f->sg);
 	eid_config_free(&f->cfg);
 	tmpstore_close(&f->sp.ts);
@@ -671,6 +673,8 @@ static void test_userinfo_sees_changes(void **state)
 	eid_rcache_stats(f->grants, &st);
 	assert_true(st.hits >= 1);
 	eid_rcache_stats(f->accounts, &st);
+	assert_true(st.hits >= 1);
+	eid_rcache_stats(f->clients, &st);
 	assert_true(st.hits >= 1);
 
 	/* A new phone number. */

@@ -148,6 +148,18 @@ test('client_credentials with private_key_jwt, and the bad assertions', async ()
   assert.equal(e.error, 'invalid_client');
   assert.match(e.description, /jti/);
 
+  // The token endpoint's URL as the audience is accepted as the issuer is;
+  // another URL of ours is not.
+  const toEndpoint = (aud) => client.PrivateKeyJwt(privateKey, {
+    [client.modifyAssertion]: (h, p) => { p.aud = aud; },
+  });
+  assert.ok((await client.clientCredentialsGrant(
+    await configFor(c, toEndpoint(meta.token_endpoint)))).access_token);
+  e = await oauthError(client.clientCredentialsGrant(
+    await configFor(c, toEndpoint(meta.introspection_endpoint))));
+  assert.equal(e.error, 'invalid_client');
+  assert.match(e.description, /audience/);
+
   // Not even a JWT.
   const r = await post('/token', new URLSearchParams({
     grant_type: 'client_credentials', client_assertion: 'x.y.z',
