@@ -516,15 +516,26 @@ static void test_rehash_on_parameter_change(void **state)
 	assert_int_equal(argon2_calls, 1);
 }
 
+/* The registry revokes the citizen's card. */
+static void revoke_card(struct fx *f, const char *id)
+{
+	struct eid_citizen c;
+	eid_txn *t = NULL;
+
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_registry_get(t, id, &c), EID_OK);
+	c.card_status = EID_CARD_REVOKED;
+	assert_int_equal(eid_registry_put(t, &c), EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+}
+
 static int sync_one(struct fx *f, const char *id, struct eid_card_sync *res)
 {
 	char ids[1][EID_PERSONAL_ID_LEN + 1];
 
 	snprintf(ids[0], sizeof(ids[0]), "%s", id);
-	return eid_account_sync_card_status(f->ts.store, &f->ts.reg,
-						      ids, 1,
-					    clock_now,
-					    res);
+	return eid_account_sync_card_status(f->ts.store, &f->ts.reg, ids, 1,
+					    clock_now, res);
 }
 
 static void test_card_status_locks(void **state)
@@ -547,11 +558,7 @@ static void test_card_status_locks(void **state)
 					  gid), EID_OK);
 	assert_int_equal(sync_one(f, ADULT, &res), EID_OK);
 	assert_false(res.locked);
-	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	assert_int_equal(eid_registry_get(t, ADULT, &c), EID_OK);
-	c.card_status = EID_CARD_REVOKED;
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
+	revoke_card(f, ADULT);
 	/* Found at login. */
 	assert_int_equal(login(f, ADULT, GOOD_PW, NULL, NULL), EID_ELOCKED);
 	assert_int_equal(get(f, ADULT, &a), EID_OK);
@@ -612,9 +619,7 @@ static void test_card_sync_ends_everything(void **state)
 	struct eid_card_sync res[3];
 	struct eid_session sess;
 	struct eid_grant g;
-	struct eid_citizen c;
 	struct eid_account a;
-	eid_txn *t = NULL;
 
 	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
 	assert_int_equal(create(f, ADULT2, "0987654321", 1, GOOD_PW), EID_OK);
@@ -622,20 +627,16 @@ static void test_card_sync_ends_everything(void **state)
 	live_tokens(f, ADULT2, cookie[1], gid[1], rt[1]);
 	/* Nothing due: nothing locked, nothing ended. */
 	assert_int_equal(eid_account_sync_card_status(f->ts.store, &f->ts.reg,
-						      ids, 3,
-						      clock_now, res), EID_OK);
+						      ids, 3, clock_now, res),
+			 EID_OK);
 	assert_false(res[0].locked || res[1].locked || res[2].locked);
 	assert_int_equal(eid_session_lookup(f->ts.store, cookie[0], &sess),
 			 EID_OK);
 	/* The registry revokes the first citizen's card. */
-	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	assert_int_equal(eid_registry_get(t, ADULT, &c), EID_OK);
-	c.card_status = EID_CARD_REVOKED;
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
+	revoke_card(f, ADULT);
 	assert_int_equal(eid_account_sync_card_status(f->ts.store, &f->ts.reg,
-						      ids, 3,
-						      clock_now, res), EID_OK);
+						      ids, 3, clock_now, res),
+			 EID_OK);
 	assert_true(res[0].locked);
 	assert_int_equal(res[0].reason, EID_LOCK_CARD_REVOKED);
 	assert_string_equal(res[0].phone, "+84912345678");
@@ -660,8 +661,8 @@ static void test_card_sync_ends_everything(void **state)
 	eid_grant_clear(&g);
 	/* Locked already: a second call locks nothing again. */
 	assert_int_equal(eid_account_sync_card_status(f->ts.store, &f->ts.reg,
-						      ids, 1,
-						      clock_now, res), EID_OK);
+						      ids, 1, clock_now, res),
+			 EID_OK);
 	assert_false(res[0].locked);
 }
 
@@ -688,17 +689,11 @@ static void test_registry_down_locks_nobody(void **state)
 	struct eid_card_sync res[2];
 	struct eid_account acct;
 	struct eid_login_info info;
-	struct eid_citizen c;
 	struct eid_account a;
-	eid_txn *t = NULL;
 
 	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
 	assert_int_equal(create(f, ADULT2, "0987654321", 1, GOOD_PW), EID_OK);
-	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	assert_int_equal(eid_registry_get(t, ADULT, &c), EID_OK);
-	c.card_status = EID_CARD_REVOKED;
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
+	revoke_card(f, ADULT);
 
 	assert_int_equal(eid_account_sync_card_status(f->ts.store, &down, ids,
 						      2, clock_now, res),
