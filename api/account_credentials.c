@@ -337,7 +337,8 @@ static int reauthenticate(struct eid_app *app, struct eid_http_request *req,
 				   eid_http_remote(req), NULL, NULL);
 		return settle(t, r);
 	}
-	r = eid_account_authenticate(app->store, &app->policy,
+	r = eid_account_authenticate(app->store, &app->registry,
+				     &app->policy,
 				     fs->ses.personal_id, secret,
 				     eid_http_remote(req), now, &a, NULL);
 	if (r == EID_OK)

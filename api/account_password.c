@@ -117,6 +117,11 @@ static int refused(struct eid_app *app, struct eid_http_request *req,
 		return eid_account_reply(app, req, res, fs, "error",
 					 "Too many wrong passwords. Try again later.",
 					 "Quá nhiều lần nhập sai mật khẩu. Vui lòng thử lại sau.");
+	case EID_ENETWORK: /* the card could not be checked */
+		return eid_account_reply_status(
+			app, req, res, fs, 503, "error",
+			eid_msg(EID_LANG_EN, EID_MSG_REGISTRY_UNAVAILABLE),
+			eid_msg(EID_LANG_VI, EID_MSG_REGISTRY_UNAVAILABLE), NULL);
 	case EID_EINVAL:
 		eid_page_begin(&p, eid_page_lang(req), "Change password",
 			       "Đổi mật khẩu");
@@ -148,7 +153,8 @@ static int change(struct eid_app *app, struct eid_http_request *req,
 		again = "";
 	if (strcmp(next, again) != 0)
 		return EID_EMISMATCH;
-	r = eid_account_authenticate(app->store, &app->policy,
+	r = eid_account_authenticate(app->store, &app->registry,
+				     &app->policy,
 				     fs->ses.personal_id, current,
 				     eid_http_remote(req),
 				     (int64_t)eid_store_now(app->store), &a, NULL);

@@ -116,7 +116,6 @@ static int check_chip(struct eid_app *app, struct eid_http_response *res,
 	struct eid_activation_chip *chip = malloc(sizeof(*chip));
 	const eid_csca_store *csca = NULL;
 	eid_csca_snap *snap = NULL;
-	eid_txn *t = NULL;
 	int r = EID_ENOMEM;
 
 	if (v == NULL || chip == NULL)
@@ -131,10 +130,12 @@ static int check_chip(struct eid_app *app, struct eid_http_response *res,
 		goto out;
 	}
 	eid_activation_chip_from_verdict(v, chip);
-	if ((r = eid_store_begin(app->store, false, &t)) != EID_OK)
+	r = eid_activation_judge_chip(&app->registry, in->personal_id, chip,
+				      judged);
+	if (r == EID_ENETWORK) {
+		r = eid_ss_registry_unavailable(res);
 		goto out;
-	r = eid_activation_judge_chip(t, in->personal_id, chip, judged);
-	eid_txn_abort(t);
+	}
 	in->judged = judged;
 out:
 	free(chip);

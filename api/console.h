@@ -163,6 +163,12 @@ int eid_console_audit(struct eid_app *app, struct eid_http_request *req,
 		      const char *subject, json_t *details);
 /* The citizen page of the console (registry record, account, actions),
  * with a notice on top (en NULL: none). */
+/* The registry's record of an activation case's citizen, asked with no
+ * transaction open (the server's registry may be the remote one:
+ * EID_ENETWORK).  ret_minor (may be NULL): set true for a minor's case,
+ * which is then not looked up. */
+int eid_console_case_citizen(struct eid_app *app, const char *case_id,
+			     bool *ret_minor, struct eid_citizen *ret);
 int eid_console_citizen_page(struct eid_app *app, struct eid_http_request *req,
 			     struct eid_http_response *res,
 			     const struct eid_officer_session *os,

@@ -61,6 +61,8 @@ static int auth_refused(struct eid_http_response *res, int r,
 	case EID_ESTATE:
 		return eid_ss_error(res, 403, "account_not_active",
 				    "the account is not activated yet", 0);
+	case EID_ENETWORK:
+		return eid_ss_registry_unavailable(res);
 	default:
 		return r;
 	}
@@ -139,7 +141,8 @@ int eid_api_device_bind(struct eid_http_request *req,
 				 "jwk must be a public EC P-256 key (ES256)", 0);
 		goto out;
 	}
-	r = eid_account_authenticate(app->store, &app->policy, pid, pw,
+	r = eid_account_authenticate(app->store, &app->registry,
+				     &app->policy, pid, pw,
 				     eid_http_remote(req),
 				     (int64_t)eid_store_now(app->store), &a,
 				     &info);

@@ -652,6 +652,10 @@ static enum MHD_Result run_handler(struct eid_http_request *req)
 		return send_error(req, 503, "temporarily_unavailable",
 				  "too many messages waiting for delivery, "
 				  "try again later");
+	if (r == EID_ENETWORK) /* a service we depend on (the registry) */
+		return send_error(req, 503, "temporarily_unavailable",
+				  "a service this server depends on cannot "
+				  "be reached, try again later");
 	return send_error(req, 500, "server_error", NULL);
 }
 

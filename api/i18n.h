@@ -23,6 +23,8 @@ enum eid_lang {
 	  "Quá nhiều lần thử. Vui lòng thử lại sau.")                         \
 	X(MSG_SMS_BUSY, "Too many text messages are waiting to be sent. Try again in a minute.", \
 	  "Có quá nhiều tin nhắn đang chờ gửi. Vui lòng thử lại sau một phút.") \
+	X(MSG_REGISTRY_UNAVAILABLE, "The population registry cannot be reached right now. Nothing was changed; please try again in a few minutes.", \
+	  "Hiện không kết nối được với cơ sở dữ liệu quốc gia về dân cư. Chưa có thay đổi nào; vui lòng thử lại sau ít phút.") \
 	X(MSG_LOCKED, "This account is locked. Contact the police of your commune.", \
 	  "Tài khoản này đang bị khóa. Vui lòng liên hệ công an cấp xã.")       \
 	X(MSG_STEPUP_TITLE, "Confirm it is you", "Xác nhận danh tính")        \

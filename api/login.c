@@ -168,6 +168,12 @@ static int refused(struct eid_app *app, const struct eid_http_request *req,
 	case EID_EAUTH:
 		/* Never which of the two was wrong. */
 		return eid_login_reply(app, req, res, it, 200, EID_MSG_BAD_CREDENTIALS);
+	case EID_ENETWORK: /* the registry could not say whether the card
+			      is still good: no session, no lock */
+		if ((r = eid_login_reply(app, req, res, it, 503,
+					 EID_MSG_REGISTRY_UNAVAILABLE)))
+			return r;
+		return eid_http_set_header(res, "Retry-After", "60");
 	default:
 		return verdict;
 	}
@@ -196,7 +202,8 @@ int eid_api_login_post(struct eid_http_request *req,
 		user = "";
 	if (eid_http_form_param(req, "password", &pw) != EID_OK)
 		pw = "";
-	r = eid_account_authenticate(app->store, &app->policy, user, pw,
+	r = eid_account_authenticate(app->store, &app->registry,
+				     &app->policy, user, pw,
 				     eid_http_remote(req),
 				     (int64_t)eid_store_now(app->store), &acct,
 				     &info);

@@ -330,8 +330,10 @@ int eid_page_officer_activation_start(struct eid_http_request *req,
 	struct eid_app *app = arg;
 	struct eid_officer_session os;
 	struct eid_activation c;
+	struct eid_citizen cz;
 	const char *pid = NULL;
 	eid_txn *t = NULL;
+	bool found;
 	eid_buf why;
 	int r;
 
@@ -340,10 +342,22 @@ int eid_page_officer_activation_start(struct eid_http_request *req,
 	eid_buf_init(&why, WHY_MAX);
 	if (eid_http_form_param(req, "id", &pid) != EID_OK)
 		pid = "";
+	/* The registry first, with no transaction open (it may be the
+	 * remote one); an ID it cannot parse is told by the start below. */
+	r = eid_registry_lookup(&app->registry, pid, &cz);
+	if (r == EID_ENETWORK) {
+		r = eid_console_citizen_page(app, req, res, &os, pid, 503,
+					     NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	if (r != EID_OK && r != EID_ENOTFOUND && r != EID_EMALFORMED)
+		goto out;
+	found = r == EID_OK;
 	if ((r = eid_store_begin(app->store, true, &t)) != EID_OK)
 		goto out;
-	r = eid_activation_start(t, pid, os.officer_id, os.unit,
-				 (int64_t)eid_store_now(app->store), &c, &why);
+	r = eid_activation_start(t, pid, found ? &cz : NULL, os.officer_id,
+				 os.unit, (int64_t)eid_store_now(app->store),
+				 &c, &why);
 	if (r == EID_OK) {
 		r = eid_txn_commit(t);
 		t = NULL;

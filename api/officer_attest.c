@@ -135,6 +135,8 @@ static int attest(struct eid_app *app, struct eid_http_request *req,
 		  char sms_to[EID_PHONE_MAX + 1], eid_buf *why)
 {
 	struct eid_activation_attest a = { 0 };
+	struct eid_citizen cz;
+	bool minor = false;
 	eid_txn *t = NULL;
 	int r;
 
@@ -147,6 +149,18 @@ static int attest(struct eid_app *app, struct eid_http_request *req,
 	a.unit = os->unit;
 	a.role = os->role;
 	a.code_ttl = app->cfg->activation.code_ttl;
+	/* An adult's account is created from the registry's record, asked
+	 * before the transaction. */
+	r = eid_console_case_citizen(app, a.case_id, &minor, &cz);
+	if (r == EID_ENOTFOUND) {
+		eid_buf_say(why, "no such case, or its citizen is no longer "
+				 "in the registry");
+		return EID_ENOTFOUND;
+	}
+	if (r == EID_ENETWORK)
+		return r;
+	if (r == EID_OK && !minor)
+		a.citizen = &cz; /* otherwise the attest below says why */
 	if ((r = eid_store_begin(app->store, true, &t)) != EID_OK)
 		return r;
 	r = eid_activation_attest(t, &app->policy, &a,
@@ -190,6 +204,10 @@ int eid_page_officer_activation_attest(struct eid_http_request *req,
 					    "attest");
 		if (r == EID_OK)
 			r = eid_console_case_denied_page(req, res);
+	} else if (r == EID_ENETWORK) {
+		r = eid_page_error(res, eid_page_lang(req), 503,
+				   eid_msg(EID_LANG_EN, EID_MSG_REGISTRY_UNAVAILABLE),
+				   eid_msg(EID_LANG_VI, EID_MSG_REGISTRY_UNAVAILABLE));
 	} else if (r != EID_ENOMEM && r != EID_ESTORE) {
 		r = eid_page_error(res, eid_page_lang(req), 409,
 				   why.len ? eid_buf_cstr(&why) :

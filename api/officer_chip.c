@@ -110,23 +110,45 @@ static int challenge(struct eid_app *app, struct eid_http_request *req,
 	return r;
 }
 
+int eid_console_case_citizen(struct eid_app *app, const char *case_id,
+			     bool *ret_minor, struct eid_citizen *ret)
+{
+	struct eid_activation c;
+	eid_txn *t = NULL;
+	int r;
+
+	if ((r = eid_store_begin(app->store, false, &t)) != EID_OK)
+		return r;
+	r = eid_activation_get(t, case_id, &c);
+	eid_txn_abort(t);
+	if (r != EID_OK)
+		return r;
+	if (ret_minor != NULL && (*ret_minor = c.guardian_id[0] != '\0'))
+		return EID_OK;
+	return eid_registry_lookup(&app->registry, c.personal_id, ret);
+}
+
 static int record(struct eid_app *app, const struct eid_officer_session *os,
 		  const char *case_id, bool guardian,
 		  const struct eid_chip_verdict *v, struct eid_activation *ret)
 {
 	struct eid_activation_chip *chip = malloc(sizeof(*chip));
+	struct eid_citizen cz;
 	eid_txn *t = NULL;
 	int r = EID_ENOMEM;
 
 	if (chip == NULL)
 		return r;
 	eid_activation_chip_from_verdict(v, chip);
-	if ((r = eid_store_begin(app->store, true, &t)) == EID_OK && guardian)
+	r = guardian ? EID_OK : eid_console_case_citizen(app, case_id, NULL, &cz);
+	if (r == EID_OK)
+		r = eid_store_begin(app->store, true, &t);
+	if (r == EID_OK && guardian)
 		r = eid_activation_record_guardian_chip(
 			t, case_id, os->officer_id, os->unit, os->role, chip,
 			(int64_t)eid_store_now(app->store), ret);
 	else if (r == EID_OK)
-		r = eid_activation_record_chip(t, case_id, os->officer_id,
+		r = eid_activation_record_chip(t, case_id, &cz, os->officer_id,
 					       os->unit, os->role, chip,
 					       (int64_t)eid_store_now(app->store),
 					       ret);

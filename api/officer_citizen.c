@@ -210,6 +210,13 @@ int eid_console_citizen_page(struct eid_app *app, struct eid_http_request *req,
 				"Không có công dân này trong cơ sở dữ liệu.", NULL);
 		return eid_page_reply(&p, res, 404);
 	}
+	if (r == EID_ENETWORK) {
+		eid_page_notice(&p, "error", eid_msg(EID_LANG_EN,
+					EID_MSG_REGISTRY_UNAVAILABLE),
+				eid_msg(EID_LANG_VI,
+					EID_MSG_REGISTRY_UNAVAILABLE), NULL);
+		return eid_page_reply(&p, res, 503);
+	}
 	if (r != EID_OK || (r = eid_store_begin(app->store, false, &t)) != EID_OK) {
 		eid_buf_free(&p.b);
 		return r;

@@ -240,6 +240,11 @@ static int register_refused(struct eid_http_response *res, enum eid_lang lang,
 		f.error = EID_MSG_SMS_BUSY;
 		status = 503;
 		break;
+	case EID_ENETWORK: /* the registry did not answer */
+		(void)eid_http_set_header(res, "Retry-After", "60");
+		f.error = EID_MSG_REGISTRY_UNAVAILABLE;
+		status = 503;
+		break;
 	default:
 		return r;
 	}
@@ -406,6 +411,10 @@ static int confirm_post(struct eid_http_request *req,
 	else if (r == EID_ENOTFOUND)
 		r = confirm_page(res, lang, csrf, id, 404,
 				 EID_MSG_SESSION_EXPIRED, NULL);
+	else if (r == EID_ENETWORK && (r = confirm_page(
+			 res, lang, csrf, id, 503, EID_MSG_REGISTRY_UNAVAILABLE,
+			 NULL)) == EID_OK)
+		r = eid_http_set_header(res, "Retry-After", "60");
 	eid_buf_free(&why);
 	return r;
 }

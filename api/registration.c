@@ -50,6 +50,13 @@ int eid_ss_error(struct eid_http_response *res, unsigned status,
 	return r;
 }
 
+int eid_ss_registry_unavailable(struct eid_http_response *res)
+{
+	return eid_ss_error(res, 503, "registry_unavailable",
+			    "the population registry cannot be reached; "
+			    "nothing was changed, try again later", 60);
+}
+
 json_t *eid_ss_json_body(struct eid_http_request *req,
 			 struct eid_http_response *res)
 {
@@ -106,6 +113,8 @@ static int start_error(struct eid_http_response *res, int r,
 		return eid_ss_error(res, 429, "slow_down",
 				    "too many attempts, try again later",
 				    retry_after ? retry_after : 60);
+	case EID_ENETWORK:
+		return eid_ss_registry_unavailable(res);
 	default:
 		return r;
 	}
@@ -176,6 +185,8 @@ int eid_ss_code_error(struct eid_http_response *res, int r,
 	case EID_EMISMATCH:
 		return eid_ss_error(res, 400, "registration_rejected",
 				    "the account cannot be created", 0);
+	case EID_ENETWORK:
+		return eid_ss_registry_unavailable(res);
 	default:
 		return r;
 	}

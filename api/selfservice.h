@@ -39,6 +39,9 @@ void eid_ss_registration_ctx(const struct eid_app *app,
 int eid_ss_error(struct eid_http_response *res, unsigned status,
 		 const char *error, const char *description,
 		 uint64_t retry_after);
+/* 503 registry_unavailable, Retry-After 60: the registry (a remote
+ * service) did not answer, so nothing was done. */
+int eid_ss_registry_unavailable(struct eid_http_response *res);
 /* The JSON object body of a request; NULL (after replying 400) when it is
  * not one. */
 json_t *eid_ss_json_body(struct eid_http_request *req,

@@ -116,17 +116,15 @@ static int sign_approved(struct eid_app *app, const struct eid_http_request *req
 		.document = q->in.document, .client_id = q->client_id,
 	};
 	struct eid_citizen c;
-	eid_txn *t = NULL;
 	eid_buf sig, cert;
 	int r;
 
 	(void)snprintf(actor, sizeof(actor), "citizen:%s", q->in.personal_id);
 	eid_buf_init(&sig, EID_CMS_MAX);
 	eid_buf_init(&cert, EID_CMS_MAX);
-	if ((r = eid_store_begin(app->store, false, &t)) != EID_OK)
-		goto out;
-	r = eid_registry_get(t, q->in.personal_id, &c);
-	eid_txn_abort(t);
+	/* The server's registry (it may be the remote one), no transaction
+	 * open while it answers. */
+	r = eid_registry_lookup(&app->registry, q->in.personal_id, &c);
 	if (r != EID_OK ||
 	    (r = eid_cms_sign_citizen(app->store, app->kek, app->ca, &c, &sr,
 				      eid_store_now(app->store), &sig)) ||

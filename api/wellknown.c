@@ -40,8 +40,8 @@ int eid_app_init_keys(struct eid_app *app, const struct eid_config *cfg,
 	app->signer = signer;
 	memcpy(app->kek, kek, sizeof(app->kek));
 	eid_account_policy_from_config(cfg, &app->policy);
-	if ((r = eid_registry_open_local_cached(store, EID_APP_RCACHE_ENTRIES,
-						&app->registry)) != EID_OK ||
+	if ((r = eid_registry_open_config(cfg, store, EID_APP_RCACHE_ENTRIES,
+					  &app->registry, NULL)) != EID_OK ||
 	    (r = eid_notify_open_config(cfg, store, &app->notify)) != EID_OK ||
 	    (r = eid_biometric_open_config(cfg, &app->biometric)) != EID_OK ||
 	    (r = eid_subject_key_derive(kek, app->subject_key)) != EID_OK ||
@@ -113,7 +113,7 @@ int eid_app_start(struct eid_app *app)
 	}
 	if (app->cfg->accounts.sweep_interval == 0)
 		return EID_OK;
-	r = eid_sweeper_start(app->store, &app->notify,
+	r = eid_sweeper_start(app->store, &app->registry, &app->notify,
 			      app->cfg->accounts.sweep_interval, &app->sweeper);
 	if (r != EID_OK) {
 		eid_notify_stop(&app->notify);

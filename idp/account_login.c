@@ -17,6 +17,7 @@
 
 struct attempt {
 	eid_store *s;
+	const eid_registry *reg;
 	const struct eid_account_policy *pol;
 	const char *id;       /* valid 12-digit form, or NULL */
 	const char *pw;
@@ -222,7 +223,12 @@ static int sync_card(struct attempt *at)
 	int r;
 
 	memcpy(id[0], at->acct.personal_id, sizeof(id[0]));
-	r = eid_account_sync_card_status(at->s, id, 1, at->now, &res);
+	r = eid_account_sync_card_status(at->s, at->reg, id, 1, at->now,
+					 &res);
+	if (r == EID_OK && res.checked != EID_OK) {
+		tell(at, "registry_unavailable", 0);
+		return res.checked;
+	}
 	return r != EID_OK ? r : res.ended;
 }
 
@@ -255,7 +261,8 @@ static int run(struct attempt *at, struct eid_account *ret_account)
 	return apply_known(at, ret_account);
 }
 
-int eid_account_authenticate(eid_store *s, const struct eid_account_policy *pol,
+int eid_account_authenticate(eid_store *s, const eid_registry *reg,
+			     const struct eid_account_policy *pol,
 			     const char *personal_id, const char *password,
 			     const char *remote_addr, int64_t now,
 			     struct eid_account *ret_account,
@@ -266,11 +273,12 @@ int eid_account_authenticate(eid_store *s, const struct eid_account_policy *pol,
 	struct attempt at;
 	int r;
 
-	if (s == NULL || pol == NULL || password == NULL ||
+	if (s == NULL || reg == NULL || pol == NULL || password == NULL ||
 	    ret_account == NULL)
 		return EID_EINVAL;
 	memset(&at, 0, sizeof(at));
 	at.s = s;
+	at.reg = reg;
 	at.pol = pol;
 	at.pw = password;
 	at.pwlen = strnlen(password, EID_PASSWORD_MAX_BYTES + 1);

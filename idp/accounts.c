@@ -470,7 +470,14 @@ static int check_citizen(eid_txn *t, const struct eid_account_new *a,
 	struct eid_date today;
 	int age = 0, r;
 
-	r = eid_registry_get(t, a->personal_id, c);
+	if (a->citizen != NULL) {
+		r = strcmp(a->citizen->personal_id, a->personal_id) == 0 ?
+			    EID_OK : EID_EINVAL;
+		if (r == EID_OK)
+			*c = *a->citizen;
+	} else {
+		r = eid_registry_get(t, a->personal_id, c);
+	}
 	if (r == EID_ENOTFOUND)
 		eid_buf_say(why, "no citizen with this personal ID number in "
 				 "the registry");
@@ -836,8 +843,19 @@ out:
 	return r;
 }
 
-int eid_account_card_lock_due(eid_txn *t, const struct eid_account *a,
-			      int64_t now, enum eid_lock_reason *ret)
+static enum eid_lock_reason card_lock_reason(const struct eid_citizen *c,
+					     int64_t now)
+{
+	if (c->card_status == EID_CARD_REVOKED)
+		return EID_LOCK_CARD_REVOKED;
+	if (eid_account_card_expired(c, now))
+		return EID_LOCK_CARD_EXPIRED;
+	return EID_LOCK_NONE;
+}
+
+int eid_account_card_lock_due(const eid_registry *reg,
+			      const struct eid_account *a, int64_t now,
+			      enum eid_lock_reason *ret)
 {
 	struct eid_citizen c;
 	int r;
@@ -846,29 +864,27 @@ int eid_account_card_lock_due(eid_txn *t, const struct eid_account *a,
 	if (a->status != EID_ACCOUNT_ACTIVE &&
 	    a->status != EID_ACCOUNT_PENDING_ACTIVATION)
 		return EID_OK;
-	r = eid_registry_get(t, a->personal_id, &c);
+	r = eid_registry_lookup(reg, a->personal_id, &c);
 	if (r == EID_ENOTFOUND)
 		return EID_OK; /* nobody to compare with: left alone */
 	if (r != EID_OK)
 		return r;
-	if (c.card_status == EID_CARD_REVOKED)
-		*ret = EID_LOCK_CARD_REVOKED;
-	else if (eid_account_card_expired(&c, now))
-		*ret = EID_LOCK_CARD_EXPIRED;
+	*ret = card_lock_reason(&c, now);
 	return EID_OK;
 }
 
-int eid_account_sync_loaded(eid_txn *t, struct eid_account *a, int64_t now,
+int eid_account_sync_loaded(eid_txn *t, struct eid_account *a,
+			    enum eid_lock_reason due, int64_t now,
 			    bool *ret_locked)
 {
-	enum eid_lock_reason reason;
-	int r = eid_account_card_lock_due(t, a, now, &reason);
-
 	*ret_locked = false;
-	if (r != EID_OK || reason == EID_LOCK_NONE)
-		return r;
+	/* The account may have changed since the registry was asked. */
+	if (due == EID_LOCK_NONE ||
+	    (a->status != EID_ACCOUNT_ACTIVE &&
+	     a->status != EID_ACCOUNT_PENDING_ACTIVATION))
+		return EID_OK;
 	*ret_locked = true;
-	return apply_lock(t, a, reason, "system", now);
+	return apply_lock(t, a, due, "system", now);
 }
 
 /* Level 2 in state to; from an account in one of the states allowed. */

@@ -21,6 +21,7 @@
 #include "idp/password.h"
 #include "idp/personal_id.h"
 #include "idp/rcache.h"
+#include "idp/registry.h"
 #include "idp/store.h"
 
 #define EID_ACCOUNT_FORMAT 1
@@ -122,6 +123,10 @@ struct eid_account_new {
 	 * what the citizen typed); a mismatch never says which field. */
 	const char *full_name;
 	const struct eid_date *birthdate;
+	/* The registry's record, looked up by the caller before t began
+	 * (the server's registry may be a remote service, not to be waited
+	 * for inside a transaction); NULL: read from the local table in t. */
+	const struct eid_citizen *citizen;
 };
 
 /* Create an account for a citizen of the local registry (write txn t).
@@ -203,11 +208,16 @@ int eid_account_raise_active(eid_txn *t, const char *personal_id,
 /* True when the registry's card expiry date has passed (in Vietnam's
  * time zone) at now; a card without one never expires. */
 bool eid_account_card_expired(const struct eid_citizen *c, int64_t now);
-/* Whether the registry's card of an active or pending account is revoked
- * or expired at now: *ret is the lock reason due (EID_LOCK_CARD_REVOKED,
- * EID_LOCK_CARD_EXPIRED) or EID_LOCK_NONE.  Read only. */
-int eid_account_card_lock_due(eid_txn *t, const struct eid_account *a,
-			      int64_t now, enum eid_lock_reason *ret);
+/* The lock an active or pending account is due for its card at now
+ * (EID_LOCK_CARD_REVOKED, EID_LOCK_CARD_EXPIRED or EID_LOCK_NONE), asking
+ * reg (outside any transaction: it may be a remote service); no lookup
+ * for an account that is not active or pending, none due for a citizen
+ * the registry does not know.  A lookup that fails (EID_ENETWORK: the
+ * registry is unavailable) is returned and *ret is EID_LOCK_NONE: unknown
+ * is never revoked. */
+int eid_account_card_lock_due(const eid_registry *reg,
+			      const struct eid_account *a, int64_t now,
+			      enum eid_lock_reason *ret);
 
 /* What eid_account_sync_card_status did to one account. */
 struct eid_card_sync {
@@ -215,11 +225,14 @@ struct eid_card_sync {
 	enum eid_lock_reason reason;   /* with locked */
 	char phone[EID_PHONE_MAX + 1]; /* with locked: to tell the citizen */
 	int ended; /* eid_account_end_everything's result; EID_OK unless locked */
+	/* EID_OK, or why the registry could not say (EID_ENETWORK: it is
+	 * unavailable); the account was then left as it was. */
+	int checked;
 };
 
 /* The one lock for card status changes (the login and the lifecycle sweep
  * both use it).  For each account ids[0..n) that is active or pending and
- * whose card the registry marks revoked or expired at now: lock it
+ * whose card reg marks revoked or expired at now: lock it
  * (reason card_revoked or card_expired, actor "system", account.lock
  * audited), all in one write transaction, taken only when a read found
  * something to lock (each account is checked again inside it); then,
@@ -230,8 +243,10 @@ struct eid_card_sync {
  * skipped.  ret[i] tells what happened to ids[i].  Returns
  * a store error when the transaction failed (nothing was locked); a
  * failure to end is in ret[i].ended, after every locked account was
- * tried.  Runs its own transactions: call it outside any. */
-int eid_account_sync_card_status(eid_store *s,
+ * tried.  The registry is asked between the transactions, never inside
+ * one; an account it could not answer for is left alone, with the error
+ * in ret[i].checked.  Runs its own transactions: call it outside any. */
+int eid_account_sync_card_status(eid_store *s, const eid_registry *reg,
 				 const char (*ids)[EID_PERSONAL_ID_LEN + 1],
 				 size_t n, int64_t now,
 				 struct eid_card_sync *ret);
@@ -252,11 +267,15 @@ struct eid_login_info {
  * costs the same Argon2 work and is throttled the same way), then the
  * state (locked or revoked: EID_ELOCKED, told only to whom knows the
  * password; a card revoked or expired in the registry locks it now;
- * pending activation: EID_ESTATE).  On success the failure count is
+ * pending activation: EID_ESTATE).  The card is asked of reg once the
+ * password is right; when reg is unavailable the login fails with its
+ * error (EID_ENETWORK), counted neither as a failure nor a success.  On
+ * success the failure count is
  * cleared and the hash redone when the parameters changed.  Audit:
  * login.success / login.failure.  info (may be NULL) is filled on every
  * return. */
-int eid_account_authenticate(eid_store *s, const struct eid_account_policy *pol,
+int eid_account_authenticate(eid_store *s, const eid_registry *reg,
+			     const struct eid_account_policy *pol,
 			     const char *personal_id, const char *password,
 			     const char *remote_addr, int64_t now,
 			     struct eid_account *ret_account,

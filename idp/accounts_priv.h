@@ -16,10 +16,12 @@ int eid_account_hash_new_password(const struct eid_account_policy *pol,
 				  struct eid_account *a,
 				  const struct eid_date *birth,
 				  const char *password, eid_buf *why);
-/* Lock a (already read; updated) when its card is due
- * (eid_account_card_lock_due), in t.  Only for eid_account_sync_card_status,
- * which ends everything issued to the citizen after the commit. */
-int eid_account_sync_loaded(eid_txn *t, struct eid_account *a, int64_t now,
+/* Lock a (already read; updated) for due, the lock its card is due
+ * (eid_account_card_lock_due, asked before t), when it is still active or
+ * pending, in t.  Only for eid_account_sync_card_status, which ends
+ * everything issued to the citizen after the commit. */
+int eid_account_sync_loaded(eid_txn *t, struct eid_account *a,
+			    enum eid_lock_reason due, int64_t now,
 			    bool *ret_locked);
 
 #endif

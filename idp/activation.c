@@ -342,12 +342,12 @@ static int new_id(char out[EID_ACTIVATION_ID_LEN + 1])
 }
 
 int eid_activation_start(eid_txn *t, const char *personal_id,
+			 const struct eid_citizen *cz,
 			 const char *officer_id, const char *unit,
 			 int64_t now, struct eid_activation *ret,
 			 eid_buf *why)
 {
 	struct eid_activation c;
-	struct eid_citizen cz;
 	struct eid_personal_id pid;
 	char actor[EID_ACTOR_MAX + 1];
 	int r;
@@ -359,12 +359,13 @@ int eid_activation_start(eid_txn *t, const char *personal_id,
 		say(why, "a personal ID number has 12 digits");
 		return EID_EMALFORMED;
 	}
-	if ((r = eid_registry_get(t, personal_id, &cz)) != EID_OK) {
-		if (r == EID_ENOTFOUND)
-			say(why, "no such citizen in the registry");
-		return r;
+	if (cz == NULL) {
+		say(why, "no such citizen in the registry");
+		return EID_ENOTFOUND;
 	}
-	if ((r = check_citizen(t, &cz, now, c.guardian_id, why)) != EID_OK ||
+	if (strcmp(cz->personal_id, pid.digits) != 0)
+		return EID_EINVAL;
+	if ((r = check_citizen(t, cz, now, c.guardian_id, why)) != EID_OK ||
 	    (r = new_id(c.id)) != EID_OK)
 		return r;
 	c.guardian = c.guardian_id[0] != '\0' ? EID_AGUARDIAN_WAITING :
@@ -495,7 +496,8 @@ void eid_activation_judge(struct eid_activation *c, const struct eid_activation_
 		c->state = EID_ACTIVATION_CHIP_OK;
 }
 
-int eid_activation_judge_chip(eid_txn *t, const char *personal_id,
+int eid_activation_judge_chip(const eid_registry *reg,
+			      const char *personal_id,
 			      const struct eid_activation_chip *chip,
 			      struct eid_activation *ret)
 {
@@ -504,7 +506,7 @@ int eid_activation_judge_chip(eid_txn *t, const char *personal_id,
 
 	if (chip == NULL || personal_id == NULL)
 		return EID_EINVAL;
-	if ((r = eid_registry_get(t, personal_id, &cz)) != EID_OK)
+	if ((r = eid_registry_lookup(reg, personal_id, &cz)) != EID_OK)
 		return r;
 	memset(ret, 0, sizeof(*ret));
 	copy(ret->personal_id, sizeof(ret->personal_id), personal_id);
@@ -545,13 +547,13 @@ bool eid_activation_may_access(const struct eid_activation *c,
 }
 
 int eid_activation_record_chip(eid_txn *t, const char *case_id,
+			       const struct eid_citizen *cz,
 			       const char *officer_id, const char *unit,
 			       enum eid_officer_role role,
 			       const struct eid_activation_chip *chip,
 			       int64_t now, struct eid_activation *ret)
 {
 	struct eid_activation c;
-	struct eid_citizen cz;
 	char actor[EID_ACTOR_MAX + 1];
 	int r;
 
@@ -563,9 +565,9 @@ int eid_activation_record_chip(eid_txn *t, const char *case_id,
 		return EID_EPERM;
 	if (c.state != EID_ACTIVATION_STARTED)
 		return EID_ESTATE;
-	if ((r = eid_registry_get(t, c.personal_id, &cz)) != EID_OK)
-		return r;
-	eid_activation_judge(&c, chip, &cz);
+	if (cz == NULL || strcmp(cz->personal_id, c.personal_id) != 0)
+		return EID_ENOTFOUND; /* not the case's citizen (any more) */
+	eid_activation_judge(&c, chip, cz);
 	c.updated_at = now;
 	if ((r = eid_activation_save(
 		     t, &c, "activation.chip", actor,
@@ -719,6 +721,7 @@ static int issue_code(eid_txn *t, const struct eid_activation *c,
 
 static int level2_account(eid_txn *t, const struct eid_account_policy *pol,
 			  const struct eid_activation *c, const char *phone,
+			  const struct eid_citizen *citizen,
 			  const char *actor, int64_t now, eid_buf *why)
 {
 	struct eid_account a;
@@ -742,6 +745,7 @@ static int level2_account(eid_txn *t, const struct eid_account_policy *pol,
 	n.personal_id = c->personal_id;
 	n.phone = phone;
 	n.level = 2;
+	n.citizen = citizen;
 	return eid_account_create(t, pol, &n, now, actor, why);
 }
 
@@ -781,7 +785,8 @@ int eid_activation_attest(eid_txn *t, const struct eid_account_policy *pol,
 	if (c.guardian != EID_AGUARDIAN_NONE)
 		r = eid_activation_minor_attest(t, &c, a, actor, now, why);
 	else
-		r = level2_account(t, pol, &c, a->phone, actor, now, why);
+		r = level2_account(t, pol, &c, a->phone, a->citizen, actor,
+				   now, why);
 	if (r != EID_OK || (r = issue_code(t, &c, ttl, now, ret_code)) != EID_OK)
 		return r;
 	c.state = EID_ACTIVATION_CODE_ISSUED;

@@ -104,7 +104,10 @@ const char *eid_activation_state_name(enum eid_activation_state s);
 const char *eid_activation_guardian_name(enum eid_activation_guardian g);
 const char *eid_activation_check_name(enum eid_activation_check c);
 
-/* Open a case for a citizen of the registry (write txn).  A citizen
+/* Open a case for a citizen of the registry (write txn): cz is the
+ * registry's record of personal_id, looked up before t began (the
+ * server's registry may be a remote service; NULL: not in the registry;
+ * a minor's guardian is still read from the local table).  A citizen
  * under 14 gets a minor's case (Decree 69/2024: only together with the
  * guardian; see eid_activation_minor_check).  Refusals, with a sentence
  * for the officer in why (may be NULL):
@@ -119,6 +122,7 @@ const char *eid_activation_check_name(enum eid_activation_check c);
  * Audit: activation.start (actor officer:<id>, details the unit, and
  * guardian_id for a minor). */
 int eid_activation_start(eid_txn *t, const char *personal_id,
+			 const struct eid_citizen *cz,
 			 const char *officer_id, const char *unit,
 			 int64_t now, struct eid_activation *ret,
 			 eid_buf *why);
@@ -135,24 +139,30 @@ bool eid_activation_may_access(const struct eid_activation *c,
 			       enum eid_officer_role role);
 
 /* Record the verified card read of a started case: the verdicts and the
- * DG13 fields matched against the registry.  The case moves to CHIP_OK
+ * DG13 fields matched against cz, the registry's record of the case's
+ * citizen, looked up before t began (EID_ENOTFOUND when it is NULL or
+ * another citizen's).  The case moves to CHIP_OK
  * only when Passive and Active Authentication are valid and every field
  * matches; otherwise to CHIP_FAILED for good.  EID_EPERM when the officer
  * may not access the case (eid_activation_may_access); EID_ESTATE when
  * the case is not waiting for a read.  Audit: activation.chip. */
 int eid_activation_record_chip(eid_txn *t, const char *case_id,
+			       const struct eid_citizen *cz,
 			       const char *officer_id, const char *unit,
 			       enum eid_officer_role role,
 			       const struct eid_activation_chip *chip,
 			       int64_t now, struct eid_activation *ret);
 
 /* Judge a verified card read against the registry's record of
- * personal_id without storing anything: ret gets the verdicts, the DG13
+ * personal_id (asked of reg, outside any transaction: it may be the
+ * remote registry, EID_ENETWORK when it is unavailable) without storing
+ * anything: ret gets the verdicts, the DG13
  * fields matched one by one, state CHIP_OK, or CHIP_FAILED with the
  * refusal (the first failed of PA, AA, DG13 present, DG13 matching).
  * The officer's case (above) and the citizen's self-service
  * (idp/level2_self.h) take the same rules from here. */
-int eid_activation_judge_chip(eid_txn *t, const char *personal_id,
+int eid_activation_judge_chip(const eid_registry *reg,
+			      const char *personal_id,
 			      const struct eid_activation_chip *chip,
 			      struct eid_activation *ret);
 
@@ -173,6 +183,10 @@ struct eid_activation_attest {
 	/* Out, for a minor's case: the guardian's phone, where the code
 	 * must go (never shown at the desk); "" for an adult's case. */
 	char ret_sms_to[EID_PHONE_MAX + 1];
+	/* An adult's case: the citizen's registry record, looked up before
+	 * the transaction, for the account created (eid_account_new's
+	 * citizen); NULL: read from the local table. */
+	const struct eid_citizen *citizen;
 };
 
 /* The officer attests the face check of a CHIP_OK case: the account is

@@ -25,6 +25,7 @@
 
 #include "crypto/error.h"
 #include "idp/cidr.h"
+#include "idp/httpc.h"
 
 enum kind {
 	K_LISTEN,   /* struct eid_listen */
@@ -36,9 +37,11 @@ enum kind {
 	K_ALG,      /* char *: a JOSE signing algorithm we support */
 	K_SECCOMP,  /* char *: kill, log or off */
 	K_SIGNER,   /* char *: process or inprocess */
+	K_SOURCE,   /* char *: local or http */
 	K_CIDRS,    /* char *: addresses and CIDR blocks (idp/cidr.h) */
 	K_NUM,      /* uint64_t in [min, max] */
 	K_DURATION, /* uint64_t seconds in [min, max], suffix s m h d */
+	K_MILLIS,   /* uint64_t milliseconds in [min, max], suffix ms s m */
 	K_SIZE,     /* uint64_t bytes in [min, max], suffix k m */
 	K_BOOL,     /* bool */
 };
@@ -130,6 +133,15 @@ static const struct key_def config_keys[] = {
 	KEY(biometric, threshold, K_NUM, 0, 100, "80"),
 	KEY(biometric, timeout_ms, K_NUM, 100, 120000, "10000"),
 	KEY(accounts, sweep_interval, K_DURATION, 0, 30 * DAY, "1h"),
+	KEY(registry, source, K_SOURCE, 0, 0, "local"),
+	KEY(registry, url, K_STR, 0, 0, ""),
+	KEY(registry, bearer_token_file, K_STR, 0, 0, ""),
+	KEY(registry, ca_file, K_STR, 0, 0, ""),
+	KEY(registry, connect_timeout, K_MILLIS, 100, 60000, "3s"),
+	KEY(registry, timeout, K_MILLIS, 100, 120000, "5s"),
+	KEY(registry, retries, K_NUM, 0, 10, "1"),
+	KEY(registry, backoff, K_MILLIS, 10, 60000, "200ms"),
+	KEY(registry, allow_insecure_http, K_BOOL, 0, 0, "false"),
 	KEY(credentials, totp_issuer, K_LABEL, 0, 0, "eid"),
 	KEY(webauthn, rp_id, K_STR, 0, 0, ""),
 	KEY(webauthn, origin, K_STR, 0, 0, ""),
@@ -160,7 +172,7 @@ static bool is_str_kind(enum kind k)
 {
 	return k == K_URL || k == K_STR || k == K_PATH || k == K_LABEL ||
 	       k == K_ENVNAME || k == K_ALG || k == K_SECCOMP || k == K_CIDRS ||
-	       k == K_SIGNER;
+	       k == K_SIGNER || k == K_SOURCE;
 }
 
 static char **str_field(struct eid_config *c, const struct key_def *k)
@@ -234,6 +246,27 @@ static int parse_scaled(const char *s, const struct unit *units,
 		return EID_EMALFORMED;
 	*ret = v * f;
 	return EID_OK;
+}
+
+/* Milliseconds: "250ms", or a duration in seconds or minutes ("3",
+ * "3s", "1m"), as every other duration is read. */
+static int parse_millis(const char *s, uint64_t *ret)
+{
+	static const struct unit units[] = { { 's', 1000 }, { 'm', 60000 },
+					     { 0, 0 } };
+	size_t n = strlen(s);
+
+	if (n > 2 && strcmp(s + n - 2, "ms") == 0)
+		return parse_u64(s, n - 2, ret);
+	if (n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9') {
+		uint64_t v;
+
+		if (parse_u64(s, n, &v) != EID_OK || v > UINT64_MAX / 1000)
+			return EID_EMALFORMED;
+		*ret = v * 1000;
+		return EID_OK;
+	}
+	return parse_scaled(s, units, ret);
 }
 
 static int parse_bool(const char *s, bool *ret)
@@ -413,6 +446,10 @@ static int check_str(const struct key_def *k, const char *v, eid_buf *why)
 		ok = strcmp(v, "process") == 0 || strcmp(v, "inprocess") == 0;
 		expect = "one of process, inprocess";
 		break;
+	case K_SOURCE:
+		ok = strcmp(v, "local") == 0 || strcmp(v, "http") == 0;
+		expect = "one of local, http";
+		break;
 	default:
 		break;
 	}
@@ -453,12 +490,19 @@ static int set_num(struct eid_config *c, const struct key_def *k,
 		r = parse_scaled(v, duration_units, &n);
 	else if (k->kind == K_SIZE)
 		r = parse_scaled(v, size_units, &n);
+	else if (k->kind == K_MILLIS)
+		r = parse_millis(v, &n);
 	if (r == EID_OK && n >= k->min && n <= k->max) {
 		*num_field(c, k) = n;
 		return EID_OK;
 	}
 	put_quoted(why, v);
-	if (k->kind == K_NUM)
+	if (k->kind == K_MILLIS)
+		(void)eid_buf_printf(why, " is not a duration of %llu-%llu "
+				     "milliseconds (suffix ms, s or m)",
+				     (unsigned long long)k->min,
+				     (unsigned long long)k->max);
+	else if (k->kind == K_NUM)
 		(void)eid_buf_printf(why, " is not a number %llu-%llu",
 				     (unsigned long long)k->min,
 				     (unsigned long long)k->max);
@@ -795,6 +839,45 @@ static void check_pkcs11_keys(struct load *L)
 	}
 }
 
+/* With source = http: a URL, https unless allow_insecure_http, which only
+ * a plain http URL to this machine may have (a registry beside us, tests);
+ * the connection's share of the time within the request's. */
+static void check_registry_keys(struct load *L)
+{
+	static const char *const url[] = { "registry", "url", "registry",
+		"source" };
+	static const char *const plain[] = { "registry", "url", "registry",
+		"allow_insecure_http" };
+	static const char *const times[] = { "registry", "connect_timeout",
+		"registry", "timeout" };
+	const struct eid_config *c = L->cfg;
+	const char *u = c->registry.url;
+	bool https = strncmp(u, "https://", 8) == 0;
+
+	if (strcmp(c->registry.source, "http") != 0)
+		return;
+	if (!https && strncmp(u, "http://", 7) != 0) {
+		point_at(L, url, 4);
+		fail(L, "source = http needs url = https://HOST[:PORT]/PATH "
+			"(the registry's base URL)");
+	} else if (c->registry.allow_insecure_http &&
+		   !eid_httpc_loopback_http(u)) {
+		point_at(L, plain, 4);
+		fail(L, "allow_insecure_http is for a plain http:// registry "
+			"on this machine (127.0.0.1, [::1], localhost) only");
+	} else if (!https && !c->registry.allow_insecure_http) {
+		point_at(L, plain, 4);
+		fail(L, "the registry's url must be https (plain http only to "
+			"this machine, with allow_insecure_http = true)");
+	} else if (c->registry.connect_timeout > c->registry.timeout) {
+		point_at(L, times, 4);
+		fail(L, "connect_timeout (%llu ms) is longer than timeout "
+			"(%llu ms), the whole request's",
+		     (unsigned long long)c->registry.connect_timeout,
+		     (unsigned long long)c->registry.timeout);
+	}
+}
+
 /* Checks across keys, after every key has its value. */
 static void check_cross(struct load *L)
 {
@@ -802,6 +885,7 @@ static void check_cross(struct load *L)
 	check_password_keys(L);
 	check_tls_keys(L);
 	check_pkcs11_keys(L);
+	check_registry_keys(L);
 }
 
 static void report(eid_buf *err, const char *name, unsigned line,

@@ -22,7 +22,8 @@ struct eid_listen {
 	uint16_t port;
 };
 
-/* Durations are in seconds, sizes in bytes; strings are owned by the
+/* Durations are in seconds (where a comment says so: milliseconds), sizes
+ * in bytes; strings are owned by the
  * struct (eid_config_free releases them), never NULL once loaded. */
 struct eid_config {
 	struct {
@@ -124,6 +125,18 @@ struct eid_config {
 	struct {
 		uint64_t sweep_interval;  /* seconds between card sweeps; 0: off */
 	} accounts;
+	struct {
+		char *source;     /* "local" or "http" (idp/registry.h) */
+		char *url;        /* the http registry's base URL */
+		char *bearer_token_file; /* mode 0600; "": none */
+		char *ca_file;    /* its trust anchors; "": the system's */
+		/* These three in milliseconds. */
+		uint64_t connect_timeout;
+		uint64_t timeout;        /* a whole request */
+		uint64_t backoff;        /* first wait, doubled each retry */
+		uint64_t retries;        /* after the first try */
+		bool allow_insecure_http; /* http:// to loopback only (tests) */
+	} registry;
 	struct {
 		char *rp_id;  /* "": the issuer's host */
 		char *origin; /* "": the issuer's scheme://host[:port] */

@@ -600,8 +600,10 @@ out:
 }
 
 static int create_account(const struct eid_registration_ctx *ctx,
-			  const struct pending *p, const char *password,
-			  const char *remote, int64_t now, eid_buf *why)
+			  const struct pending *p,
+			  const struct eid_citizen *citizen,
+			  const char *password, const char *remote,
+			  int64_t now, eid_buf *why)
 {
 	struct eid_account_new a = {
 		.personal_id = p->personal_id,
@@ -610,6 +612,7 @@ static int create_account(const struct eid_registration_ctx *ctx,
 		.level = 1,
 		.password = password,
 		.birthdate = &p->birthdate,
+		.citizen = citizen,
 	};
 	char actor[ACTOR_MAX], hex[65];
 	eid_txn *t = NULL;
@@ -638,9 +641,10 @@ int eid_registration_confirm(const struct eid_registration_ctx *ctx,
 			     int64_t now, char *ret_personal_id, eid_buf *why)
 {
 	struct eid_password_context pc;
+	struct eid_citizen c;
 	struct pending p;
 	char key[PENDING_KEY_MAX];
-	int r;
+	int known, r;
 
 	if (ctx == NULL || code == NULL || password == NULL)
 		return EID_EINVAL;
@@ -649,15 +653,27 @@ int eid_registration_confirm(const struct eid_registration_ctx *ctx,
 	pc = (struct eid_password_context){ p.personal_id, p.phone,
 					    &p.birthdate };
 	if ((r = eid_password_check_policy(&ctx->policy->password, password,
-					   strlen(password), &pc, why)) != EID_OK ||
-	    (r = eid_otp_check(ctx->store, EID_OTP_REGISTER, id, code, now)) !=
-		    EID_OK)
+					   strlen(password), &pc, why)) != EID_OK)
+		goto out;
+	/* The registry before the code: when it cannot be reached (it may
+	 * be a remote service), the code stays unused and the registration
+	 * pending, for the citizen to try again; and no transaction waits
+	 * for it. */
+	known = eid_registry_lookup(ctx->registry, p.personal_id, &c);
+	if (known != EID_OK && known != EID_ENOTFOUND) {
+		r = known;
+		goto out;
+	}
+	if ((r = eid_otp_check(ctx->store, EID_OTP_REGISTER, id, code, now)) !=
+	    EID_OK)
 		goto out;
 	if (p.silent) { /* the code was never sent: a lucky guess */
 		r = EID_EMISMATCH;
 		goto out;
 	}
-	r = create_account(ctx, &p, password, remote, now, NULL);
+	r = known == EID_OK ? create_account(ctx, &p, &c, password, remote,
+					     now, NULL) :
+			      EID_ENOTFOUND;
 	if (r == EID_EEXIST || r == EID_EMISMATCH || r == EID_ENOTFOUND ||
 	    r == EID_ESTATE || r == EID_EPERM)
 		r = EID_EMISMATCH;

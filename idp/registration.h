@@ -109,7 +109,10 @@ int eid_registration_start(const struct eid_registration_ctx *ctx,
  *                  is not spent, the citizen may try another password
  *   EID_EAUTH, EID_EEXPIRED, EID_EREPLAY, EID_ELIMIT  from the code
  *   EID_EMISMATCH  the account cannot be created after all (the phone or
- *                  the ID was taken meanwhile) */
+ *                  the ID was taken meanwhile)
+ *   EID_ENETWORK   the registry is unavailable: asked before the code, so
+ *                  the code is not spent and the registration stays
+ *                  pending (eid_registration_start returns it too) */
 int eid_registration_confirm(const struct eid_registration_ctx *ctx,
 			     const char *id, const char *code,
 			     const char *password, const char *remote,

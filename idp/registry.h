@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "crypto/buf.h"
 #include "idp/citizen.h"
+#include "idp/config.h"
 #include "idp/store.h"
 
 typedef struct eid_registry {
@@ -88,5 +90,22 @@ struct eid_registry_http_options {
  * EID_ECONFIG for bad options. */
 int eid_registry_open_http(const struct eid_registry_http_options *opt,
 			   eid_registry *ret);
+
+/* ---- the server's choice ---- */
+
+/* The registry [registry] source names.  local: the store s, through a
+ * cache of cache_entries decoded records (0: none).  http: the service
+ * at [registry] url with its bearer token file (refused when its group or
+ * others may read it), trust anchors, timeouts, retries and back-off;
+ * every failure of the service (a timeout, a 5xx after the retries, 401
+ * or 403, a body that is not the record asked for, one over the cap) is
+ * EID_ENETWORK: "the registry is unavailable, try again later", which
+ * callers tell the citizen and never take for "no such citizen" or "card
+ * revoked".  EID_ENOTFOUND and EID_EMALFORMED (an invalid personal ID)
+ * keep their meaning.  No answer of the service is cached.  EID_ECONFIG
+ * with one line for the operator appended to why (may be NULL). */
+int eid_registry_open_config(const struct eid_config *cfg, eid_store *s,
+			     size_t cache_entries, eid_registry *ret,
+			     eid_buf *why);
 
 #endif

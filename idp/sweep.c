@@ -45,24 +45,25 @@ static int collect(const void *key, size_t klen, const void *val,
 	return b->n + b->bad_keys >= b->max ? 1 : EID_OK;
 }
 
-/* Would the account be locked for its card now?  Read-only. */
-static int needs_lock(eid_txn *t, const char *id, int64_t now, bool *ret)
+/* May the account be locked for its card (active or pending)?  Only
+ * these are asked of the registry. */
+static int may_lock(eid_txn *t, const char *id, bool *ret)
 {
-	enum eid_lock_reason reason = EID_LOCK_NONE;
 	struct eid_account a;
 	int r;
 
 	*ret = false;
-	if ((r = eid_account_get(t, id, &a)) == EID_OK &&
-	    (r = eid_account_card_lock_due(t, &a, now, &reason)) == EID_OK)
-		*ret = reason != EID_LOCK_NONE;
+	if ((r = eid_account_get(t, id, &a)) == EID_OK)
+		*ret = a.status == EID_ACCOUNT_ACTIVE ||
+		       a.status == EID_ACCOUNT_PENDING_ACTIVATION;
 	eid_account_clear(&a);
 	return r;
 }
 
-/* Read the batch's keys after the cursor and keep those to lock (their
- * indexes stay in b->ids[0..*ret_n)). */
-static int find_candidates(eid_store *s, struct batch *b, int64_t now,
+/* Read the batch's keys after the cursor and keep the accounts that may
+ * be locked (their IDs stay in b->ids[0..*ret_n)).  The registry is not
+ * asked here: the read transaction ends first. */
+static int find_candidates(eid_store *s, struct batch *b,
 			   struct eid_sweep_stats *st, size_t *ret_n)
 {
 	eid_txn *t = NULL;
@@ -79,7 +80,7 @@ static int find_candidates(eid_store *s, struct batch *b, int64_t now,
 	st->errors += b->bad_keys;
 	for (size_t i = 0; r == EID_OK && i < b->n; i++) {
 		st->scanned++;
-		e = needs_lock(t, b->ids[i], now, &lock);
+		e = may_lock(t, b->ids[i], &lock);
 		if (e == EID_ENOMEM || e == EID_ESTORE)
 			r = e;
 		else if (e != EID_OK)
@@ -93,11 +94,17 @@ static int find_candidates(eid_store *s, struct batch *b, int64_t now,
 	return r;
 }
 
-/* After the lock (and the end of everything issued to the citizen,
- * eid_account_sync_card_status): count it and tell the citizen. */
-static void after_lock(const eid_notify *notify, const struct eid_card_sync *l,
-		       struct eid_sweep_stats *st)
+/* After eid_account_sync_card_status: count a lock (which ended
+ * everything issued to the citizen) and tell the citizen, or count an
+ * account the registry could not answer for. */
+static void tally(const eid_notify *notify, const struct eid_card_sync *l,
+		  struct eid_sweep_stats *st)
 {
+	if (!l->locked) {
+		/* The registry could not say: the account stays as it is. */
+		st->unavailable += l->checked != EID_OK;
+		return;
+	}
 	if (l->reason == EID_LOCK_CARD_REVOKED)
 		st->locked_revoked++;
 	else
@@ -109,40 +116,40 @@ static void after_lock(const eid_notify *notify, const struct eid_card_sync *l,
 		st->errors++;
 }
 
-int eid_sweep_batch(eid_store *s, const eid_notify *notify,
-		    struct eid_sweep_cursor *cur, size_t batch, int64_t now,
-		    struct eid_sweep_stats *st)
+int eid_sweep_batch(eid_store *s, const eid_registry *reg,
+		    const eid_notify *notify, struct eid_sweep_cursor *cur,
+		    size_t batch, int64_t now, struct eid_sweep_stats *st)
 {
 	struct batch b = { .cur = cur, .max = batch };
 	struct eid_card_sync *locked = NULL;
 	size_t n = 0;
 	int r;
 
-	if (s == NULL || cur == NULL || st == NULL || now < 0 || batch == 0 ||
-	    batch > EID_SWEEP_BATCH_MAX)
+	if (s == NULL || reg == NULL || cur == NULL || st == NULL || now < 0 ||
+	    batch == 0 || batch > EID_SWEEP_BATCH_MAX)
 		return EID_EINVAL;
 	if (cur->done)
 		return EID_OK;
 	if ((b.ids = calloc(batch, sizeof(*b.ids))) == NULL)
 		return EID_ENOMEM;
-	r = find_candidates(s, &b, now, st, &n);
+	r = find_candidates(s, &b, st, &n);
 	if (r == EID_OK && n > 0) {
 		if ((locked = calloc(n, sizeof(*locked))) == NULL)
 			r = EID_ENOMEM;
 		else
-			r = eid_account_sync_card_status(s, b.ids, n, now,
+			r = eid_account_sync_card_status(s, reg, b.ids, n, now,
 							 locked);
 	}
 	for (size_t i = 0; r == EID_OK && i < n; i++)
-		if (locked[i].locked)
-			after_lock(notify, &locked[i], st);
+		tally(notify, &locked[i], st);
 	free(locked);
 	free(b.ids);
 	return r;
 }
 
-int eid_sweep_run(eid_store *s, const eid_notify *notify, size_t batch,
-		  int64_t now, bool (*stop)(void *arg), void *stop_arg,
+int eid_sweep_run(eid_store *s, const eid_registry *reg,
+		  const eid_notify *notify, size_t batch, int64_t now,
+		  bool (*stop)(void *arg), void *stop_arg,
 		  struct eid_sweep_stats *ret)
 {
 	struct eid_sweep_cursor cur;
@@ -154,7 +161,7 @@ int eid_sweep_run(eid_store *s, const eid_notify *notify, size_t batch,
 	memset(&cur, 0, sizeof(cur));
 	while (r == EID_OK && !cur.done &&
 	       (stop == NULL || !stop(stop_arg)))
-		r = eid_sweep_batch(s, notify, &cur,
+		r = eid_sweep_batch(s, reg, notify, &cur,
 				    batch != 0 ? batch : EID_SWEEP_BATCH, now,
 				    &st);
 	*ret = st;
@@ -165,6 +172,7 @@ int eid_sweep_run(eid_store *s, const eid_notify *notify, size_t batch,
 
 struct eid_sweeper {
 	eid_store *store;
+	const eid_registry *reg;
 	const eid_notify *notify;
 	uint64_t interval;
 	pthread_t thread;
@@ -193,6 +201,7 @@ static void add_stats(struct eid_sweep_stats *to,
 	to->locked_expired += from->locked_expired;
 	to->locked_revoked += from->locked_revoked;
 	to->errors += from->errors;
+	to->unavailable += from->unavailable;
 }
 
 static void *sweeper_main(void *arg)
@@ -202,7 +211,7 @@ static void *sweeper_main(void *arg)
 	struct timespec until;
 
 	for (;;) {
-		int r = eid_sweep_run(w->store, w->notify, 0,
+		int r = eid_sweep_run(w->store, w->reg, w->notify, 0,
 				      (int64_t)eid_store_now(w->store),
 				      is_stopping, w, &st);
 
@@ -225,18 +234,20 @@ static void *sweeper_main(void *arg)
 	}
 }
 
-int eid_sweeper_start(eid_store *s, const eid_notify *notify,
-		      uint64_t interval, eid_sweeper **ret)
+int eid_sweeper_start(eid_store *s, const eid_registry *reg,
+		      const eid_notify *notify, uint64_t interval,
+		      eid_sweeper **ret)
 {
 	pthread_condattr_t ca;
 	eid_sweeper *w;
 	int r = EID_EINTERNAL;
 
-	if (s == NULL || interval == 0 || ret == NULL)
+	if (s == NULL || reg == NULL || interval == 0 || ret == NULL)
 		return EID_EINVAL;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return EID_ENOMEM;
 	w->store = s;
+	w->reg = reg;
 	w->notify = notify;
 	w->interval = interval;
 	if (pthread_condattr_init(&ca) != 0) {

@@ -11,8 +11,12 @@
  * (reason card_expired or card_revoked, actor "system", audited), and
  * after the commit ends each locked citizen's sessions, grants and
  * signing certificate (eid_account_end_everything, as for an officer's
- * lock); then a notice goes to their phone.  A cursor (the last key seen) lets a walk resume in a
- * later transaction. */
+ * lock); then a notice goes to their phone.  The registry (reg, which
+ * may be a remote service) is asked only about active and pending
+ * accounts, between the batch's read transaction and that write one; an
+ * account it cannot answer for is left alone and counted as unavailable,
+ * and once it has failed the rest of the batch is not asked.  A cursor
+ * (the last key seen) lets a walk resume in a later transaction. */
 #ifndef EID_SWEEP_H
 #define EID_SWEEP_H
 
@@ -21,6 +25,7 @@
 #include <stdint.h>
 
 #include "idp/notify.h"
+#include "idp/registry.h"
 #include "idp/store.h"
 
 #define EID_SWEEP_BATCH 1000u
@@ -31,6 +36,9 @@ struct eid_sweep_stats {
 	uint64_t locked_expired; /* locked with card_expired */
 	uint64_t locked_revoked; /* locked with card_revoked */
 	uint64_t errors;         /* damaged records, failed notices or ends */
+	/* Accounts left as they were because the registry could not say
+	 * (unavailable: unknown is never revoked); the next walk asks again. */
+	uint64_t unavailable;
 };
 
 struct eid_sweep_cursor {
@@ -44,15 +52,16 @@ struct eid_sweep_cursor {
  * added to *st.  notify may be NULL (no notices).  Returns a store error
  * (the batch's locks then did not happen); per-account trouble is counted
  * in st->errors and the walk goes on. */
-int eid_sweep_batch(eid_store *s, const eid_notify *notify,
-		    struct eid_sweep_cursor *cur, size_t batch, int64_t now,
-		    struct eid_sweep_stats *st);
+int eid_sweep_batch(eid_store *s, const eid_registry *reg,
+		    const eid_notify *notify, struct eid_sweep_cursor *cur,
+		    size_t batch, int64_t now, struct eid_sweep_stats *st);
 
 /* A whole walk from the start, batch by batch (batch 0:
  * EID_SWEEP_BATCH).  stop (may be NULL) is read between batches: when
  * it returns true the walk ends early with EID_OK. */
-int eid_sweep_run(eid_store *s, const eid_notify *notify, size_t batch,
-		  int64_t now, bool (*stop)(void *arg), void *stop_arg,
+int eid_sweep_run(eid_store *s, const eid_registry *reg,
+		  const eid_notify *notify, size_t batch, int64_t now,
+		  bool (*stop)(void *arg), void *stop_arg,
 		  struct eid_sweep_stats *ret);
 
 /* ---- the background worker of eidd ---- */
@@ -60,10 +69,11 @@ int eid_sweep_run(eid_store *s, const eid_notify *notify, size_t batch,
 typedef struct eid_sweeper eid_sweeper;
 
 /* A thread that runs a sweep at once and then every interval seconds
- * (> 0), by the store's clock for `now`.  store and notify must outlive
- * it. */
-int eid_sweeper_start(eid_store *s, const eid_notify *notify,
-		      uint64_t interval, eid_sweeper **ret);
+ * (> 0), by the store's clock for `now`.  store, reg and notify must
+ * outlive it. */
+int eid_sweeper_start(eid_store *s, const eid_registry *reg,
+		      const eid_notify *notify, uint64_t interval,
+		      eid_sweeper **ret);
 /* Stop: a walk in progress ends after its current batch; the thread is
  * joined.  Safe on NULL. */
 void eid_sweeper_stop(eid_sweeper *w);

@@ -10,10 +10,13 @@
 #   tools/dev.sh bench [--quick] [--full] ...   optimised build, eidd and
 #                         node-oidc-provider under wrk, one table
 #                         (tools/bench/bench.sh, docs/performance.md)
-#   tools/dev.sh soak [MINUTES] [--no-disk-full]   plain (-O2) build, eidd
-#                         under mixed traffic with failing peers and a full
-#                         disk; RSS, fds, errors, verdicts (tools/soak/,
-#                         docs/security.md)
+#   tools/dev.sh soak [MINUTES] [--no-disk-full] [--registry-500 F]
+#                         [--registry-hang F]   plain (-O2) build, eidd
+#                         under mixed traffic with failing peers (SMS,
+#                         logout, the remote registry: fractions F of its
+#                         lookups answer 500 or hang, default 0.1 each) and
+#                         a full disk; RSS, fds, errors, verdicts
+#                         (tools/soak/, docs/security.md)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -389,13 +389,16 @@ static int print_sweep(const struct eidctl *ctl,
 		       ", card_revoked %" PRIu64 "\n",
 		       st->locked_expired, st->locked_revoked);
 		printf("errors           %" PRIu64 "\n", st->errors);
+		printf("unavailable      %" PRIu64 " (registry: left alone)\n",
+		       st->unavailable);
 		return EIDCTL_EXIT_OK;
 	}
-	o = json_pack("{s:I, s:{s:I, s:I}, s:I}", "scanned",
+	o = json_pack("{s:I, s:{s:I, s:I}, s:I, s:I}", "scanned",
 		      (json_int_t)st->scanned, "locked", "card_expired",
 		      (json_int_t)st->locked_expired, "card_revoked",
 		      (json_int_t)st->locked_revoked, "errors",
-		      (json_int_t)st->errors);
+		      (json_int_t)st->errors, "registry_unavailable",
+		      (json_int_t)st->unavailable);
 	if (o == NULL)
 		return eidctl_fail(ctl, EID_ENOMEM, "output");
 	return eidctl_print_json(ctl, o);
@@ -407,6 +410,8 @@ static int account_sweep(struct eidctl *ctl, int argc, char **argv)
 	struct eidctl_env env = { 0 };
 	struct eid_sweep_stats st = { 0 };
 	eid_notify notify = { 0 };
+	eid_registry reg = { 0 };
+	eid_buf why;
 	int optind_ = 0, rc, r;
 
 	rc = eidctl_getopt(ctl, eidctl_find(eidctl_account_commands, "sweep"),
@@ -421,12 +426,24 @@ static int account_sweep(struct eidctl *ctl, int argc, char **argv)
 		rc = eidctl_fail(ctl, r, "[notify]");
 		goto out;
 	}
-	r = eid_sweep_run(env.store, &notify, 0,
+	/* The registry eidd uses ([registry] source): the local table, or
+	 * the remote service. */
+	eid_buf_init(&why, EID_CONFIG_ERR_MAX);
+	r = eid_registry_open_config(&env.cfg, env.store, 0, &reg, &why);
+	if (r != EID_OK) {
+		rc = eidctl_fail(ctl, r, "[registry] %s",
+				 why.len ? eid_buf_cstr(&why) : "");
+		eid_buf_free(&why);
+		goto out;
+	}
+	eid_buf_free(&why);
+	r = eid_sweep_run(env.store, &reg, &notify, 0,
 			  (int64_t)eid_store_now(env.store), NULL, NULL, &st);
 	rc = r == EID_OK ? print_sweep(ctl, &st) : eidctl_fail(ctl, r, "sweep");
-	if (rc == EIDCTL_EXIT_OK && st.errors > 0)
+	if (rc == EIDCTL_EXIT_OK && (st.errors > 0 || st.unavailable > 0))
 		rc = EIDCTL_EXIT_FAIL;
 out:
+	eid_registry_close(&reg);
 	eid_notify_close(&notify);
 	eidctl_env_close(&env);
 	return rc;

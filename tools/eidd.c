@@ -42,6 +42,7 @@
 #include "idp/config.h"
 #include "idp/hsm.h"
 #include "idp/officers.h"
+#include "idp/registry.h"
 #include "idp/signing.h"
 #include "idp/store.h"
 #include "tools/demo.h"
@@ -200,6 +201,32 @@ static int parse_args(struct eidd *d, int argc, char **argv)
 	if (d->tls && strncmp(d->cfg.server.issuer, "https://", 8) != 0)
 		return fail("--issuer: the issuer must be https when [tls] is on");
 	return 0;
+}
+
+/* [registry] source = http: opened once here, before anything is
+ * written, to say what is wrong in one line (the bearer token file, the
+ * URL), then closed; the server opens its own.  The local table needs
+ * no check. */
+static int check_registry(struct eidd *d)
+{
+	eid_registry reg = { 0 };
+	eid_buf why;
+	int r;
+
+	if (strcmp(d->cfg.registry.source, "http") != 0)
+		return 0;
+	eid_buf_init(&why, EID_CONFIG_ERR_MAX);
+	r = eid_registry_open_config(&d->cfg, NULL, 0, &reg, &why);
+	if (r != EID_OK)
+		fail("[registry] %s", why.len ? eid_buf_cstr(&why) :
+						eid_strerror(r));
+	eid_buf_free(&why);
+	eid_registry_close(&reg);
+	if (r == EID_OK)
+		fprintf(stderr, "eidd: [registry] source = http: citizens "
+			"are looked up remotely, the local registry table is "
+			"not used\n");
+	return r == EID_OK ? 0 : 1;
 }
 
 /* Who eidd will serve as, decided before anything is written.  Root
@@ -690,8 +717,9 @@ int main(int argc, char **argv)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return fail("cannot initialise libcurl");
 	if (parse_args(&d, argc, argv) != 0 || check_identity(&d) != 0 ||
-	    enter_user(&d) != 0 || load_kek(&d) != 0 || open_store(&d) != 0 ||
-	    seed_demo(&d) != 0 || leave_user(&d) != 0)
+	    check_registry(&d) != 0 || enter_user(&d) != 0 ||
+	    load_kek(&d) != 0 || open_store(&d) != 0 || seed_demo(&d) != 0 ||
+	    leave_user(&d) != 0)
 		goto out;
 	/* Seeding hashes passwords with Argon2id: each hash mallocs its
 	 * memory cost (19 MiB by default), and glibc keeps the freed heap.

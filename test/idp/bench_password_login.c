@@ -80,7 +80,8 @@ static int time_login(struct tmpstore *ts, const struct eid_account_policy *pol,
 {
 	struct eid_account a;
 	double t0 = now_us();
-	int r = eid_account_authenticate(ts->store, pol, PERSON, PASSWORD,
+	int r = eid_account_authenticate(ts->store, &ts->reg, pol, PERSON,
+					 PASSWORD,
 					 "127.0.0.1", (int64_t)time(NULL), &a,
 					 NULL);
 

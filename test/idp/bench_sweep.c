@@ -102,7 +102,8 @@ int main(void)
 	}
 	before = anon_kib();
 	t0 = now_s();
-	r = eid_sweep_run(ts.store, NULL, 0, TMPSTORE_NOW + 10 * 86400, NULL,
+	r = eid_sweep_run(ts.store, &ts.reg, NULL, 0,
+			  TMPSTORE_NOW + 10 * 86400, NULL,
 			  NULL, &st);
 	t1 = now_s();
 	after = anon_kib();

@@ -113,7 +113,8 @@ static int login(struct fx *f, const char *id, const char *pw,
 	struct eid_login_info dummy;
 	int r;
 
-	r = eid_account_authenticate(f->ts.store, &f->pol, id, pw, addr,
+	r = eid_account_authenticate(f->ts.store, &f->ts.reg, &f->pol, id, pw,
+				     addr,
 				     clock_now, &a, info ? info : &dummy);
 	eid_account_clear(&a);
 	return r;
@@ -337,7 +338,8 @@ static void test_login_and_wrong_password(void **state)
 	char reason[64];
 
 	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
-	assert_int_equal(eid_account_authenticate(f->ts.store, &f->pol, ADULT,
+	assert_int_equal(eid_account_authenticate(f->ts.store, &f->ts.reg,
+						  &f->pol, ADULT,
 						  GOOD_PW, "192.0.2.1",
 						  clock_now, &a, &info),
 			 EID_OK);
@@ -514,13 +516,26 @@ static void test_rehash_on_parameter_change(void **state)
 	assert_int_equal(argon2_calls, 1);
 }
 
+/* The registry revokes the citizen's card. */
+static void revoke_card(struct fx *f, const char *id)
+{
+	struct eid_citizen c;
+	eid_txn *t = NULL;
+
+	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
+	assert_int_equal(eid_registry_get(t, id, &c), EID_OK);
+	c.card_status = EID_CARD_REVOKED;
+	assert_int_equal(eid_registry_put(t, &c), EID_OK);
+	assert_int_equal(eid_txn_commit(t), EID_OK);
+}
+
 static int sync_one(struct fx *f, const char *id, struct eid_card_sync *res)
 {
 	char ids[1][EID_PERSONAL_ID_LEN + 1];
 
 	snprintf(ids[0], sizeof(ids[0]), "%s", id);
-	return eid_account_sync_card_status(f->ts.store, ids, 1, clock_now,
-					    res);
+	return eid_account_sync_card_status(f->ts.store, &f->ts.reg, ids, 1,
+					    clock_now, res);
 }
 
 static void test_card_status_locks(void **state)
@@ -543,11 +558,7 @@ static void test_card_status_locks(void **state)
 					  gid), EID_OK);
 	assert_int_equal(sync_one(f, ADULT, &res), EID_OK);
 	assert_false(res.locked);
-	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	assert_int_equal(eid_registry_get(t, ADULT, &c), EID_OK);
-	c.card_status = EID_CARD_REVOKED;
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
+	revoke_card(f, ADULT);
 	/* Found at login. */
 	assert_int_equal(login(f, ADULT, GOOD_PW, NULL, NULL), EID_ELOCKED);
 	assert_int_equal(get(f, ADULT, &a), EID_OK);
@@ -608,28 +619,24 @@ static void test_card_sync_ends_everything(void **state)
 	struct eid_card_sync res[3];
 	struct eid_session sess;
 	struct eid_grant g;
-	struct eid_citizen c;
 	struct eid_account a;
-	eid_txn *t = NULL;
 
 	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
 	assert_int_equal(create(f, ADULT2, "0987654321", 1, GOOD_PW), EID_OK);
 	live_tokens(f, ADULT, cookie[0], gid[0], rt[0]);
 	live_tokens(f, ADULT2, cookie[1], gid[1], rt[1]);
 	/* Nothing due: nothing locked, nothing ended. */
-	assert_int_equal(eid_account_sync_card_status(f->ts.store, ids, 3,
-						      clock_now, res), EID_OK);
+	assert_int_equal(eid_account_sync_card_status(f->ts.store, &f->ts.reg,
+						      ids, 3, clock_now, res),
+			 EID_OK);
 	assert_false(res[0].locked || res[1].locked || res[2].locked);
 	assert_int_equal(eid_session_lookup(f->ts.store, cookie[0], &sess),
 			 EID_OK);
 	/* The registry revokes the first citizen's card. */
-	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	assert_int_equal(eid_registry_get(t, ADULT, &c), EID_OK);
-	c.card_status = EID_CARD_REVOKED;
-	assert_int_equal(eid_registry_put(t, &c), EID_OK);
-	assert_int_equal(eid_txn_commit(t), EID_OK);
-	assert_int_equal(eid_account_sync_card_status(f->ts.store, ids, 3,
-						      clock_now, res), EID_OK);
+	revoke_card(f, ADULT);
+	assert_int_equal(eid_account_sync_card_status(f->ts.store, &f->ts.reg,
+						      ids, 3, clock_now, res),
+			 EID_OK);
 	assert_true(res[0].locked);
 	assert_int_equal(res[0].reason, EID_LOCK_CARD_REVOKED);
 	assert_string_equal(res[0].phone, "+84912345678");
@@ -653,9 +660,72 @@ static void test_card_sync_ends_everything(void **state)
 			 EID_OK);
 	eid_grant_clear(&g);
 	/* Locked already: a second call locks nothing again. */
-	assert_int_equal(eid_account_sync_card_status(f->ts.store, ids, 1,
-						      clock_now, res), EID_OK);
+	assert_int_equal(eid_account_sync_card_status(f->ts.store, &f->ts.reg,
+						      ids, 1, clock_now, res),
+			 EID_OK);
 	assert_false(res[0].locked);
+}
+
+/* A registry that cannot be reached, as the HTTP one is during an
+ * outage (idp/registry.h: EID_ENETWORK); it counts the lookups. */
+static int down_lookup(void *ctx, const char *personal_id,
+		       struct eid_citizen *ret)
+{
+	(void)personal_id;
+	(void)ret;
+	(*(unsigned *)ctx)++;
+	return EID_ENETWORK;
+}
+
+/* Unavailable is unknown, never revoked: nothing is locked, a right
+ * password is not let in (the card cannot be checked), and the failure
+ * is not counted against the account. */
+static void test_registry_down_locks_nobody(void **state)
+{
+	struct fx *f = *state;
+	const char ids[2][EID_PERSONAL_ID_LEN + 1] = { ADULT, ADULT2 };
+	unsigned calls = 0;
+	eid_registry down = { .lookup = down_lookup, .ctx = &calls };
+	struct eid_card_sync res[2];
+	struct eid_account acct;
+	struct eid_login_info info;
+	struct eid_account a;
+
+	assert_int_equal(create(f, ADULT, "0912345678", 1, GOOD_PW), EID_OK);
+	assert_int_equal(create(f, ADULT2, "0987654321", 1, GOOD_PW), EID_OK);
+	revoke_card(f, ADULT);
+
+	assert_int_equal(eid_account_sync_card_status(f->ts.store, &down, ids,
+						      2, clock_now, res),
+			 EID_OK);
+	assert_false(res[0].locked || res[1].locked);
+	assert_int_equal(res[0].checked, EID_ENETWORK);
+	assert_int_equal(res[1].checked, EID_ENETWORK);
+	assert_int_equal(calls, 1); /* once down, the rest are not asked */
+
+	assert_int_equal(eid_account_authenticate(f->ts.store, &down, &f->pol,
+						  ADULT, GOOD_PW, NULL,
+						  clock_now, &acct, &info),
+			 EID_ENETWORK);
+	assert_string_equal(info.reason, "registry_unavailable");
+	/* A wrong password is told as always, without asking. */
+	calls = 0;
+	assert_int_equal(eid_account_authenticate(f->ts.store, &down, &f->pol,
+						  ADULT, "not the password",
+						  NULL, clock_now, &acct,
+						  &info),
+			 EID_EAUTH);
+	assert_int_equal(calls, 0);
+	assert_int_equal(get(f, ADULT, &a), EID_OK);
+	assert_int_equal(a.status, EID_ACCOUNT_ACTIVE);
+	assert_int_equal(a.failed_logins, 1); /* the wrong one only */
+	eid_account_clear(&a);
+
+	/* The registry back: the revoked card locks the account. */
+	assert_int_equal(login(f, ADULT, GOOD_PW, NULL, NULL), EID_ELOCKED);
+	assert_int_equal(get(f, ADULT, &a), EID_OK);
+	assert_int_equal(a.lock_reason, EID_LOCK_CARD_REVOKED);
+	eid_account_clear(&a);
 }
 
 static void test_change_phone(void **state)
@@ -752,6 +822,7 @@ int main(void)
 		T(test_rehash_on_parameter_change),
 		T(test_card_status_locks),
 		T(test_card_sync_ends_everything),
+		T(test_registry_down_locks_nobody),
 		T(test_change_phone),
 		T(test_set_password_activates),
 		T(test_json_output_hides_hash),

@@ -52,11 +52,14 @@ static int setup(void **state)
 
 static int start(struct fx *f, const char *pid, struct eid_activation *c)
 {
+	struct eid_citizen cz;
+	bool found = eid_registry_lookup(&f->ts.reg, pid, &cz) == EID_OK;
 	eid_txn *t;
 	int r;
 
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	r = eid_activation_start(t, pid, "hbt01", "CA-HN-HBT", NOW, c, NULL);
+	r = eid_activation_start(t, pid, found ? &cz : NULL, "hbt01",
+				 "CA-HN-HBT", NOW, c, NULL);
 	if (r == EID_OK)
 		assert_int_equal(eid_txn_commit(t), EID_OK);
 	else
@@ -86,12 +89,23 @@ static int record_as(struct fx *f, const struct who *w, const char *case_id,
 		     const struct eid_activation_chip *chip,
 		     struct eid_activation *ret)
 {
+	struct eid_activation c;
+	struct eid_citizen cz;
 	eid_txn *t;
 	int r;
 
+	/* The case's citizen, looked up before the transaction, as the
+	 * server does. */
+	assert_int_equal(eid_store_begin(f->ts.store, false, &t), EID_OK);
+	r = eid_activation_get(t, case_id, &c);
+	eid_txn_abort(t);
+	if (r == EID_OK)
+		assert_int_equal(eid_registry_lookup(&f->ts.reg, c.personal_id,
+						     &cz), EID_OK);
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	r = eid_activation_record_chip(t, case_id, w->id, w->unit, w->role,
-				       chip, NOW, ret);
+	r = eid_activation_record_chip(t, case_id, r == EID_OK ? &cz : NULL,
+				       w->id, w->unit, w->role, chip, NOW,
+				       ret);
 	if (r == EID_OK)
 		assert_int_equal(eid_txn_commit(t), EID_OK);
 	else

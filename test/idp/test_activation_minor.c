@@ -87,13 +87,16 @@ static void lock_guardian(struct fx *f)
 static int start(struct fx *f, const char *pid, struct eid_activation *c,
 		 char *why, size_t cap)
 {
+	struct eid_citizen cz;
+	bool found = eid_registry_lookup(&f->ts.reg, pid, &cz) == EID_OK;
 	eid_txn *t;
 	eid_buf b;
 	int r;
 
 	eid_buf_init(&b, 256);
 	assert_int_equal(eid_store_begin(f->ts.store, true, &t), EID_OK);
-	r = eid_activation_start(t, pid, hbt01, unit, NOW, c, &b);
+	r = eid_activation_start(t, pid, found ? &cz : NULL, hbt01, unit, NOW,
+				 c, &b);
 	(void)tmpstore_settle(t, r);
 	tmpstore_why(&b, why, cap);
 	eid_buf_free(&b);

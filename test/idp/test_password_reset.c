@@ -75,7 +75,8 @@ static int login(struct fx *f, const char *pw)
 {
 	struct eid_account a;
 	struct eid_login_info info;
-	int r = eid_account_authenticate(f->p.ts.store, &f->p.pol, ADULT, pw,
+	int r = eid_account_authenticate(f->p.ts.store, &f->p.ts.reg, &f->p.pol,
+					 ADULT, pw,
 					 "192.0.2.9", now, &a, &info);
 
 	eid_account_clear(&a);

@@ -290,6 +290,49 @@ static void test_codes(void **state)
 	assert_int_equal(confirm(f, res.id, code, GOOD_PW), EID_ENOTFOUND);
 }
 
+/* The registry, failing while down is true, as a remote one does in an
+ * outage (EID_ENETWORK); otherwise the local table. */
+struct outage {
+	eid_registry local;
+	bool down;
+};
+
+static int outage_lookup(void *ctx, const char *id, struct eid_citizen *ret)
+{
+	struct outage *o = ctx;
+
+	return o->down ? EID_ENETWORK : eid_registry_lookup(&o->local, id, ret);
+}
+
+/* Registry down: the start is refused and leaves nothing pending (no SMS);
+ * the confirmation is refused before the code is looked at, so the same
+ * code works once the registry is back. */
+static void test_registry_down(void **state)
+{
+	struct fx *f = *state;
+	struct outage o = { .local = f->reg, .down = true };
+	eid_registry reg = { .lookup = outage_lookup, .ctx = &o };
+	struct eid_registration_result res;
+	struct eid_account a;
+	char code[7];
+
+	f->ctx.registry = &reg;
+	fill(f, ADULT, "Nguyễn Văn An", "1990-03-15", PHONE);
+	assert_int_equal(start(f, &res), EID_ENETWORK);
+	assert_int_equal(f->fake.sent, 0);
+	o.down = false;
+	assert_int_equal(start(f, &res), EID_OK);
+	fake_notify_code(&f->fake, code);
+	o.down = true;
+	assert_int_equal(confirm(f, res.id, code, GOOD_PW), EID_ENETWORK);
+	account_of(f, ADULT, &a, EID_ENOTFOUND);
+	o.down = false;
+	assert_int_equal(confirm(f, res.id, code, GOOD_PW), EID_OK);
+	account_of(f, ADULT, &a, EID_OK);
+	eid_account_clear(&a);
+	f->ctx.registry = &f->reg;
+}
+
 static void test_rate_limits(void **state)
 {
 	struct fx *f = *state;
@@ -369,6 +412,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_phone_taken_is_silent, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_down, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input, setup, teardown),
 	};

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "crypto/error.h"
+#include "idp/config.h"
 #include "idp/registry.h"
 #include "tmpstore.h"
 #include "loopback_fixture.h"
@@ -366,6 +368,127 @@ static void test_http_options(void **state)
 	eid_registry_close(&reg);
 }
 
+/* ---- [registry] in the configuration ---- */
+
+/* A token file of the given mode; its path into path. */
+static void token_file(char path[64], mode_t mode)
+{
+	int fd;
+
+	snprintf(path, 64, "/tmp/eid-test-token-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret\n", 7), 7);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static int open_config(struct server *srv, const char *token_path,
+		       eid_registry *reg, eid_buf *why)
+{
+	struct eid_config cfg;
+	char text[512];
+	int r;
+
+	snprintf(text, sizeof(text),
+		 "[registry]\nsource = http\nurl = %s\n"
+		 "bearer_token_file = %s\ntimeout = 10s\nretries = 1\n"
+		 "backoff = 10ms\nallow_insecure_http = true\n",
+		 srv->base, token_path);
+	assert_int_equal(eid_config_defaults(&cfg), EID_OK);
+	assert_int_equal(eid_config_load_string(&cfg, "t", text, NULL), EID_OK);
+	r = eid_registry_open_config(&cfg, NULL, 0, reg, why);
+	eid_config_free(&cfg);
+	return r;
+}
+
+/* Every way the service fails is one answer, EID_ENETWORK; not found and
+ * a bad ID keep theirs. */
+static void test_config_http(void **state)
+{
+	struct server *srv = *state;
+	char path[64];
+	eid_registry reg;
+	eid_buf why;
+
+	eid_buf_init(&why, 512);
+	token_file(path, 0600);
+	assert_int_equal(open_config(srv, path, &reg, &why), EID_OK);
+	assert_int_equal(lookup_hits(srv, &reg, "079203000001", EID_OK), 1);
+	assert_int_equal(lookup_hits(srv, &reg, "001185012345",
+				     EID_ENOTFOUND), 1);
+	assert_int_equal(lookup_hits(srv, &reg, "12", EID_EMALFORMED), 0);
+	/* 503 twice (one retry), garbage, over the cap, someone else's */
+	assert_int_equal(lookup_hits(srv, &reg, "001085000002",
+				     EID_ENETWORK), 2);
+	assert_int_equal(lookup_hits(srv, &reg, "001085000005",
+				     EID_ENETWORK), 1);
+	assert_int_equal(lookup_hits(srv, &reg, "001085000004",
+				     EID_ENETWORK), 1);
+	assert_int_equal(lookup_hits(srv, &reg, "001085000006",
+				     EID_ENETWORK), 1);
+	eid_registry_close(&reg);
+
+	/* A token others may read is refused, with the reason. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(open_config(srv, path, &reg, &why), EID_ECONFIG);
+	assert_non_null(strstr(eid_buf_cstr(&why), "group or others"));
+	eid_buf_reset(&why);
+	unlink(path);
+	assert_int_equal(open_config(srv, path, &reg, &why), EID_ECONFIG);
+	assert_non_null(strstr(eid_buf_cstr(&why), "bearer_token_file"));
+	eid_buf_free(&why);
+}
+
+/* The server's checks of [registry] at load time. */
+static void test_config_checks(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "source = remote\n", "one of local, http" },
+		{ "source = http\n", "needs url" },
+		{ "source = http\nurl = http://10.0.0.1/r\n", "must be https" },
+		{ "source = http\nurl = http://10.0.0.1/r\n"
+		  "allow_insecure_http = true\n", "on this machine" },
+		{ "source = http\nurl = https://r.example/\n"
+		  "allow_insecure_http = true\n", "on this machine" },
+		{ "source = http\nurl = https://r.example/\n"
+		  "connect_timeout = 5s\ntimeout = 2s\n", "is longer than" },
+		{ "timeout = 50ms\n", "100-120000 milliseconds" },
+		{ "retries = 11\n", "0-10" },
+	};
+	struct eid_config cfg;
+	char text[256];
+	eid_buf why;
+
+	(void)state;
+	assert_int_equal(eid_config_defaults(&cfg), EID_OK);
+	assert_string_equal(cfg.registry.source, "local");
+	assert_int_equal(cfg.registry.timeout, 5000);
+	assert_int_equal(eid_config_load_string(
+				 &cfg, "t",
+				 "[registry]\nsource = http\n"
+				 "url = https://registry.example/v1\n"
+				 "connect_timeout = 1500ms\ntimeout = 1m\n"
+				 "backoff = 1s\n", NULL), EID_OK);
+	assert_int_equal(cfg.registry.connect_timeout, 1500);
+	assert_int_equal(cfg.registry.timeout, 60000);
+	assert_int_equal(cfg.registry.backoff, 1000);
+	eid_config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(eid_config_defaults(&cfg), EID_OK);
+		snprintf(text, sizeof(text), "[registry]\n%s", bad[i].text);
+		eid_buf_init(&why, 512);
+		assert_int_equal(eid_config_load_string(&cfg, "t", text, &why),
+				 EID_ECONFIG);
+		if (strstr(eid_buf_cstr(&why), bad[i].why) == NULL)
+			fail_msg("%s: %s", bad[i].text, eid_buf_cstr(&why));
+		eid_buf_free(&why);
+		eid_config_free(&cfg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +512,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_refused_connection,
 						http_setup, http_teardown),
 		cmocka_unit_test(test_http_options),
+		cmocka_unit_test_setup_teardown(test_config_http, http_setup,
+						http_teardown),
+		cmocka_unit_test(test_config_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

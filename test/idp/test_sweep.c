@@ -78,7 +78,8 @@ static int setup(void **state)
 
 static int sweep(struct fx *f, eid_notify *n, struct eid_sweep_stats *st)
 {
-	return eid_sweep_run(f->ts.store, n, 0, tmpstore_clock_now, NULL, NULL,
+	return eid_sweep_run(f->ts.store, &f->ts.reg, n, 0, tmpstore_clock_now,
+			     NULL, NULL,
 			     st);
 }
 
@@ -197,6 +198,69 @@ static void test_revoked_and_renewed(void **state)
 	eid_account_clear(&a);
 }
 
+/* A registry that fails for the IDs before down_until, as a remote one
+ * does during an outage; it counts the lookups and answers the rest from
+ * the store. */
+struct flaky {
+	eid_registry local;
+	const char *down_until; /* IDs below it fail; NULL: all */
+	unsigned calls;
+};
+
+static int flaky_lookup(void *ctx, const char *id, struct eid_citizen *ret)
+{
+	struct flaky *fl = ctx;
+
+	fl->calls++;
+	if (fl->down_until == NULL || strcmp(id, fl->down_until) < 0)
+		return EID_ENETWORK;
+	return eid_registry_lookup(&fl->local, id, ret);
+}
+
+/* Unavailable is unknown, never revoked: a walk while the registry is
+ * down locks nobody, asks it once per batch, and counts the accounts it
+ * could not check; the next walk does the work. */
+static void test_registry_down(void **state)
+{
+	struct fx *f = *state;
+	struct flaky fl = { .local = f->ts.reg };
+	eid_registry reg = { .lookup = flaky_lookup, .ctx = &fl };
+	struct eid_sweep_stats st;
+	struct eid_account a;
+
+	put(f, REVOKING, "Trần Văn Bình",
+	    ",\"card_issued\":\"2021-04-10\",\"card_expires\":\"2035-01-01\","
+	    "\"card_status\":\"revoked\"");
+	tmpstore_clock_now = INT64_C(1749574800); /* EXPIRING's card too */
+	assert_int_equal(eid_sweep_run(f->ts.store, &reg, NULL, 0,
+				       tmpstore_clock_now, NULL, NULL, &st),
+			 EID_OK);
+	assert_int_equal(st.scanned, 3);
+	assert_int_equal(st.locked_expired + st.locked_revoked, 0);
+	assert_int_equal(st.unavailable, 3);
+	assert_int_equal(fl.calls, 1);
+	get(f, REVOKING, &a);
+	assert_int_equal(a.status, EID_ACCOUNT_ACTIVE);
+	eid_account_clear(&a);
+
+	/* Down for the first account only: the others are not asked in
+	 * that walk either; one walk later, with it back, both lock. */
+	fl.down_until = "001090000000";
+	fl.calls = 0;
+	assert_int_equal(eid_sweep_run(f->ts.store, &reg, NULL, 0,
+				       tmpstore_clock_now, NULL, NULL, &st),
+			 EID_OK);
+	assert_int_equal(st.unavailable, 3);
+	assert_int_equal(fl.calls, 1);
+	fl.down_until = "";
+	assert_int_equal(eid_sweep_run(f->ts.store, &reg, NULL, 0,
+				       tmpstore_clock_now, NULL, NULL, &st),
+			 EID_OK);
+	assert_int_equal(st.unavailable, 0);
+	assert_int_equal(st.locked_revoked, 1);
+	assert_int_equal(st.locked_expired, 1);
+}
+
 /* Batches resume where the last one ended and see every account once. */
 static void test_batches(void **state)
 {
@@ -216,7 +280,8 @@ static void test_batches(void **state)
 	tmpstore_clock_now += 86400 * 10; /* after 2025-06-05 */
 	memset(&cur, 0, sizeof(cur));
 	while (!cur.done) {
-		assert_int_equal(eid_sweep_batch(f->ts.store, NULL, &cur, 7,
+		assert_int_equal(eid_sweep_batch(f->ts.store, &f->ts.reg, NULL,
+						 &cur, 7,
 						 tmpstore_clock_now, &st), EID_OK);
 		batches++;
 	}
@@ -225,7 +290,7 @@ static void test_batches(void **state)
 	assert_int_equal(st.locked_expired, 41); /* and EXPIRING */
 	assert_int_equal(st.errors, 0);
 	assert_int_equal(system_locks(f), 41);
-	assert_int_equal(eid_sweep_batch(f->ts.store, NULL, &cur, 0,
+	assert_int_equal(eid_sweep_batch(f->ts.store, &f->ts.reg, NULL, &cur, 0,
 					 tmpstore_clock_now, &st), EID_EINVAL);
 }
 
@@ -238,7 +303,8 @@ static void test_worker(void **state)
 	uint64_t runs = 0;
 
 	tmpstore_clock_now = INT64_C(1749574800);
-	assert_int_equal(eid_sweeper_start(f->ts.store, NULL, 3600, &w), EID_OK);
+	assert_int_equal(eid_sweeper_start(f->ts.store, &f->ts.reg, NULL, 3600,
+					   &w), EID_OK);
 	for (int i = 0; i < 500 && runs == 0; i++) {
 		eid_sweeper_get_stats(w, &st, &runs);
 		if (runs == 0) {
@@ -249,7 +315,8 @@ static void test_worker(void **state)
 	assert_int_equal(runs, 1);
 	assert_int_equal(st.locked_expired, 1);
 	eid_sweeper_stop(w); /* wakes it from its hour's wait */
-	assert_int_equal(eid_sweeper_start(f->ts.store, NULL, 0, &w), EID_EINVAL);
+	assert_int_equal(eid_sweeper_start(f->ts.store, &f->ts.reg, NULL, 0, &w),
+			 EID_EINVAL);
 }
 
 int main(void)
@@ -258,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_expiry_day_boundary),
 		T(test_revoked_and_renewed),
+		T(test_registry_down),
 		T(test_batches),
 		T(test_worker),
 	};

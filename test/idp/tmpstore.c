@@ -22,6 +22,7 @@ void tmpstore_open(struct tmpstore *ts, uint64_t (*now)(void *arg))
 	snprintf(ts->dir, sizeof(ts->dir), "/tmp/eid-test-XXXXXX");
 	assert_non_null(mkdtemp(ts->dir));
 	assert_int_equal(eid_store_open(ts->dir, &so, &ts->store), EID_OK);
+	assert_int_equal(eid_registry_open_local(ts->store, &ts->reg), EID_OK);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag,
@@ -32,6 +33,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 
 void tmpstore_close(struct tmpstore *ts)
 {
+	eid_registry_close(&ts->reg);
 	eid_store_close(ts->store);
 	ts->store = NULL;
 	nftw(ts->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

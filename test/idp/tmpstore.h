@@ -7,11 +7,13 @@
 
 #include "crypto/buf.h"
 #include "idp/accounts.h"
+#include "idp/registry.h"
 #include "idp/store.h"
 
 struct tmpstore {
 	char dir[64];
 	eid_store *store;
+	eid_registry reg; /* the store's local registry table */
 };
 
 /* The clock of stores opened by tmpstore_setup: 2025-06-01T00:00:00Z. */

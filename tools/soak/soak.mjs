@@ -1,11 +1,13 @@
 // The soak (tools/dev.sh soak MINUTES; docs/security.md): eidd under mixed
 // traffic for MINUTES while its outbound peers fail on a schedule
-// (tools/soak/peer.mjs), then a full disk, with RSS, open fds, latency and
+// (tools/soak/peer.mjs) and its remote citizen registry fails a fraction
+// of its lookups, then a full disk, with RSS, open fds, latency and
 // errors sampled every 10 s and verdicts at the end.  Exit 0 only when
 // every verdict holds.
 //
 //   node tools/soak/soak.mjs --build DIR --minutes M [--work DIR]
 //        [--concurrency N] [--no-disk-full]
+//        [--registry-500 F] [--registry-hang F]   (fractions, default 0.1)
 //
 // Traffic, from N concurrent loops: password logins through /authorize
 // (the integration tests' browser, test/integration/lib/front.mjs) with
@@ -17,8 +19,9 @@
 //
 // Each answer is one of: ok; refused (a 4xx the step expects); fault (a
 // 5xx with a JSON error body from a step that waits on a peer that is
-// misbehaving, or any write while the disk is full); unexpected
-// (anything else: a 5xx without a JSON error body, a 5xx while nothing
+// misbehaving, any write while the disk is full, or a 503 that says the
+// registry cannot be reached while the registry peer injects faults);
+// unexpected (anything else: a 5xx without a JSON error body, a 5xx while nothing
 // fails, a connection reset, an unexpected status).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync,
@@ -30,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { phaseAt } from './schedule.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const opt = { minutes: 1, concurrency: 8, diskFull: true };
+const opt = { minutes: 1, concurrency: 8, diskFull: true, registry500: 0.1, registryHang: 0.1 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--build') opt.build = resolve(process.argv[++i]);
@@ -38,10 +41,15 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--work') opt.work = resolve(process.argv[++i]);
   else if (a === '--concurrency') opt.concurrency = Number(process.argv[++i]);
   else if (a === '--no-disk-full') opt.diskFull = false;
+  else if (a === '--registry-500') opt.registry500 = Number(process.argv[++i]);
+  else if (a === '--registry-hang') opt.registryHang = Number(process.argv[++i]);
   else { console.error(`soak: unknown argument ${a}`); process.exit(2); }
 }
-if (!opt.build || !(opt.minutes > 0)) {
-  console.error('usage: soak.mjs --build DIR --minutes M [--work DIR] [--concurrency N] [--no-disk-full]');
+const fraction = (x) => x >= 0 && x <= 1;
+if (!opt.build || !(opt.minutes > 0) || !fraction(opt.registry500) ||
+    !fraction(opt.registryHang) || opt.registry500 + opt.registryHang > 1) {
+  console.error('usage: soak.mjs --build DIR --minutes M [--work DIR] [--concurrency N] [--no-disk-full]\n' +
+    '       [--registry-500 F] [--registry-hang F] (fractions of the registry\'s lookups, sum at most 1)');
   process.exit(2);
 }
 process.env.EID_BUILD_DIR = opt.build;
@@ -63,6 +71,13 @@ const RECOVER_S = 10;      // and after it is freed again
 const RSS_TOLERANCE = 0.15; // last third's mean within 15% of the middle's
 const FD_TOLERANCE = 16;    // last third's maximum within 16 of the middle's
 const CITIZENS = 20000;
+// The registry's client settings in eidd: a hanging lookup costs two
+// tries of REGISTRY_TIMEOUT.
+const REGISTRY_TIMEOUT = '1s';
+const REGISTRY_TOKEN = 'soak-registry-token';
+// The demo's citizens, looked up by the logins: handed to the registry
+// peer once eidd has seeded them.
+const DEMO_IDS = ['001090012345', '079195012346', '001216000777'];
 
 const log = (m) => console.error(`soak: ${m}`);
 const work = opt.work ?? mkdtempSync(join(tmpdir(), 'eid-soak-'));
@@ -98,8 +113,9 @@ const citizens = readFileSync(join(work, 'citizens.jsonl'), 'utf8').trim().split
 let nextCitizen = 0;
 
 // ---- the peer ----
-const peer = spawn(process.execPath, [join(here, 'peer.mjs'), String(PHASE_S), String(SLOW_MS)],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
+const peer = spawn(process.execPath, [join(here, 'peer.mjs'), String(PHASE_S), String(SLOW_MS),
+  String(opt.registry500), String(opt.registryHang), join(work, 'citizens.jsonl')],
+{ stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, REGISTRY_TOKEN } });
 const [peerPort, peerStart] = await new Promise((ok, fail) => {
   peer.stdout.once('data', (d) => {
     const m = /^peer (\d+) (\d+)/.exec(String(d));
@@ -114,6 +130,8 @@ const faulty = (t) => phaseAt(t, peerStart, PHASE_S) !== 'ok';
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const conf = join(work, 'eidd.conf');
+const tokenFile = join(work, 'registry-token');
+writeFileSync(tokenFile, `${REGISTRY_TOKEN}\n`, { mode: 0o600 });
 writeFileSync(conf, `[server]
 threads = 8
 max_connections_per_ip = 0
@@ -128,6 +146,17 @@ per_address_max = 1000000
 per_address_max = 1000000
 [notify]
 sms_gateway_url = ${peerBase}/sms
+[registry]
+source = http
+url = ${peerBase}/registry
+bearer_token_file = ${tokenFile}
+connect_timeout = 500ms
+timeout = ${REGISTRY_TIMEOUT}
+retries = 1
+backoff = 50ms
+allow_insecure_http = true
+[accounts]
+sweep_interval = 30s
 [log]
 access_log = false
 `);
@@ -145,6 +174,18 @@ async function startEidd() {
   throw new Error('eidd did not become healthy');
 }
 eidd = await startEidd();
+// The demo citizens, seeded into the local table by eidd --demo, are
+// what the logins look up: the registry peer serves them too.
+{
+  const lines = DEMO_IDS.map((id) => {
+    const r = eidctl(['--json', '--data', data, 'registry', 'show', id]);
+    if (r.status !== 0) throw new Error(`eidctl registry show ${id}: ${r.stderr}`);
+    return JSON.stringify(JSON.parse(r.stdout));
+  });
+  writeFileSync(join(work, 'demo.jsonl'), `${lines.join('\n')}\n`);
+  const r = await fetch(`${peerBase}/registry/load`, { method: 'POST', body: join(work, 'demo.jsonl') });
+  if (!r.ok) throw new Error(`registry peer: load: ${r.status} ${await r.text()}`);
+}
 
 const REDIRECT = `${peerBase}/cb`;
 const web = addClient(data, ['--id', 'soak-web', '--name', 'Soak web',
@@ -166,12 +207,30 @@ function newWindow() {
 }
 let phase = 'traffic'; // traffic, diskfull, recover
 
+// A 503 telling that the registry cannot be reached: JSON
+// (registry_unavailable on the self-service APIs, temporarily_unavailable
+// on the OAuth endpoints) or the pages' message, in either language.
+let registryFaults = 0;
+function registryDown(status, body) {
+  if (status !== 503) return false;
+  if (/population registry cannot be reached|cơ sở dữ liệu quốc gia về dân cư/.test(body)) return true;
+  try {
+    const e = JSON.parse(body);
+    return e.error === 'registry_unavailable' ||
+      (e.error === 'temporarily_unavailable' && /depends on/.test(e.error_description ?? ''));
+  } catch { return false; }
+}
+
 // classify(step, res, bodyText, {t0, peerStep, refusedOk, write})
 function classify(step, status, body, ctx) {
   // An error body: OAuth-shaped JSON, or an error page for the browser.
   let json = ctx.html === true && /^<!doctype html/i.test(body);
   try { json = json || typeof JSON.parse(body).error === 'string'; } catch { /* not JSON */ }
   if (status >= 200 && status < 400) return 'ok';
+  if (registryDown(status, body) && opt.registry500 + opt.registryHang > 0) {
+    registryFaults++;
+    return 'fault';
+  }
   if (status >= 400 && status < 500 && ctx.refused?.includes(status)) return 'refused';
   if (status >= 500 && json) {
     if (ctx.peer && (faulty(ctx.t0) || faulty(Date.now()))) return 'fault';
@@ -456,11 +515,19 @@ const verdicts = [
     audit.status === 0],
   ['the store reopens: a restarted eidd is ready', reopened],
 ];
+const reg = peerStats.registry ?? {};
+const injected = (reg.error ?? 0) + (reg.hang ?? 0);
+verdicts.push([`the registry peer was used: ${reg.ok ?? 0} records served, ${reg.not_found ?? 0} not found, ` +
+  `${injected} faults injected (${reg.error ?? 0} 500s, ${reg.hang ?? 0} hangs), ${reg.unauthorized ?? 0} without the token`,
+(reg.ok ?? 0) > 0 && (reg.unauthorized ?? 0) === 0 &&
+  (opt.registry500 + opt.registryHang === 0 || injected > 0)]);
 if (!diskFull) {
   verdicts.push([`writes succeed again once the disk has room: ${recovered} logins, code exchanges and registrations after`,
     recovered > 0]);
 }
 console.log(`\nfaults served by the peer: ${JSON.stringify(peerStats)}`);
+console.log(`registry: ${opt.registry500} of the lookups answered 500, ${opt.registryHang} hung past the ` +
+  `${REGISTRY_TIMEOUT} timeout; ${registryFaults} answers were a clean 503 "registry unavailable"`);
 console.log(`disk-full phase: ${diskFullResult}`);
 for (const [what, ok] of verdicts) console.log(`${ok ? 'PASS' : 'FAIL'} ${what}`);
 for (const u of unexpected) console.log(`  unexpected: ${u}`);
