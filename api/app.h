@@ -30,7 +30,9 @@ struct eid_app {
 	uint8_t subject_key[32];          /* public and pairwise `sub` */
 	uint8_t dpop_nonce_key[32];       /* stateless DPoP nonces */
 	eid_ca *ca;                       /* the signing CA; NULL when none */
-	uint8_t kek[32];                  /* seals citizens' signing keys */
+	uint8_t kek[32];                  /* seals citizens' signing keys;
+					     all zero and unused with the
+					     signer process (docs/security.md) */
 	uint8_t csrf_key[32];             /* the pages' CSRF tokens */
 	struct eid_cred_keys cred_keys;   /* citizens' TOTP and recovery codes */
 	eid_bcl *bcl;                     /* back-channel logout deliveries */
@@ -62,7 +64,8 @@ int eid_app_init_pkcs11(struct eid_app *app, const struct eid_config *cfg,
 			eid_store *store, eid_signer *signer,
 			const uint8_t kek[32], eid_pkcs11 *p11);
 /* The same when the CA key lives in the signer process (sp; NULL: it
- * opens here with kek). */
+ * opens here with kek).  With sp, kek only derives the app's keys and is
+ * not kept. */
 int eid_app_init_keys(struct eid_app *app, const struct eid_config *cfg,
 		      eid_store *store, eid_signer *signer,
 		      const uint8_t kek[32], eid_pkcs11 *p11, eid_sigproc *sp);

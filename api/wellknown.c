@@ -38,7 +38,10 @@ int eid_app_init_keys(struct eid_app *app, const struct eid_config *cfg,
 	app->cfg = cfg;
 	app->store = store;
 	app->signer = signer;
-	memcpy(app->kek, kek, sizeof(app->kek));
+	/* With the signer process the KEK stays out of the app: citizens'
+	 * keys are sealed there (the CA below carries sp). */
+	if (sp == NULL)
+		memcpy(app->kek, kek, sizeof(app->kek));
 	eid_account_policy_from_config(cfg, &app->policy);
 	if ((r = eid_registry_open_config(cfg, store, EID_APP_RCACHE_ENTRIES,
 					  &app->registry, NULL)) != EID_OK ||

@@ -111,6 +111,7 @@ static struct channel *channel_take(eid_sigproc *sp)
 static int exchange_locked(struct channel *c, const eid_buf *req,
 			   size_t *ret_len)
 {
+	unsigned waits;
 	ssize_t n;
 
 	do
@@ -118,9 +119,15 @@ static int exchange_locked(struct channel *c, const eid_buf *req,
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)req->len)
 		return n < 0 && errno == EAGAIN ? EID_ETIMEOUT : EID_EIO;
+	/* A GENERATE may take the child longer than a signature (an RSA-3072
+	 * key, a second or more on a busy machine): several deadlines. */
+	waits = req->len > 1 && req->data[1] == EID_SIGNER_GENERATE ?
+			EID_SIGPROC_GENERATE_WAITS : 1;
 	do
 		n = recv(c->fd, c->in, sizeof(c->in), 0);
-	while (n < 0 && errno == EINTR);
+	while ((n < 0 && errno == EINTR) ||
+	       (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		--waits > 0));
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return EID_ETIMEOUT;
 	if (n <= 0 || (size_t)n > EID_SIGNER_MSG_MAX)
@@ -184,35 +191,46 @@ static int sign_cb(void *ctx, const char *kid, eid_alg alg,
 				sig_max, ret_len);
 }
 
-/* The key from a LOAD answer. */
-static int key_from_pub(eid_sigproc *sp, const uint8_t *p, size_t len,
+/* The key of the public half a LOAD or GENERATE answered. */
+static int key_from_pub(eid_sigproc *sp, const struct eid_signer_pub *pub,
 			eid_key **ret_key)
 {
-	struct eid_signer_pub pub;
 	const unsigned char *q;
 	EVP_PKEY *pk = NULL, *fwd = NULL;
 	int r;
 
-	if ((r = eid_signer_pub_parse(p, len, &pub)) != EID_OK)
-		return r;
-	q = pub.spki;
-	pk = d2i_PUBKEY(NULL, &q, (long)pub.spki_len);
-	if (pk == NULL || q != pub.spki + pub.spki_len) {
+	q = pub->spki;
+	pk = d2i_PUBKEY(NULL, &q, (long)pub->spki_len);
+	if (pk == NULL || q != pub->spki + pub->spki_len) {
 		ERR_clear_error();
 		EVP_PKEY_free(pk);
 		return EID_EMALFORMED;
 	}
-	if ((r = eid_sigproc_pkey(sp, pk, pub.kid, pub.alg, &fwd)) != EID_OK) {
+	if ((r = eid_sigproc_pkey(sp, pk, pub->kid, pub->alg, &fwd)) !=
+	    EID_OK) {
 		EVP_PKEY_free(pk);
 		return r;
 	}
-	return eid_key_from_remote(fwd, pk, pub.alg, pub.kid, sign_cb, sp,
+	return eid_key_from_remote(fwd, pk, pub->alg, pub->kid, sign_cb, sp,
 				   ret_key);
 }
 
-int eid_sigproc_load(eid_sigproc *sp, const uint8_t *blob, size_t len,
-		     eid_key **ret_key)
+/* call() with an answer of up to EID_SIGNER_PAYLOAD_MAX bytes in *ret_ans,
+ * which the caller frees (also on failure). */
+static int call_large(eid_sigproc *sp, const eid_buf *req, uint8_t **ret_ans,
+		      size_t *ret_len)
 {
+	if ((*ret_ans = malloc(EID_SIGNER_PAYLOAD_MAX)) == NULL)
+		return EID_ENOMEM;
+	return call(sp, req, *ret_ans, EID_SIGNER_PAYLOAD_MAX, ret_len);
+}
+
+/* LOAD or LOAD_SHORT (made by req_put) of blob. */
+static int load_with(eid_sigproc *sp,
+		     int (*req_put)(const uint8_t *, size_t, eid_buf *),
+		     const uint8_t *blob, size_t len, eid_key **ret_key)
+{
+	struct eid_signer_pub pub;
 	uint8_t *ans = NULL;
 	size_t alen = 0;
 	eid_buf req;
@@ -223,14 +241,52 @@ int eid_sigproc_load(eid_sigproc *sp, const uint8_t *blob, size_t len,
 	if (eid_key_blob_in_token(blob, len))
 		return EID_EUNSUPPORTED;
 	eid_buf_init(&req, EID_SIGNER_MSG_MAX);
-	r = EID_ENOMEM;
-	if ((ans = malloc(EID_SIGNER_PAYLOAD_MAX)) == NULL)
+	if ((r = req_put(blob, len, &req)) != EID_OK ||
+	    (r = call_large(sp, &req, &ans, &alen)) != EID_OK ||
+	    (r = eid_signer_pub_parse(ans, alen, &pub)) != EID_OK)
 		goto out;
-	if ((r = eid_signer_req_load(blob, len, &req)) != EID_OK ||
-	    (r = call(sp, &req, ans, EID_SIGNER_PAYLOAD_MAX, &alen)) != EID_OK)
-		goto out;
-	r = key_from_pub(sp, ans, alen, ret_key);
+	r = key_from_pub(sp, &pub, ret_key);
 out:
+	free(ans);
+	eid_buf_free(&req);
+	return r;
+}
+
+int eid_sigproc_load(eid_sigproc *sp, const uint8_t *blob, size_t len,
+		     eid_key **ret_key)
+{
+	return load_with(sp, eid_signer_req_load, blob, len, ret_key);
+}
+
+int eid_sigproc_load_short(eid_sigproc *sp, const uint8_t *blob, size_t len,
+			   eid_key **ret_key)
+{
+	return load_with(sp, eid_signer_req_load_short, blob, len, ret_key);
+}
+
+int eid_sigproc_generate(eid_sigproc *sp, eid_alg alg, eid_buf *sealed,
+			 eid_key **ret_key)
+{
+	struct eid_signer_gen gen;
+	eid_key *key = NULL;
+	uint8_t *ans = NULL;
+	size_t alen = 0;
+	eid_buf req;
+	int r;
+
+	if (sp == NULL || sealed == NULL || ret_key == NULL)
+		return EID_EINVAL;
+	eid_buf_init(&req, EID_SIGNER_MSG_MAX);
+	if ((r = eid_signer_req_generate(alg, &req)) != EID_OK ||
+	    (r = call_large(sp, &req, &ans, &alen)) != EID_OK ||
+	    (r = eid_signer_gen_parse(ans, alen, &gen)) != EID_OK ||
+	    (r = key_from_pub(sp, &gen.pub, &key)) != EID_OK ||
+	    (r = eid_buf_put(sealed, gen.blob, gen.blob_len)) != EID_OK)
+		goto out;
+	*ret_key = key;
+	key = NULL;
+out:
+	eid_key_free(key);
 	free(ans);
 	eid_buf_free(&req);
 	return r;

@@ -30,11 +30,18 @@
 #include "crypto/keys.h"
 
 #define EID_SIGPROC_TIMEOUT_MS 5000
+/* A GENERATE's answer may take this many such deadlines (an RSA key). */
+#define EID_SIGPROC_GENERATE_WAITS 12
 /* Keys the child holds at once; the least recently loaded goes first (a
  * keyring reload loads every key it uses again). */
 #define EID_SIGPROC_KEYS_MAX 32
 /* Channels between the worker and the child at most. */
 #define EID_SIGPROC_CHANNELS_MAX 64
+/* Citizens' keys (GENERATE, LOAD_SHORT) the child holds at once, in a
+ * table of their own so that they never push a token-signing or CA key
+ * out; the least recently loaded goes first.  Such a key is needed only
+ * from its LOAD_SHORT to the signature that follows. */
+#define EID_SIGPROC_SHORT_MAX 32
 
 typedef struct eid_sigproc eid_sigproc;
 
@@ -54,9 +61,24 @@ bool eid_sigproc_alive(eid_sigproc *sp);
 int eid_sigproc_load(eid_sigproc *sp, const uint8_t *blob, size_t len,
 		     eid_key **ret_key);
 
+/* The same for a citizen's key: the child keeps it among its short-lived
+ * keys (EID_SIGPROC_SHORT_MAX). */
+int eid_sigproc_load_short(eid_sigproc *sp, const uint8_t *blob, size_t len,
+			   eid_key **ret_key);
+
+/* A new key of alg, born in the child and sealed there under its KEK:
+ * the sealed blob (appended to sealed, for the store) and a key that
+ * signs through the child as eid_sigproc_load_short's does.  Nothing
+ * private reaches the caller.  EID_EUNSUPPORTED for an alg we do not
+ * sign with. */
+int eid_sigproc_generate(eid_sigproc *sp, eid_alg alg, eid_buf *sealed,
+			 eid_key **ret_key);
+
 /* A signature over a digest with the child's key kid: DER ECDSA for EC,
  * the raw RSA signature otherwise.  EID_ENOTFOUND for an unknown kid,
- * EID_EMISMATCH for another alg or digest length than the key's. */
+ * EID_EMISMATCH for another alg or digest length than the key's (an EC
+ * key also takes a SHA-384 or SHA-512 digest: a CMS signature hashes
+ * with the digest the relying party chose). */
 int eid_sigproc_sign(eid_sigproc *sp, const char *kid, eid_alg alg,
 		     const uint8_t *digest, size_t digest_len, uint8_t *sig,
 		     size_t sig_max, size_t *ret_len);

@@ -1,8 +1,9 @@
 /* The signer process's loop (crypto/signer_proc.h): the only place where
- * the sealed token-signing and CA keys are opened when [keys] signer =
- * process.  It waits on every channel at once (ppoll), reads one request
- * record from each that has one, answers it there, and holds its keys in
- * a small table until the worker has closed every channel. */
+ * the sealed token-signing, CA and citizens' keys are opened, and where
+ * new ones are made and sealed, when [keys] signer = process.  It waits
+ * on every channel at once (ppoll), reads one request record from each
+ * that has one, answers it there, and holds its keys in a small table
+ * until the worker has closed every channel. */
 #define _GNU_SOURCE /* ppoll */
 #include "crypto/signer_proc.h"
 
@@ -27,44 +28,64 @@ struct slot {
 
 struct table {
 	struct slot s[EID_SIGPROC_KEYS_MAX];
+	/* Citizens' keys (GENERATE, LOAD_SHORT): their own slots, so that
+	 * many citizens signing never push a token or CA key out. */
+	struct slot brief[EID_SIGPROC_SHORT_MAX];
 	uint64_t clock;
 };
 
-static eid_key *table_find(struct table *t, const char *kid)
+static eid_key *slots_find(struct slot *s, size_t n, const char *kid)
 {
-	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)
-		if (t->s[i].key != NULL &&
-		    strcmp(eid_key_kid(t->s[i].key), kid) == 0)
-			return t->s[i].key;
+	for (size_t i = 0; i < n; i++)
+		if (s[i].key != NULL && strcmp(eid_key_kid(s[i].key), kid) == 0)
+			return s[i].key;
 	return NULL;
 }
 
-/* The slot for kid: its own, else a free one, else the least recently
- * loaded. */
-static size_t table_slot(const struct table *t, const char *kid)
+static eid_key *table_find(struct table *t, const char *kid)
+{
+	eid_key *key = slots_find(t->s, EID_SIGPROC_KEYS_MAX, kid);
+
+	return key != NULL ? key :
+			     slots_find(t->brief, EID_SIGPROC_SHORT_MAX, kid);
+}
+
+/* The slot for kid among s[n]: its own, else a free one, else the least
+ * recently loaded. */
+static size_t table_slot(const struct slot *s, size_t n, const char *kid)
 {
 	size_t pick = 0;
 
-	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)
-		if (t->s[i].key != NULL &&
-		    strcmp(eid_key_kid(t->s[i].key), kid) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (s[i].key != NULL && strcmp(eid_key_kid(s[i].key), kid) == 0)
 			return i;
-	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++) {
-		if (t->s[i].key == NULL)
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].key == NULL)
 			return i;
-		if (t->s[i].used < t->s[pick].used)
+		if (s[i].used < s[pick].used)
 			pick = i;
 	}
 	return pick;
 }
 
-static void table_put(struct table *t, eid_key *key)
+static void table_put(struct table *t, eid_key *key, bool brief)
 {
-	size_t i = table_slot(t, eid_key_kid(key));
+	struct slot *s = brief ? t->brief : t->s;
+	size_t i = table_slot(s, brief ? EID_SIGPROC_SHORT_MAX :
+					 EID_SIGPROC_KEYS_MAX,
+			      eid_key_kid(key));
 
-	eid_key_free(t->s[i].key);
-	t->s[i].key = key;
-	t->s[i].used = ++t->clock;
+	eid_key_free(s[i].key);
+	s[i].key = key;
+	s[i].used = ++t->clock;
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)
+		eid_key_free(t->s[i].key);
+	for (size_t i = 0; i < EID_SIGPROC_SHORT_MAX; i++)
+		eid_key_free(t->brief[i].key);
 }
 
 static int do_load(struct table *t, const struct eid_signer_req *req,
@@ -91,8 +112,52 @@ static int do_load(struct table *t, const struct eid_signer_req *req,
 		eid_key_free(key);
 		return r;
 	}
-	table_put(t, key);
+	table_put(t, key, req->op == EID_SIGNER_LOAD_SHORT);
 	return EID_OK;
+}
+
+/* A new key, sealed here: the blob and the public half go back, the key
+ * stays among the short-lived ones (a token key made at start-up is
+ * LOADed again with the keyring). */
+static int do_generate(struct table *t, const struct eid_signer_req *req,
+		       const uint8_t kek[32], eid_buf *ans)
+{
+	unsigned char *der = NULL;
+	eid_key *key = NULL;
+	eid_buf sealed;
+	int len, r;
+
+	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
+	if ((r = eid_key_generate(req->alg, &key)) != EID_OK ||
+	    (r = eid_key_seal(key, kek, &sealed)) != EID_OK)
+		goto out;
+	r = EID_ECRYPTO;
+	if ((len = i2d_PUBKEY(eid_key_pkey(key), &der)) <= 0)
+		goto out;
+	r = eid_signer_gen_put(sealed.data, sealed.len, eid_key_alg(key),
+			       eid_key_kid(key), der, (size_t)len, ans);
+	if (r == EID_OK) {
+		table_put(t, key, true);
+		key = NULL;
+	}
+out:
+	ERR_clear_error();
+	OPENSSL_free(der);
+	eid_key_free(key);
+	eid_buf_free(&sealed);
+	return r;
+}
+
+/* The digest a SIGN's length names: the algorithm's own; for ECDSA also
+ * SHA-384's or SHA-512's (ECDSA signs the digest alone, cut to the
+ * curve's size, whichever hash made it). */
+static const EVP_MD *sign_md(const eid_alg_info *info, size_t len)
+{
+	if (len == info->md_len)
+		return EVP_get_digestbyname(info->md);
+	if (!info->ec)
+		return NULL;
+	return len == 48 ? EVP_sha384() : len == 64 ? EVP_sha512() : NULL;
 }
 
 static int do_sign(struct table *t, const struct eid_signer_req *req,
@@ -101,6 +166,7 @@ static int do_sign(struct table *t, const struct eid_signer_req *req,
 	const eid_alg_info *info = eid_alg_info_get(req->alg);
 	eid_key *key = table_find(t, req->kid);
 	EVP_PKEY_CTX *ctx = NULL;
+	const EVP_MD *md;
 	uint8_t sig[SIG_MAX];
 	size_t len = sizeof(sig);
 	int r = EID_ECRYPTO;
@@ -108,19 +174,51 @@ static int do_sign(struct table *t, const struct eid_signer_req *req,
 	if (key == NULL)
 		return EID_ENOTFOUND;
 	if (info == NULL || eid_key_alg(key) != req->alg ||
-	    req->digest_len != info->md_len)
+	    (md = sign_md(info, req->digest_len)) == NULL)
 		return EID_EMISMATCH;
-	/* A copy of the context the key was prepared with (digest and
-	 * padding of its algorithm): no provider look-up per signature. */
-	ctx = EVP_PKEY_CTX_dup(eid_key_sign_ctx(key));
-	if (ctx == NULL ||
-	    EVP_PKEY_sign(ctx, sig, &len, req->digest, req->digest_len) != 1)
+	/* The algorithm's own digest: a copy of the context the key was
+	 * prepared with (digest and padding): no provider look-up per
+	 * signature.  Another digest (ECDSA over SHA-384 or SHA-512, a
+	 * citizen's CMS): a context of its own. */
+	if (req->digest_len == info->md_len && eid_key_sign_ctx(key) != NULL) {
+		ctx = EVP_PKEY_CTX_dup(eid_key_sign_ctx(key));
+		if (ctx == NULL)
+			goto out;
+	} else {
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, eid_key_pkey(key), NULL);
+		if (ctx == NULL || EVP_PKEY_sign_init(ctx) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(ctx, md) != 1)
+			goto out;
+		if (!info->ec &&
+		    (EVP_PKEY_CTX_set_rsa_padding(ctx, info->pss ?
+							    RSA_PKCS1_PSS_PADDING :
+							    RSA_PKCS1_PADDING) != 1 ||
+		     (info->pss && EVP_PKEY_CTX_set_rsa_pss_saltlen(
+					   ctx, RSA_PSS_SALTLEN_DIGEST) != 1)))
+			goto out;
+	}
+	if (EVP_PKEY_sign(ctx, sig, &len, req->digest, req->digest_len) != 1)
 		goto out;
 	r = eid_buf_put(ans, sig, len);
 out:
 	ERR_clear_error();
 	EVP_PKEY_CTX_free(ctx);
 	return r;
+}
+
+static int dispatch(struct table *t, const struct eid_signer_req *req,
+		    const uint8_t kek[32], eid_buf *ans)
+{
+	switch (req->op) {
+	case EID_SIGNER_LOAD:
+	case EID_SIGNER_LOAD_SHORT:
+		return do_load(t, req, kek, ans);
+	case EID_SIGNER_SIGN:
+		return do_sign(t, req, ans);
+	case EID_SIGNER_GENERATE:
+		return do_generate(t, req, kek, ans);
+	}
+	return EID_EMALFORMED;
 }
 
 /* The answer to one record (an error answer for a bad one). */
@@ -134,8 +232,7 @@ static int answer(struct table *t, const uint8_t *msg, size_t len,
 	eid_buf_init(&ans, EID_SIGNER_PAYLOAD_MAX);
 	r = eid_signer_req_parse(msg, len, &req);
 	if (r == EID_OK)
-		r = req.op == EID_SIGNER_LOAD ? do_load(t, &req, kek, &ans) :
-						do_sign(t, &req, &ans);
+		r = dispatch(t, &req, kek, &ans);
 	eid_buf_reset(out);
 	if (r == EID_OK)
 		r = eid_signer_resp_put(EID_OK, ans.data, ans.len, out);
@@ -197,8 +294,7 @@ int eid_sigproc_serve(const int *fds, size_t n, const uint8_t kek[32])
 			}
 		}
 	}
-	for (size_t i = 0; i < EID_SIGPROC_KEYS_MAX; i++)
-		eid_key_free(t.s[i].key);
+	table_free(&t);
 	eid_buf_free(&out);
 	return r;
 }

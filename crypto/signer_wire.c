@@ -52,16 +52,60 @@ static int header_put(uint8_t second, eid_buf *out)
 	return r == EID_OK ? eid_buf_put_u8(out, second) : r;
 }
 
-int eid_signer_req_load(const uint8_t *blob, size_t len, eid_buf *out)
+/* A u16 length and the bytes: a sealed blob, in a request or an answer. */
+static int blob_put(const uint8_t *blob, size_t len, eid_buf *out)
 {
 	int r;
 
 	if (blob == NULL || len == 0 || len > EID_SIGNER_PAYLOAD_MAX)
 		return EID_EINVAL;
-	if ((r = header_put(EID_SIGNER_LOAD, out)) != EID_OK ||
-	    (r = eid_buf_put_u16be(out, (uint16_t)len)) != EID_OK)
+	if ((r = eid_buf_put_u16be(out, (uint16_t)len)) != EID_OK)
 		return r;
 	return eid_buf_put(out, blob, len);
+}
+
+static int blob_read(eid_rd *rd, const uint8_t **ret, size_t *ret_len)
+{
+	uint16_t n;
+
+	if (eid_rd_u16be(rd, &n) != EID_OK || n == 0 ||
+	    n > EID_SIGNER_PAYLOAD_MAX || eid_rd_bytes(rd, n, ret) != EID_OK)
+		return EID_EMALFORMED;
+	*ret_len = n;
+	return EID_OK;
+}
+
+static int load_put(uint8_t op, const uint8_t *blob, size_t len,
+		    eid_buf *out)
+{
+	int r;
+
+	if (blob == NULL || len == 0 || len > EID_SIGNER_PAYLOAD_MAX)
+		return EID_EINVAL;
+	if ((r = header_put(op, out)) != EID_OK)
+		return r;
+	return blob_put(blob, len, out);
+}
+
+int eid_signer_req_load(const uint8_t *blob, size_t len, eid_buf *out)
+{
+	return load_put(EID_SIGNER_LOAD, blob, len, out);
+}
+
+int eid_signer_req_load_short(const uint8_t *blob, size_t len, eid_buf *out)
+{
+	return load_put(EID_SIGNER_LOAD_SHORT, blob, len, out);
+}
+
+int eid_signer_req_generate(eid_alg alg, eid_buf *out)
+{
+	int r;
+
+	if (eid_alg_info_get(alg) == NULL)
+		return EID_EINVAL;
+	if ((r = header_put(EID_SIGNER_GENERATE, out)) != EID_OK)
+		return r;
+	return eid_buf_put_u8(out, (uint8_t)alg);
 }
 
 int eid_signer_req_sign(const char *kid, eid_alg alg, const uint8_t *digest,
@@ -100,7 +144,6 @@ int eid_signer_req_parse(const uint8_t *msg, size_t len,
 	struct eid_signer_req req;
 	eid_rd rd = eid_rd_make(msg, len);
 	uint8_t v, op;
-	uint16_t n;
 
 	if (len > EID_SIGNER_MSG_MAX)
 		return EID_ETOOBIG;
@@ -109,12 +152,12 @@ int eid_signer_req_parse(const uint8_t *msg, size_t len,
 	    eid_rd_u8(&rd, &op) != EID_OK)
 		return EID_EMALFORMED;
 	req.op = (enum eid_signer_op)op;
-	if (op == EID_SIGNER_LOAD) {
-		if (eid_rd_u16be(&rd, &n) != EID_OK || n == 0 ||
-		    n > EID_SIGNER_PAYLOAD_MAX ||
-		    eid_rd_bytes(&rd, n, &req.blob) != EID_OK)
+	if (op == EID_SIGNER_LOAD || op == EID_SIGNER_LOAD_SHORT) {
+		if (blob_read(&rd, &req.blob, &req.blob_len) != EID_OK)
 			return EID_EMALFORMED;
-		req.blob_len = n;
+	} else if (op == EID_SIGNER_GENERATE) {
+		if (alg_read(&rd, &req.alg) != EID_OK)
+			return EID_EMALFORMED;
 	} else if (op != EID_SIGNER_SIGN || sign_parse(&rd, &req) != EID_OK) {
 		return EID_EMALFORMED;
 	}
@@ -186,5 +229,30 @@ int eid_signer_pub_parse(const uint8_t *p, size_t len,
 	pub.spki_len = eid_rd_left(&rd);
 	pub.spki = eid_rd_ptr(&rd);
 	*ret = pub;
+	return EID_OK;
+}
+
+int eid_signer_gen_put(const uint8_t *blob, size_t blob_len, eid_alg alg,
+		       const char *kid, const uint8_t *spki, size_t spki_len,
+		       eid_buf *out)
+{
+	int r = blob_put(blob, blob_len, out);
+
+	return r == EID_OK ? eid_signer_pub_put(alg, kid, spki, spki_len, out) :
+			     r;
+}
+
+int eid_signer_gen_parse(const uint8_t *p, size_t len,
+			 struct eid_signer_gen *ret)
+{
+	struct eid_signer_gen gen;
+	eid_rd rd = eid_rd_make(p, len);
+
+	memset(&gen, 0, sizeof(gen));
+	if (blob_read(&rd, &gen.blob, &gen.blob_len) != EID_OK ||
+	    eid_signer_pub_parse(eid_rd_ptr(&rd), eid_rd_left(&rd),
+				 &gen.pub) != EID_OK)
+		return EID_EMALFORMED;
+	*ret = gen;
 	return EID_OK;
 }

@@ -28,6 +28,9 @@ struct eid_ca {
 	eid_key *key; /* NULL: public only */
 	bool key_in_token; /* the record is a PKCS#11 token reference */
 	char *issuer_url;
+	/* Set by eid_ca_load_remote: citizens' keys are made, sealed and
+	 * opened in this signer process, never here. */
+	eid_sigproc *sp;
 };
 
 struct eid_citizen_cert {
@@ -176,6 +179,46 @@ static int member_unseal(const json_t *o, const uint8_t kek[32],
 			 eid_pkcs11 *p11, eid_key **ret, bool *ret_in_token)
 {
 	return member_open(o, kek, p11, NULL, ret, ret_in_token);
+}
+
+/* A citizen's key from its record: in the signer process sp when set,
+ * among its short-lived keys; else unsealed here with kek.  Citizens'
+ * keys are always sealed: no token here. */
+static int citizen_key_open(const json_t *o, const uint8_t kek[32],
+			    eid_sigproc *sp, eid_key **ret)
+{
+	eid_buf sealed;
+	bool in_token;
+	int r;
+
+	if (sp == NULL)
+		return member_unseal(o, kek, NULL, ret, &in_token);
+	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
+	r = member_b64(o, "sealed", &sealed);
+	if (r == EID_OK)
+		r = eid_sigproc_load_short(sp, sealed.data, sealed.len, ret);
+	eid_buf_free(&sealed);
+	return r;
+}
+
+/* A new citizen's key (ECDSA P-256) and its sealed form: born and sealed
+ * in the signer process sp when set, else here under kek. */
+static int citizen_key_new(const uint8_t kek[32], eid_sigproc *sp,
+			   eid_buf *sealed, eid_key **ret)
+{
+	eid_key *key = NULL;
+	int r;
+
+	if (sp != NULL)
+		return eid_sigproc_generate(sp, EID_ALG_ES256, sealed, ret);
+	if ((r = eid_key_generate(EID_ALG_ES256, &key)) != EID_OK)
+		return r;
+	if ((r = eid_key_seal(key, kek, sealed)) != EID_OK) {
+		eid_key_free(key);
+		return r;
+	}
+	*ret = key;
+	return EID_OK;
 }
 
 static int audit(eid_txn *t, const char *type, const char *subject,
@@ -393,6 +436,7 @@ static int ca_open(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
 	r = ca_read(s, kek, p11, sp, ca);
 	if (r == EID_OK && url != NULL && (ca->issuer_url = strdup(url)) == NULL)
 		r = EID_ENOMEM;
+	ca->sp = sp;
 	if (r != EID_OK) {
 		eid_ca_free(ca);
 		return r;
@@ -530,7 +574,7 @@ static int mark_revoked(eid_txn *t, const char *serial,
 /* The citizen's current certificate when it can still sign: good, not
  * expired, and in the citizen's present name.  EID_ENOTFOUND when a new
  * one is needed (a good one in an old name is revoked as superseded). */
-static int current_get(eid_txn *t, const uint8_t kek[32],
+static int current_get(eid_txn *t, const uint8_t kek[32], eid_sigproc *sp,
 		       const struct eid_citizen *c, uint64_t now,
 		       eid_citizen_cert *cc)
 {
@@ -539,7 +583,6 @@ static int current_get(eid_txn *t, const uint8_t kek[32],
 	struct eid_cert_status st;
 	json_t *cur = NULL, *rec = NULL;
 	const char *serial;
-	bool in_token;
 	int r;
 
 	key_name(ckey, sizeof(ckey), 'c', c->personal_id);
@@ -565,8 +608,7 @@ static int current_get(eid_txn *t, const uint8_t kek[32],
 			r = EID_ENOTFOUND;
 		goto out;
 	}
-	/* Citizens' keys are always sealed: no token here. */
-	if ((r = member_unseal(cur, kek, NULL, &cc->key, &in_token)) != EID_OK)
+	if ((r = citizen_key_open(cur, kek, sp, &cc->key)) != EID_OK)
 		goto out;
 	memcpy(cc->serial, serial, strlen(serial) + 1);
 	r = EID_OK;
@@ -601,8 +643,9 @@ static int new_validity(const eid_ca *ca, const struct eid_citizen *c,
 	return EID_OK;
 }
 
-/* Both records of a freshly issued certificate, and its audit event. */
-static int issued_put(eid_txn *t, const uint8_t kek[32],
+/* Both records of a freshly issued certificate (sealed: its key's
+ * sealed blob), and its audit event. */
+static int issued_put(eid_txn *t, const eid_buf *sealed,
 		      const struct eid_citizen *c, const eid_citizen_cert *cc,
 		      uint64_t now, uint64_t not_after)
 {
@@ -619,7 +662,7 @@ static int issued_put(eid_txn *t, const uint8_t kek[32],
 	if (rec == NULL || cur == NULL)
 		goto out;
 	if ((r = set_cert(rec, "cert", cc->cert)) != EID_OK ||
-	    (r = set_sealed(cur, cc->key, kek)) != EID_OK)
+	    (r = set_b64(cur, "sealed", sealed->data, sealed->len)) != EID_OK)
 		goto out;
 	key_name(skey, sizeof(skey), 's', cc->serial);
 	key_name(ckey, sizeof(ckey), 'c', c->personal_id);
@@ -650,11 +693,13 @@ static int issue_new(eid_txn *t, const uint8_t kek[32], const eid_ca *ca,
 				      .full_name = c->full_name,
 				      .base_url = ca->issuer_url };
 	uint64_t nb, na;
+	eid_buf sealed;
 	int r;
 
+	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
 	if ((r = new_validity(ca, c, now, &x)) != EID_OK ||
-	    (r = eid_key_generate(EID_ALG_ES256, &cc->key)) != EID_OK)
-		return r;
+	    (r = citizen_key_new(kek, ca->sp, &sealed, &cc->key)) != EID_OK)
+		goto out;
 	eid_key_lock(ca->key);
 	r = eid_x509_citizen_new(ca->cert, eid_key_pkey(ca->key),
 				 eid_key_pkey(cc->key), &x, &cc->cert);
@@ -663,9 +708,12 @@ static int issue_new(eid_txn *t, const uint8_t kek[32], const eid_ca *ca,
 	    (r = eid_x509_serial_hex(X509_get0_serialNumber(cc->cert),
 				     cc->serial)) != EID_OK ||
 	    (r = eid_x509_validity(cc->cert, &nb, &na)) != EID_OK)
-		return r;
+		goto out;
 	cc->created = true;
-	return issued_put(t, kek, c, cc, now, na);
+	r = issued_put(t, &sealed, c, cc, now, na);
+out:
+	eid_buf_free(&sealed);
+	return r;
 }
 
 int eid_citizen_cert_ensure(eid_store *s, const uint8_t kek[32],
@@ -677,8 +725,8 @@ int eid_citizen_cert_ensure(eid_store *s, const uint8_t kek[32],
 	uint64_t card = 0;
 	int r;
 
-	if (s == NULL || kek == NULL || ca == NULL || c == NULL ||
-	    ret_cert == NULL)
+	if (s == NULL || ca == NULL || (kek == NULL && ca->sp == NULL) ||
+	    c == NULL || ret_cert == NULL)
 		return EID_EINVAL;
 	if (ca->key == NULL || ca->issuer_url == NULL)
 		return EID_ESTATE;
@@ -691,7 +739,7 @@ int eid_citizen_cert_ensure(eid_store *s, const uint8_t kek[32],
 		return EID_ENOMEM;
 	if ((r = eid_store_begin(s, true, &t)) != EID_OK)
 		goto out;
-	r = current_get(t, kek, c, now, cc);
+	r = current_get(t, kek, ca->sp, c, now, cc);
 	if (r == EID_ENOTFOUND)
 		r = issue_new(t, kek, ca, c, now, cc);
 	if (r != EID_OK)

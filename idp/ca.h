@@ -73,7 +73,8 @@ int eid_ca_load_pkcs11(eid_store *s, const uint8_t kek[32], eid_pkcs11 *p11,
 /* Load only the certificate: enough to verify and show, not to sign
  * (those return EID_ESTATE). */
 /* The same with the CA key in the signer process (crypto/signer_proc.h):
- * the sealed key is opened there, a PKCS#11 reference here through p11. */
+ * the sealed key is opened there, a PKCS#11 reference here through p11.
+ * Citizens' keys then go there too (eid_citizen_cert_ensure). */
 int eid_ca_load_remote(eid_store *s, eid_sigproc *sp, eid_pkcs11 *p11,
 		       const char *issuer_url, eid_ca **ret_ca);
 int eid_ca_load_public(eid_store *s, eid_ca **ret_ca);
@@ -94,7 +95,9 @@ bool eid_ca_key_in_token(const eid_ca *ca);
 typedef struct eid_citizen_cert eid_citizen_cert;
 
 /* The citizen's current key and certificate, made on first use (and after
- * expiry or revocation): an ECDSA P-256 key sealed under kek, a
+ * expiry or revocation): an ECDSA P-256 key sealed under kek (for a CA
+ * from eid_ca_load_remote: made, sealed and opened in its signer process,
+ * kek unused and may be NULL; the key returned signs there), a
  * certificate valid from now until the earliest of now +
  * EID_CITIZEN_CERT_DAYS, the end of the card's expiry day (Vietnam time)
  * and the CA's notAfter (a card without an expiry date, as for citizens

@@ -287,13 +287,14 @@ static int read_generation(eid_store *s, uint64_t *ret_gen)
 	return r;
 }
 
-/* Generate (in p11's token when given, else in memory to be sealed under
- * kek) and store a key signing from activates_at.  A key generated in the
- * token stays there if the transaction then fails: an unused object,
- * never a key that signs. */
+/* Generate (in the signer process sp when given, sealed there; in p11's
+ * token when given; else in memory to be sealed under kek) and store a
+ * key signing from activates_at.  A key generated in the token stays
+ * there if the transaction then fails: an unused object, never a key
+ * that signs. */
 static int add_key(eid_txn *t, const uint8_t kek[32], eid_pkcs11 *p11,
-		   eid_alg alg, uint64_t now, uint64_t activates_at,
-		   char ret_kid[EID_KID_MAX + 1])
+		   eid_sigproc *sp, eid_alg alg, uint64_t now,
+		   uint64_t activates_at, char ret_kid[EID_KID_MAX + 1])
 {
 	struct key_rec k;
 	eid_key *key = NULL;
@@ -301,11 +302,14 @@ static int add_key(eid_txn *t, const uint8_t kek[32], eid_pkcs11 *p11,
 
 	memset(&k, 0, sizeof(k));
 	eid_buf_init(&k.sealed, EID_KEY_SEAL_MAX);
-	r = p11 != NULL ? eid_pkcs11_generate(p11, alg, &key) :
-			  eid_key_generate(alg, &key);
+	if (sp != NULL)
+		r = eid_sigproc_generate(sp, alg, &k.sealed, &key);
+	else
+		r = p11 != NULL ? eid_pkcs11_generate(p11, alg, &key) :
+				  eid_key_generate(alg, &key);
 	if (r != EID_OK)
 		goto out;
-	if ((r = eid_key_seal(key, kek, &k.sealed)) != EID_OK)
+	if (sp == NULL && (r = eid_key_seal(key, kek, &k.sealed)) != EID_OK)
 		goto out;
 	if (strlen(eid_key_kid(key)) > EID_KID_MAX) {
 		r = EID_EINTERNAL;
@@ -326,8 +330,9 @@ out:
 	return r;
 }
 
-int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
-		       uint64_t now, bool *ret_created)
+/* kek NULL with sp: the key is made in the signer process. */
+static int ensure(eid_store *s, const uint8_t kek[32], eid_sigproc *sp,
+		  eid_alg alg, uint64_t now, bool *ret_created)
 {
 	struct key_set ks = { 0 };
 	eid_txn *t = NULL;
@@ -344,7 +349,8 @@ int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
 			  (ks.k[i].info.state == EID_KEY_ACTIVE ||
 			   ks.k[i].info.state == EID_KEY_PENDING);
 	if (!usable) {
-		if ((r = add_key(t, kek, NULL, alg, now, now, NULL)) != EID_OK)
+		if ((r = add_key(t, kek, NULL, sp, alg, now, now, NULL)) !=
+		    EID_OK)
 			goto out;
 	}
 	r = eid_txn_commit(t);
@@ -355,6 +361,20 @@ out:
 	eid_txn_abort(t);
 	key_set_free(&ks);
 	return r;
+}
+
+int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
+		       uint64_t now, bool *ret_created)
+{
+	return ensure(s, kek, NULL, alg, now, ret_created);
+}
+
+int eid_signing_ensure_remote(eid_store *s, eid_sigproc *sp, eid_alg alg,
+			      uint64_t now, bool *ret_created)
+{
+	if (sp == NULL)
+		return EID_EINVAL;
+	return ensure(s, NULL, sp, alg, now, ret_created);
 }
 
 int eid_signing_rotate(eid_store *s, const uint8_t kek[32], eid_alg alg,
@@ -389,8 +409,8 @@ int eid_signing_rotate_pkcs11(eid_store *s, const uint8_t kek[32],
 		if (r != EID_OK)
 			goto out;
 	}
-	if ((r = add_key(t, kek, p11, alg, now, now + publish_delay, kid)) !=
-	    EID_OK)
+	if ((r = add_key(t, kek, p11, NULL, alg, now, now + publish_delay,
+			 kid)) != EID_OK)
 		goto out;
 	r = eid_txn_commit(t);
 	t = NULL;

@@ -59,6 +59,10 @@ const char *eid_key_state_name(enum eid_key_state s);
  * says whether it did. */
 int eid_signing_ensure(eid_store *s, const uint8_t kek[32], eid_alg alg,
 		       uint64_t now, bool *ret_created);
+/* The same with the key generated and sealed in the signer process
+ * (crypto/signer_proc.h): the private key is never in this process. */
+int eid_signing_ensure_remote(eid_store *s, eid_sigproc *sp, eid_alg alg,
+			      uint64_t now, bool *ret_created);
 
 /* Generate a new key, published now, signing from now + publish_delay.
  * Deletes keys that have expired.  ret_kid gets the new kid. */

@@ -353,6 +353,19 @@ static int load_kek(struct eidd *d)
 	return 0;
 }
 
+/* A key of alg that signs now or later, made when there is none: in the
+ * signer process with [keys] signer = process (the private key is born
+ * there), else here and sealed under the KEK. */
+static int ensure_alg(struct eidd *d, eid_alg alg, bool *ret_created)
+{
+	uint64_t now = eid_store_now(d->store);
+
+	if (d->sp != NULL)
+		return eid_signing_ensure_remote(d->store, d->sp, alg, now,
+						 ret_created);
+	return eid_signing_ensure(d->store, d->kek, alg, now, ret_created);
+}
+
 struct alg_set {
 	bool want[EID_ALG_SLOTS];
 };
@@ -376,8 +389,7 @@ static int ensure_client_algs(struct eidd *d)
 
 	for (unsigned a = 1; r == EID_OK && a < EID_ALG_SLOTS; a++)
 		if (set.want[a])
-			r = eid_signing_ensure(d->store, d->kek, (eid_alg)a,
-					       eid_store_now(d->store), NULL);
+			r = ensure_alg(d, (eid_alg)a, NULL);
 	return r;
 }
 
@@ -395,9 +407,9 @@ static int open_token(struct eidd *d)
 	return r == EID_OK ? 0 : 1;
 }
 
-/* The running keyring: its sealed keys opened here, or in the signer
- * process forked now, before any thread or request ([keys] signer). */
-static int open_keyring(struct eidd *d)
+/* [keys] signer = process: the signer process, forked now, before any
+ * thread or request, and before any key is made (they are born in it). */
+static int start_signer(struct eidd *d)
 {
 	/* A channel per HTTP thread and one for the background workers, so
 	 * no signature waits behind another thread's round trip. */
@@ -405,17 +417,43 @@ static int open_keyring(struct eidd *d)
 	int r;
 
 	if (strcmp(d->cfg.keys.signer, "process") != 0)
-		return eid_signer_open_pkcs11(d->store, d->kek, d->p11,
-					      d->cfg.keys.retire_after,
-					      &d->signer);
+		return 0;
 	if (channels > EID_SIGPROC_CHANNELS_MAX)
 		channels = EID_SIGPROC_CHANNELS_MAX;
 	r = eid_signer_start(d->kek, d->drop ? &d->priv : NULL, d->seccomp,
 			     channels, &d->sp, &d->signer_pid);
 	if (r != EID_OK)
-		return r;
+		return fail("signer process: %s", eid_strerror(r));
+	return 0;
+}
+
+/* The running keyring: its sealed keys opened here, or in the signer
+ * process ([keys] signer). */
+static int open_keyring(struct eidd *d)
+{
+	if (d->sp == NULL)
+		return eid_signer_open_pkcs11(d->store, d->kek, d->p11,
+					      d->cfg.keys.retire_after,
+					      &d->signer);
 	return eid_signer_open_remote(d->store, d->sp, d->p11,
 				      d->cfg.keys.retire_after, &d->signer);
+}
+
+/* With the signer process, once the app's keys are derived: the KEK goes
+ * from this process (the child keeps its own copy), and so does its text
+ * in the environment ([keys] kek_env), so that a memory disclosure here
+ * yields neither. */
+static void forget_kek(struct eidd *d)
+{
+	char *env = getenv(d->cfg.keys.kek_env);
+
+	if (d->sp == NULL)
+		return;
+	eid_wipe(d->kek, sizeof(d->kek));
+	if (env != NULL) {
+		eid_wipe(env, strlen(env));
+		(void)unsetenv(d->cfg.keys.kek_env);
+	}
 }
 
 static int open_store(struct eidd *d)
@@ -439,8 +477,9 @@ static int open_store(struct eidd *d)
 	if ((r = eid_alg_from_name(d->cfg.keys.algorithm, &alg)) != EID_OK)
 		return fail("keys.algorithm %s: %s", d->cfg.keys.algorithm,
 			    eid_strerror(r));
-	r = eid_signing_ensure(d->store, d->kek, alg, eid_store_now(d->store),
-			       &created);
+	if (start_signer(d) != 0)
+		return 1;
+	r = ensure_alg(d, alg, &created);
 	if (r != EID_OK)
 		return fail("signing key: %s", eid_strerror(r));
 	if ((r = ensure_client_algs(d)) != EID_OK)
@@ -584,6 +623,7 @@ static int start_http(struct eidd *d)
 	opt.port = port;
 	r = eid_app_init_keys(&d->app, c, d->store, d->signer, d->kek, d->p11,
 			      d->sp);
+	forget_kek(d);
 	if (r != EID_OK && eid_hsm_key_why(r) != NULL)
 		return fail("signing CA: %s", eid_hsm_key_why(r));
 	if (r != EID_OK)

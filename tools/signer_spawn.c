@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "crypto/error.h"
 #include "crypto/signer_proc.h"
 
@@ -70,6 +72,9 @@ static void child_run(const int *fds, size_t n, pid_t parent,
 		child_fail("not dumpable", EID_EINTERNAL);
 		goto out;
 	}
+	/* jansson seeds its hash tables from /dev/urandom at the first JSON
+	 * object (a new key's JWK): an open() the filter refuses, so now. */
+	json_object_seed(0);
 	if ((r = eid_priv_no_new_privs()) != EID_OK ||
 	    (r = eid_seccomp_install_signer(mode)) != EID_OK) {
 		child_fail("seccomp", r);

@@ -4,9 +4,14 @@
  * taking turns between two channels as worker threads do, to
  * eid_sigproc_serve with a fixed KEK.  Nothing may crash, leak or read
  * out of bounds, the child answers every record with a well-formed
- * answer, and a successful answer never carries more than a public key
- * or a signature.  The seeds LOAD a key sealed under that KEK and SIGN
- * with it, so the whole path is reached. */
+ * answer, and a successful answer never carries more than a public key,
+ * a signature, or a new key sealed under the KEK (which must open into
+ * the key whose public half came with it).  The seeds LOAD (and
+ * LOAD_SHORT) a key sealed under that KEK and SIGN with it, and GENERATE
+ * keys, so the whole path is reached.  A GENERATE of an RSA key is parsed
+ * but not sent: RSA-3072 generation takes the child up to a second, and
+ * each input must stay fast. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +28,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t kek[32] = { 0x5e };
 
+/* A GENERATE answer: the blob opens under the KEK into the key whose
+ * public half came with it. */
+static bool generated_ok(const uint8_t *p, size_t len)
+{
+	struct eid_signer_gen gen;
+	eid_key *key = NULL;
+	bool ok;
+
+	if (eid_signer_gen_parse(p, len, &gen) != EID_OK ||
+	    eid_key_unseal(gen.blob, gen.blob_len, kek, &key) != EID_OK)
+		return false;
+	ok = strcmp(eid_key_kid(key), gen.pub.kid) == 0 &&
+	     eid_key_alg(key) == gen.pub.alg;
+	eid_key_free(key);
+	return ok;
+}
+
 /* Each answer parses, on its request's channel, and so does a LOAD's
  * public key. */
 static void check_answers(const int *fds, const uint8_t *const *req,
@@ -38,9 +60,14 @@ static void check_answers(const int *fds, const uint8_t *const *req,
 		if (got <= 0 ||
 		    eid_signer_resp_parse(in, (size_t)got, &resp) != EID_OK)
 			__builtin_trap();
-		if (resp.status == EID_OK && req[i][1] == EID_SIGNER_LOAD &&
+		if (resp.status == EID_OK &&
+		    (req[i][1] == EID_SIGNER_LOAD ||
+		     req[i][1] == EID_SIGNER_LOAD_SHORT) &&
 		    eid_signer_pub_parse(resp.payload, resp.len, &pub) !=
 			    EID_OK)
+			__builtin_trap();
+		if (resp.status == EID_OK && req[i][1] == EID_SIGNER_GENERATE &&
+		    !generated_ok(resp.payload, resp.len))
 			__builtin_trap();
 		if (resp.status == EID_OK && req[i][1] == EID_SIGNER_SIGN &&
 		    (resp.len == 0 || resp.len > 1024))
@@ -67,7 +94,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len == 0 || len > size - off)
 			break;
 		/* The parser alone, then the child's whole path. */
-		(void)eid_signer_req_parse(data + off, len, &parsed);
+		if (eid_signer_req_parse(data + off, len, &parsed) == EID_OK &&
+		    parsed.op == EID_SIGNER_GENERATE &&
+		    !eid_alg_info_get(parsed.alg)->ec) {
+			off += len;
+			continue;
+		}
 		if (len < 2 || send(worker[n % CHANNELS], data + off, len, 0) !=
 				       (ssize_t)len)
 			break;

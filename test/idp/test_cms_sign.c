@@ -10,13 +10,16 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/core_names.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 
 #include "crypto/error.h"
 #include "idp/audit.h"
 #include "idp/cms_sign.h"
+#include "sigproc_fixture.h"
 #include "tmpstore.h"
 
 #define DAY 86400ull
@@ -87,7 +90,9 @@ static void sha(enum eid_digest d, const void *p, size_t n, uint8_t *out)
 	assert_int_equal(EVP_Digest(p, n, out, NULL, EVP_get_digestbyname(name), NULL), 1);
 }
 
-static int sign(struct fx *f, enum eid_digest d, uint64_t now, eid_buf *sig)
+/* Signed with ca (kek NULL for one in the signer process). */
+static int sign_with(struct fx *f, const eid_ca *ca, const uint8_t *k,
+		     enum eid_digest d, uint64_t now, eid_buf *sig)
 {
 	uint8_t h[64];
 	struct eid_sign_request req = { .digest = d, .hash = h,
@@ -97,7 +102,12 @@ static int sign(struct fx *f, enum eid_digest d, uint64_t now, eid_buf *sig)
 
 	sha(d, doc, strlen(doc), h);
 	eid_buf_init(sig, EID_CMS_MAX);
-	return eid_cms_sign_citizen(f->ts.store, kek, f->ca, &f->c, &req, now, sig);
+	return eid_cms_sign_citizen(f->ts.store, k, ca, &f->c, &req, now, sig);
+}
+
+static int sign(struct fx *f, enum eid_digest d, uint64_t now, eid_buf *sig)
+{
+	return sign_with(f, f->ca, kek, d, now, sig);
 }
 
 static int verify(struct fx *f, const eid_buf *sig, const void *content,
@@ -381,6 +391,71 @@ static void test_audited(void **state)
 	eid_buf_free(&sig);
 }
 
+/* No private scalar in this process's object of the key. */
+static void assert_no_scalar(EVP_PKEY *pk)
+{
+	BIGNUM *bn = NULL;
+
+	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &bn))
+		assert_true(BN_is_zero(bn));
+	BN_free(bn);
+}
+
+/* With the CA in the signer process (eid_ca_load_remote), citizens' keys
+ * are made, sealed and opened there: a key made here signs there (its
+ * blob LOAD_SHORTed), in every digest; after a revocation the new key is
+ * born there, holds nothing private here, and its blob in the store opens
+ * here with the KEK; the signatures verify. */
+static void test_through_signer_process(void **state)
+{
+	static const enum eid_digest ds[] = { EID_DIGEST_SHA256,
+					      EID_DIGEST_SHA384,
+					      EID_DIGEST_SHA512 };
+	struct fx *f = *state;
+	struct sigproc_fixture p;
+	struct eid_cms_report rep;
+	eid_citizen_cert *there = NULL, *here = NULL;
+	eid_ca *rca = NULL;
+	eid_buf sig;
+
+	sigproc_fixture_start(&p, kek);
+	assert_int_equal(eid_ca_load_remote(f->ts.store, p.sp, NULL, URL, &rca),
+			 EID_OK);
+	assert_no_scalar(eid_ca_pkey(rca));
+	assert_int_equal(sign(f, EID_DIGEST_SHA256, f->now, &sig), EID_OK);
+	eid_buf_free(&sig);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(sign_with(f, rca, NULL, ds[i], f->now, &sig),
+				 EID_OK);
+		assert_int_equal(verify(f, &sig, doc, strlen(doc), f->now, &rep),
+				 EID_OK);
+		assert_int_equal(rep.digest, ds[i]);
+		eid_buf_free(&sig);
+	}
+	assert_int_equal(eid_citizen_cert_revoke(f->ts.store, PID,
+						 EID_CRL_KEY_COMPROMISE, f->now),
+			 EID_OK);
+	assert_int_equal(eid_citizen_cert_ensure(f->ts.store, NULL, rca, &f->c,
+						 f->now, &there), EID_OK);
+	assert_true(eid_citizen_cert_created(there));
+	assert_no_scalar(eid_citizen_cert_pkey(there));
+	assert_int_equal(eid_citizen_cert_ensure(f->ts.store, kek, f->ca, &f->c,
+						 f->now, &here), EID_OK);
+	assert_false(eid_citizen_cert_created(here));
+	assert_string_equal(eid_citizen_cert_serial(here),
+			    eid_citizen_cert_serial(there));
+	assert_int_equal(EVP_PKEY_eq(eid_citizen_cert_pkey(here),
+				     eid_citizen_cert_pkey(there)), 1);
+	assert_int_equal(sign_with(f, rca, NULL, EID_DIGEST_SHA512, f->now,
+				   &sig), EID_OK);
+	assert_int_equal(verify(f, &sig, doc, strlen(doc), f->now, &rep), EID_OK);
+	eid_buf_free(&sig);
+	eid_citizen_cert_free(here);
+	eid_citizen_cert_free(there);
+	eid_ca_free(rca);
+	sigproc_fixture_stop(&p);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -394,6 +469,7 @@ int main(void)
 		T(test_other_ca),
 		T(test_malformed),
 		T(test_audited),
+		T(test_through_signer_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include "crypto/error.h"
 #include "idp/signing.h"
 #include "idp/store.h"
+#include "sigproc_fixture.h"
 
 #define T0 1800000000ull
 #define RETIRE 3600
@@ -113,6 +114,52 @@ static void test_ensure_creates_once(void **state)
 	assert_int_equal(keys[0].state, EID_KEY_ACTIVE);
 	assert_int_equal(keys[0].alg, EID_ALG_ES256);
 	free(keys);
+}
+
+/* eid_signing_ensure_remote: the key is born and sealed in the signer
+ * process; a keyring opened here with the KEK verifies what the keyring
+ * opened through the signer signs, with that one key. */
+static void test_ensure_remote(void **state)
+{
+	struct fixture *f = *state;
+	json_t *claims = json_pack("{s:s}", "sub", "x"), *h = NULL, *c = NULL;
+	eid_signer *local = NULL, *remote = NULL;
+	struct eid_key_info *keys = NULL;
+	struct sigproc_fixture p;
+	bool created = false;
+	char *jws = NULL;
+	size_t n = 0;
+
+	sigproc_fixture_start(&p, f->kek);
+	assert_int_equal(eid_signing_ensure_remote(f->store, NULL, EID_ALG_ES256,
+						   f->now, &created),
+			 EID_EINVAL);
+	assert_int_equal(eid_signing_ensure_remote(f->store, p.sp, EID_ALG_ES256,
+						   f->now, &created), EID_OK);
+	assert_true(created);
+	assert_int_equal(eid_signing_ensure_remote(f->store, p.sp, EID_ALG_ES256,
+						   f->now, &created), EID_OK);
+	assert_false(created);
+	assert_int_equal(eid_signing_list(f->store, f->now, RETIRE, &keys, &n),
+			 EID_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(eid_signer_open(f->store, f->kek, RETIRE, &local),
+			 EID_OK);
+	assert_int_equal(eid_signer_open_remote(f->store, p.sp, NULL, RETIRE,
+						&remote), EID_OK);
+	assert_int_equal(eid_signer_sign(remote, "JWT", claims, &jws), EID_OK);
+	assert_int_equal(eid_signer_verify(local, jws, strlen(jws), &h, &c),
+			 EID_OK);
+	assert_string_equal(json_string_value(json_object_get(h, "kid")),
+			    keys[0].kid);
+	json_decref(h);
+	json_decref(c);
+	json_decref(claims);
+	free(jws);
+	free(keys);
+	eid_signer_close(local);
+	eid_signer_close(remote);
+	sigproc_fixture_stop(&p);
 }
 
 static void test_rotation_timeline(void **state)
@@ -329,6 +376,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ensure_creates_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ensure_remote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_timeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_kek_refused, setup, teardown),

@@ -1,18 +1,22 @@
 // Keys out of reach ([keys] signer = process, docs/security.md): eidd
-// forks a signer process that holds the sealed token-signing and CA keys.
-// Tokens it signs verify with jose against /jwks, before and after a key
-// rotation; the CRL and an OCSP response signed with the CA key verify
-// with openssl; the CA's private scalar is in the signer's memory and
-// nowhere in the HTTP worker's; and when the signer dies, eidd exits
-// non-zero.
+// forks a signer process that holds the KEK and the sealed token-signing,
+// CA and citizens' keys.  Tokens it signs verify with jose against /jwks,
+// before and after a key rotation; the CRL and an OCSP response signed
+// with the CA key verify with openssl; a citizen's CMS signature made
+// through it verifies with openssl; the KEK, the CA's private scalar and
+// the citizen's are in the signer's memory and nowhere in the HTTP
+// worker's (nor the KEK's text, from a file or from EID_KEK); and when the
+// signer dies, eidd exits non-zero.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { chownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as jose from 'jose';
+import { runApp } from './lib/app.mjs';
 import { startEidd, eidctl, eiddRun, tempDir } from './lib/eidd.mjs';
+import { addClient, b64url } from './lib/front.mjs';
 import { clientCredentials as tokenFor, memoryHolds, procStatus } from './lib/proc.mjs';
 
 const openssl = (args) =>
@@ -34,6 +38,26 @@ async function tokenVerifies(s) {
   await jose.jwtVerify(await tokenFor(s.base, JSON.parse(r.stdout)), jwks, { issuer: s.base });
 }
 
+// The KEK a test wrote (hex text, as eidd reads it): its 32 bytes and text.
+function kekOf(file) {
+  const text = readFileSync(file, 'utf8').trim();
+  const raw = Buffer.from(text, 'hex');
+  assert.equal(raw.length, 32);
+  return { raw, text: Buffer.from(text) };
+}
+
+// A private scalar, as bytes (big-endian) or as an OpenSSL BIGNUM holds
+// it (little-endian words, least significant first: the bytes reversed).
+function holdsScalar(pid, scalar) {
+  return memoryHolds(pid, scalar) || memoryHolds(pid, Buffer.from(scalar).reverse());
+}
+
+// In the signer (when the test may read it: as root) and not in the worker.
+function onlyInSigner(worker, child, needle, what, holds = memoryHolds) {
+  if (process.getuid() === 0) assert.ok(holds(child, needle), `the signer holds ${what}`);
+  assert.ok(!holds(worker, needle), `the worker holds no ${what}`);
+}
+
 test('token-signing and CA keys in the signer process', async () => {
   const work = tempDir('eid-signer-');
   const dir = join(work, 'data');
@@ -41,6 +65,7 @@ test('token-signing and CA keys in the signer process', async () => {
   try {
     const kek = join(work, 'kek');
     writeFileSync(kek, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    const kekBytes = kekOf(kek);
     const conf = join(work, 'eid.conf');
     writeFileSync(conf, `[keys]\nkek_file = ${kek}\nsigner = process\n`);
     const ctl = (args, opts = {}) => eidctl([...args, '--config', conf, '--data', dir], opts);
@@ -107,7 +132,10 @@ test('token-signing and CA keys in the signer process', async () => {
     } else {
       assert.throws(() => memoryHolds(child, scalar), /EACCES|EPERM/);
     }
-    assert.ok(!memoryHolds(s.proc.pid, scalar), 'the worker holds no CA private key');
+    assert.ok(!holdsScalar(s.proc.pid, scalar), 'the worker holds no CA private key');
+    // Nor the KEK that seals it (or its text): only the signer has it.
+    onlyInSigner(s.proc.pid, child, kekBytes.raw, 'KEK');
+    assert.ok(!memoryHolds(s.proc.pid, kekBytes.text), 'the worker holds no KEK text');
 
     // A rotation reaches the running server: the new key signs there.
     r = ctl(['keys', 'rotate', '--now', '--json']);
@@ -134,11 +162,130 @@ test('token-signing and CA keys in the signer process', async () => {
   }
 });
 
+// The private scalar of the one citizen key in the store (DIR/store, table certs,
+// {"v":1,"serial":...,"sealed":...}), its blob opened with the KEK:
+// 0xE1 | alg | kid_len | kid | 12-byte nonce | AES-256-GCM(PKCS#8) |
+// 16-byte tag, the bytes before the nonce as associated data
+// (crypto/keys.h).
+function citizenScalar(dir, kek) {
+  const db = readFileSync(join(dir, 'store', 'data.mdb')).toString('latin1');
+  const re = /\{"v":1,"serial":"[0-9A-Fa-f]+","sealed":"([A-Za-z0-9_-]+)"\}/g;
+  const blobs = new Set([...db.matchAll(re)].map((m) => m[1]));
+  assert.equal(blobs.size, 1, 'one citizen key in the store');
+  const blob = Buffer.from([...blobs][0], 'base64url');
+  const hdr = 3 + blob[2];
+  const d = createDecipheriv('aes-256-gcm', kek, blob.subarray(hdr, hdr + 12));
+  d.setAAD(blob.subarray(0, hdr));
+  d.setAuthTag(blob.subarray(blob.length - 16));
+  const der = Buffer.concat([d.update(blob.subarray(hdr + 12, blob.length - 16)), d.final()]);
+  const jwk = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+  return Buffer.from(jwk.d, 'base64url');
+}
+
+test('a citizen signs through the signer: the key is born there, the worker never holds it', async () => {
+  const PIN = '246801';
+  const PID = '001185000321';
+  const PASSWORD = 'a-Long-passphrase-2026';
+  const dir = tempDir();
+  const work = tempDir('eid-signer-cms-');
+  const config = () => '[keys]\nsigner = process\n';
+  const ctl = (args, input) => {
+    const r = eidctl([...args, '--data', dir], { input });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  let s = await startEidd({ dataDir: dir, config }); // the store and the demo KEK
+  await s.stop();
+  s = undefined;
+  try {
+    ctl(['ca', 'init']);
+    ctl(['registry', 'add', '--personal-id', PID, '--full-name', 'Lê Thị Hoa', '--birthdate', '1985-02-03',
+      '--sex', 'female', '--card-number', PID, '--card-issued', '2021-01-01', '--card-expires', '2035-02-03']);
+    ctl(['account', 'create', '--personal-id', PID, '--phone', '0911111999', '--level', '2',
+      '--password-stdin'], `${PASSWORD}\n`);
+    const rp = addClient(dir, ['--id', 'bank', '--name', 'Bank', '--grant', 'client_credentials',
+      '--scope', 'sign']);
+    s = await startEidd({ dataDir: dir, config });
+    const worker = s.proc.pid;
+    const child = signerPid(worker);
+    const kek = kekOf(join(dir, 'kek'));
+    onlyInSigner(worker, child, kek.raw, 'KEK');
+    assert.ok(!memoryHolds(worker, kek.text), 'the worker holds no KEK text');
+
+    const state = join(work, 'state.json');
+    const app = (args, lines, later) => runApp({ base: s.base, state }, args, { lines, later });
+    const smsCode = () => JSON.parse(ctl(['outbox', '--json'])).filter((m) => m.channel === 'sms')
+      .at(-1).text.match(/\b(\d{6})\b/)[1];
+    const bound = await app(['bind-device', '--personal-id', PID, '--password-stdin'], [PIN, PASSWORD], smsCode);
+    assert.equal(bound.status, 0, bound.err + bound.out);
+
+    const doc = Buffer.from('Hợp đồng số 7\n');
+    const auth = { authorization: `Bearer ${await tokenFor(s.base, rp, 'sign')}` };
+    let r = await fetch(`${s.base}/api/v1/sign/requests`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ personal_id: PID, hash: b64url(createHash('sha256').update(doc).digest()),
+        hash_alg: 'sha256', document_name: 'hop-dong-7.pdf' }),
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    const { id } = await r.json();
+    const ok = await app(['--', 'approve-sign', id], [PIN]);
+    assert.equal(ok.status, 0, ok.err);
+    r = await fetch(`${s.base}/api/v1/sign/requests/${id}`, { headers: auth });
+    const res = await r.json();
+    assert.equal(res.status, 'signed');
+
+    // openssl accepts the CMS under the CA.
+    writeFileSync(join(work, 'sig.der'), Buffer.from(res.signature, 'base64'));
+    writeFileSync(join(work, 'doc'), doc);
+    writeFileSync(join(work, 'ca.der'), Buffer.from(await (await fetch(`${s.base}/ca/cert`)).arrayBuffer()));
+    openssl(['x509', '-inform', 'DER', '-in', join(work, 'ca.der'), '-out', join(work, 'ca.pem')]);
+    const v = spawnSync('openssl', ['cms', '-verify', '-binary', '-content', join(work, 'doc'), '-inform', 'DER',
+      '-in', join(work, 'sig.der'), '-CAfile', join(work, 'ca.pem'), '-out', '/dev/null'], { encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stderr, /Verification successful/);
+
+    // The citizen's key, sealed in the store: in the signer, where it was
+    // born (GENERATE), and not in the worker (no leaked copy; an
+    // inprocess worker wipes it after each signature too, so the
+    // signer's copy is what shows where it lives); and still no KEK there
+    // after the signature.
+    onlyInSigner(worker, child, citizenScalar(dir, kek.raw), "citizen's private key", holdsScalar);
+    assert.ok(!memoryHolds(worker, kek.raw), 'the worker holds no KEK');
+  } finally {
+    if (s) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}.conf`, { force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('with the KEK in EID_KEK, its text leaves the worker (signer = process)', async () => {
+  const text = randomBytes(32).toString('hex');
+  const s = await startEidd({ env: { EID_KEK: text }, config: () => '[keys]\nsigner = process\n' });
+  try {
+    const worker = s.proc.pid;
+    assert.ok(!readFileSync(`/proc/${worker}/environ`, 'latin1').includes(text));
+    onlyInSigner(worker, signerPid(worker), Buffer.from(text, 'hex'), 'KEK');
+    // AddressSanitizer's runtime keeps its own copy of the environment
+    // block (read from /proc/self/environ as it starts), out of eidd's
+    // reach: the text is searched for in the plain build only.
+    if (!readFileSync(`/proc/${worker}/maps`, 'utf8').includes('libasan')) {
+      assert.ok(!memoryHolds(worker, Buffer.from(text)), 'the worker holds no KEK text');
+    }
+    await tokenVerifies(s);
+  } finally {
+    await s.stop();
+    s.cleanup();
+  }
+});
+
 test('signer = inprocess keeps the keys in eidd; a bad value is refused', async () => {
   const s = await startEidd({ config: () => '[keys]\nsigner = inprocess\n' });
   try {
     const kids = readFileSync(`/proc/${s.proc.pid}/task/${s.proc.pid}/children`, 'utf8').trim();
     assert.equal(kids, '', 'no signer process');
+    // The control for the checks above: here the worker holds the KEK.
+    assert.ok(memoryHolds(s.proc.pid, kekOf(join(s.dataDir, 'kek')).raw), 'eidd holds its KEK');
     await tokenVerifies(s);
   } finally {
     await s.stop();

@@ -60,17 +60,24 @@ static void proc_stop(struct proc *p)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-static eid_key *load(struct proc *p, const eid_key *k)
+/* k sealed and handed to the child by fn (eid_sigproc_load or _short). */
+static eid_key *load_by(struct proc *p, const eid_key *k,
+			int (*fn)(eid_sigproc *, const uint8_t *, size_t,
+				  eid_key **))
 {
 	eid_buf sealed;
 	eid_key *remote = NULL;
 
 	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
 	assert_int_equal(eid_key_seal(k, kek, &sealed), EID_OK);
-	assert_int_equal(eid_sigproc_load(p->sp, sealed.data, sealed.len,
-					  &remote), EID_OK);
+	assert_int_equal(fn(p->sp, sealed.data, sealed.len, &remote), EID_OK);
 	eid_buf_free(&sealed);
 	return remote;
+}
+
+static eid_key *load(struct proc *p, const eid_key *k)
+{
+	return load_by(p, k, eid_sigproc_load);
 }
 
 /* The in-process object has the public key and nothing private. */
@@ -357,6 +364,115 @@ static void test_no_waiting_behind(void **state)
 	close(note[1]);
 }
 
+/* GENERATE: a key of each of our algorithms born in the child; the worker
+ * gets its sealed blob and a key without private part; the blob opens
+ * here with the KEK into the same key, which verifies what the child
+ * signs. */
+static void test_generate(void **state)
+{
+	struct proc p;
+
+	(void)state;
+	proc_start(&p);
+	for (int i = 0; i < 3; i++) {
+		json_t *claims = json_pack("{s:s}", "sub", "9"), *got = NULL;
+		eid_key *remote = NULL, *local = NULL;
+		const eid_key *verifier;
+		char *jws = NULL;
+		eid_buf sealed;
+
+		eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
+		assert_int_equal(eid_sigproc_generate(p.sp, fixture_algs[i],
+						      &sealed, &remote), EID_OK);
+		assert_int_equal(eid_key_alg(remote), fixture_algs[i]);
+		assert_no_private(remote);
+		assert_int_equal(eid_key_unseal(sealed.data, sealed.len, kek,
+						&local), EID_OK);
+		assert_string_equal(eid_key_kid(local), eid_key_kid(remote));
+		assert_int_equal(eid_jws_sign(remote, NULL, claims, &jws),
+				 EID_OK);
+		verifier = local;
+		assert_int_equal(eid_jws_verify(jws, strlen(jws), &verifier, 1,
+						algs, NULL, &got), EID_OK);
+		json_decref(got);
+		json_decref(claims);
+		free(jws);
+		eid_key_free(local);
+		eid_key_free(remote);
+		eid_buf_free(&sealed);
+	}
+	/* An algorithm we only verify: refused, the child alive. */
+	eid_key *none = NULL;
+	eid_buf b;
+	eid_buf_init(&b, EID_KEY_SEAL_MAX);
+	assert_int_equal(eid_sigproc_generate(p.sp, EID_ALG_ES384, &b, &none),
+			 EID_EUNSUPPORTED);
+	assert_null(none);
+	assert_int_equal(b.len, 0);
+	assert_true(eid_sigproc_alive(p.sp));
+	eid_buf_free(&b);
+	proc_stop(&p);
+}
+
+static int sign_with(struct proc *p, const eid_key *k, const uint8_t *dig,
+		     size_t n, uint8_t sig[512], size_t *len)
+{
+	return eid_sigproc_sign(p->sp, eid_key_kid(k), eid_key_alg(k), dig, n,
+				sig, 512, len);
+}
+
+/* Citizens' keys (LOAD_SHORT) have slots of their own: more of them than
+ * the child keeps push the oldest citizen's key out, never a token key
+ * LOADed before them.  An EC key also signs SHA-384 and SHA-512 digests
+ * (a CMS signature's), an RSA key only its algorithm's. */
+static void test_short_keys_apart(void **state)
+{
+	struct fixture *f = *state;
+	eid_key *token, *first = NULL, *last = NULL, *rsa, *k = NULL;
+	uint8_t dig[64] = { 1, 2, 3 }, sig[512];
+	EVP_PKEY_CTX *ctx;
+	size_t len = 0;
+	struct proc p;
+
+	proc_start(&p);
+	token = load(&p, f->keys[0]);
+	for (int i = 0; i <= EID_SIGPROC_SHORT_MAX; i++) {
+		assert_int_equal(eid_key_generate(EID_ALG_ES256, &k), EID_OK);
+		eid_key_free(last);
+		last = load_by(&p, k, eid_sigproc_load_short);
+		if (first == NULL) {
+			first = last;
+			last = NULL;
+		}
+		eid_key_free(k);
+	}
+	assert_int_equal(sign_with(&p, first, dig, 32, sig, &len),
+			 EID_ENOTFOUND);
+	assert_int_equal(sign_with(&p, last, dig, 32, sig, &len), EID_OK);
+	assert_int_equal(sign_with(&p, token, dig, 32, sig, &len), EID_OK);
+	for (size_t n = 48; n <= 64; n += 16) {
+		assert_int_equal(sign_with(&p, token, dig, n, sig, &len),
+				 EID_OK);
+		ctx = EVP_PKEY_CTX_new(eid_key_pkey(f->keys[0]), NULL);
+		assert_non_null(ctx);
+		assert_int_equal(EVP_PKEY_verify_init(ctx), 1);
+		assert_int_equal(EVP_PKEY_CTX_set_signature_md(
+					 ctx, n == 48 ? EVP_sha384() :
+							EVP_sha512()), 1);
+		assert_int_equal(EVP_PKEY_verify(ctx, sig, len, dig, n), 1);
+		EVP_PKEY_CTX_free(ctx);
+	}
+	rsa = load(&p, f->keys[1]);
+	assert_int_equal(sign_with(&p, rsa, dig, 48, sig, &len),
+			 EID_EMISMATCH);
+	assert_int_equal(sign_with(&p, rsa, dig, 32, sig, &len), EID_OK);
+	eid_key_free(rsa);
+	eid_key_free(first);
+	eid_key_free(last);
+	eid_key_free(token);
+	proc_stop(&p);
+}
+
 /* The child dies: requests fail with EID_EIO, for good. */
 static void test_child_dies(void **state)
 {
@@ -444,6 +560,8 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_parallel),
 		cmocka_unit_test(test_no_waiting_behind),
+		cmocka_unit_test(test_generate),
+		cmocka_unit_test(test_short_keys_apart),
 		cmocka_unit_test(test_child_dies),
 		cmocka_unit_test(test_no_answer),
 		cmocka_unit_test(test_child_filter),
