@@ -94,7 +94,7 @@ static const struct key_def config_keys[] = {
 	KEY(keys, algorithm, K_ALG, 0, 0, "ES256"),
 	KEY(keys, publish_delay, K_DURATION, 0, 30 * DAY, "300"),
 	KEY(keys, retire_after, K_DURATION, 0, 365 * DAY, "86400"),
-	KEY(keys, signer, K_SIGNER, 0, 0, "inprocess"),
+	KEY(keys, signer, K_SIGNER, 0, 0, "process"),
 	KEY(tokens, id_token_ttl, K_DURATION, 1, DAY, "300"),
 	KEY(tokens, access_token_ttl, K_DURATION, 1, DAY, "600"),
 	KEY(tokens, refresh_token_ttl, K_DURATION, 1, 365 * DAY, "2592000"),
