@@ -199,7 +199,7 @@ int eid_biometric_open_config(const struct eid_config *cfg,
 	if (strcmp(svc, "http") != 0)
 		return EID_ECONFIG;
 	if (tf[0] != '\0' &&
-	    (r = eid_httpc_read_token(tf, true, &token)) != EID_OK)
+	    (r = eid_httpc_read_token(tf, true, &token, NULL)) != EID_OK)
 		return r;
 	o.bearer_token = token;
 	r = eid_biometric_open_http(&o, ret);

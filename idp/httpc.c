@@ -1,4 +1,5 @@
 /* The shared libcurl client (see httpc.h). */
+#define _GNU_SOURCE /* strerror_r returning char * */
 #include "idp/httpc.h"
 
 #include <curl/curl.h>
@@ -248,21 +249,40 @@ void eid_httpc_free(struct eid_httpc *h)
 	memset(h, 0, sizeof(*h));
 }
 
-int eid_httpc_read_token(const char *path, bool owner_only, char **ret)
+int eid_httpc_read_token(const char *path, bool owner_only, char **ret,
+			 eid_buf *why)
 {
-	char *line = NULL;
+	char *line = NULL, ebuf[128];
 	size_t cap = 0;
 	ssize_t n = -1;
 	struct stat st;
 	FILE *f = fopen(path, "re");
 
 	*ret = NULL;
-	if (f == NULL)
+	if (f == NULL) {
+		if (why != NULL)
+			(void)eid_buf_printf(why, "%s: %s", path,
+					     strerror_r(errno, ebuf,
+							sizeof(ebuf)));
 		return EID_ECONFIG;
+	}
 	/* A credential others can read is a leaked credential. */
-	if (fstat(fileno(f), &st) == 0 &&
-	    (!owner_only || (st.st_mode & (S_IRWXG | S_IRWXO)) == 0))
-		n = getline(&line, &cap, f);
+	if (fstat(fileno(f), &st) != 0) {
+		if (why != NULL)
+			(void)eid_buf_printf(why, "%s: %s", path,
+					     strerror_r(errno, ebuf,
+							sizeof(ebuf)));
+		fclose(f);
+		return EID_ECONFIG;
+	}
+	if (owner_only && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		fclose(f);
+		if (why != NULL)
+			(void)eid_buf_printf(why, "%s: its group or others may "
+					     "read it (chmod 600)", path);
+		return EID_ECONFIG;
+	}
+	n = getline(&line, &cap, f);
 	fclose(f);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
@@ -272,6 +292,10 @@ int eid_httpc_read_token(const char *path, bool owner_only, char **ret)
 	}
 	if (line != NULL)
 		eid_free_secret(line, cap);
+	if (why != NULL)
+		(void)eid_buf_printf(why, "%s: cannot read a token (its first "
+				     "line, 1 to %u bytes)", path,
+				     EID_HTTPC_TOKEN_MAX);
 	return EID_ECONFIG;
 }
 

@@ -59,9 +59,11 @@ int eid_httpc_request(const struct eid_httpc *h, const char *url,
 /* The first line of a token file, as a secret string (free it with
  * eid_free_secret_str).  owner_only: refuse a file that its group or others
  * may read.  EID_ECONFIG when it cannot be read, is refused, or its first
- * line is empty or over EID_HTTPC_TOKEN_MAX bytes. */
+ * line is empty or over EID_HTTPC_TOKEN_MAX bytes; why (may be NULL) then
+ * gets "PATH: the reason". */
 #define EID_HTTPC_TOKEN_MAX 1024u
-int eid_httpc_read_token(const char *path, bool owner_only, char **ret);
+int eid_httpc_read_token(const char *path, bool owner_only, char **ret,
+			 eid_buf *why);
 
 /* True for an http:// URL to this machine (127.0.0.1, [::1], localhost):
  * the only place plain http is allowed (a service beside us, tests). */

@@ -177,7 +177,7 @@ int eid_notify_open_config(const struct eid_config *cfg, eid_store *s,
 	if (url[0] == '\0')
 		return eid_notify_open_outbox(s, cfg->notify.outbox_retention,
 					      ret);
-	if (tf[0] != '\0' && (r = eid_httpc_read_token(tf, false, &token)) != EID_OK)
+	if (tf[0] != '\0' && (r = eid_httpc_read_token(tf, false, &token, NULL)) != EID_OK)
 		return r;
 	o.bearer_token = token;
 	o.allow_insecure_http = eid_httpc_loopback_http(url);

@@ -1,11 +1,8 @@
 /* The server's registry from [registry]: the local table, or the remote
  * service behind a layer that turns every way the service can fail into
  * one answer, EID_ENETWORK: "the registry is unavailable". */
-#define _GNU_SOURCE /* strerror_r returning char * */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "crypto/error.h"
 #include "crypto/secret.h"
@@ -48,32 +45,18 @@ static void remote_close(void *ctx)
  * or others may read it. */
 static int read_token(const char *path, char **ret, eid_buf *why)
 {
-	char ebuf[128];
-	struct stat st;
+	eid_buf reason;
+	int r;
 
-	if (stat(path, &st) != 0) {
-		if (why != NULL)
-			(void)eid_buf_printf(why, "bearer_token_file %s: %s",
-					     path, strerror_r(errno, ebuf,
-							      sizeof(ebuf)));
-		return EID_ECONFIG;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		if (why != NULL)
-			(void)eid_buf_printf(why, "bearer_token_file %s: its "
-					     "group or others may read it "
-					     "(chmod 600)", path);
-		return EID_ECONFIG;
-	}
-	if (eid_httpc_read_token(path, true, ret) != EID_OK) {
-		if (why != NULL)
-			(void)eid_buf_printf(why, "bearer_token_file %s: cannot "
-					     "read a token (its first line, 1 "
-					     "to %u bytes)", path,
-					     EID_HTTPC_TOKEN_MAX);
-		return EID_ECONFIG;
-	}
-	return EID_OK;
+	eid_buf_init(&reason, 256);
+	r = eid_httpc_read_token(path, true, ret, &reason);
+	if (r != EID_OK && why != NULL)
+		(void)eid_buf_printf(why, "bearer_token_file %s",
+				     eid_buf_cstr(&reason) ?
+					     eid_buf_cstr(&reason) :
+					     eid_strerror(r));
+	eid_buf_free(&reason);
+	return r;
 }
 
 static int open_remote(const struct eid_config *cfg, eid_registry *ret,
