@@ -148,13 +148,11 @@ out:
 	return r;
 }
 
-/* The digest a SIGN's length names: the algorithm's own; for ECDSA also
- * SHA-384's or SHA-512's (ECDSA signs the digest alone, cut to the
- * curve's size, whichever hash made it). */
-static const EVP_MD *sign_md(const eid_alg_info *info, size_t len)
+/* For a digest of another length than the algorithm's own: ECDSA also
+ * signs SHA-384's and SHA-512's (it signs the digest alone, cut to the
+ * curve's size, whichever hash made it; a citizen's CMS may use them). */
+static const EVP_MD *other_md(const eid_alg_info *info, size_t len)
 {
-	if (len == info->md_len)
-		return EVP_get_digestbyname(info->md);
 	if (!info->ec)
 		return NULL;
 	return len == 48 ? EVP_sha384() : len == 64 ? EVP_sha512() : NULL;
@@ -166,7 +164,7 @@ static int do_sign(struct table *t, const struct eid_signer_req *req,
 	const eid_alg_info *info = eid_alg_info_get(req->alg);
 	eid_key *key = table_find(t, req->kid);
 	EVP_PKEY_CTX *ctx = NULL;
-	const EVP_MD *md;
+	const EVP_MD *md = NULL;
 	uint8_t sig[SIG_MAX];
 	size_t len = sizeof(sig);
 	int r = EID_ECRYPTO;
@@ -174,30 +172,23 @@ static int do_sign(struct table *t, const struct eid_signer_req *req,
 	if (key == NULL)
 		return EID_ENOTFOUND;
 	if (info == NULL || eid_key_alg(key) != req->alg ||
-	    (md = sign_md(info, req->digest_len)) == NULL)
+	    eid_key_sign_ctx(key) == NULL ||
+	    (req->digest_len != info->md_len &&
+	     (md = other_md(info, req->digest_len)) == NULL))
 		return EID_EMISMATCH;
 	/* The algorithm's own digest: a copy of the context the key was
-	 * prepared with (digest and padding): no provider look-up per
-	 * signature.  Another digest (ECDSA over SHA-384 or SHA-512, a
-	 * citizen's CMS): a context of its own. */
-	if (req->digest_len == info->md_len && eid_key_sign_ctx(key) != NULL) {
+	 * prepared with (digest and padding; crypto/keys.c): no provider
+	 * look-up per signature.  An EC key's other digest: a context of
+	 * its own. */
+	if (md == NULL)
 		ctx = EVP_PKEY_CTX_dup(eid_key_sign_ctx(key));
-		if (ctx == NULL)
-			goto out;
-	} else {
-		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, eid_key_pkey(key), NULL);
-		if (ctx == NULL || EVP_PKEY_sign_init(ctx) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(ctx, md) != 1)
-			goto out;
-		if (!info->ec &&
-		    (EVP_PKEY_CTX_set_rsa_padding(ctx, info->pss ?
-							    RSA_PKCS1_PSS_PADDING :
-							    RSA_PKCS1_PADDING) != 1 ||
-		     (info->pss && EVP_PKEY_CTX_set_rsa_pss_saltlen(
-					   ctx, RSA_PSS_SALTLEN_DIGEST) != 1)))
-			goto out;
-	}
-	if (EVP_PKEY_sign(ctx, sig, &len, req->digest, req->digest_len) != 1)
+	else if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, eid_key_pkey(key),
+						   NULL)) != NULL &&
+		 (EVP_PKEY_sign_init(ctx) != 1 ||
+		  EVP_PKEY_CTX_set_signature_md(ctx, md) != 1))
+		goto out;
+	if (ctx == NULL ||
+	    EVP_PKEY_sign(ctx, sig, &len, req->digest, req->digest_len) != 1)
 		goto out;
 	r = eid_buf_put(ans, sig, len);
 out:
