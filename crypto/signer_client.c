@@ -1,8 +1,10 @@
 /* The worker's end of the signer process (crypto/signer_proc.h). */
+#define _GNU_SOURCE /* sched_getcpu */
 #include "crypto/signer_proc.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 struct channel {
 	pthread_mutex_t lock;
 	int fd;
+	int cpu; /* where the child answers it; -1: anywhere */
 	uint8_t in[EID_SIGNER_MSG_MAX + 1];
 };
 
@@ -32,7 +35,7 @@ struct eid_sigproc {
 };
 
 /* The answer's deadline on the socket itself: no poll per call. */
-static int channel_init(struct channel *c, int fd)
+static int channel_init(struct channel *c, int fd, int cpu)
 {
 	struct timeval tv = { EID_SIGPROC_TIMEOUT_MS / 1000,
 			      (EID_SIGPROC_TIMEOUT_MS % 1000) * 1000 };
@@ -43,10 +46,12 @@ static int channel_init(struct channel *c, int fd)
 	if (pthread_mutex_init(&c->lock, NULL) != 0)
 		return EID_EINTERNAL;
 	c->fd = fd;
+	c->cpu = cpu;
 	return EID_OK;
 }
 
-int eid_sigproc_new(const int *fds, size_t n, eid_sigproc **ret_sp)
+int eid_sigproc_new(const int *fds, const int *cpus, size_t n,
+		    eid_sigproc **ret_sp)
 {
 	eid_sigproc *sp = NULL;
 	size_t made = 0;
@@ -59,7 +64,9 @@ int eid_sigproc_new(const int *fds, size_t n, eid_sigproc **ret_sp)
 	if ((sp = calloc(1, sizeof(*sp) + n * sizeof(sp->ch[0]))) == NULL)
 		goto fail;
 	for (; made < n; made++)
-		if ((r = channel_init(&sp->ch[made], fds[made])) != EID_OK)
+		if ((r = channel_init(&sp->ch[made], fds[made],
+				      cpus != NULL ? cpus[made] : -1)) !=
+		    EID_OK)
 			goto fail;
 	atomic_init(&sp->dead, false);
 	atomic_init(&sp->next, 0);
@@ -91,19 +98,31 @@ bool eid_sigproc_alive(eid_sigproc *sp)
 	return !atomic_load(&sp->dead);
 }
 
-/* An idle channel, locked; when every one is busy, the next in turn,
- * waited for.  NULL only when locking fails. */
+/* An idle channel, locked: one the child answers on the CPU this thread
+ * runs on first, then any; when every one is busy, one of this CPU (or
+ * the next in turn), waited for.  NULL only when locking fails. */
 static struct channel *channel_take(eid_sigproc *sp)
 {
 	size_t start = atomic_fetch_add(&sp->next, 1) % sp->n;
-	struct channel *c;
+	int cpu = sched_getcpu(); /* -1 when unknown: no channel's */
+	struct channel *c, *home = NULL;
 
-	for (size_t i = 0; i < sp->n; i++) {
+	for (size_t i = 0; cpu >= 0 && i < sp->n; i++) {
 		c = &sp->ch[(start + i) % sp->n];
+		if (c->cpu != cpu)
+			continue;
 		if (pthread_mutex_trylock(&c->lock) == 0)
 			return c;
+		if (home == NULL)
+			home = c;
 	}
-	c = &sp->ch[start];
+	for (size_t i = 0; i < sp->n; i++) {
+		c = &sp->ch[(start + i) % sp->n];
+		if ((cpu < 0 || c->cpu != cpu) &&
+		    pthread_mutex_trylock(&c->lock) == 0)
+			return c;
+	}
+	c = home != NULL ? home : &sp->ch[start];
 	return pthread_mutex_lock(&c->lock) == 0 ? c : NULL;
 }
 

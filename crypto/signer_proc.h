@@ -12,10 +12,15 @@
  * eid_key_sign_digest, which JWS signing uses).
  *
  * Several channels, a socketpair each (eidd makes one per HTTP thread and
- * one more), each carrying one request at a time under its own mutex: a
- * request takes an idle channel, so it never waits behind another
- * thread's round trip while one is free; the child serves every channel
- * from one ppoll loop.  docs/performance.md has the measured cost.  When
+ * one per CPU more), each carrying one request at a time under its own
+ * mutex: a request takes an idle channel, so it never waits behind
+ * another thread's round trip while one is free.  Each channel is bound
+ * to a CPU: the child serves the channels of one CPU from one thread
+ * pinned there (a ppoll loop), and a worker thread takes an idle channel
+ * of the CPU it runs on first, so that the child's answer is made on that
+ * core, not by waking the other one (on a virtual machine, a wake-up of
+ * another core costs more than the signature: docs/performance.md, "The
+ * signer process").  When
  * the child is gone (or does not answer on any channel within
  * EID_SIGPROC_TIMEOUT_MS) every request fails with EID_EIO and
  * eid_sigproc_alive turns false for good: eidd then exits and its
@@ -46,8 +51,10 @@
 typedef struct eid_sigproc eid_sigproc;
 
 /* The worker's ends of n socketpairs (1 to EID_SIGPROC_CHANNELS_MAX);
- * every fd is owned from here on (also on failure). */
-int eid_sigproc_new(const int *fds, size_t n, eid_sigproc **ret_sp);
+ * every fd is owned from here on (also on failure).  cpus[i] is the CPU
+ * the child serves channel i on, -1 for none (cpus NULL: none at all). */
+int eid_sigproc_new(const int *fds, const int *cpus, size_t n,
+		    eid_sigproc **ret_sp);
 /* Closes the sockets: the child sees EOF and exits.  Every key loaded
  * through sp must be freed first. */
 void eid_sigproc_free(eid_sigproc *sp);
@@ -85,9 +92,20 @@ int eid_sigproc_sign(eid_sigproc *sp, const char *kid, eid_alg alg,
 
 /* The child's loop: answer requests on the n channels fds (one keyring
  * for all) with keys sealed under kek until every channel is at EOF.
- * EID_OK then, EID_EIO when a socket fails.  Keys are freed (and so
- * wiped) before it returns. */
+ * EID_OK then, EID_EIO when a socket fails (every channel is then shut
+ * down).  Keys are freed (and so wiped) before it returns.  One thread
+ * serves everything. */
 int eid_sigproc_serve(const int *fds, size_t n, const uint8_t kek[32]);
+
+/* The same with one thread per distinct CPU in cpus (cpus[i] for channel
+ * i; -1 for no CPU in particular), each bound to its CPU.  The threads
+ * are made first; then confine (unless NULL) runs with confine_arg, and
+ * only when it returns EID_OK does any request get answered (a seccomp
+ * filter installed there must cover every thread: tsync); otherwise its
+ * error is returned. */
+int eid_sigproc_serve_on(const int *fds, const int *cpus, size_t n,
+			 const uint8_t kek[32], int (*confine)(void *),
+			 void *confine_arg);
 
 /* Internal (crypto/signer_pkey.c): an EVP_PKEY with pub's public key
  * whose signatures go to sp under kid.  pub is not consumed. */

@@ -1,14 +1,18 @@
 /* The signer process's loop (crypto/signer_proc.h): the only place where
  * the sealed token-signing, CA and citizens' keys are opened, and where
- * new ones are made and sealed, when [keys] signer = process.  It waits
- * on every channel at once (ppoll), reads one request record from each
- * that has one, answers it there, and holds its keys in a small table
- * until the worker has closed every channel. */
-#define _GNU_SOURCE /* ppoll */
+ * new ones are made and sealed, when [keys] signer = process.  One thread
+ * per CPU that channels are bound to (pinned there), each waiting on its
+ * own channels at once (ppoll), reading one request record from each
+ * that has one and answering it there; the threads share one small key
+ * table (a read-write lock: signatures read it, loads write it) until the
+ * worker has closed every channel. */
+#define _GNU_SOURCE /* ppoll, pthread_setaffinity_np */
 #include "crypto/signer_proc.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +31,7 @@ struct slot {
 };
 
 struct table {
+	pthread_rwlock_t lock; /* a signature reads, a load writes */
 	struct slot s[EID_SIGPROC_KEYS_MAX];
 	/* Citizens' keys (GENERATE, LOAD_SHORT): their own slots, so that
 	 * many citizens signing never push a token or CA key out. */
@@ -112,7 +117,12 @@ static int do_load(struct table *t, const struct eid_signer_req *req,
 		eid_key_free(key);
 		return r;
 	}
+	if (pthread_rwlock_wrlock(&t->lock) != 0) {
+		eid_key_free(key);
+		return EID_EINTERNAL;
+	}
 	table_put(t, key, req->op == EID_SIGNER_LOAD_SHORT);
+	pthread_rwlock_unlock(&t->lock);
 	return EID_OK;
 }
 
@@ -136,8 +146,11 @@ static int do_generate(struct table *t, const struct eid_signer_req *req,
 		goto out;
 	r = eid_signer_gen_put(sealed.data, sealed.len, eid_key_alg(key),
 			       eid_key_kid(key), der, (size_t)len, ans);
+	if (r == EID_OK && pthread_rwlock_wrlock(&t->lock) != 0)
+		r = EID_EINTERNAL;
 	if (r == EID_OK) {
 		table_put(t, key, true);
+		pthread_rwlock_unlock(&t->lock);
 		key = NULL;
 	}
 out:
@@ -158,8 +171,9 @@ static const EVP_MD *other_md(const eid_alg_info *info, size_t len)
 	return len == 48 ? EVP_sha384() : len == 64 ? EVP_sha512() : NULL;
 }
 
-static int do_sign(struct table *t, const struct eid_signer_req *req,
-		   eid_buf *ans)
+/* Under t->lock, read: the key stays until the signature is made. */
+static int sign_locked(struct table *t, const struct eid_signer_req *req,
+		       eid_buf *ans)
 {
 	const eid_alg_info *info = eid_alg_info_get(req->alg);
 	eid_key *key = table_find(t, req->kid);
@@ -194,6 +208,18 @@ static int do_sign(struct table *t, const struct eid_signer_req *req,
 out:
 	ERR_clear_error();
 	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+static int do_sign(struct table *t, const struct eid_signer_req *req,
+		   eid_buf *ans)
+{
+	int r;
+
+	if (pthread_rwlock_rdlock(&t->lock) != 0)
+		return EID_EINTERNAL;
+	r = sign_locked(t, req, ans);
+	pthread_rwlock_unlock(&t->lock);
 	return r;
 }
 
@@ -254,38 +280,192 @@ static int serve_one(struct table *t, int fd, const uint8_t kek[32],
 	return EID_OK;
 }
 
-int eid_sigproc_serve(const int *fds, size_t n, const uint8_t kek[32])
-{
-	struct pollfd pfd[EID_SIGPROC_CHANNELS_MAX];
-	size_t live = n; /* channels not yet at EOF */
+/* What the serving threads share. */
+struct shared {
 	struct table t;
+	const uint8_t *kek;
+	const int *fds; /* every channel */
+	size_t n;
+};
+
+/* One serving thread: the channels it waits on, the CPU it runs on. */
+struct server {
+	struct shared *sh;
+	struct pollfd pfd[EID_SIGPROC_CHANNELS_MAX];
+	size_t n;
+	int cpu; /* -1: wherever the scheduler puts it */
+	pthread_t thread;
+	int r;
+};
+
+/* A failed channel ends the child: every channel is shut down, so that
+ * every thread sees EOF and the worker sees the signer gone at once (not
+ * at its timeout, on the channels of the threads still serving). */
+static void shut_all(const struct shared *sh)
+{
+	for (size_t i = 0; i < sh->n; i++)
+		shutdown(sh->fds[i], SHUT_RDWR);
+}
+
+/* Until every one of its channels is at EOF, or one fails. */
+static int serve_loop(struct server *s)
+{
+	size_t live = s->n; /* channels not yet at EOF */
 	eid_buf out;
 	bool eof;
 	int r = EID_OK;
 
-	if (fds == NULL || n == 0 || n > EID_SIGPROC_CHANNELS_MAX)
-		return EID_EINVAL;
-	for (size_t i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	memset(&t, 0, sizeof(t));
 	eid_buf_init(&out, EID_SIGNER_MSG_MAX);
 	while (r == EID_OK && live > 0) {
-		if (ppoll(pfd, (nfds_t)n, NULL, NULL) < 0) {
+		if (ppoll(s->pfd, (nfds_t)s->n, NULL, NULL) < 0) {
 			r = errno == EINTR ? EID_OK : EID_EIO;
 			continue;
 		}
-		for (size_t i = 0; r == EID_OK && i < n; i++) {
-			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+		for (size_t i = 0; r == EID_OK && i < s->n; i++) {
+			if (s->pfd[i].fd < 0 || s->pfd[i].revents == 0)
 				continue;
 			eof = false;
-			r = serve_one(&t, pfd[i].fd, kek, &out, &eof);
+			r = serve_one(&s->sh->t, s->pfd[i].fd, s->sh->kek,
+				      &out, &eof);
 			if (eof) {
-				pfd[i].fd = -1; /* ppoll skips it from now on */
+				s->pfd[i].fd = -1; /* ppoll skips it from now on */
 				live--;
 			}
 		}
 	}
-	table_free(&t);
+	if (r != EID_OK)
+		shut_all(s->sh);
 	eid_buf_free(&out);
 	return r;
+}
+
+/* On its CPU, so that a worker thread running there is answered without
+ * waking another core.  Not binding is no error: the answers are the
+ * same, only slower. */
+static void server_bind(const struct server *s)
+{
+	cpu_set_t set;
+
+	if (s->cpu < 0 || s->cpu >= CPU_SETSIZE)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(s->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+		return; /* e.g. a cpuset without that CPU: serve unbound */
+}
+
+/* The gate the extra threads wait at until confine has run; confine
+ * waits until every one is bound (a filter may refuse binding later). */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t ready; /* threads bound and waiting */
+	enum { GATE_SHUT, GATE_OPEN, GATE_STOP } state;
+};
+
+struct server_arg {
+	struct server *s;
+	struct gate *g;
+};
+
+static void *server_main(void *p)
+{
+	struct server_arg *a = p;
+	bool go;
+
+	server_bind(a->s);
+	pthread_mutex_lock(&a->g->lock);
+	a->g->ready++;
+	pthread_cond_broadcast(&a->g->cond);
+	while (a->g->state == GATE_SHUT)
+		pthread_cond_wait(&a->g->cond, &a->g->lock);
+	go = a->g->state == GATE_OPEN;
+	pthread_mutex_unlock(&a->g->lock);
+	a->s->r = go ? serve_loop(a->s) : EID_OK;
+	return NULL;
+}
+
+static void gate_wait_ready(struct gate *g, size_t threads)
+{
+	pthread_mutex_lock(&g->lock);
+	while (g->ready < threads)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_set(struct gate *g, int state)
+{
+	pthread_mutex_lock(&g->lock);
+	g->state = state;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* The servers: one per distinct CPU in cpus (in order of first use), or
+ * one for everything without cpus.  Returns how many. */
+static size_t servers_plan(struct server *sv, const int *cpus,
+			   struct shared *sh)
+{
+	size_t count = 0, j;
+
+	for (size_t i = 0; i < sh->n; i++) {
+		int cpu = cpus != NULL ? cpus[i] : -1;
+
+		for (j = 0; j < count && sv[j].cpu != cpu; j++)
+			;
+		if (j == count)
+			sv[count++] = (struct server){ .sh = sh, .cpu = cpu };
+		sv[j].pfd[sv[j].n++] =
+			(struct pollfd){ .fd = sh->fds[i], .events = POLLIN };
+	}
+	return count;
+}
+
+int eid_sigproc_serve_on(const int *fds, const int *cpus, size_t n,
+			 const uint8_t kek[32], int (*confine)(void *),
+			 void *confine_arg)
+{
+	struct server sv[EID_SIGPROC_CHANNELS_MAX];
+	struct server_arg arg[EID_SIGPROC_CHANNELS_MAX];
+	struct gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			  0, GATE_SHUT };
+	struct shared sh = { .kek = kek, .fds = fds, .n = n };
+	size_t count, started = 1;
+	int r = EID_OK;
+
+	if (fds == NULL || n == 0 || n > EID_SIGPROC_CHANNELS_MAX)
+		return EID_EINVAL;
+	if (pthread_rwlock_init(&sh.t.lock, NULL) != 0)
+		return EID_EINTERNAL;
+	count = servers_plan(sv, cpus, &sh);
+	/* Every thread before confine: a filter installed afterwards
+	 * covers them all (tsync) and need not allow making threads. */
+	for (; started < count; started++) {
+		arg[started] = (struct server_arg){ &sv[started], &g };
+		if (pthread_create(&sv[started].thread, NULL, server_main,
+				   &arg[started]) != 0) {
+			r = EID_EINTERNAL;
+			break;
+		}
+	}
+	server_bind(&sv[0]);
+	gate_wait_ready(&g, started - 1);
+	if (r == EID_OK && confine != NULL)
+		r = confine(confine_arg);
+	gate_set(&g, r == EID_OK ? GATE_OPEN : GATE_STOP);
+	if (r == EID_OK)
+		r = serve_loop(&sv[0]);
+	for (size_t i = 1; i < started; i++) {
+		pthread_join(sv[i].thread, NULL);
+		if (r == EID_OK)
+			r = sv[i].r;
+	}
+	table_free(&sh.t);
+	pthread_rwlock_destroy(&sh.t.lock);
+	return r;
+}
+
+int eid_sigproc_serve(const int *fds, size_t n, const uint8_t kek[32])
+{
+	return eid_sigproc_serve_on(fds, NULL, n, kek, NULL, NULL);
 }

@@ -411,9 +411,12 @@ static int open_token(struct eidd *d)
  * thread or request, and before any key is made (they are born in it). */
 static int start_signer(struct eidd *d)
 {
-	/* A channel per HTTP thread and one for the background workers, so
-	 * no signature waits behind another thread's round trip. */
-	size_t channels = d->cfg.server.threads + 1;
+	/* A channel per HTTP thread and one per CPU more (the background
+	 * workers' among them), so that no signature waits behind another
+	 * thread's round trip and each CPU has channels of its own. */
+	int cpus[EID_SIGPROC_CHANNELS_MAX];
+	size_t n_cpus = eid_signer_cpus(cpus, EID_SIGPROC_CHANNELS_MAX);
+	size_t channels = d->cfg.server.threads + (n_cpus > 0 ? n_cpus : 1);
 	int r;
 
 	if (strcmp(d->cfg.keys.signer, "process") != 0)

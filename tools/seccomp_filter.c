@@ -143,8 +143,10 @@ int eid_seccomp_install(enum eid_seccomp_mode mode)
 }
 
 /* The signer child's list: its sockets (ppoll waits on them all),
- * memory, randomness for ECDSA nonces and RSA blinding, and leaving.  No
- * open, no socket, no clone. */
+ * memory, randomness for ECDSA nonces and RSA blinding, the futexes of
+ * its threads' locks, and leaving.  No open, no socket, no clone: the
+ * threads are made (and bound to their CPUs) before the filter, which
+ * covers them all. */
 static const char *const signer_allowed[] = {
 	"read", "write", "ppoll", "brk", "mmap", "munmap", "mremap", "madvise",
 	"mprotect", "futex", "getrandom", "getpid", "gettid", "clock_gettime",
@@ -168,5 +170,6 @@ static int add_signer_rules(scmp_filter_ctx ctx)
 
 int eid_seccomp_install_signer(enum eid_seccomp_mode mode)
 {
-	return install(mode, add_signer_rules, false);
+	/* tsync: the child's serving threads exist by then. */
+	return install(mode, add_signer_rules, true);
 }

@@ -24,7 +24,7 @@ int eid_seccomp_install(enum eid_seccomp_mode mode);
 
 /* The signer process's far shorter list (tools/signer_spawn.h): ppoll,
  * read and write on the descriptors it has, memory, getrandom, exit.  Sets
- * no_new_privs; the process must be single-threaded. */
+ * no_new_privs; on every thread of the child (TSYNC). */
 int eid_seccomp_install_signer(enum eid_seccomp_mode mode);
 
 #endif

@@ -1,7 +1,8 @@
-#define _GNU_SOURCE /* close_range */
+#define _GNU_SOURCE /* close_range, sched_getaffinity */
 #include "tools/signer_spawn.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,10 +42,47 @@ static int channels_renumber(const int *fds, size_t n, int *moved)
 								 EID_EIO;
 }
 
+size_t eid_signer_cpus(int *cpus, size_t max)
+{
+	cpu_set_t set;
+	size_t n = 0;
+
+	if (cpus == NULL || sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 0;
+	for (int cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[n++] = cpu;
+	return n;
+}
+
+/* Channel i on the i-th CPU this process may use, round the list; -1 for
+ * each when the list is unknown. */
+static void channels_bind(int *cpus, size_t n)
+{
+	int mine[EID_SIGPROC_CHANNELS_MAX];
+	size_t count = eid_signer_cpus(mine, EID_SIGPROC_CHANNELS_MAX);
+
+	for (size_t i = 0; i < n; i++)
+		cpus[i] = count > 0 ? mine[i % count] : -1;
+}
+
+/* The child's confinement, run once its serving threads exist (so the
+ * filter need not allow making threads, and covers them all). */
+static int child_confine(void *arg)
+{
+	const enum eid_seccomp_mode *mode = arg;
+	int r;
+
+	if ((r = eid_priv_no_new_privs()) != EID_OK ||
+	    (r = eid_seccomp_install_signer(*mode)) != EID_OK)
+		child_fail("seccomp", r);
+	return r;
+}
+
 /* In the child: never returns. */
-static void child_run(const int *fds, size_t n, pid_t parent,
-		      const uint8_t kek[32], const struct eid_priv *drop,
-		      enum eid_seccomp_mode mode)
+static void child_run(const int *fds, const int *cpus, size_t n,
+		      pid_t parent, const uint8_t kek[32],
+		      const struct eid_priv *drop, enum eid_seccomp_mode mode)
 {
 	int moved[EID_SIGPROC_CHANNELS_MAX];
 	int r = EID_EINTERNAL;
@@ -75,12 +113,7 @@ static void child_run(const int *fds, size_t n, pid_t parent,
 	/* jansson seeds its hash tables from /dev/urandom at the first JSON
 	 * object (a new key's JWK): an open() the filter refuses, so now. */
 	json_object_seed(0);
-	if ((r = eid_priv_no_new_privs()) != EID_OK ||
-	    (r = eid_seccomp_install_signer(mode)) != EID_OK) {
-		child_fail("seccomp", r);
-		goto out;
-	}
-	r = eid_sigproc_serve(moved, n, kek);
+	r = eid_sigproc_serve_on(moved, cpus, n, kek, child_confine, &mode);
 out:
 	/* _exit: no atexit handlers, no stdio flush of the parent's
 	 * buffers, no sanitizer leak check (it would ptrace). */
@@ -95,7 +128,7 @@ static void close_all(const int *fds, size_t n)
 
 int eid_signer_spawn(const uint8_t kek[32], const struct eid_priv *drop,
 		     enum eid_seccomp_mode mode, size_t channels,
-		     pid_t *ret_pid, int *ret_fds)
+		     pid_t *ret_pid, int *ret_fds, int *ret_cpus)
 {
 	int ours[EID_SIGPROC_CHANNELS_MAX], theirs[EID_SIGPROC_CHANNELS_MAX];
 	pid_t parent = getpid(), pid = -1;
@@ -103,8 +136,10 @@ int eid_signer_spawn(const uint8_t kek[32], const struct eid_priv *drop,
 	int sv[2];
 
 	if (kek == NULL || ret_pid == NULL || ret_fds == NULL ||
-	    channels == 0 || channels > EID_SIGPROC_CHANNELS_MAX)
+	    ret_cpus == NULL || channels == 0 ||
+	    channels > EID_SIGPROC_CHANNELS_MAX)
 		return EID_EINVAL;
+	channels_bind(ret_cpus, channels);
 	for (; made < channels; made++) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 			       sv) != 0)
@@ -118,7 +153,8 @@ int eid_signer_spawn(const uint8_t kek[32], const struct eid_priv *drop,
 	}
 	if (pid == 0) {
 		close_all(ours, channels);
-		child_run(theirs, channels, parent, kek, drop, mode);
+		child_run(theirs, ret_cpus, channels, parent, kek, drop,
+			  mode);
 	}
 	close_all(theirs, made);
 	if (pid < 0) {
@@ -134,17 +170,17 @@ int eid_signer_start(const uint8_t kek[32], const struct eid_priv *drop,
 		     enum eid_seccomp_mode mode, size_t channels,
 		     eid_sigproc **ret_sp, pid_t *ret_pid)
 {
-	int fds[EID_SIGPROC_CHANNELS_MAX];
+	int fds[EID_SIGPROC_CHANNELS_MAX], cpus[EID_SIGPROC_CHANNELS_MAX];
 	pid_t pid;
 	int r;
 
 	if (ret_sp == NULL || ret_pid == NULL)
 		return EID_EINVAL;
-	r = eid_signer_spawn(kek, drop, mode, channels, &pid, fds);
+	r = eid_signer_spawn(kek, drop, mode, channels, &pid, fds, cpus);
 	if (r != EID_OK)
 		return r;
 	/* On failure the sockets close and the child exits at their EOF. */
-	if ((r = eid_sigproc_new(fds, channels, ret_sp)) != EID_OK)
+	if ((r = eid_sigproc_new(fds, cpus, channels, ret_sp)) != EID_OK)
 		return r;
 	*ret_pid = pid;
 	return EID_OK;

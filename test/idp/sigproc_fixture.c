@@ -24,7 +24,7 @@ void sigproc_fixture_start(struct sigproc_fixture *p, const uint8_t kek[32])
 		_exit(eid_sigproc_serve(&sv[1], 1, kek) == EID_OK ? 0 : 1);
 	}
 	close(sv[1]);
-	assert_int_equal(eid_sigproc_new(&sv[0], 1, &p->sp), EID_OK);
+	assert_int_equal(eid_sigproc_new(&sv[0], NULL, 1, &p->sp), EID_OK);
 }
 
 void sigproc_fixture_stop(struct sigproc_fixture *p)

@@ -3,8 +3,11 @@
  * worker's keys sign through it (JWS of every algorithm, an X.509
  * certificate through OpenSSL's own signing code) and hold no private
  * part; threads sign at once over several channels, none waiting behind
- * another's round trip; a child that dies fails requests cleanly. */
+ * another's round trip; the child serves each CPU's channels from a thread
+ * of its own over one key table, and a channel that fails ends them all;
+ * a child that dies fails requests cleanly. */
 #define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY_get0_private_key, below */
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -346,7 +350,7 @@ static void test_no_waiting_behind(void **state)
 	}
 	assert_int_equal(pipe(note), 0);
 	h.note = note[1];
-	assert_int_equal(eid_sigproc_new(fds, 2, &first.sp), EID_OK);
+	assert_int_equal(eid_sigproc_new(fds, NULL, 2, &first.sp), EID_OK);
 	second.sp = first.sp;
 	assert_int_equal(pthread_create(&child, NULL, hold_first, &h), 0);
 	assert_int_equal(pthread_create(&t1, NULL, sign_once, &first), 0);
@@ -513,7 +517,7 @@ static void test_no_answer(void **state)
 				 0);
 		fds[i] = sv[i][0];
 	}
-	assert_int_equal(eid_sigproc_new(fds, 2, &sp), EID_OK);
+	assert_int_equal(eid_sigproc_new(fds, NULL, 2, &sp), EID_OK);
 	assert_int_equal(eid_sigproc_sign(sp, "kid", EID_ALG_ES256, dig,
 					  sizeof(dig), sig, sizeof(sig), &len),
 			 EID_EIO);
@@ -529,6 +533,151 @@ static void test_no_answer(void **state)
 	eid_sigproc_free(sp);
 	close(sv[0][1]);
 	close(sv[1][1]);
+}
+
+/* The CPUs this process may use, ascending; eid_signer_spawn binds the
+ * channels to them in turn, and the child runs one thread per CPU used
+ * (under its seccomp filter, which covers them all). */
+static void test_cpu_binding(void **state)
+{
+	int mine[EID_SIGPROC_CHANNELS_MAX], cpus[5], fds[5];
+	size_t n = eid_signer_cpus(mine, EID_SIGPROC_CHANNELS_MAX);
+	size_t want = n < 5 ? n : 5, threads = 0;
+	char path[64];
+	int status = -1;
+	pid_t pid;
+
+	(void)state;
+	assert_true(n >= 1);
+	for (size_t i = 1; i < n; i++)
+		assert_true(mine[i] > mine[i - 1]);
+	assert_int_equal(eid_signer_spawn(kek, NULL, EID_SECCOMP_KILL, 5, &pid,
+					  fds, cpus), EID_OK);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(cpus[i], mine[i % n]);
+	/* Its threads, once made: the main one and one per other CPU. */
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	for (int tries = 0; tries < 200 && threads != want; tries++) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+
+		threads = 0;
+		while (d != NULL && (e = readdir(d)) != NULL)
+			threads += e->d_name[0] != '.';
+		if (d != NULL)
+			closedir(d);
+		if (threads != want)
+			usleep(10000);
+	}
+	assert_int_equal(threads, want);
+	for (size_t i = 0; i < 5; i++)
+		close(fds[i]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A child of eid_sigproc_serve_on over two channels, a thread each. */
+static pid_t serve_two(int sv[2][2])
+{
+	int fds[2], cpus[2] = { 0, 1 };
+	pid_t pid;
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[i]),
+				 0);
+		fds[i] = sv[i][1];
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_IGN); /* as eidd: a failed write, no death */
+		close(sv[0][0]);
+		close(sv[1][0]);
+		_exit(eid_sigproc_serve_on(fds, cpus, 2, kek, NULL, NULL) ==
+				      EID_OK ? 0 : 1);
+	}
+	close(sv[0][1]);
+	close(sv[1][1]);
+	return pid;
+}
+
+/* One key table for every thread: a key loaded on the first channel signs
+ * on the second (another thread of the child). */
+static void test_threads_share_keys(void **state)
+{
+	struct fixture *f = *state;
+	json_t *claims = json_pack("{s:s}", "sub", "7"), *got = NULL;
+	eid_sigproc *one = NULL, *two = NULL;
+	eid_key *remote = NULL, *via_two = NULL;
+	const eid_key *verifier;
+	uint8_t dig[32] = { 9 }, sig[128];
+	size_t len = 0;
+	int sv[2][2], status = -1;
+	char *jws = NULL;
+	pid_t pid = serve_two(sv);
+	eid_buf sealed;
+
+	assert_int_equal(eid_sigproc_new(&sv[0][0], NULL, 1, &one), EID_OK);
+	assert_int_equal(eid_sigproc_new(&sv[1][0], NULL, 1, &two), EID_OK);
+	eid_buf_init(&sealed, EID_KEY_SEAL_MAX);
+	assert_int_equal(eid_key_seal(f->keys[0], kek, &sealed), EID_OK);
+	assert_int_equal(eid_sigproc_load(one, sealed.data, sealed.len,
+					  &remote), EID_OK);
+	/* The second channel's thread signs with it; the signature
+	 * verifies with the key's public half. */
+	assert_int_equal(eid_sigproc_sign(two, eid_key_kid(remote),
+					  eid_key_alg(remote), dig, sizeof(dig),
+					  sig, sizeof(sig), &len), EID_OK);
+	assert_true(len > 0);
+	/* And a JWS through a key handle of the second channel. */
+	assert_int_equal(eid_sigproc_load(two, sealed.data, sealed.len,
+					  &via_two), EID_OK);
+	assert_int_equal(eid_jws_sign(via_two, NULL, claims, &jws), EID_OK);
+	verifier = f->keys[0];
+	assert_int_equal(eid_jws_verify(jws, strlen(jws), &verifier, 1, algs,
+					NULL, &got), EID_OK);
+	assert_string_equal(json_string_value(json_object_get(got, "sub")),
+			    "7");
+	json_decref(got);
+	json_decref(claims);
+	free(jws);
+	eid_buf_free(&sealed);
+	eid_key_free(remote);
+	eid_key_free(via_two);
+	eid_sigproc_free(one);
+	eid_sigproc_free(two);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A channel whose answer cannot be written (the worker closed it after
+ * its request) ends the child: the other thread's channel reads EOF at
+ * once, not at the worker's timeout, and the child exits 1. */
+static void test_failed_channel_ends_all(void **state)
+{
+	uint8_t dig[32] = { 0 }, in[64];
+	struct pollfd pfd;
+	int sv[2][2], status = -1;
+	pid_t pid = serve_two(sv);
+	eid_buf req;
+
+	(void)state;
+	eid_buf_init(&req, EID_SIGNER_MSG_MAX);
+	assert_int_equal(eid_signer_req_sign("nobody", EID_ALG_ES256, dig,
+					     sizeof(dig), &req), EID_OK);
+	assert_int_equal(send(sv[0][0], req.data, req.len, 0),
+			 (ssize_t)req.len);
+	close(sv[0][0]);
+	pfd = (struct pollfd){ sv[1][0], POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(recv(sv[1][0], in, sizeof(in), 0), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+	close(sv[1][0]);
+	eid_buf_free(&req);
 }
 
 /* The child's filter holds: it is killed by SIGSYS for a call outside
@@ -565,6 +714,9 @@ int main(void)
 		cmocka_unit_test(test_child_dies),
 		cmocka_unit_test(test_no_answer),
 		cmocka_unit_test(test_child_filter),
+		cmocka_unit_test(test_cpu_binding),
+		cmocka_unit_test(test_threads_share_keys),
+		cmocka_unit_test(test_failed_channel_ends_all),
 	};
 
 	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
