@@ -30,14 +30,6 @@ static int strlist_copy(const struct eid_strlist *from, struct eid_strlist *to)
 	return EID_OK;
 }
 
-static int strdup_or_null(const char *from, char **to)
-{
-	*to = NULL;
-	if (from != NULL && (*to = strdup(from)) == NULL)
-		return EID_ENOMEM;
-	return EID_OK;
-}
-
 /* A deep copy: the cache's form is shared by threads, a copy is not.  On
  * failure to is cleared. */
 static int client_copy(const void *from_v, void *to_v)
@@ -55,11 +47,11 @@ static int client_copy(const void *from_v, void *to_v)
 	if (strlist_copy(&from->redirect_uris, &to->redirect_uris) ||
 	    strlist_copy(&from->post_logout_redirect_uris,
 			 &to->post_logout_redirect_uris) ||
-	    strdup_or_null(from->backchannel_logout_uri,
-			   &to->backchannel_logout_uri) ||
-	    strdup_or_null(from->ciba_notification_endpoint,
-			   &to->ciba_notification_endpoint) ||
-	    strdup_or_null(from->jwks_uri, &to->jwks_uri) ||
+	    eid_rcache_copy_str(from->backchannel_logout_uri,
+				&to->backchannel_logout_uri) ||
+	    eid_rcache_copy_str(from->ciba_notification_endpoint,
+				&to->ciba_notification_endpoint) ||
+	    eid_rcache_copy_str(from->jwks_uri, &to->jwks_uri) ||
 	    (from->jwks != NULL &&
 	     (to->jwks = json_deep_copy(from->jwks)) == NULL)) {
 		eid_client_clear(to);

@@ -388,13 +388,6 @@ static int grant_decode(const void *raw, size_t n, void *ret)
 	return r;
 }
 
-static int dup_or_null(const char *from, char **to)
-{
-	*to = NULL;
-	return from != NULL && (*to = strdup(from)) == NULL ? EID_ENOMEM :
-							      EID_OK;
-}
-
 /* A deep copy: the cache's form is shared by threads, a copy is not. */
 static int grant_copy(const void *from_v, void *to_v)
 {
@@ -406,12 +399,12 @@ static int grant_copy(const void *from_v, void *to_v)
 				  .revoked = from->revoked };
 	memcpy(to->id, from->id, sizeof(to->id));
 	memcpy(to->sub, from->sub, sizeof(to->sub));
-	if (dup_or_null(from->personal_id, &to->personal_id) ||
-	    dup_or_null(from->client_id, &to->client_id) ||
-	    dup_or_null(from->scope, &to->scope) ||
-	    dup_or_null(from->acr, &to->acr) ||
-	    dup_or_null(from->sid, &to->sid) ||
-	    dup_or_null(from->dpop_jkt, &to->dpop_jkt) ||
+	if (eid_rcache_copy_str(from->personal_id, &to->personal_id) ||
+	    eid_rcache_copy_str(from->client_id, &to->client_id) ||
+	    eid_rcache_copy_str(from->scope, &to->scope) ||
+	    eid_rcache_copy_str(from->acr, &to->acr) ||
+	    eid_rcache_copy_str(from->sid, &to->sid) ||
+	    eid_rcache_copy_str(from->dpop_jkt, &to->dpop_jkt) ||
 	    (from->amr != NULL &&
 	     (to->amr = json_deep_copy(from->amr)) == NULL) ||
 	    (from->claims != NULL &&

@@ -241,3 +241,11 @@ void eid_rcache_stats(eid_rcache *c, struct eid_rcache_stats *ret)
 		pthread_mutex_unlock(&s->lock);
 	}
 }
+
+int eid_rcache_copy_str(const char *from, char **to)
+{
+	*to = NULL;
+	if (from != NULL && (*to = strdup(from)) == NULL)
+		return EID_ENOMEM;
+	return EID_OK;
+}

@@ -67,4 +67,8 @@ struct eid_rcache_stats {
 };
 void eid_rcache_stats(eid_rcache *c, struct eid_rcache_stats *ret);
 
+/* For a type's copy: a copy of the string from in *to, NULL for NULL.
+ * EID_ENOMEM (and *to NULL) when it cannot be made. */
+int eid_rcache_copy_str(const char *from, char **to);
+
 #endif
