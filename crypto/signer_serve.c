@@ -280,9 +280,19 @@ static int serve_one(struct table *t, int fd, const uint8_t kek[32],
 	return EID_OK;
 }
 
+/* The gate the extra threads wait at until confine has run; confine
+ * waits until every one is bound (a filter may refuse binding later). */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t ready; /* threads bound and waiting */
+	enum { GATE_SHUT, GATE_OPEN, GATE_STOP } state;
+};
+
 /* What the serving threads share. */
 struct shared {
 	struct table t;
+	struct gate gate;
 	const uint8_t *kek;
 	const int *fds; /* every channel */
 	size_t n;
@@ -350,38 +360,25 @@ static void server_bind(const struct server *s)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(s->cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
-		return; /* e.g. a cpuset without that CPU: serve unbound */
+	/* Refused (e.g. a cpuset without that CPU): it serves unbound. */
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
-
-/* The gate the extra threads wait at until confine has run; confine
- * waits until every one is bound (a filter may refuse binding later). */
-struct gate {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	size_t ready; /* threads bound and waiting */
-	enum { GATE_SHUT, GATE_OPEN, GATE_STOP } state;
-};
-
-struct server_arg {
-	struct server *s;
-	struct gate *g;
-};
 
 static void *server_main(void *p)
 {
-	struct server_arg *a = p;
+	struct server *s = p;
+	struct gate *g = &s->sh->gate;
 	bool go;
 
-	server_bind(a->s);
-	pthread_mutex_lock(&a->g->lock);
-	a->g->ready++;
-	pthread_cond_broadcast(&a->g->cond);
-	while (a->g->state == GATE_SHUT)
-		pthread_cond_wait(&a->g->cond, &a->g->lock);
-	go = a->g->state == GATE_OPEN;
-	pthread_mutex_unlock(&a->g->lock);
-	a->s->r = go ? serve_loop(a->s) : EID_OK;
+	server_bind(s);
+	pthread_mutex_lock(&g->lock);
+	g->ready++;
+	pthread_cond_broadcast(&g->cond);
+	while (g->state == GATE_SHUT)
+		pthread_cond_wait(&g->cond, &g->lock);
+	go = g->state == GATE_OPEN;
+	pthread_mutex_unlock(&g->lock);
+	s->r = go ? serve_loop(s) : EID_OK;
 	return NULL;
 }
 
@@ -426,10 +423,13 @@ int eid_sigproc_serve_on(const int *fds, const int *cpus, size_t n,
 			 void *confine_arg)
 {
 	struct server sv[EID_SIGPROC_CHANNELS_MAX];
-	struct server_arg arg[EID_SIGPROC_CHANNELS_MAX];
-	struct gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			  0, GATE_SHUT };
-	struct shared sh = { .kek = kek, .fds = fds, .n = n };
+	struct shared sh = {
+		.gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			  0, GATE_SHUT },
+		.kek = kek,
+		.fds = fds,
+		.n = n,
+	};
 	size_t count, started = 1;
 	int r = EID_OK;
 
@@ -441,18 +441,17 @@ int eid_sigproc_serve_on(const int *fds, const int *cpus, size_t n,
 	/* Every thread before confine: a filter installed afterwards
 	 * covers them all (tsync) and need not allow making threads. */
 	for (; started < count; started++) {
-		arg[started] = (struct server_arg){ &sv[started], &g };
 		if (pthread_create(&sv[started].thread, NULL, server_main,
-				   &arg[started]) != 0) {
+				   &sv[started]) != 0) {
 			r = EID_EINTERNAL;
 			break;
 		}
 	}
 	server_bind(&sv[0]);
-	gate_wait_ready(&g, started - 1);
+	gate_wait_ready(&sh.gate, started - 1);
 	if (r == EID_OK && confine != NULL)
 		r = confine(confine_arg);
-	gate_set(&g, r == EID_OK ? GATE_OPEN : GATE_STOP);
+	gate_set(&sh.gate, r == EID_OK ? GATE_OPEN : GATE_STOP);
 	if (r == EID_OK)
 		r = serve_loop(&sv[0]);
 	for (size_t i = 1; i < started; i++) {

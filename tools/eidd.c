@@ -415,12 +415,13 @@ static int start_signer(struct eidd *d)
 	 * workers' among them), so that no signature waits behind another
 	 * thread's round trip and each CPU has channels of its own. */
 	int cpus[EID_SIGPROC_CHANNELS_MAX];
-	size_t n_cpus = eid_signer_cpus(cpus, EID_SIGPROC_CHANNELS_MAX);
-	size_t channels = d->cfg.server.threads + (n_cpus > 0 ? n_cpus : 1);
+	size_t n_cpus, channels;
 	int r;
 
 	if (strcmp(d->cfg.keys.signer, "process") != 0)
 		return 0;
+	n_cpus = eid_signer_cpus(cpus, EID_SIGPROC_CHANNELS_MAX);
+	channels = d->cfg.server.threads + (n_cpus > 0 ? n_cpus : 1);
 	if (channels > EID_SIGPROC_CHANNELS_MAX)
 		channels = EID_SIGPROC_CHANNELS_MAX;
 	r = eid_signer_start(d->kek, d->drop ? &d->priv : NULL, d->seccomp,
