@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "api/form.h"
+#include "api/http_listen.h"
 #include "api/http_priv.h"
 #include "crypto/error.h"
 #include "crypto/secret.h"
@@ -33,11 +34,38 @@
 /* Longest X-Forwarded-For we look at. */
 #define EID_HTTP_MAX_XFF 1024
 #define EID_HTTP_MAX_OPTIONS 16
-/* How often a reload looks whether the old listener is done. */
-#define EID_HTTP_DRAIN_POLL_NS 20000000L
+/* How long a stop or a reload waits for connections accepted but with
+ * no request yet: enough for a client's request line and TLS handshake,
+ * not for a browser's preconnect that never sends one. */
+#define EID_HTTP_FRESH_GRACE_S 2
+
+/* A daemon, and what it still owes: its connections handed over with no
+ * request yet (fresh), and its requests not yet answered (inflight).
+ * Idle keep-alive connections are not counted.  A TLS reload has two
+ * daemons at once, the fresh one and the old one finishing: two slots. */
+struct eid_http_slot {
+	eid_http_server *srv;
+	struct MHD_Daemon *daemon;
+	size_t fresh;    /* under srv->lock, as is inflight */
+	size_t inflight;
+};
+
+enum eid_http_conn_state {
+	EID_HTTP_CONN_FRESH, /* accepted, no request yet */
+	EID_HTTP_CONN_BUSY,  /* a request is in flight */
+	EID_HTTP_CONN_IDLE,  /* between requests, or closed */
+};
+
+/* One per connection (MHD's socket context): its slot and its state. */
+struct eid_http_conn {
+	struct eid_http_slot *slot;
+	enum eid_http_conn_state state;
+};
 
 struct eid_http_server {
-	struct MHD_Daemon *daemon;
+	struct eid_http_listener *listener; /* accepts for slots[slot] */
+	unsigned slot;      /* the current daemon's */
+	struct eid_http_slot slots[2];
 	const struct eid_http_route *routes;
 	size_t nroutes;
 	void *app;
@@ -54,9 +82,8 @@ struct eid_http_server {
 	bool tls;
 	char hsts[64];      /* Strict-Transport-Security value, "": none */
 	struct eid_cidr_list *proxies; /* NULL: none trusted */
-	pthread_mutex_t lock; /* guards inflight */
-	pthread_cond_t idle;
-	size_t inflight;
+	pthread_mutex_t lock; /* guards slots[] counts and each conn's state */
+	pthread_cond_t idle;  /* a slot's count fell to 0 */
 };
 
 struct eid_http_request {
@@ -468,28 +495,109 @@ static void request_free(struct eid_http_request *req)
 	free(req);
 }
 
-static void server_enter(eid_http_server *srv)
+static size_t *slot_count(struct eid_http_slot *slot,
+			  enum eid_http_conn_state state)
 {
+	return state == EID_HTTP_CONN_FRESH  ? &slot->fresh :
+	       state == EID_HTTP_CONN_BUSY ? &slot->inflight :
+					      NULL;
+}
+
+/* Move c to state, keeping its slot's counts; callers hold srv->lock. */
+static void conn_move(eid_http_server *srv, struct eid_http_conn *c,
+		      enum eid_http_conn_state state)
+{
+	size_t *from, *to;
+
+	if (c == NULL || c->state == state)
+		return;
+	from = slot_count(c->slot, c->state);
+	to = slot_count(c->slot, state);
+	c->state = state;
+	if (to != NULL)
+		(*to)++;
+	if (from != NULL && --*from == 0)
+		pthread_cond_broadcast(&srv->idle);
+}
+
+static void conn_set_state(eid_http_server *srv, struct MHD_Connection *conn,
+			   enum eid_http_conn_state state)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
 	pthread_mutex_lock(&srv->lock);
-	srv->inflight++;
+	conn_move(srv, ci != NULL ? ci->socket_context : NULL, state);
 	pthread_mutex_unlock(&srv->lock);
 }
 
-static void server_leave(eid_http_server *srv)
+static void slot_fresh_done(struct eid_http_slot *slot)
 {
+	eid_http_server *srv = slot->srv;
+
 	pthread_mutex_lock(&srv->lock);
-	if (--srv->inflight == 0)
+	if (slot->fresh > 0 && --slot->fresh == 0)
 		pthread_cond_broadcast(&srv->idle);
 	pthread_mutex_unlock(&srv->lock);
+}
+
+/* The listener's hand-over (target: the current slot).  The connection
+ * counts as fresh from here: MHD queues it for a worker thread, which
+ * only later tells on_connection, and a drain in between must not miss
+ * it.  MHD closes it when it cannot take it (limits, memory). */
+static void hand_to_daemon(void *target, int fd, const struct sockaddr *addr,
+			   socklen_t addr_len)
+{
+	struct eid_http_slot *slot = target;
+	eid_http_server *srv = slot->srv;
+
+	pthread_mutex_lock(&srv->lock);
+	slot->fresh++;
+	pthread_mutex_unlock(&srv->lock);
+	if (MHD_add_connection(slot->daemon, fd, addr, addr_len) != MHD_YES)
+		slot_fresh_done(slot);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION (cls: the daemon's slot): a connection,
+ * counted fresh since its hand-over, stays so until its first request; a
+ * closed one is done. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct eid_http_slot *slot = cls;
+	eid_http_server *srv = slot->srv;
+	struct eid_http_conn *c;
+
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* Without memory it is served, only not waited for. */
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			slot_fresh_done(slot);
+			return;
+		}
+		c->slot = slot;
+		c->state = EID_HTTP_CONN_FRESH; /* counted at the hand-over */
+		*socket_context = c;
+		return;
+	}
+	if ((c = *socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	conn_move(srv, c, EID_HTTP_CONN_IDLE);
+	pthread_mutex_unlock(&srv->lock);
+	*socket_context = NULL;
+	free(c);
 }
 
 /* MHD_OPTION_URI_LOG_CALLBACK: a new request; NULL makes MHD drop it. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	eid_http_server *srv = cls;
-	struct eid_http_request *req = calloc(1, sizeof(*req));
+	struct eid_http_request *req;
 
-	if (req == NULL)
+	conn_set_state(srv, conn, EID_HTTP_CONN_BUSY);
+	if ((req = calloc(1, sizeof(*req))) == NULL)
 		return NULL;
 	req->srv = srv;
 	req->conn = conn;
@@ -501,7 +609,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		request_free(req);
 		return NULL;
 	}
-	server_enter(srv);
 	return req;
 }
 
@@ -526,6 +633,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	struct eid_http_request *req = *req_cls;
 	struct eid_http_access a;
 
+	conn_set_state(srv, conn, EID_HTTP_CONN_IDLE);
 	if (req == NULL)
 		return;
 	*req_cls = NULL;
@@ -540,7 +648,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		(void)eid_http_log_access(srv->log, &a);
 	}
 	request_free(req);
-	server_leave(srv);
 }
 
 /* ---- the access handler ---- */
@@ -815,20 +922,14 @@ static int server_proxies(eid_http_server *srv, const char *text)
 #define OPT(o, v, p)                                                        \
 	(ops[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (void *)(p) })
 
-/* Start a daemon on addr, or on the already listening socket fd when it
- * is not MHD_INVALID_SOCKET; cert and key are used only for TLS. */
-static struct MHD_Daemon *daemon_start(eid_http_server *srv,
-				       const struct sockaddr_storage *addr,
-				       MHD_socket fd, const char *cert,
-				       const char *key)
+/* Start a daemon, counted in slot, for the connections our listener
+ * hands it; cert and key are used only for TLS. */
+static struct MHD_Daemon *daemon_start(eid_http_server *srv, unsigned slot,
+				       const char *cert, const char *key)
 {
 	struct MHD_OptionItem ops[EID_HTTP_MAX_OPTIONS];
 	size_t n = 0;
 
-	if (fd != MHD_INVALID_SOCKET)
-		OPT(MHD_OPTION_LISTEN_SOCKET, fd, NULL);
-	else
-		OPT(MHD_OPTION_SOCK_ADDR, 0, addr);
 	OPT(MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL);
 	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->max_connections_per_ip,
@@ -849,6 +950,7 @@ static struct MHD_Daemon *daemon_start(eid_http_server *srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->slots[slot],
 		MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 }
 #undef OPT
@@ -857,27 +959,29 @@ static int server_listen(eid_http_server *srv,
 			 const struct eid_http_options *opt,
 			 const struct sockaddr_storage *addr)
 {
-	const union MHD_DaemonInfo *di;
+	struct eid_http_slot *slot;
+	int r;
 
+	/* MHD_USE_ITC: a connection handed over wakes the worker at once. */
 	srv->flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-		     MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	if (addr->ss_family == AF_INET6)
-		srv->flags |= MHD_USE_IPv6;
+		     MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET |
+		     MHD_USE_ERROR_LOG;
 	if (srv->tls) {
 		if (opt->tls_key == NULL ||
 		    MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 			return EID_ECONFIG;
 		srv->flags |= MHD_USE_TLS;
 	}
-	srv->daemon = daemon_start(srv, addr, MHD_INVALID_SOCKET,
-				   opt->tls_cert, opt->tls_key);
-	if (srv->daemon == NULL)
+	if ((r = eid_http_listener_open(addr, srv->log, hand_to_daemon,
+					&srv->listener)) != EID_OK)
+		return r;
+	srv->port = eid_http_listener_port(srv->listener);
+	slot = &srv->slots[srv->slot];
+	slot->daemon = daemon_start(srv, srv->slot, opt->tls_cert,
+				    opt->tls_key);
+	if (slot->daemon == NULL)
 		return srv->tls ? EID_ECRYPTO : EID_EIO;
-	di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	if (di == NULL || di->port == 0)
-		return EID_EIO;
-	srv->port = di->port;
-	return EID_OK;
+	return eid_http_listener_start(srv->listener, slot);
 }
 
 static int server_sync_init(eid_http_server *srv)
@@ -919,6 +1023,8 @@ int eid_http_server_start(const struct eid_http_options *opt,
 		srv = NULL;
 		goto out;
 	}
+	srv->slots[0].srv = srv;
+	srv->slots[1].srv = srv;
 	srv->routes = routes;
 	srv->nroutes = nroutes;
 	srv->app = app;
@@ -934,95 +1040,90 @@ out:
 	return r;
 }
 
-/* Wait until no request is in flight, or the connection timeout passes. */
-static void server_drain(eid_http_server *srv)
+static bool before(const struct timespec *now, const struct timespec *t)
 {
-	struct timespec deadline;
+	return now->tv_sec < t->tv_sec ||
+	       (now->tv_sec == t->tv_sec && now->tv_nsec < t->tv_nsec);
+}
 
-	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
+/* Wait until the daemon of slot has answered every request in flight
+ * (for at most the connection timeout) and every connection it accepted
+ * has sent its first request (for at most EID_HTTP_FRESH_GRACE_S). */
+static void slot_drain(eid_http_server *srv, unsigned slot)
+{
+	const struct eid_http_slot *s = &srv->slots[slot];
+	struct timespec now, grace, limit;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
 		return;
-	deadline.tv_sec += srv->timeout_s;
+	grace = limit = now;
+	grace.tv_sec += EID_HTTP_FRESH_GRACE_S;
+	limit.tv_sec += srv->timeout_s;
 	pthread_mutex_lock(&srv->lock);
-	while (srv->inflight > 0)
-		if (pthread_cond_timedwait(&srv->idle, &srv->lock, &deadline) ==
-		    ETIMEDOUT)
+	for (;;) {
+		if (clock_gettime(CLOCK_MONOTONIC, &now) != 0 ||
+		    !before(&now, &limit))
 			break;
+		if (s->inflight == 0 && (s->fresh == 0 || !before(&now, &grace)))
+			break;
+		(void)pthread_cond_timedwait(&srv->idle, &srv->lock,
+					     s->fresh > 0 && before(&now, &grace) ?
+						     &grace :
+						     &limit);
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Stop the daemon of slot once it owes nothing; then every connection
+ * it had is closed, and the counts start again from zero. */
+static void slot_stop(eid_http_server *srv, unsigned slot)
+{
+	struct eid_http_slot *s = &srv->slots[slot];
+
+	if (s->daemon == NULL)
+		return;
+	slot_drain(srv, slot);
+	MHD_stop_daemon(s->daemon);
+	s->daemon = NULL;
+	/* A connection MHD dropped between the hand-over and its worker
+	 * would otherwise stay counted as fresh. */
+	pthread_mutex_lock(&srv->lock);
+	s->fresh = 0;
+	s->inflight = 0;
 	pthread_mutex_unlock(&srv->lock);
 }
 
 void eid_http_server_stop(eid_http_server *srv)
 {
-	MHD_socket fd;
-
 	if (srv == NULL)
 		return;
-	if (srv->daemon != NULL) {
-		fd = MHD_quiesce_daemon(srv->daemon);
-		server_drain(srv);
-		MHD_stop_daemon(srv->daemon);
-		if (fd != MHD_INVALID_SOCKET)
-			(void)close(fd);
-	}
+	/* No new connection first; then the accepted ones are answered. */
+	eid_http_listener_close(srv->listener);
+	slot_stop(srv, srv->slot);
 	pthread_cond_destroy(&srv->idle);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->proxies);
 	free(srv);
 }
 
-static unsigned daemon_connections(struct MHD_Daemon *d)
-{
-	const union MHD_DaemonInfo *di =
-		MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-
-	return di != NULL ? di->num_connections : 0;
-}
-
-/* After a reload: wait until the old listener has no connection left, or
- * no request is in flight anywhere, or the connection timeout passes. */
-static void drain_old(eid_http_server *srv, struct MHD_Daemon *old)
-{
-	struct timespec pause = { 0, EID_HTTP_DRAIN_POLL_NS };
-	unsigned long waited_ns = 0, limit_ns = srv->timeout_s * 1000000000ul;
-	size_t inflight;
-
-	while (waited_ns < limit_ns && daemon_connections(old) > 0) {
-		pthread_mutex_lock(&srv->lock);
-		inflight = srv->inflight;
-		pthread_mutex_unlock(&srv->lock);
-		if (inflight == 0)
-			break;
-		(void)nanosleep(&pause, NULL);
-		waited_ns += (unsigned long)EID_HTTP_DRAIN_POLL_NS;
-	}
-}
-
 int eid_http_server_reload_tls(eid_http_server *srv, const char *cert,
 			       const char *key)
 {
-	const union MHD_DaemonInfo *di;
-	struct MHD_Daemon *fresh, *old;
-	MHD_socket fd, old_fd;
+	unsigned old = srv != NULL ? srv->slot : 0, fresh = 1 - old;
 
 	if (srv == NULL || !srv->tls || cert == NULL || key == NULL ||
-	    srv->daemon == NULL)
+	    srv->slots[old].daemon == NULL || srv->listener == NULL)
 		return EID_EINVAL;
-	di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	if (di == NULL || (fd = dup(di->listen_fd)) < 0)
-		return EID_EIO;
-	/* Both listen on the same socket for a moment; then the old one
-	 * stops accepting and is left to finish. */
-	fresh = daemon_start(srv, NULL, fd, cert, key);
-	if (fresh == NULL) {
-		(void)close(fd);
+	/* The other slot is free: the last reload stopped its daemon. */
+	srv->slots[fresh].daemon = daemon_start(srv, fresh, cert, key);
+	if (srv->slots[fresh].daemon == NULL)
 		return EID_ECRYPTO;
-	}
-	old = srv->daemon;
-	srv->daemon = fresh;
-	old_fd = MHD_quiesce_daemon(old);
-	drain_old(srv, old);
-	MHD_stop_daemon(old);
-	if (old_fd != MHD_INVALID_SOCKET)
-		(void)close(old_fd);
+	/* New connections go to the fresh daemon; the old one answers what
+	 * it was handed and what is in flight, then its idle keep-alive
+	 * connections close with it. */
+	(void)eid_http_listener_switch(srv->listener, &srv->slots[fresh]);
+	srv->slot = fresh;
+	slot_stop(srv, old);
 	return EID_OK;
 }
 
