@@ -149,24 +149,30 @@ proc_tree() {
 }
 
 # One line of memory figures, summed over the tree: ms rss anon file hwm
-# lmdb, where lmdb is the resident part of the LMDB maps (data.mdb files,
-# from smaps): pages of the database file, which the kernel may drop.
+# lmdb pss main, where lmdb is the resident part of the LMDB maps (data.mdb
+# files, from smaps): pages of the database file, which the kernel may
+# drop; pss is the proportional set size (a page shared by n processes
+# counts 1/n in each, so pages eidd shares with its forked signer child, or
+# node with its cluster workers, count once in the sum, as they take memory
+# once); main is the first process's own RSS.
 mem_line() {
-	local files=() maps=() p
+	local files=() maps=() rollups=() p
 	for p in $(proc_tree "$1"); do
 		[ -r "/proc/$p/status" ] && files+=("/proc/$p/status")
 		[ -r "/proc/$p/smaps" ] && maps+=("/proc/$p/smaps")
+		[ -r "/proc/$p/smaps_rollup" ] && rollups+=("/proc/$p/smaps_rollup")
 	done
 	[ "${#files[@]}" -gt 0 ] || return 0
-	awk -v ms="$(date +%s%3N)" '
-		FILENAME ~ /status$/ && /^VmRSS:/ { r += $2 }
+	awk -v ms="$(date +%s%3N)" -v main="/proc/$1/status" '
+		FILENAME ~ /status$/ && /^VmRSS:/ { r += $2; if (FILENAME == main) mr = $2 }
 		FILENAME ~ /status$/ && /^RssAnon:/ { a += $2 }
 		FILENAME ~ /status$/ && /^RssFile:/ { f += $2 }
 		FILENAME ~ /status$/ && /^VmHWM:/ { h += $2 }
 		FILENAME ~ /smaps$/ && /^[0-9a-f]+-[0-9a-f]+ / { m = ($NF ~ /\.mdb$/) }
 		FILENAME ~ /smaps$/ && m && /^Rss:/ { l += $2 }
-		END { printf "%s %d %d %d %d %d\n", ms, r, a, f, h, l }' \
-		"${files[@]}" "${maps[@]}" 2>/dev/null || true
+		FILENAME ~ /smaps_rollup$/ && /^Pss:/ { s += $2 }
+		END { printf "%s %d %d %d %d %d %d %d\n", ms, r, a, f, h, l, s, mr }' \
+		"${files[@]}" "${maps[@]}" "${rollups[@]}" 2>/dev/null || true
 }
 
 # sample_mem PID NAME: idle figures now, then a sample every 200 ms.

@@ -187,20 +187,25 @@ export function readEnv(text) {
   return out;
 }
 
-// Memory of one server from sample lines "ms rss anon file hwm lmdb" (kB,
-// summed over its processes): idle (the line taken right after start) and
-// the peak of each figure sampled under load.  lmdb is the resident part of
-// the LMDB maps, counted in file; rss - lmdb is what the issue's target
-// bounds.
+// Memory of one server from sample lines "ms rss anon file hwm lmdb pss
+// main" (kB, summed over its processes but main, the first process's own
+// RSS): idle (the line taken right after start) and the peak of each
+// figure sampled under load.  lmdb is the resident part of the LMDB maps,
+// counted in file; rss - lmdb is what the issue's target bounds.  pss
+// counts a page shared by n processes 1/n in each, so pages a forked child
+// shares with its parent count once.  Lines from before pss and main were
+// sampled (six figures) give NaN for both.
 export function memory(idleText, samplesText) {
   const parse = (text) => text.split('\n').map((line) => line.trim().split(/\s+/).map(Number))
     .filter((f) => f.length >= 6 && f.every(Number.isFinite))
-    .map(([, rss, anon, file, hwm, lmdb]) => ({ rss, anon, file, hwm, lmdb, own: rss - lmdb }));
-  const zero = { rss: 0, anon: 0, file: 0, hwm: 0, lmdb: 0, own: 0 };
+    .map(([, rss, anon, file, hwm, lmdb, pss = NaN, main = NaN]) =>
+      ({ rss, anon, file, hwm, lmdb, own: rss - lmdb, pss, main }));
+  const zero = { rss: 0, anon: 0, file: 0, hwm: 0, lmdb: 0, own: 0, pss: NaN, main: NaN };
   const idle = parse(idleText)[0] || zero;
   const peak = { ...zero };
   for (const s of parse(samplesText))
-    for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], s[k]);
+    for (const k of Object.keys(peak))
+      peak[k] = Number.isNaN(peak[k]) ? s[k] : Math.max(peak[k], s[k]);
   return { idle, peak };
 }
 
@@ -305,10 +310,10 @@ export function table(w) {
   }
   if (Object.keys(mem).length) {
     out.push('');
-    out.push('| memory | idle RSS | idle anon | idle file | idle LMDB | peak RSS | peak anon | peak file | peak LMDB | peak RSS − LMDB | VmHWM |');
-    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| memory | idle RSS | idle PSS | idle RSS, main process | idle anon | idle file | idle LMDB | peak RSS | peak PSS | peak anon | peak file | peak LMDB | peak RSS − LMDB | VmHWM |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [server, m] of Object.entries(mem))
-      out.push(`| ${server} | ${fmtMB(m.idle.rss)} | ${fmtMB(m.idle.anon)} | ${fmtMB(m.idle.file)} | ${fmtMB(m.idle.lmdb)} | ${fmtMB(m.peak.rss)} | ${fmtMB(m.peak.anon)} | ${fmtMB(m.peak.file)} | ${fmtMB(m.peak.lmdb)} | ${fmtMB(m.peak.own)} | ${fmtMB(m.peak.hwm)} |`);
+      out.push(`| ${server} | ${fmtMB(m.idle.rss)} | ${fmtMB(m.idle.pss)} | ${fmtMB(m.idle.main)} | ${fmtMB(m.idle.anon)} | ${fmtMB(m.idle.file)} | ${fmtMB(m.idle.lmdb)} | ${fmtMB(m.peak.rss)} | ${fmtMB(m.peak.pss)} | ${fmtMB(m.peak.anon)} | ${fmtMB(m.peak.file)} | ${fmtMB(m.peak.lmdb)} | ${fmtMB(m.peak.own)} | ${fmtMB(m.peak.hwm)} |`);
   }
   const bad_scale = [];
   if (scale.length) {

@@ -52,10 +52,14 @@ test('wrk: rate from requests and duration; every kind of error counts', () => {
 });
 
 test('memory: idle, peaks, and RSS beside the LMDB map', () => {
-  const m = memory('0 10240 2048 8192 10240 1024\n',
-    '1 20000 12000 8000 20000 3000\n2 30000 15000 15000 31000 9000\nbad line\n');
-  assert.deepEqual(m.idle, { rss: 10240, anon: 2048, file: 8192, hwm: 10240, lmdb: 1024, own: 9216 });
-  assert.deepEqual(m.peak, { rss: 30000, anon: 15000, file: 15000, hwm: 31000, lmdb: 9000, own: 21000 });
+  const m = memory('0 10240 2048 8192 10240 1024 7000 6000\n',
+    '1 20000 12000 8000 20000 3000 15000 14000\n2 30000 15000 15000 31000 9000 22000 21000\nbad line\n');
+  assert.deepEqual(m.idle, { rss: 10240, anon: 2048, file: 8192, hwm: 10240, lmdb: 1024, own: 9216, pss: 7000, main: 6000 });
+  assert.deepEqual(m.peak, { rss: 30000, anon: 15000, file: 15000, hwm: 31000, lmdb: 9000, own: 21000, pss: 22000, main: 21000 });
+  // Six figures (samples from before PSS was taken): no PSS, no main RSS.
+  const old = memory('0 10240 2048 8192 10240 1024\n', '1 20000 12000 8000 20000 3000\n');
+  assert.ok(Number.isNaN(old.idle.pss) && Number.isNaN(old.peak.main));
+  assert.equal(old.peak.rss, 20000);
 });
 
 test('median of odd and even counts', () => {
@@ -137,8 +141,8 @@ test('table from a work directory: ratios within a run, unavailable rows, errors
     writeFileSync(join(dir, 'runs', 'eidd__client_credentials__64__1.out'), wrkOut({ requests: 20000 }));
     writeFileSync(join(dir, 'runs', 'peer__client_credentials__64__1.out'), wrkOut({ requests: 5000, non2xx: 2 }));
     writeFileSync(join(dir, 'unavailable.tsv'), 'eidd\tuserinfo\tdiscovery lists no userinfo_endpoint\n');
-    writeFileSync(join(dir, 'mem', 'eidd.idle'), '0 10240 2048 8192 10240 1024\n');
-    writeFileSync(join(dir, 'mem', 'eidd.tsv'), '1 20480 4096 16384 20480 2048\n');
+    writeFileSync(join(dir, 'mem', 'eidd.idle'), '0 10240 2048 8192 10240 1024 7168 6144\n');
+    writeFileSync(join(dir, 'mem', 'eidd.tsv'), '1 20480 4096 16384 20480 2048 15360 14336\n');
     writeFileSync(join(dir, 'scale.tsv'), '10000\tgen_rate\t500000\n10000\tbytes\t4096000\n' +
       '10000\timport_rate\t80000\n10000\timport_cpu_rate\t250000\n');
     writeFileSync(join(dir, 'runs', 'eidd__chip_verify__64__1.out'), wrkOut({ requests: 2000, starved: 1 }));
@@ -151,7 +155,7 @@ test('table from a work directory: ratios within a run, unavailable rows, errors
     assert.match(line('| eidd | client_credentials | 64'), /\| 10,000 \| 1\.50 \| 4\.00 \| 0 \| 50% \| 10% \| 4\.00× \|$/);
     assert.match(line('| peer | client_credentials'), /\| 2,500 \| .* \| 2 \|/);
     assert.match(line('GET /userinfo'), /not available yet: discovery lists no userinfo_endpoint/);
-    assert.match(line('| eidd | 10.0 MB'), /\| 2\.0 MB \| 8\.0 MB \| 1\.0 MB \| 20\.0 MB \| 4\.0 MB \| 16\.0 MB \| 2\.0 MB \| 18\.0 MB \| 20\.0 MB \|$/);
+    assert.match(line('| eidd | 10.0 MB'), /\| 7\.0 MB \| 6\.0 MB \| 2\.0 MB \| 8\.0 MB \| 1\.0 MB \| 20\.0 MB \| 15\.0 MB \| 4\.0 MB \| 16\.0 MB \| 2\.0 MB \| 18\.0 MB \| 20\.0 MB \|$/);
     assert.match(line('| 10,000 | 500'), /\| 500,000 \| 80,000 \| 250,000 \| 410 \| 3\.9 MB \|/);
     assert.match(t.text, /ERRORS in 1 run\(s\): peer\/client_credentials\/64/);
     // 1,000/s of POST /chip/verify: 5% of /healthz; the limit is
