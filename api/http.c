@@ -981,7 +981,8 @@ static int server_listen(eid_http_server *srv,
 				    opt->tls_key);
 	if (slot->daemon == NULL)
 		return srv->tls ? EID_ECRYPTO : EID_EIO;
-	return eid_http_listener_start(srv->listener, slot);
+	return opt->accept_later ? EID_OK :
+				   eid_http_listener_start(srv->listener, slot);
 }
 
 static int server_sync_init(eid_http_server *srv)
@@ -1125,6 +1126,13 @@ int eid_http_server_reload_tls(eid_http_server *srv, const char *cert,
 	srv->slot = fresh;
 	slot_stop(srv, old);
 	return EID_OK;
+}
+
+int eid_http_server_accept(eid_http_server *srv)
+{
+	if (srv == NULL || srv->listener == NULL)
+		return EID_EINVAL;
+	return eid_http_listener_start(srv->listener, &srv->slots[srv->slot]);
 }
 
 unsigned eid_http_server_port(const eid_http_server *srv)

@@ -76,6 +76,11 @@ struct eid_http_options {
 	 * Declared below (eid_http_handler). */
 	int (*before)(struct eid_http_request *req,
 		      struct eid_http_response *res, void *app);
+	/* Bind and listen at start, but take no connection until
+	 * eid_http_server_accept: clients wait in the socket's queue (eidd
+	 * binds as root and accepts only once it has dropped root and put its
+	 * seccomp filter in).  false: accept from the start. */
+	bool accept_later;
 };
 
 #define EID_HTTP_TLS_PRIORITIES                                             \
@@ -103,14 +108,18 @@ struct eid_http_route {
 int eid_http_server_start(const struct eid_http_options *opt,
 			  const struct eid_http_route *routes, size_t nroutes,
 			  void *app, eid_http_server **ret_server);
-/* Stop accepting, wait (up to the connection timeout) for requests in
- * flight to finish, then close everything and free.  Safe on NULL. */
+/* Begin taking connections on a server started with accept_later.
+ * EID_EINVAL when it already does. */
+int eid_http_server_accept(eid_http_server *srv);
+/* Stop accepting, wait for requests in flight to finish (up to the
+ * connection timeout) and for connections already accepted to send theirs
+ * (up to 2 s), then close everything and free.  Safe on NULL. */
 void eid_http_server_stop(eid_http_server *srv);
 /* Replace a TLS server's certificate and key (PEM, as in the options)
- * without closing the listening socket: a new listener takes new
- * connections at once, the old one finishes the requests in flight (up to
- * the connection timeout) and stops.  When the new pair does not load the
- * old listener goes on serving: EID_ECRYPTO.  EID_EINVAL for a plain HTTP
+ * without closing the listening socket: a new daemon takes new
+ * connections at once, the old one answers what it accepted and what is
+ * in flight (up to the connection timeout) and stops.  When the new pair does not load the
+ * old daemon goes on serving: EID_ECRYPTO.  EID_EINVAL for a plain HTTP
  * server.  Not to be called concurrently with itself or _stop. */
 int eid_http_server_reload_tls(eid_http_server *srv, const char *cert,
 			       const char *key);

@@ -615,6 +615,9 @@ static int start_http(struct eidd *d)
 		.hsts_max_age = (unsigned long)c->tls.hsts_max_age,
 		.trusted_proxies = c->server.trusted_proxies,
 		.before = eid_api_limits,
+		/* Bound now (as root, for a low port), served only once
+		 * confined: start_accepting, after confine. */
+		.accept_later = true,
 	};
 	const struct eid_http_route *routes;
 	struct tls_pair t;
@@ -653,6 +656,17 @@ static int start_http(struct eidd *d)
 	if (r != EID_OK)
 		return fail("cannot listen on %s:%s: %s", opt.host, port,
 			    eid_strerror(r));
+	return 0;
+}
+
+/* After confine: until now clients waited in the socket's queue, so no
+ * request is ever answered as root or outside the seccomp filter. */
+static int start_accepting(struct eidd *d)
+{
+	int r = eid_http_server_accept(d->http);
+
+	if (r != EID_OK)
+		return fail("cannot accept connections: %s", eid_strerror(r));
 	return 0;
 }
 
@@ -770,7 +784,8 @@ int main(int argc, char **argv)
 	 * Hand it back before serving, so the idle process holds only what
 	 * it uses. */
 	malloc_trim(0);
-	if (start_http(&d) != 0 || confine(&d) != 0)
+	if (start_http(&d) != 0 || confine(&d) != 0 ||
+	    start_accepting(&d) != 0)
 		goto out;
 	announce(&d);
 	rc = serve(&d, &set);

@@ -437,6 +437,47 @@ static void test_per_ip_limit(void **state)
 	server_done(&s);
 }
 
+/* With accept_later a client waits in the socket's queue, unanswered,
+ * until eid_http_server_accept; then it is served.  (eidd accepts only
+ * once it has dropped root and put its seccomp filter in.) */
+static void test_accept_later(void **state)
+{
+	struct eid_http_options opt = {
+		.host = "127.0.0.1", .port = "0", .threads = 2,
+		.timeout_s = 5, .accept_later = true,
+	};
+	eid_http_server *srv = NULL;
+	struct timeval tv = { .tv_usec = 300 * 1000 };
+	const char req[] = "GET /ok HTTP/1.1\r\nHost: x\r\n"
+			   "Connection: close\r\n\r\n";
+	char buf[64];
+	FILE *log = tmpfile();
+	int fd;
+
+	(void)state;
+	assert_non_null(log);
+	opt.log = log;
+	assert_int_equal(eid_http_server_start(&opt, routes, 1, NULL, &srv),
+			 EID_OK);
+	fd = connect_raw(eid_http_server_port(srv)); /* the kernel's queue */
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
+			 (ssize_t)(sizeof(req) - 1));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), -1); /* no answer */
+	assert_int_equal(eid_http_server_accept(srv), EID_OK);
+	assert_int_equal(eid_http_server_accept(srv), EID_EINVAL);
+	tv.tv_sec = 10;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(buf, 0, sizeof(buf));
+	assert_true(recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL) >= 12);
+	assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+	close(fd);
+	eid_http_server_stop(srv);
+	assert_int_equal(eid_http_server_accept(NULL), EID_EINVAL);
+	fclose(log);
+}
+
 /* A port in use is an error at start, with nothing left behind. */
 static void test_port_in_use(void **state)
 {
@@ -464,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_tls_reload_under_load),
 		cmocka_unit_test(test_stop_waits_for_accepted),
 		cmocka_unit_test(test_per_ip_limit),
+		cmocka_unit_test(test_accept_later),
 		cmocka_unit_test(test_port_in_use),
 	};
 
