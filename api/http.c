@@ -541,6 +541,19 @@ static void slot_fresh_done(struct eid_http_slot *slot)
 	pthread_mutex_unlock(&srv->lock);
 }
 
+/* The listener's room check (target: the current slot): the daemon has
+ * fewer than max_connections.  MHD counts a connection once a worker has
+ * taken it from its queue, so a burst may overshoot by what is queued;
+ * MHD closes those, as it closes any it cannot take. */
+static bool slot_has_room(void *target)
+{
+	const struct eid_http_slot *slot = target;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(
+		slot->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return di == NULL || di->num_connections < slot->srv->max_connections;
+}
+
 /* The listener's hand-over (target: the current slot).  The connection
  * counts as fresh from here: MHD queues it for a worker thread, which
  * only later tells on_connection, and a drain in between must not miss
@@ -973,7 +986,8 @@ static int server_listen(eid_http_server *srv,
 		srv->flags |= MHD_USE_TLS;
 	}
 	if ((r = eid_http_listener_open(addr, srv->log, hand_to_daemon,
-					&srv->listener)) != EID_OK)
+					slot_has_room, &srv->listener)) !=
+	    EID_OK)
 		return r;
 	srv->port = eid_http_listener_port(srv->listener);
 	slot = &srv->slots[srv->slot];

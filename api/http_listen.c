@@ -22,6 +22,8 @@
 /* How long to wait when accept() runs out of descriptors or memory: the
  * socket stays readable, so retrying at once would only spin. */
 #define LISTEN_PAUSE_MS 100
+/* How often to look again while the server is at its connection limit. */
+#define LISTEN_FULL_PAUSE_MS 10
 
 struct eid_http_listener {
 	int fd;               /* the listening socket */
@@ -29,6 +31,7 @@ struct eid_http_listener {
 	FILE *log;
 	unsigned port;
 	eid_http_hand_over hand;
+	eid_http_has_room room;
 	pthread_mutex_t lock; /* held while handing over, and to switch */
 	void *target;
 	pthread_t thread;
@@ -80,19 +83,21 @@ static int socket_port(int fd, unsigned *ret_port)
 }
 
 int eid_http_listener_open(const struct sockaddr_storage *addr, FILE *log,
-			   eid_http_hand_over hand,
+			   eid_http_hand_over hand, eid_http_has_room room,
 			   struct eid_http_listener **ret_listener)
 {
 	struct eid_http_listener *l;
 	int r;
 
-	if (addr == NULL || log == NULL || hand == NULL || ret_listener == NULL ||
+	if (addr == NULL || log == NULL || hand == NULL || room == NULL ||
+	    ret_listener == NULL ||
 	    (addr->ss_family != AF_INET && addr->ss_family != AF_INET6))
 		return EID_EINVAL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return EID_ENOMEM;
 	l->log = log;
 	l->hand = hand;
+	l->room = room;
 	l->stop_fd = -1;
 	if (pthread_mutex_init(&l->lock, NULL) != 0) {
 		free(l);
@@ -120,6 +125,16 @@ unsigned eid_http_listener_port(const struct eid_http_listener *l)
 	return l->port;
 }
 
+static bool has_room(struct eid_http_listener *l)
+{
+	bool room;
+
+	pthread_mutex_lock(&l->lock);
+	room = l->room(l->target);
+	pthread_mutex_unlock(&l->lock);
+	return room;
+}
+
 /* Hand one accepted connection over for the current target. */
 static void hand_over(struct eid_http_listener *l, int conn,
 		      const struct sockaddr_storage *sa, socklen_t len)
@@ -129,15 +144,19 @@ static void hand_over(struct eid_http_listener *l, int conn,
 	pthread_mutex_unlock(&l->lock);
 }
 
-/* Accept what is queued, up to a burst.  Returns false when accept()
- * lacks descriptors or memory and the caller should pause. */
-static bool accept_burst(struct eid_http_listener *l, bool *logged)
+/* Accept what is queued, up to a burst, while the server has room.
+ * Returns the pause the caller should take before looking again: 0 for
+ * none, LISTEN_FULL_PAUSE_MS at the connection limit, LISTEN_PAUSE_MS
+ * when accept() lacks descriptors or memory. */
+static int accept_burst(struct eid_http_listener *l, bool *logged)
 {
 	struct sockaddr_storage sa;
 	socklen_t len;
 	int conn;
 
 	for (int i = 0; i < LISTEN_BURST; i++) {
+		if (!has_room(l))
+			return LISTEN_FULL_PAUSE_MS;
 		len = sizeof(sa);
 		conn = accept4(l->fd, (struct sockaddr *)&sa, &len,
 			       SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -147,7 +166,7 @@ static bool accept_burst(struct eid_http_listener *l, bool *logged)
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return true;
+			return 0;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
 			if (!*logged)
@@ -155,12 +174,12 @@ static bool accept_burst(struct eid_http_listener *l, bool *logged)
 						      "accept: out of file descriptors, pausing" :
 						      "accept: out of memory, pausing");
 			*logged = true;
-			return false;
+			return LISTEN_PAUSE_MS;
 		}
 		/* ECONNABORTED, EINTR, EPROTO and the network errors Linux
 		 * passes on from the new socket: that client is gone. */
 	}
-	return true;
+	return 0;
 }
 
 static void *accept_loop(void *arg)
@@ -168,12 +187,12 @@ static void *accept_loop(void *arg)
 	struct eid_http_listener *l = arg;
 	struct pollfd pfd[2] = { { .fd = l->stop_fd, .events = POLLIN },
 				 { .fd = l->fd, .events = POLLIN } };
-	bool logged = false, pause = false;
-	int n;
+	bool logged = false;
+	int n, pause = 0;
 
 	for (;;) {
 		/* While paused, only the stop signal is watched. */
-		n = poll(pfd, pause ? 1 : 2, pause ? LISTEN_PAUSE_MS : -1);
+		n = poll(pfd, pause ? 1 : 2, pause ? pause : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -183,7 +202,7 @@ static void *accept_loop(void *arg)
 		if (pfd[0].revents != 0)
 			break;
 		if (pause) {
-			pause = false;
+			pause = 0;
 			continue;
 		}
 		if (pfd[1].revents & (POLLERR | POLLNVAL)) {
@@ -191,7 +210,7 @@ static void *accept_loop(void *arg)
 			break;
 		}
 		if (pfd[1].revents & POLLIN)
-			pause = !accept_burst(l, &logged);
+			pause = accept_burst(l, &logged);
 	}
 	return NULL;
 }

@@ -14,6 +14,7 @@
 #ifndef EID_API_HTTP_LISTEN_H
 #define EID_API_HTTP_LISTEN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -25,12 +26,18 @@ typedef void (*eid_http_hand_over)(void *target, int conn,
 				   const struct sockaddr *addr,
 				   socklen_t addr_len);
 
+/* Whether target can take one more connection now.  While it cannot,
+ * nothing is accepted: clients wait in the socket's queue, as they did
+ * when libmicrohttpd listened and reached its connection limit. */
+typedef bool (*eid_http_has_room)(void *target);
+
 /* Open a socket on addr (port 0: a free one), bind and listen.  Nothing
  * is accepted until eid_http_listener_start; each connection then goes
- * to hand, on the accept thread.  Problems are written to log as JSON
- * events.  EID_EIO when the address cannot be bound. */
+ * to hand, on the accept thread, when room says there is room.  Problems
+ * are written to log as JSON events.  EID_EIO when the address cannot be
+ * bound. */
 int eid_http_listener_open(const struct sockaddr_storage *addr, FILE *log,
-			   eid_http_hand_over hand,
+			   eid_http_hand_over hand, eid_http_has_room room,
 			   struct eid_http_listener **ret_listener);
 
 /* The port the socket is bound to. */

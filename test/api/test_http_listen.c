@@ -478,6 +478,51 @@ static void test_accept_later(void **state)
 	fclose(log);
 }
 
+/* At max_connections a new client waits in the socket's queue, as it did
+ * when libmicrohttpd listened, and is served once a connection closes. */
+static void test_full_server_queues(void **state)
+{
+	struct eid_http_options opt = {
+		.host = "127.0.0.1", .port = "0", .threads = 2,
+		.timeout_s = 5, .max_connections = 2,
+	};
+	eid_http_server *srv = NULL;
+	struct timeval tv = { .tv_usec = 300 * 1000 };
+	const char req[] = "GET /ok HTTP/1.1\r\nHost: x\r\n"
+			   "Connection: close\r\n\r\n";
+	char buf[64];
+	FILE *log = tmpfile();
+	int a, b, c;
+
+	(void)state;
+	assert_non_null(log);
+	opt.log = log;
+	assert_int_equal(eid_http_server_start(&opt, routes, 1, NULL, &srv),
+			 EID_OK);
+	a = connect_raw(eid_http_server_port(srv));
+	usleep(100 * 1000);
+	b = connect_raw(eid_http_server_port(srv));
+	usleep(100 * 1000);
+	c = connect_raw(eid_http_server_port(srv)); /* the kernel's queue */
+	assert_true(a >= 0 && b >= 0 && c >= 0);
+	assert_int_equal(send(c, req, sizeof(req) - 1, MSG_NOSIGNAL),
+			 (ssize_t)(sizeof(req) - 1));
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(recv(c, buf, sizeof(buf), 0), -1); /* waits */
+	assert_int_equal(raw_get(a, "/ok"), 200); /* then a closes */
+	tv.tv_sec = 10;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(buf, 0, sizeof(buf));
+	assert_true(recv(c, buf, sizeof(buf) - 1, MSG_WAITALL) >= 12);
+	assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+	assert_int_equal(raw_get(b, "/ok"), 200);
+	close(a);
+	close(b);
+	close(c);
+	eid_http_server_stop(srv);
+	fclose(log);
+}
+
 /* A port in use is an error at start, with nothing left behind. */
 static void test_port_in_use(void **state)
 {
@@ -506,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_stop_waits_for_accepted),
 		cmocka_unit_test(test_per_ip_limit),
 		cmocka_unit_test(test_accept_later),
+		cmocka_unit_test(test_full_server_queues),
 		cmocka_unit_test(test_port_in_use),
 	};
 

@@ -33,6 +33,9 @@ export function freePort() {
 export function eidctl(args, { input, env } = {}) {
   const r = spawnSync(eidctlPath, args, {
     input, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30000,
+    // An audit export of a long test outgrows node's 1 MiB default, and
+    // spawnSync then kills the child: status null.
+    maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
