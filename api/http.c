@@ -503,6 +503,14 @@ static size_t *slot_count(struct eid_http_slot *slot,
 					      NULL;
 }
 
+/* One less in *n, a count of srv's slots; waiters learn when it reaches 0.
+ * Callers hold srv->lock. */
+static void count_down(eid_http_server *srv, size_t *n)
+{
+	if (*n > 0 && --*n == 0)
+		pthread_cond_broadcast(&srv->idle);
+}
+
 /* Move c to state, keeping its slot's counts; callers hold srv->lock. */
 static void conn_move(eid_http_server *srv, struct eid_http_conn *c,
 		      enum eid_http_conn_state state)
@@ -516,8 +524,8 @@ static void conn_move(eid_http_server *srv, struct eid_http_conn *c,
 	c->state = state;
 	if (to != NULL)
 		(*to)++;
-	if (from != NULL && --*from == 0)
-		pthread_cond_broadcast(&srv->idle);
+	if (from != NULL)
+		count_down(srv, from);
 }
 
 static void conn_set_state(eid_http_server *srv, struct MHD_Connection *conn,
@@ -536,8 +544,7 @@ static void slot_fresh_done(struct eid_http_slot *slot)
 	eid_http_server *srv = slot->srv;
 
 	pthread_mutex_lock(&srv->lock);
-	if (slot->fresh > 0 && --slot->fresh == 0)
-		pthread_cond_broadcast(&srv->idle);
+	count_down(srv, &slot->fresh);
 	pthread_mutex_unlock(&srv->lock);
 }
 

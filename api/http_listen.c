@@ -98,15 +98,14 @@ int eid_http_listener_open(const struct sockaddr_storage *addr, FILE *log,
 	l->log = log;
 	l->hand = hand;
 	l->room = room;
+	l->fd = -1;
 	l->stop_fd = -1;
 	if (pthread_mutex_init(&l->lock, NULL) != 0) {
 		free(l);
 		return EID_EINTERNAL;
 	}
-	if ((r = socket_bound(addr, &l->fd)) != EID_OK) {
-		l->fd = -1;
+	if ((r = socket_bound(addr, &l->fd)) != EID_OK)
 		goto fail;
-	}
 	if ((r = socket_port(l->fd, &l->port)) != EID_OK)
 		goto fail;
 	if ((l->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
@@ -125,23 +124,24 @@ unsigned eid_http_listener_port(const struct eid_http_listener *l)
 	return l->port;
 }
 
-static bool has_room(struct eid_http_listener *l)
+/* When the current target has room, accept one connection and hand it
+ * over, both under the lock so that a switch cannot come between them.
+ * Returns accept4's result (-1 with errno), or -1 with errno ENOSPC when
+ * there is no room. */
+static int accept_one(struct eid_http_listener *l)
 {
-	bool room;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	int conn = -1;
 
 	pthread_mutex_lock(&l->lock);
-	room = l->room(l->target);
+	if (!l->room(l->target))
+		errno = ENOSPC;
+	else if ((conn = accept4(l->fd, (struct sockaddr *)&sa, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		l->hand(l->target, conn, (const struct sockaddr *)&sa, len);
 	pthread_mutex_unlock(&l->lock);
-	return room;
-}
-
-/* Hand one accepted connection over for the current target. */
-static void hand_over(struct eid_http_listener *l, int conn,
-		      const struct sockaddr_storage *sa, socklen_t len)
-{
-	pthread_mutex_lock(&l->lock);
-	l->hand(l->target, conn, (const struct sockaddr *)sa, len);
-	pthread_mutex_unlock(&l->lock);
+	return conn;
 }
 
 /* Accept what is queued, up to a burst, while the server has room.
@@ -150,21 +150,13 @@ static void hand_over(struct eid_http_listener *l, int conn,
  * when accept() lacks descriptors or memory. */
 static int accept_burst(struct eid_http_listener *l, bool *logged)
 {
-	struct sockaddr_storage sa;
-	socklen_t len;
-	int conn;
-
 	for (int i = 0; i < LISTEN_BURST; i++) {
-		if (!has_room(l))
-			return LISTEN_FULL_PAUSE_MS;
-		len = sizeof(sa);
-		conn = accept4(l->fd, (struct sockaddr *)&sa, &len,
-			       SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (conn >= 0) {
+		if (accept_one(l) >= 0) {
 			*logged = false;
-			hand_over(l, conn, &sa, len);
 			continue;
 		}
+		if (errno == ENOSPC)
+			return LISTEN_FULL_PAUSE_MS;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||

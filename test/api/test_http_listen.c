@@ -3,6 +3,7 @@
  * per-address limit on connections handed over, and bind errors. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -251,24 +252,47 @@ static int connect_raw(unsigned port)
 	return fd;
 }
 
-/* Send a GET on fd and read the status line's code; 0 when the server
- * closed the connection without an answer. */
-static int raw_get(int fd, const char *path)
+/* Send a GET for path on fd (Connection: close); false when it fails. */
+static bool raw_send(int fd, const char *path)
 {
-	char req[256], buf[64] = { 0 };
-	int n, code = 0;
-	struct timeval tv = { .tv_sec = 10 };
+	char req[256];
 
 	snprintf(req, sizeof(req),
 		 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
 		 path);
+	return send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req);
+}
+
+/* True when nothing arrives on fd for ms milliseconds. */
+static bool raw_silent(int fd, long ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+	char c;
+
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
-		return 0;
-	n = (int)recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL);
-	if (n >= 12 && sscanf(buf, "HTTP/1.1 %d", &code) == 1)
+	return recv(fd, &c, 1, MSG_PEEK) == -1;
+}
+
+/* The status code of the answer on fd (waiting up to 10 s); 0 when the
+ * server closed the connection without one. */
+static int raw_status(int fd)
+{
+	char buf[64] = { 0 };
+	int code = 0;
+	struct timeval tv = { .tv_sec = 10 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL) >= 12 &&
+	    sscanf(buf, "HTTP/1.1 %d", &code) == 1)
 		return code;
 	return 0;
+}
+
+/* Send a GET on fd and read the status line's code; 0 when the server
+ * closed the connection without an answer. */
+static int raw_get(int fd, const char *path)
+{
+	return raw_send(fd, path) ? raw_status(fd) : 0;
 }
 
 /* ---- tests ---- */
@@ -447,10 +471,6 @@ static void test_accept_later(void **state)
 		.timeout_s = 5, .accept_later = true,
 	};
 	eid_http_server *srv = NULL;
-	struct timeval tv = { .tv_usec = 300 * 1000 };
-	const char req[] = "GET /ok HTTP/1.1\r\nHost: x\r\n"
-			   "Connection: close\r\n\r\n";
-	char buf[64];
 	FILE *log = tmpfile();
 	int fd;
 
@@ -461,17 +481,11 @@ static void test_accept_later(void **state)
 			 EID_OK);
 	fd = connect_raw(eid_http_server_port(srv)); /* the kernel's queue */
 	assert_true(fd >= 0);
-	assert_int_equal(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
-			 (ssize_t)(sizeof(req) - 1));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(recv(fd, buf, sizeof(buf), 0), -1); /* no answer */
+	assert_true(raw_send(fd, "/ok"));
+	assert_true(raw_silent(fd, 300)); /* no answer */
 	assert_int_equal(eid_http_server_accept(srv), EID_OK);
 	assert_int_equal(eid_http_server_accept(srv), EID_EINVAL);
-	tv.tv_sec = 10;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	memset(buf, 0, sizeof(buf));
-	assert_true(recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL) >= 12);
-	assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+	assert_int_equal(raw_status(fd), 200);
 	close(fd);
 	eid_http_server_stop(srv);
 	assert_int_equal(eid_http_server_accept(NULL), EID_EINVAL);
@@ -487,10 +501,6 @@ static void test_full_server_queues(void **state)
 		.timeout_s = 5, .max_connections = 2,
 	};
 	eid_http_server *srv = NULL;
-	struct timeval tv = { .tv_usec = 300 * 1000 };
-	const char req[] = "GET /ok HTTP/1.1\r\nHost: x\r\n"
-			   "Connection: close\r\n\r\n";
-	char buf[64];
 	FILE *log = tmpfile();
 	int a, b, c;
 
@@ -505,16 +515,10 @@ static void test_full_server_queues(void **state)
 	usleep(100 * 1000);
 	c = connect_raw(eid_http_server_port(srv)); /* the kernel's queue */
 	assert_true(a >= 0 && b >= 0 && c >= 0);
-	assert_int_equal(send(c, req, sizeof(req) - 1, MSG_NOSIGNAL),
-			 (ssize_t)(sizeof(req) - 1));
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(recv(c, buf, sizeof(buf), 0), -1); /* waits */
+	assert_true(raw_send(c, "/ok"));
+	assert_true(raw_silent(c, 300)); /* waits */
 	assert_int_equal(raw_get(a, "/ok"), 200); /* then a closes */
-	tv.tv_sec = 10;
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	memset(buf, 0, sizeof(buf));
-	assert_true(recv(c, buf, sizeof(buf) - 1, MSG_WAITALL) >= 12);
-	assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+	assert_int_equal(raw_status(c), 200);
 	assert_int_equal(raw_get(b, "/ok"), 200);
 	close(a);
 	close(b);
